@@ -1,0 +1,59 @@
+// Typed access to the small N-API addon (tspod_native.c), loaded on first use.
+import * as path from 'node:path';
+import * as fs from 'node:fs';
+
+export interface WaitResult {
+  pid: number;
+  code?: number;
+  signal?: number;
+}
+
+export interface NativeAddon {
+  setSubreaper(): void;
+  /** undefined while the child runs (with nohang), its status once reaped. */
+  waitpid(pid: number, nohang: boolean): WaitResult | undefined;
+  execve(file: string, argv: string[], env: string[]): never;
+  /** true when the lock was taken, false when nonblocking and it would block. */
+  flock(fd: number, exclusive: boolean, nonblocking: boolean): boolean;
+  funlock(fd: number): void;
+  mount(source: string, target: string, fstype: string, flags: number, data: string | null): void;
+  umount(target: string, flags: number): void;
+  mknod(file: string, mode: number, major: number, minor: number): void;
+  lsetxattr(file: string, name: string, value: string): void;
+  lgetxattr(file: string, name: string): string | undefined;
+  dgramSend(socketPath: string, data: Buffer): void;
+  dgramBind(socketPath: string): number;
+  dgramRecv(fd: number): Buffer | undefined;
+  fdIsOpen(fd: number): boolean;
+  clearCloexec(fd: number): void;
+}
+
+export const MS_RDONLY = 1;
+export const MS_NOSUID = 2;
+export const MS_NODEV = 4;
+export const MS_BIND = 4096;
+export const MS_REC = 16384;
+export const MNT_DETACH = 2;
+
+let addon: NativeAddon | undefined;
+
+// The addon sits in lib/native/build/Release; entry points run from dist/ (bundled)
+// or build/ (tsc output for tests), so look relative to both.
+function addonPath(): string {
+  const candidates = [
+    path.join(__dirname, '..', 'lib', 'native', 'build', 'Release', 'tspod_native.node'),
+    path.join(__dirname, 'build', 'Release', 'tspod_native.node'),
+    path.join(__dirname, '..', '..', '..', 'lib', 'native', 'build', 'Release', 'tspod_native.node'),
+  ];
+  for (const c of candidates) if (fs.existsSync(c)) return c;
+  throw new Error(`native addon not built (looked in ${candidates.join(', ')}); run npm install`);
+}
+
+export function native(): NativeAddon {
+  if (!addon) {
+    const mod = { exports: {} as NativeAddon };
+    process.dlopen(mod, addonPath());
+    addon = mod.exports;
+  }
+  return addon;
+}

@@ -1,0 +1,31 @@
+// Where state lives (DESIGN.md): --root for persistent data, --runroot for run-time files.
+import * as path from 'node:path';
+
+export interface StoragePaths {
+  root: string;
+  runroot: string;
+}
+
+export function defaultPaths(): StoragePaths {
+  if (process.getuid?.() === 0) return { root: '/var/lib/tspod', runroot: '/run/tspod' };
+  const home = process.env.HOME ?? '/tmp';
+  const runtimeDir = process.env.XDG_RUNTIME_DIR || `/tmp/tspod-run-${process.getuid?.()}`;
+  return {
+    root: path.join(process.env.XDG_DATA_HOME || path.join(home, '.local', 'share'), 'tspod'),
+    runroot: path.join(runtimeDir, 'tspod'),
+  };
+}
+
+export const dbFile = (p: StoragePaths) => path.join(p.root, 'db.json');
+export const lockFile = (p: StoragePaths) => path.join(p.root, 'db.lock');
+/** Persistent per-container data: log, upper layer. */
+export const containerDir = (p: StoragePaths, id: string) => path.join(p.root, 'containers', id);
+/** Run-time per-container files: bundle (config.json), pid files, attach socket, rootfs mount. */
+export const bundleDir = (p: StoragePaths, id: string) => path.join(p.runroot, 'containers', id);
+export const exitDir = (p: StoragePaths) => path.join(p.runroot, 'exits');
+export const exitFile = (p: StoragePaths, id: string) => path.join(exitDir(p), id);
+export const runtimeStateDir = (p: StoragePaths) => path.join(p.runroot, 'runtime');
+export const layerDir = (p: StoragePaths, diffIdHex: string) => path.join(p.root, 'layers', diffIdHex);
+export const imageDir = (p: StoragePaths, id: string) => path.join(p.root, 'images', id);
+export const blobFile = (p: StoragePaths, hex: string) => path.join(p.root, 'blobs', 'sha256', hex);
+export const eventsFile = (p: StoragePaths) => path.join(p.runroot, 'events', 'events.log');

@@ -25,7 +25,9 @@ export interface NativeAddon {
   dgramBind(socketPath: string): number;
   dgramRecv(fd: number): Buffer | undefined;
   fdIsOpen(fd: number): boolean;
-  clearCloexec(fd: number): void;
+  setCloexec(fd: number, on: boolean): void;
+  /** [read, write], both close-on-exec. */
+  pipe(): [number, number];
 }
 
 export const MS_RDONLY = 1;

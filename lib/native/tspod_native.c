@@ -309,14 +309,28 @@ static napi_value fd_is_open(napi_env env, napi_callback_info info) {
   return r;
 }
 
-/* clearCloexec(fd): make an fd survive execve. */
-static napi_value clear_cloexec(napi_env env, napi_callback_info info) {
-  ARGS(1);
+/* setCloexec(fd, on): whether an fd survives execve. */
+static napi_value set_cloexec(napi_env env, napi_callback_info info) {
+  ARGS(2);
   int32_t fd;
+  bool on = true;
   if (get_i32(env, argv[0], &fd)) return throw_errno(env, "fcntl", EINVAL);
+  if (argc > 1) napi_get_value_bool(env, argv[1], &on);
   int flags = fcntl(fd, F_GETFD);
-  if (flags < 0 || fcntl(fd, F_SETFD, flags & ~FD_CLOEXEC) < 0) return throw_errno(env, "fcntl", errno);
+  if (flags < 0 || fcntl(fd, F_SETFD, on ? (flags | FD_CLOEXEC) : (flags & ~FD_CLOEXEC)) < 0)
+    return throw_errno(env, "fcntl", errno);
   return undefined(env);
+}
+
+/* pipe() -> [readFd, writeFd], both close-on-exec (a child gets its end through spawn's stdio). */
+static napi_value make_pipe(napi_env env, napi_callback_info info) {
+  int fds[2];
+  if (pipe2(fds, O_CLOEXEC) < 0) return throw_errno(env, "pipe2", errno);
+  napi_value arr;
+  napi_create_array_with_length(env, 2, &arr);
+  napi_set_element(env, arr, 0, make_int(env, fds[0]));
+  napi_set_element(env, arr, 1, make_int(env, fds[1]));
+  return arr;
 }
 
 #define EXPORT(name, fn)                                      \
@@ -341,7 +355,8 @@ static napi_value init(napi_env env, napi_value exports) {
   EXPORT("dgramBind", dgram_bind);
   EXPORT("dgramRecv", dgram_recv);
   EXPORT("fdIsOpen", fd_is_open);
-  EXPORT("clearCloexec", clear_cloexec);
+  EXPORT("setCloexec", set_cloexec);
+  EXPORT("pipe", make_pipe);
   return exports;
 }
 

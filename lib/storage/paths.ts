@@ -29,3 +29,23 @@ export const layerDir = (p: StoragePaths, diffIdHex: string) => path.join(p.root
 export const imageDir = (p: StoragePaths, id: string) => path.join(p.root, 'images', id);
 export const blobFile = (p: StoragePaths, hex: string) => path.join(p.root, 'blobs', 'sha256', hex);
 export const eventsFile = (p: StoragePaths) => path.join(p.runroot, 'events', 'events.log');
+
+// Layers and image storage (lib/storage/layer.ts, lib/image/).
+export const layersRoot = (p: StoragePaths) => path.join(p.root, 'layers');
+/** A layer's extracted content, the lower directory of overlay mounts. */
+export const layerDiffDir = (p: StoragePaths, diffIdHex: string) => path.join(layerDir(p, diffIdHex), 'diff');
+/** A layer's metadata: diff id, uncompressed size, the blobs it came from. */
+export const layerInfoFile = (p: StoragePaths, diffIdHex: string) => path.join(layerDir(p, diffIdHex), 'layer.json');
+/** Short symlinks to layer diffs, used when an overlay mount's options would be too long. */
+export const layerLinksDir = (p: StoragePaths) => path.join(p.root, 'l');
+/** Scratch space on the same filesystem as the store (staging, trash), so renames are atomic. */
+export const storageTmpDir = (p: StoragePaths) => path.join(p.root, 'tmp');
+
+// A container's root filesystem (lib/storage/rootfs.ts).
+export const rootfsMountDir = (p: StoragePaths, id: string) => path.join(bundleDir(p, id), 'rootfs');
+export const rootfsUpperDir = (p: StoragePaths, id: string) => path.join(containerDir(p, id), 'upper');
+export const rootfsWorkDir = (p: StoragePaths, id: string) => path.join(containerDir(p, id), 'work');
+/** The lower directory of a container whose image has no layers. */
+export const rootfsEmptyLowerDir = (p: StoragePaths, id: string) => path.join(containerDir(p, id), 'empty');
+/** The copying driver's full copy of the layers. */
+export const rootfsCopyDir = (p: StoragePaths, id: string) => path.join(containerDir(p, id), 'rootfs-copy');

@@ -14,6 +14,8 @@ export interface MountSpec {
 export interface ContainerConfig {
   image: string; // the name the user gave
   entrypoint: string[];
+  /** --entrypoint was given (even empty): the image's CMD is then dropped, as Docker does */
+  entrypointSet: boolean;
   cmd: string[];
   env: string[];
   workdir: string;

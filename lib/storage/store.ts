@@ -26,7 +26,7 @@ export class Store {
       const before = JSON.stringify(db);
       const result = fn(db);
       const after = JSON.stringify(db);
-      if (after !== before) this.write(after);
+      if (after !== before) this.writeText(after);
       return result;
     });
   }
@@ -43,7 +43,12 @@ export class Store {
     }
   }
 
-  private write(json: string): void {
+  /** Saves db; the caller holds the lock (inside `locked`). */
+  writeUnlocked(db: Database): void {
+    this.writeText(JSON.stringify(db));
+  }
+
+  private writeText(json: string): void {
     const file = dbFile(this.paths);
     const tmp = `${file}.${process.pid}.tmp`;
     const fd = fs.openSync(tmp, 'w', 0o600);

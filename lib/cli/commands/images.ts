@@ -1,0 +1,240 @@
+// Image commands: import, load, images, rmi, tag, image inspect/exists.
+import type { CliContext, CommandDef } from '../command';
+import { err, out } from '../command';
+import { arr, bool, str, UsageError } from '../parse';
+import { EngineError, exitCodeFor } from '../../errors';
+import { importTarball, inspectImage, listImages, loadArchive, removeImage, resolveImage, tagImage } from '../../image';
+import { printJson, renderFormat, renderList } from '../output';
+import { PODMAN_IMAGES_FIELDS, PODMAN_IMAGES_HEADERS, PODMAN_IMAGES_ROW } from '../../format/gotemplate';
+import { humanSize, imageCreatedAgo } from '../../format/units';
+import type { ImageRecord } from '../../storage/records';
+
+export const importCommand: CommandDef = {
+  name: 'import',
+  usage: 'tspod import [options] PATH [REFERENCE]',
+  description: 'Import a tarball to create a filesystem image',
+  flags: [
+    { name: 'change', short: 'c', type: 'array', help: 'Apply the following possible instructions to the created image' },
+    { name: 'message', short: 'm', type: 'string', help: 'Set commit message for imported image' },
+    { name: 'quiet', short: 'q', type: 'bool', help: 'Suppress output' },
+  ],
+  minArgs: 1,
+  maxArgs: 2,
+  async run(ctx, p) {
+    const img = await importTarball(ctx.engine.store, p.args[0], p.args[1], arr(p.flags.change));
+    out(`sha256:${img.id}\n`);
+    return 0;
+  },
+};
+
+export const loadCommand: CommandDef = {
+  name: 'load',
+  usage: 'tspod load [options]',
+  description: 'Load image(s) from a tar archive',
+  flags: [
+    { name: 'input', short: 'i', type: 'string', help: 'Read from specified archive file (default: stdin)' },
+    { name: 'quiet', short: 'q', type: 'bool', help: 'Suppress the output' },
+  ],
+  maxArgs: 0,
+  async run(ctx, p) {
+    const file = str(p.flags.input) ?? '-';
+    if (file === '-' && process.stdin.isTTY) throw new EngineError('invalid-argument', 'cannot read from terminal, use command-line redirection or the --input flag');
+    const names = await loadArchive(ctx.engine.store, file);
+    out(`Loaded image: ${names.join('\nLoaded image: ')}\n`);
+    return 0;
+  },
+};
+
+function repoTag(name: string): [string, string] {
+  const at = name.indexOf('@');
+  if (at >= 0) return [name.slice(0, at), '<none>'];
+  const colon = name.lastIndexOf(':');
+  if (colon > name.lastIndexOf('/')) return [name.slice(0, colon), name.slice(colon + 1)];
+  return [name, 'latest'];
+}
+
+function imageRows(images: ImageRecord[], noTrunc: boolean) {
+  const rows = [];
+  for (const img of images) {
+    const names = img.names.length ? img.names : ['<none>:<none>'];
+    for (const n of names) {
+      const [repo, tag] = n === '<none>:<none>' ? ['<none>', '<none>'] : repoTag(n);
+      const created = Date.parse(img.created);
+      rows.push({
+        ID: noTrunc ? `sha256:${img.id}` : img.id.slice(0, 12),
+        Repository: repo,
+        Tag: tag,
+        ParentId: '',
+        RepoTags: img.names,
+        RepoDigests: img.digest ? img.names.map((n) => `${repoTag(n)[0]}@${img.digest}`) : [],
+        Digest: img.digest,
+        Created: imageCreatedAgo(created),
+        CreatedAt: new Date(created),
+        Size: humanSize(img.size),
+        SharedSize: 0,
+        VirtualSize: img.size,
+        Labels: {},
+        Containers: 0,
+        ReadOnly: false,
+        Dangling: img.names.length === 0,
+        Names: img.names,
+        History: img.names,
+      });
+    }
+  }
+  return rows;
+}
+
+export const imagesCommand: CommandDef = {
+  name: 'images',
+  usage: 'tspod images [options] [IMAGE]',
+  description: 'List images in local storage',
+  flags: [
+    { name: 'all', short: 'a', type: 'bool', help: 'Show all images' },
+    { name: 'quiet', short: 'q', type: 'bool', help: 'Display only image IDs' },
+    { name: 'format', type: 'string', help: "Change the output format to JSON or a Go template" },
+    { name: 'no-trunc', type: 'bool', help: 'Do not truncate output' },
+    { name: 'noheading', short: 'n', type: 'bool', help: 'Do not print column headings' },
+    { name: 'filter', short: 'f', type: 'array', help: 'Filter output based on conditions provided' },
+    { name: 'digests', type: 'bool', help: 'Show digests' },
+  ],
+  maxArgs: 1,
+  run(ctx, p) {
+    let images = listImages(ctx.engine.store).sort((a, b) => (a.created < b.created ? 1 : -1));
+    if (p.args[0]) {
+      const want = resolveImage(ctx.engine.store, p.args[0]);
+      images = images.filter((i) => i.id === want.id);
+    }
+    const format = str(p.flags.format);
+    if (bool(p.flags.quiet)) {
+      const seen = new Set<string>();
+      for (const img of images) if (!seen.has(img.id)) {
+        seen.add(img.id);
+        out(`${bool(p.flags['no-trunc']) ? `sha256:${img.id}` : img.id.slice(0, 12)}\n`);
+      }
+      return 0;
+    }
+    if (format === 'json') {
+      printJson(
+        images.map((img) => ({
+          Id: img.id,
+          ParentId: '',
+          RepoTags: img.names,
+          RepoDigests: img.digest ? img.names.map((n) => `${repoTag(n)[0]}@${img.digest}`) : [],
+          Size: img.size,
+          SharedSize: 0,
+          VirtualSize: img.size,
+          Labels: {},
+          Containers: Object.values(ctx.engine.store.read().containers).filter((c) => c.imageId === img.id).length,
+          Names: img.names,
+          Digest: img.digest,
+          History: img.names,
+          Created: Math.floor(Date.parse(img.created) / 1000),
+          CreatedAt: img.created,
+        })),
+      );
+      return 0;
+    }
+    const rows = imageRows(images, bool(p.flags['no-trunc']));
+    renderList({ name: 'images', headers: PODMAN_IMAGES_HEADERS, fields: PODMAN_IMAGES_FIELDS, defaultRow: PODMAN_IMAGES_ROW }, format, rows, bool(p.flags.noheading));
+    return 0;
+  },
+};
+
+
+export const rmiCommand: CommandDef = {
+  name: 'rmi',
+  usage: 'tspod rmi [options] IMAGE [IMAGE...]',
+  description: 'Remove one or more images from local storage',
+  flags: [
+    { name: 'force', short: 'f', type: 'bool', help: 'Force Removal of the image' },
+    { name: 'all', short: 'a', type: 'bool', help: 'Remove all images' },
+    { name: 'ignore', short: 'i', type: 'bool', help: 'Ignore errors if a specified image does not exist' },
+  ],
+  async run(ctx, p) {
+    const refs = bool(p.flags.all) ? listImages(ctx.engine.store).map((i) => i.id) : p.args;
+    if (!refs.length && !bool(p.flags.all)) throw new UsageError('image name or ID must be specified');
+    let code = 0;
+    for (const ref of refs) {
+      try {
+        const r = removeImage(ctx.engine.store, ref, bool(p.flags.force), (id) => {
+          ctx.engine.remove(id, { force: true, ignoreMissing: true });
+        });
+        for (const u of r.untagged) out(`Untagged: ${u}\n`);
+        for (const d of r.deleted) out(`Deleted: ${d}\n`);
+      } catch (e) {
+        if (bool(p.flags.ignore) && e instanceof EngineError && e.kind === 'no-such-image') continue;
+        err(`Error: ${(e as Error).message}\n`);
+        // Podman: 1 when an image is missing, 2 when it is in use
+        code = e instanceof EngineError && e.kind === 'no-such-image' ? 1 : e instanceof EngineError && e.kind === 'image-in-use' ? 2 : exitCodeFor(e);
+      }
+    }
+    return code;
+  },
+};
+
+export const tagCommand: CommandDef = {
+  name: 'tag',
+  usage: 'tspod tag IMAGE TARGET_NAME [TARGET_NAME...]',
+  description: 'Add an additional name to a local image',
+  flags: [],
+  minArgs: 2,
+  run(ctx, p) {
+    for (const name of p.args.slice(1)) tagImage(ctx.engine.store, p.args[0], name);
+    return 0;
+  },
+};
+
+export const imageInspectCommand: CommandDef = {
+  name: 'inspect',
+  usage: 'tspod image inspect [options] IMAGE [IMAGE...]',
+  description: 'Display the configuration of an image',
+  flags: [{ name: 'format', short: 'f', type: 'string', help: 'Format the output to a Go template or json' }],
+  minArgs: 1,
+  run(ctx: CliContext, p) {
+    const results: unknown[] = [];
+    let code = 0;
+    for (const ref of p.args) {
+      try {
+        results.push(inspectImage(ctx.engine.store, ref));
+      } catch (e) {
+        err(`Error: ${(e as Error).message}\n`);
+        code = 125;
+      }
+    }
+    const format = str(p.flags.format);
+    if (format && format !== 'json') renderFormat(format, results);
+    else printJson(results);
+    return code;
+  },
+};
+
+export const imageExistsCommand: CommandDef = {
+  name: 'exists',
+  usage: 'tspod image exists IMAGE',
+  description: 'Check if an image exists in local storage',
+  flags: [],
+  minArgs: 1,
+  maxArgs: 1,
+  run(ctx, p) {
+    try {
+      resolveImage(ctx.engine.store, p.args[0]);
+      return 0;
+    } catch (e) {
+      if (e instanceof EngineError && e.kind === 'no-such-image') return 1;
+      throw e;
+    }
+  },
+};
+
+export const IMAGE_COMMANDS = [importCommand, loadCommand, imagesCommand, rmiCommand, tagCommand];
+
+export const IMAGE_GROUP = [
+  importCommand,
+  loadCommand,
+  { ...imagesCommand, name: 'list', aliases: ['ls'] },
+  { ...rmiCommand, name: 'rm' },
+  tagCommand,
+  imageInspectCommand,
+  imageExistsCommand,
+];

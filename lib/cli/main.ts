@@ -1,0 +1,123 @@
+// tspod: the command line. Global flags, the command tree, and the one place
+// where errors become messages and exit codes.
+import { parseArgs, UsageError, helpText, str, type FlagDef } from './parse';
+import type { CommandDef } from './command';
+import { err, out } from './command';
+import { CONTAINER_COMMANDS, CONTAINER_GROUP } from './commands/containers';
+import { IMAGE_COMMANDS, IMAGE_GROUP } from './commands/images';
+import { SYSTEM_COMMANDS, SYSTEM_GROUP, VERSION } from './commands/system';
+import { LocalEngine } from '../container/engine';
+import { defaultPaths } from '../storage/paths';
+import { EngineError, exitCodeFor } from '../errors';
+
+const GLOBAL_FLAGS: FlagDef[] = [
+  { name: 'root', type: 'string', help: 'Path to the root directory in which data, including images, is stored' },
+  { name: 'runroot', type: 'string', help: "Path to the 'run directory' where all state information is stored" },
+  { name: 'runtime', type: 'string', help: 'Path to the OCI-compatible binary used to run containers' },
+  { name: 'log-level', type: 'string', default: 'warn', help: 'Log messages above specified level (trace, debug, info, warn, warning, error, fatal, panic)' },
+  { name: 'cgroup-manager', type: 'string', hidden: true },
+  { name: 'events-backend', type: 'string', hidden: true },
+  { name: 'storage-driver', type: 'string', hidden: true },
+  { name: 'help', type: 'bool', help: 'Help for tspod' },
+  { name: 'version', short: 'v', type: 'bool', help: 'Version of tspod' },
+];
+
+const GROUPS: Record<string, CommandDef[]> = {
+  container: CONTAINER_GROUP,
+  image: IMAGE_GROUP,
+  system: SYSTEM_GROUP,
+};
+
+const TOP: CommandDef[] = [...CONTAINER_COMMANDS, ...IMAGE_COMMANDS, ...SYSTEM_COMMANDS];
+
+function find(list: CommandDef[], name: string): CommandDef | undefined {
+  return list.find((c) => c.name === name || c.aliases?.includes(name));
+}
+
+function usage(): string {
+  const lines = TOP.filter((c) => !c.hidden).map((c) => `  ${c.name.padEnd(12)} ${c.description}`);
+  const groups = Object.keys(GROUPS).map((g) => `  ${g.padEnd(12)} Manage ${g}s`);
+  return `Manage pods, containers and images\n\nUsage:\n  tspod [options] [command]\n\nAvailable Commands:\n${[...groups, ...lines].join('\n')}\n`;
+}
+
+async function main(argv: string[]): Promise<number> {
+  // Global flags come first; the command's own parser accepts them too.
+  let i = 0;
+  while (i < argv.length && argv[i].startsWith('-')) {
+    const name = argv[i].replace(/^--?/, '').split('=')[0];
+    const def = GLOBAL_FLAGS.find((f) => f.name === name || f.short === name);
+    if (!def) break;
+    i += def.type === 'bool' || argv[i].includes('=') ? 1 : 2;
+  }
+  const globals = parseArgs(argv.slice(0, i), GLOBAL_FLAGS, true);
+  if (globals.flags.version) {
+    out(`tspod version ${VERSION}\n`);
+    return 0;
+  }
+  let rest = argv.slice(i);
+  if (rest.length === 0 || globals.flags.help) {
+    out(usage());
+    return rest.length === 0 && !globals.flags.help ? 125 : 0;
+  }
+  let path = 'tspod';
+  let list = TOP;
+  const groupName = rest[0];
+  if (GROUPS[groupName] && !find(TOP, groupName)) {
+    list = GROUPS[groupName];
+    path += ` ${groupName}`;
+    rest = rest.slice(1);
+    if (rest.length === 0) {
+      out(`Manage ${groupName}s\n\nAvailable Commands:\n${list.map((c) => `  ${c.name.padEnd(12)} ${c.description}`).join('\n')}\n`);
+      return 0;
+    }
+  }
+  const cmd = find(list, rest[0]);
+  if (!cmd) {
+    err(`Error: unrecognized command \`${path} ${rest[0]}\`\nTry '${path} --help' for more information\n`);
+    return 125;
+  }
+  path += ` ${cmd.name}`;
+  const defs = [...cmd.flags, ...GLOBAL_FLAGS.filter((g) => !cmd.flags.some((f) => f.name === g.name || (g.short && f.short === g.short)))];
+  let parsed;
+  try {
+    parsed = parseArgs(rest.slice(1), defs, cmd.interspersed !== false);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      err(`Error: ${e.message}\nSee '${path} --help'\n`);
+      return 125;
+    }
+    throw e;
+  }
+  if (parsed.flags.help) {
+    out(helpText(cmd.usage, cmd.description, cmd.flags));
+    return 0;
+  }
+  if (cmd.minArgs !== undefined && parsed.args.length < cmd.minArgs) {
+    err(`Error: ${path} requires at least ${cmd.minArgs} argument${cmd.minArgs === 1 ? '' : 's'}\nSee '${path} --help'\n`);
+    return 125;
+  }
+  if (cmd.maxArgs !== undefined && parsed.args.length > cmd.maxArgs) {
+    err(`Error: ${path} accepts at most ${cmd.maxArgs} arg(s), received ${parsed.args.length}\nSee '${path} --help'\n`);
+    return 125;
+  }
+  const defaults = defaultPaths();
+  const engine = new LocalEngine({
+    paths: {
+      root: str(parsed.flags.root) ?? str(globals.flags.root) ?? defaults.root,
+      runroot: str(parsed.flags.runroot) ?? str(globals.flags.runroot) ?? defaults.runroot,
+    },
+    runtime: str(parsed.flags.runtime) ?? str(globals.flags.runtime),
+  });
+  return cmd.run({ engine, commandPath: path }, parsed);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (e: unknown) => {
+    if (e instanceof UsageError) err(`Error: ${e.message}\n`);
+    else if (e instanceof EngineError) err(`Error: ${e.message}\n`);
+    else err(`Error: ${(e as Error)?.message ?? String(e)}\n`);
+    if (process.env.TSPOD_DEBUG && e instanceof Error) err(`${e.stack}\n`);
+    process.exit(exitCodeFor(e));
+  },
+);

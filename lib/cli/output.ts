@@ -1,0 +1,50 @@
+// --format handling shared by the commands: JSON, Go templates, and Podman's tables.
+import { goJSON, renderInspect, renderReport, TemplateError } from '../format/gotemplate';
+import { EngineError } from '../errors';
+import { out } from './command';
+
+/** Podman's inspect/list JSON: indented, no HTML escaping. */
+export function printJson(value: unknown): void {
+  out(`${goJSON(value, { indent: '    ' })}\n`);
+}
+
+function rethrow(e: unknown, partialOut = true): never {
+  if (e instanceof TemplateError) {
+    if (partialOut && e.partial) out(e.partial);
+    throw new EngineError('invalid-argument', e.message);
+  }
+  throw e;
+}
+
+/** `inspect --format`: the template once per item. */
+export function renderFormat(format: string, items: unknown[]): void {
+  try {
+    out(renderInspect(format, items));
+  } catch (e) {
+    rethrow(e);
+  }
+}
+
+export interface ListFormat {
+  name: string; // ps, images
+  headers: Readonly<Record<string, string>>;
+  fields: readonly string[];
+  defaultRow: string;
+}
+
+/** A list command's rows: the user's --format, or the command's own aligned table. */
+export function renderList(list: ListFormat, format: string | undefined, rows: unknown[], noHeading: boolean): void {
+  try {
+    out(
+      renderReport(format ?? list.defaultRow, rows, {
+        name: list.name,
+        origin: format ? 'user' : 'podman',
+        headers: list.headers,
+        fields: list.fields,
+        noHeading,
+      }),
+    );
+  } catch (e) {
+    rethrow(e);
+  }
+}

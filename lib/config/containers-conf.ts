@@ -1,0 +1,100 @@
+// containers.conf, read the way the containers ecosystem layers it: the
+// distribution's file, then /etc, then the user's, later keys winning.
+// Only the small TOML subset these files use: [tables], key = string | number | bool | [strings].
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+export type TomlValue = string | number | boolean | string[];
+export type TomlTables = Record<string, Record<string, TomlValue>>;
+
+export function parseToml(text: string): TomlTables {
+  const tables: TomlTables = {};
+  let current = '';
+  tables[current] = {};
+  // Join multi-line arrays first so each assignment is on one line.
+  const lines = text.replace(/\[\s*\n([\s\S]*?)\]/g, (m) => m.replace(/\n/g, ' ')).split('\n');
+  for (const raw of lines) {
+    const line = stripComment(raw).trim();
+    if (!line) continue;
+    const table = /^\[+\s*([^\]]+?)\s*\]+$/.exec(line);
+    if (table) {
+      current = table[1];
+      tables[current] ??= {};
+      continue;
+    }
+    const kv = /^([A-Za-z0-9_.-]+)\s*=\s*(.+)$/.exec(line);
+    if (kv) tables[current][kv[1]] = parseValue(kv[2].trim());
+  }
+  return tables;
+}
+
+function stripComment(line: string): string {
+  let quote = '';
+  for (let i = 0; i < line.length; i++) {
+    const c = line[i];
+    if (quote) {
+      if (c === quote) quote = '';
+    } else if (c === '"' || c === "'") quote = c;
+    else if (c === '#') return line.slice(0, i);
+  }
+  return line;
+}
+
+function parseValue(v: string): TomlValue {
+  if (v.startsWith('[')) {
+    const items: string[] = [];
+    for (const m of v.matchAll(/"((?:[^"\\]|\\.)*)"|'([^']*)'/g)) items.push(m[1] !== undefined ? unescape(m[1]) : m[2]);
+    return items;
+  }
+  if (v.startsWith('"')) return unescape(v.slice(1, v.lastIndexOf('"')));
+  if (v.startsWith("'")) return v.slice(1, v.lastIndexOf("'"));
+  if (v === 'true' || v === 'false') return v === 'true';
+  const n = Number(v);
+  return Number.isNaN(n) ? v : n;
+}
+
+const unescape = (s: string) => s.replace(/\\(["\\nt])/g, (_, c: string) => ({ n: '\n', t: '\t' })[c] ?? c);
+
+export interface ContainersConf {
+  runtime?: string;
+  runtimePaths: Record<string, string[]>;
+  serviceTimeout?: number;
+  stopTimeout?: number;
+  defaultUlimits: string[];
+  eventsLogger?: string;
+}
+
+export function containersConfFiles(): string[] {
+  if (process.env.CONTAINERS_CONF) return [process.env.CONTAINERS_CONF];
+  const files = ['/usr/share/containers/containers.conf', '/etc/containers/containers.conf'];
+  const home = process.env.HOME;
+  if (process.getuid?.() !== 0 && home)
+    files.push(path.join(process.env.XDG_CONFIG_HOME || path.join(home, '.config'), 'containers', 'containers.conf'));
+  return files;
+}
+
+let cached: ContainersConf | undefined;
+
+export function loadContainersConf(files = containersConfFiles()): ContainersConf {
+  if (cached) return cached;
+  const conf: ContainersConf = { runtimePaths: {}, defaultUlimits: [] };
+  for (const file of files) {
+    let text: string;
+    try {
+      text = fs.readFileSync(file, 'utf8');
+    } catch {
+      continue;
+    }
+    const t = parseToml(text);
+    const engine = t.engine ?? {};
+    if (typeof engine.runtime === 'string') conf.runtime = engine.runtime;
+    if (typeof engine.service_timeout === 'number') conf.serviceTimeout = engine.service_timeout;
+    if (typeof engine.stop_timeout === 'number') conf.stopTimeout = engine.stop_timeout;
+    if (typeof engine.events_logger === 'string') conf.eventsLogger = engine.events_logger;
+    for (const [k, v] of Object.entries(t['engine.runtimes'] ?? {})) if (Array.isArray(v)) conf.runtimePaths[k] = v;
+    const ulimits = t.containers?.default_ulimits;
+    if (Array.isArray(ulimits)) conf.defaultUlimits = ulimits;
+  }
+  cached = conf;
+  return conf;
+}

@@ -1,0 +1,549 @@
+// The local engine: the one implementation of every container operation,
+// used by the CLI and by both APIs.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { Store } from '../storage/store';
+import type { ContainerConfig, ContainerRecord, Database, ImageRecord } from '../storage/records';
+import { type StoragePaths, bundleDir, containerDir, exitDir, exitFile, runtimeStateDir } from '../storage/paths';
+import { EngineError, invalidArgument, noSuchContainer } from '../errors';
+import { generateId } from './ids';
+import { generateName, validateName } from './names';
+import { imageConfig, layerPaths, resolveImage } from '../image';
+import { mountRootfs, removeRootfsStorage, unmountRootfs } from '../storage/rootfs';
+import { generateSpec, type ImageDefaults } from '../oci/generate';
+import { writeEtcFiles } from './etc-files';
+import { spawnMonitor } from './monitor';
+import { readExitFile, syncState, waitForExit } from './state';
+import { detectRuntime, type RuntimeInfo } from '../../runtime/detect';
+import { runRuntime, type RuntimeTarget } from '../../runtime/oci-runtime';
+import { entryScript } from '../package-root';
+import { emitEvent } from '../events/journal';
+import { connectAttach, pumpAttach, type AttachStreams } from './attach';
+import { signalName, signalNumber } from './signals';
+import { loadContainersConf } from '../config/containers-conf';
+import { native } from '../native';
+import { listenFdNumbers } from '../activation/listen-fds';
+
+export interface EngineOptions {
+  paths: StoragePaths;
+  runtime?: string; // --runtime
+}
+
+export interface CreateRequest {
+  image: string;
+  name?: string;
+  command: string[];
+  config: Partial<ContainerConfig>;
+  replace?: boolean;
+}
+
+export interface StartOptions {
+  /** fds 3..3+n-1 of this process go to the container */
+  fds?: { count: number; listen: boolean; names?: string };
+  notifySocket?: string;
+}
+
+export class LocalEngine {
+  readonly store: Store;
+  readonly paths: StoragePaths;
+  private runtimeInfo?: RuntimeInfo;
+
+  constructor(private readonly opts: EngineOptions) {
+    this.paths = opts.paths;
+    this.store = new Store(opts.paths);
+  }
+
+  runtime(): RuntimeTarget {
+    this.runtimeInfo ??= detectRuntime(this.paths.runroot, this.opts.runtime);
+    return { runtime: this.runtimeInfo, stateRoot: runtimeStateDir(this.paths) };
+  }
+
+  runtimeName(): string {
+    try {
+      return this.runtime().runtime.name;
+    } catch {
+      return '';
+    }
+  }
+
+  // ---- lookup
+
+  /** Podman's order: full id, exact name, unique id prefix. */
+  lookup(db: Database, idOrName: string): ContainerRecord {
+    if (!idOrName) throw invalidArgument('container name or ID cannot be empty');
+    const byId = db.containers[idOrName];
+    if (byId) return byId;
+    const all = Object.values(db.containers);
+    const byName = all.find((c) => c.name === idOrName);
+    if (byName) return byName;
+    if (/^[0-9a-f]+$/.test(idOrName)) {
+      const matches = all.filter((c) => c.id.startsWith(idOrName));
+      if (matches.length === 1) return matches[0];
+      if (matches.length > 1)
+        throw new EngineError('ctr-exists', `more than one result for container ID ${idOrName}: container already exists`);
+    }
+    throw noSuchContainer(idOrName);
+  }
+
+  /** The container with its state brought up to date (persisted if it changed). */
+  get(idOrName: string): ContainerRecord {
+    const rec = this.lookup(this.store.read(), idOrName);
+    if (rec.state.status !== 'running') return rec;
+    const copy = structuredClone(rec);
+    if (!syncState(this.paths, copy)) return rec;
+    return this.store.update((db) => {
+      const cur = db.containers[rec.id];
+      if (cur) syncState(this.paths, cur);
+      return cur ?? copy;
+    });
+  }
+
+  list(): ContainerRecord[] {
+    const db = this.store.read();
+    const recs = Object.values(db.containers);
+    const stale = recs.filter((r) => r.state.status === 'running' && syncState(this.paths, structuredClone(r)));
+    if (stale.length === 0) return recs.sort(byCreated);
+    return Object.values(
+      this.store.update((db2) => {
+        for (const r of Object.values(db2.containers)) syncState(this.paths, r);
+        return db2.containers;
+      }),
+    ).sort(byCreated);
+  }
+
+  exists(idOrName: string): boolean {
+    try {
+      this.lookup(this.store.read(), idOrName);
+      return true;
+    } catch (err) {
+      if (err instanceof EngineError && err.kind === 'no-such-container') return false;
+      throw err;
+    }
+  }
+
+  // ---- create
+
+  create(req: CreateRequest): ContainerRecord {
+    const image = resolveImage(this.store, req.image);
+    const cfgImage = imageConfig(this.paths, image.id).config ?? {};
+    if (req.name !== undefined && !validateName(req.name))
+      throw invalidArgument('running container create option: names must match [a-zA-Z0-9][a-zA-Z0-9_.-]*');
+    const id = generateId();
+    const conf = loadContainersConf();
+    const stopSignal = req.config.stopSignal ?? (cfgImage.StopSignal ? signalNumber(cfgImage.StopSignal) : 15);
+    const config: ContainerConfig = {
+      image: req.image,
+      entrypoint: [],
+      entrypointSet: false,
+      cmd: req.command,
+      env: [],
+      workdir: '',
+      user: '',
+      hostname: id.slice(0, 12),
+      labels: { ...(cfgImage.Labels ?? {}) },
+      annotations: {},
+      mounts: [],
+      network: 'private',
+      stopSignal,
+      stopTimeout: conf.stopTimeout ?? 10,
+      autoRemove: false,
+      tty: false,
+      stdin: false,
+      logDriver: 'k8s-file',
+      sdnotify: 'container',
+      sdNotifySocket: '',
+      preserveFds: 0,
+      privileged: false,
+      readOnly: false,
+      systemd: 'true',
+      capAdd: [],
+      capDrop: [],
+      init: false,
+      restartPolicy: '',
+      createCommand: process.argv.slice(1),
+      ...stripUndefined(req.config),
+    };
+    config.labels = { ...(cfgImage.Labels ?? {}), ...(req.config.labels ?? {}) };
+    if (req.config.stopSignal === undefined) config.stopSignal = stopSignal;
+    if (!req.config.hostname) config.hostname = id.slice(0, 12);
+    if (config.sdnotify !== 'ignore' && !config.sdNotifySocket) config.sdNotifySocket = process.env.NOTIFY_SOCKET ?? '';
+    for (const m of config.mounts) {
+      if (m.type === 'bind' && !fs.existsSync(m.source))
+        throw invalidArgument(`statfs ${m.source}: no such file or directory`);
+    }
+
+    const now = new Date().toISOString();
+    const rec = this.store.update((db) => {
+      const all = Object.values(db.containers);
+      let name = req.name;
+      if (name !== undefined) {
+        const holder = all.find((c) => c.name === name);
+        if (holder && !req.replace)
+          throw new EngineError(
+            'name-in-use',
+            `creating container storage: the container name "${name}" is already in use by ${holder.id}. You have to remove that container to be able to reuse that name: that name is already in use`,
+          );
+      } else {
+        name = generateName((n) => all.some((c) => c.name === n));
+      }
+      const record: ContainerRecord = {
+        id,
+        name,
+        created: now,
+        imageId: image.id,
+        imageName: image.names[0] ?? image.id,
+        config,
+        state: {
+          status: 'created',
+          pid: 0,
+          conmonPid: 0,
+          exitCode: 0,
+          startedAt: '',
+          finishedAt: '',
+          error: '',
+          restartCount: 0,
+          mounted: false,
+        },
+      };
+      if (req.replace && req.name !== undefined && all.some((c) => c.name === req.name)) {
+        return { ...record, replaceFirst: true } as ContainerRecord & { replaceFirst?: boolean };
+      }
+      db.containers[id] = record;
+      return record;
+    });
+    if ((rec as ContainerRecord & { replaceFirst?: boolean }).replaceFirst) {
+      // --replace: the old container goes first, then the name is taken again (atomically).
+      this.remove(req.name as string, { force: true, ignoreMissing: true });
+      return this.create({ ...req, replace: false });
+    }
+    fs.mkdirSync(containerDir(this.paths, id), { recursive: true, mode: 0o700 });
+    emitEvent(this.paths, { Type: 'container', Status: 'create', ID: id, Name: rec.name, Image: req.image });
+    return rec;
+  }
+
+  // ---- start
+
+  /**
+   * Creates the container in the runtime under a new monitor and returns once it
+   * exists (not yet started), so a client can attach before any output is produced.
+   */
+  private async init(rec: ContainerRecord, opts: StartOptions): Promise<{ pid: number; conmonPid: number }> {
+    this.cleanupRuntime(rec); // a previous run's leftovers
+    const image = this.imageOf(rec);
+    const bundle = bundleDir(this.paths, rec.id);
+    fs.mkdirSync(bundle, { recursive: true, mode: 0o700 });
+    fs.rmSync(exitFile(this.paths, rec.id), { force: true });
+    fs.mkdirSync(exitDir(this.paths), { recursive: true });
+    const rootfs = mountRootfs(this.paths, rec.id, layerPaths(this.paths, image));
+    this.store.update((db) => {
+      const cur = db.containers[rec.id];
+      if (cur) cur.state.mounted = true;
+    });
+    const c = rec.config;
+    const notifySocket = c.sdnotify === 'container' ? c.sdNotifySocket || opts.notifySocket || '' : '';
+    const fds = opts.fds ?? (c.preserveFds > 0 ? { count: c.preserveFds, listen: false } : undefined);
+    const spec = generateSpec({
+      ctr: rec,
+      image: imageConfig(this.paths, image.id).config ?? ({} as ImageDefaults),
+      rootfs,
+      etcFiles: writeEtcFiles(bundle, c.hostname, c.network),
+      listen: fds?.listen ? { count: fds.count, names: fds.names } : undefined,
+      notifySocketDir: notifySocket ? path.join(bundle, 'notify') : undefined,
+    });
+    fs.writeFileSync(path.join(bundle, 'config.json'), JSON.stringify(spec));
+    const runtime = this.runtime();
+    const logPath = path.join(containerDir(this.paths, rec.id), 'ctr.log');
+    const started = await spawnMonitor({
+      id: rec.id,
+      bundle,
+      runroot: this.paths.runroot,
+      runtime: runtime.runtime.path,
+      runtimeStateRoot: runtime.stateRoot,
+      runtimeScript: entryScript('tspod-runtime'),
+      pidFile: path.join(bundle, 'pidfile'),
+      runtimeLog: path.join(bundle, 'oci-log'),
+      exitFile: exitFile(this.paths, rec.id),
+      logPath: c.logDriver === 'k8s-file' ? logPath : '',
+      logDriver: c.logDriver,
+      stdin: c.stdin,
+      fdCount: fds?.count ?? 0,
+      listen: fds?.listen ?? false,
+      listenFdNames: fds?.names,
+      notifySocket,
+      exitCommand: this.exitCommand(rec),
+    });
+    if (started.report.error !== undefined || !started.report.pid) {
+      this.cleanupRuntime(rec);
+      throw runtimeStartError(started.report.error ?? 'unknown runtime error');
+    }
+    // The container holds the handed-over fds now; our copies would only keep the sockets alive.
+    if (opts.fds) for (const fd of listenFdNumbers(opts.fds.count)) fs.closeSync(fd);
+    return { pid: started.report.pid, conmonPid: started.conmonPid };
+  }
+
+  private exitCommand(rec: ContainerRecord): string[] {
+    return [
+      process.execPath,
+      entryScript('tspod'),
+      '--root',
+      this.paths.root,
+      '--runroot',
+      this.paths.runroot,
+      ...(this.opts.runtime ? ['--runtime', this.opts.runtime] : []),
+      'container',
+      'cleanup',
+      ...(rec.config.autoRemove ? ['--rm'] : []),
+      rec.id,
+    ];
+  }
+
+  private startRuntime(rec: ContainerRecord, pid: number, conmonPid: number): void {
+    const r = runRuntime(this.runtime(), ['start', rec.id]);
+    if (r.status !== 0) {
+      this.killPid(pid, 9);
+      throw runtimeStartError(r.stderr.trim() || `runtime start exited with ${r.status}`);
+    }
+    this.store.update((db) => {
+      const cur = db.containers[rec.id];
+      if (!cur) return;
+      Object.assign(cur.state, {
+        status: 'running',
+        pid,
+        conmonPid,
+        exitCode: 0,
+        startedAt: new Date().toISOString(),
+        finishedAt: '',
+        error: '',
+      });
+    });
+    emitEvent(this.paths, { Type: 'container', Status: 'start', ID: rec.id, Name: rec.name, Image: rec.config.image });
+  }
+
+  private assertStartable(rec: ContainerRecord): void {
+    if (rec.state.status === 'running')
+      throw new EngineError('already-running', `container ${rec.id} is already running`);
+  }
+
+  /** Starts a container detached. */
+  async start(idOrName: string, opts: StartOptions = {}): Promise<ContainerRecord> {
+    const rec = this.get(idOrName);
+    if (rec.state.status === 'running') return rec; // Podman: starting a running container is a no-op
+    const { pid, conmonPid } = await this.init(rec, opts);
+    this.startRuntime(rec, pid, conmonPid);
+    this.sendNotify(rec, conmonPid, opts);
+    return this.get(rec.id);
+  }
+
+  /**
+   * Starts a container attached to the given streams and resolves with its exit
+   * code once it exits. `onRunning` gets the pid (for signal proxying).
+   */
+  async startAttached(
+    idOrName: string,
+    streams: AttachStreams,
+    opts: StartOptions & { onRunning?: (pid: number) => void } = {},
+  ): Promise<number> {
+    const rec = this.get(idOrName);
+    this.assertStartable(rec);
+    const { pid, conmonPid } = await this.init(rec, opts);
+    const passthrough = rec.config.logDriver === 'passthrough';
+    const sock = passthrough ? undefined : await connectAttach(bundleDir(this.paths, rec.id), conmonPid);
+    this.startRuntime(rec, pid, conmonPid);
+    this.sendNotify(rec, conmonPid, opts);
+    opts.onRunning?.(pid);
+    if (sock) await pumpAttach(sock, streams);
+    const running = { ...rec, state: { ...rec.state, pid, conmonPid } };
+    const exit = readExitFile(this.paths, rec.id) ?? (await waitForExit(this.paths, running));
+    this.get(rec.id); // record the exit
+    return exit?.code ?? -1;
+  }
+
+  /** sd_notify from the engine process: MAINPID (and READY for conmon mode), as Podman does. */
+  private sendNotify(rec: ContainerRecord, conmonPid: number, opts: StartOptions): void {
+    const mode = rec.config.sdnotify;
+    if (mode === 'ignore') return;
+    const target = rec.config.sdNotifySocket || opts.notifySocket || process.env.NOTIFY_SOCKET;
+    if (!target) return;
+    const msg = mode === 'conmon' ? `MAINPID=${conmonPid}\nREADY=1` : `MAINPID=${conmonPid}`;
+    try {
+      native().dgramSend(target, Buffer.from(msg));
+    } catch {
+      /* Podman only logs this */
+    }
+  }
+
+  /** Waits for a running container to exit; returns its exit code. */
+  async wait(idOrName: string): Promise<number> {
+    const rec = this.get(idOrName);
+    if (rec.state.status !== 'running') return rec.state.exitCode;
+    const exit = await waitForExit(this.paths, rec);
+    this.get(rec.id);
+    return exit?.code ?? -1;
+  }
+
+  // ---- signals and stop
+
+  private killPid(pid: number, sig: number): void {
+    try {
+      process.kill(pid, sig);
+    } catch {
+      /* already gone */
+    }
+  }
+
+  kill(idOrName: string, signal: number): ContainerRecord {
+    const rec = this.get(idOrName);
+    if (rec.state.status !== 'running')
+      throw new EngineError('state-improper', `can only kill running containers. ${rec.id} is in state ${rec.state.status}: container state improper`);
+    this.killPid(rec.state.pid, signal);
+    emitEvent(this.paths, { Type: 'container', Status: 'kill', ID: rec.id, Name: rec.name, Image: rec.config.image });
+    return rec;
+  }
+
+  /** Sends the stop signal, then SIGKILL after the timeout; returns any warning to print. */
+  async stop(idOrName: string, timeout?: number): Promise<{ rec: ContainerRecord; warning?: string }> {
+    const rec = this.get(idOrName);
+    if (rec.state.status !== 'running') return { rec };
+    const t = timeout ?? rec.config.stopTimeout;
+    let warning: string | undefined;
+    if (t > 0) {
+      this.killPid(rec.state.pid, rec.config.stopSignal);
+      const exit = await waitForExit(this.paths, rec, t * 1000);
+      if (!exit) {
+        warning = `StopSignal ${signalName(rec.config.stopSignal)} failed to stop container ${rec.name} in ${t} seconds, resorting to SIGKILL`;
+      }
+    }
+    if (!readExitFile(this.paths, rec.id)) {
+      this.killPid(rec.state.pid, 9);
+      await waitForExit(this.paths, rec, 5000);
+    }
+    this.store.update((db) => {
+      const cur = db.containers[rec.id];
+      if (cur) syncState(this.paths, cur);
+      if (cur && cur.state.status === 'exited') cur.state.status = 'stopped';
+    });
+    emitEvent(this.paths, { Type: 'container', Status: 'stop', ID: rec.id, Name: rec.name, Image: rec.config.image });
+    this.cleanupRuntime(rec);
+    return { rec: this.get(rec.id), warning };
+  }
+
+  // ---- cleanup and removal
+
+  /** Releases what a run held: the runtime's container and the rootfs mount. Idempotent. */
+  cleanupRuntime(rec: ContainerRecord): void {
+    if (rec.state.status === 'running' && !readExitFile(this.paths, rec.id)) return;
+    const stateDir = path.join(runtimeStateDir(this.paths), rec.id);
+    if (fs.existsSync(stateDir)) runRuntime(this.runtime(), ['delete', '--force', rec.id]);
+    unmountRootfs(this.paths, rec.id);
+  }
+
+  /** The monitor's exit command: record the exit, release resources, and honour --rm. */
+  cleanup(idOrName: string, rm: boolean): void {
+    let rec: ContainerRecord;
+    try {
+      rec = this.get(idOrName);
+    } catch (err) {
+      if (err instanceof EngineError && err.kind === 'no-such-container') return; // already removed
+      throw err;
+    }
+    if (rec.state.status === 'running') return;
+    emitEvent(this.paths, { Type: 'container', Status: 'died', ID: rec.id, Name: rec.name, Image: rec.config.image, ContainerExitCode: rec.state.exitCode });
+    this.cleanupRuntime(rec);
+    this.store.update((db) => {
+      const cur = db.containers[rec.id];
+      if (cur) cur.state.mounted = false;
+    });
+    if (rm) this.remove(rec.id, { force: true, ignoreMissing: true });
+  }
+
+  async removeAsync(idOrName: string, opts: { force?: boolean; ignoreMissing?: boolean; timeout?: number }): Promise<string | undefined> {
+    let rec: ContainerRecord;
+    try {
+      rec = this.get(idOrName);
+    } catch (err) {
+      if (opts.ignoreMissing && err instanceof EngineError && err.kind === 'no-such-container') return undefined;
+      throw err;
+    }
+    if (rec.state.status === 'running') {
+      if (!opts.force)
+        throw new EngineError(
+          'state-improper',
+          `cannot remove container ${rec.id} as it is running - running or paused containers cannot be removed without force: container state improper`,
+        );
+      await this.stop(rec.id, opts.timeout ?? 0);
+    }
+    return this.remove(rec.id, opts);
+  }
+
+  /** Removes a container that is not running (callers stop it first). */
+  remove(idOrName: string, opts: { force?: boolean; ignoreMissing?: boolean }): string | undefined {
+    let rec: ContainerRecord;
+    try {
+      rec = this.get(idOrName);
+    } catch (err) {
+      if (opts.ignoreMissing && err instanceof EngineError && err.kind === 'no-such-container') return undefined;
+      throw err;
+    }
+    if (rec.state.status === 'running') {
+      if (!opts.force)
+        throw new EngineError(
+          'state-improper',
+          `cannot remove container ${rec.id} as it is running - running or paused containers cannot be removed without force: container state improper`,
+        );
+      this.killPid(rec.state.pid, 9);
+      const deadline = Date.now() + 5000;
+      while (!readExitFile(this.paths, rec.id) && Date.now() < deadline) sleepSync(20);
+    }
+    return this.store.locked(() => {
+      const db = this.store.read();
+      if (!db.containers[rec.id]) return undefined; // removed meanwhile (--rm racing)
+      this.cleanupRuntime(rec);
+      removeRootfsStorage(this.paths, rec.id);
+      fs.rmSync(containerDir(this.paths, rec.id), { recursive: true, force: true });
+      fs.rmSync(bundleDir(this.paths, rec.id), { recursive: true, force: true });
+      fs.rmSync(exitFile(this.paths, rec.id), { force: true });
+      delete db.containers[rec.id];
+      this.store.writeUnlocked(db);
+      emitEvent(this.paths, { Type: 'container', Status: 'remove', ID: rec.id, Name: rec.name, Image: rec.config.image });
+      return rec.id;
+    });
+  }
+
+  rename(idOrName: string, newName: string): void {
+    if (!validateName(newName)) throw invalidArgument('names must match [a-zA-Z0-9][a-zA-Z0-9_.-]*');
+    this.store.update((db) => {
+      const rec = this.lookup(db, idOrName);
+      const holder = Object.values(db.containers).find((c) => c.name === newName);
+      if (holder && holder.id !== rec.id)
+        throw new EngineError('name-in-use', `the container name "${newName}" is already in use by ${holder.id}. You have to remove that container to be able to reuse that name: that name is already in use`);
+      rec.name = newName;
+    });
+  }
+
+  imageOf(rec: ContainerRecord): ImageRecord {
+    const img = this.store.read().images[rec.imageId];
+    if (!img) throw new EngineError('no-such-image', `${rec.imageId}: image not known`);
+    return img;
+  }
+}
+
+function byCreated(a: ContainerRecord, b: ContainerRecord): number {
+  return a.created < b.created ? -1 : a.created > b.created ? 1 : 0;
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+function sleepSync(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+/** Classifies a runtime's start error as Podman does (127 not found, 126 cannot invoke). */
+export function runtimeStartError(msg: string): EngineError {
+  if (/executable file not found in|no such file or directory/i.test(msg))
+    return new EngineError('cmd-not-found', `${msg}: OCI runtime attempted to invoke a command that was not found`);
+  if (/permission denied|operation not permitted/i.test(msg))
+    return new EngineError('cmd-cannot-invoke', `${msg}: OCI permission denied`);
+  return new EngineError('cmd-cannot-invoke', `${msg}: OCI runtime error`);
+}

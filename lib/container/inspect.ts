@@ -1,0 +1,139 @@
+// `inspect` output in Podman's shape, which scripts and unit files read with --format.
+import * as path from 'node:path';
+import type { ContainerRecord } from '../storage/records';
+import { type StoragePaths, bundleDir, containerDir } from '../storage/paths';
+import { signalName } from './signals';
+import type { ImageDefaults } from '../oci/generate';
+import { containerCommand } from '../oci/generate';
+import { DEFAULT_CAPS } from '../oci/generate';
+
+const ZERO_TIME = '0001-01-01T00:00:00Z';
+
+export const publicStatus = (s: ContainerRecord['state']['status']) => (s === 'stopped' ? 'exited' : s);
+
+export function inspectContainer(paths: StoragePaths, ctr: ContainerRecord, image: ImageDefaults, runtimeName: string) {
+  const c = ctr.config;
+  const cmd = containerCommand(ctr, image);
+  const bundle = bundleDir(paths, ctr.id);
+  const userdata = containerDir(paths, ctr.id);
+  const s = ctr.state;
+  return {
+    Id: ctr.id,
+    Created: ctr.created,
+    Path: cmd[0] ?? '',
+    Args: cmd.slice(1),
+    State: {
+      OciVersion: '1.0.2-dev',
+      Status: publicStatus(s.status),
+      Running: s.status === 'running',
+      Paused: false,
+      Restarting: false,
+      OOMKilled: false,
+      Dead: false,
+      Pid: s.status === 'running' ? s.pid : 0,
+      ConmonPid: s.status === 'running' ? s.conmonPid : 0,
+      ExitCode: s.exitCode,
+      Error: s.error,
+      StartedAt: s.startedAt || ZERO_TIME,
+      FinishedAt: s.finishedAt || ZERO_TIME,
+      Health: { Status: '', FailingStreak: 0, Log: null },
+      CheckpointedAt: ZERO_TIME,
+      RestoredAt: ZERO_TIME,
+    },
+    Image: ctr.imageId,
+    ImageName: ctr.imageName,
+    Rootfs: '',
+    Pod: '',
+    ResolvConfPath: path.join(bundle, 'resolv.conf'),
+    HostnamePath: path.join(bundle, 'hostname'),
+    HostsPath: path.join(bundle, 'hosts'),
+    StaticDir: userdata,
+    OCIConfigPath: path.join(bundle, 'config.json'),
+    OCIRuntime: runtimeName,
+    ConmonPidFile: path.join(bundle, 'conmon.pid'),
+    PidFile: path.join(bundle, 'pidfile'),
+    Name: ctr.name,
+    RestartCount: s.restartCount,
+    Driver: 'overlay',
+    MountLabel: '',
+    ProcessLabel: '',
+    AppArmorProfile: '',
+    EffectiveCaps: DEFAULT_CAPS,
+    BoundingCaps: DEFAULT_CAPS,
+    ExecIDs: [],
+    GraphDriver: { Name: 'overlay', Data: { UpperDir: path.join(userdata, 'upper'), WorkDir: path.join(userdata, 'work'), MergedDir: path.join(bundle, 'rootfs') } },
+    Mounts: c.mounts.map((m) => ({
+      Type: m.type,
+      Source: m.source,
+      Destination: m.destination,
+      Driver: '',
+      Mode: '',
+      Options: ['rbind', ...m.options],
+      RW: m.rw,
+      Propagation: 'rprivate',
+    })),
+    Dependencies: [],
+    NetworkSettings: {
+      EndpointID: '',
+      Gateway: '',
+      IPAddress: '',
+      IPPrefixLen: 0,
+      IPv6Gateway: '',
+      GlobalIPv6Address: '',
+      GlobalIPv6PrefixLen: 0,
+      MacAddress: '',
+      Bridge: '',
+      SandboxID: '',
+      HairpinMode: false,
+      LinkLocalIPv6Address: '',
+      LinkLocalIPv6PrefixLen: 0,
+      Ports: {},
+      SandboxKey: '',
+    },
+    Namespace: '',
+    IsInfra: false,
+    IsService: false,
+    Config: {
+      Hostname: c.hostname,
+      Domainname: '',
+      User: c.user || image.User || '',
+      AttachStdin: false,
+      AttachStdout: false,
+      AttachStderr: false,
+      Tty: c.tty,
+      OpenStdin: c.stdin,
+      StdinOnce: false,
+      Env: [...(image.Env ?? []), ...c.env],
+      Cmd: c.cmd.length ? c.cmd : c.entrypointSet ? null : (image.Cmd ?? null),
+      Image: c.image,
+      Volumes: null,
+      WorkingDir: c.workdir || image.WorkingDir || '/',
+      Entrypoint: c.entrypointSet ? c.entrypoint.join(' ') : (image.Entrypoint ?? []).join(' '),
+      OnBuild: null,
+      Labels: c.labels,
+      Annotations: c.annotations,
+      StopSignal: c.stopSignal,
+      StopSignalName: signalName(c.stopSignal),
+      HealthcheckOnFailureAction: 'none',
+      CreateCommand: c.createCommand,
+      Umask: '0022',
+      Timeout: 0,
+      StopTimeout: c.stopTimeout,
+      Passwd: true,
+      sdNotifyMode: c.sdnotify,
+      SdNotifySocket: c.sdNotifySocket || undefined,
+    },
+    HostConfig: {
+      Binds: c.mounts.filter((m) => m.type === 'bind').map((m) => `${m.source}:${m.destination}:${m.rw ? 'rw' : 'ro'},rprivate,rbind`),
+      NetworkMode: c.network === 'private' ? 'private' : c.network,
+      AutoRemove: c.autoRemove,
+      LogConfig: { Type: c.logDriver, Config: null, Path: c.logDriver === 'k8s-file' ? path.join(userdata, 'ctr.log') : '', Tag: '', Size: '0B' },
+      RestartPolicy: { Name: c.restartPolicy, MaximumRetryCount: 0 },
+      Privileged: c.privileged,
+      ReadonlyRootfs: c.readOnly,
+      CapAdd: c.capAdd,
+      CapDrop: c.capDrop,
+      Init: c.init,
+    },
+  };
+}

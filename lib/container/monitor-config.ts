@@ -1,0 +1,30 @@
+// What the engine tells a tspod-conmon process when it starts one.
+
+export interface MonitorConfig {
+  id: string;
+  bundle: string; // runtime bundle; the monitor's cwd, where it binds `attach`
+  runroot: string;
+  runtime: string; // runtime name or path for tspod-runtime --runtime ('' = detect)
+  runtimeStateRoot: string;
+  runtimeScript: string; // dist/tspod-runtime.js
+  pidFile: string;
+  runtimeLog: string;
+  exitFile: string;
+  logPath: string; // k8s-file log ('' for passthrough/none)
+  logDriver: 'k8s-file' | 'passthrough' | 'none';
+  stdin: boolean;
+  /** Inherited fds 3..3+fdCount-1 handed to the container. */
+  fdCount: number;
+  /** Whether those fds are activated sockets (forwarded with LISTEN_*), else --preserve-fds. */
+  listen: boolean;
+  listenFdNames?: string;
+  syncFd: number; // where the monitor reports {pid} or {error}
+  /** Bound in the bundle for sdnotify=container; datagrams forwarded to this host socket. */
+  notifySocket: string;
+  exitCommand: string[];
+}
+
+export interface MonitorReport {
+  pid?: number;
+  error?: string;
+}

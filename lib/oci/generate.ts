@@ -1,0 +1,248 @@
+// Builds a container's OCI config.json from what `create` recorded, the image
+// config and the moment's activation state. Regenerated at every start, as
+// Podman does, so the environment reflects the process that starts it.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { ContainerRecord } from '../storage/records';
+import type { Mount, Spec } from './runtime-spec';
+import { loadContainersConf } from '../config/containers-conf';
+import { invalidArgument } from '../errors';
+
+export interface ImageDefaults {
+  Env?: string[];
+  Entrypoint?: string[] | null;
+  Cmd?: string[] | null;
+  WorkingDir?: string;
+  User?: string;
+}
+
+export interface SpecInputs {
+  ctr: ContainerRecord;
+  image: ImageDefaults;
+  rootfs: string;
+  /** hosts, hostname, resolv.conf written for this container */
+  etcFiles: { hosts: string; hostname: string; resolvConf: string };
+  /** LISTEN_FDS/LISTEN_FDNAMES for the container when sockets are handed over */
+  listen?: { count: number; names?: string };
+  notifySocketDir?: string;
+}
+
+const DEFAULT_PATH = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+
+export const DEFAULT_CAPS = [
+  'CAP_CHOWN',
+  'CAP_DAC_OVERRIDE',
+  'CAP_FOWNER',
+  'CAP_FSETID',
+  'CAP_KILL',
+  'CAP_NET_BIND_SERVICE',
+  'CAP_SETFCAP',
+  'CAP_SETGID',
+  'CAP_SETPCAP',
+  'CAP_SETUID',
+  'CAP_SYS_CHROOT',
+];
+
+const ALL_CAPS = [
+  ...DEFAULT_CAPS,
+  'CAP_AUDIT_CONTROL', 'CAP_AUDIT_READ', 'CAP_AUDIT_WRITE', 'CAP_BLOCK_SUSPEND', 'CAP_BPF', 'CAP_CHECKPOINT_RESTORE',
+  'CAP_DAC_READ_SEARCH', 'CAP_IPC_LOCK', 'CAP_IPC_OWNER', 'CAP_LEASE', 'CAP_LINUX_IMMUTABLE', 'CAP_MAC_ADMIN',
+  'CAP_MAC_OVERRIDE', 'CAP_MKNOD', 'CAP_NET_ADMIN', 'CAP_NET_BROADCAST', 'CAP_NET_RAW', 'CAP_PERFMON',
+  'CAP_SYS_ADMIN', 'CAP_SYS_BOOT', 'CAP_SYS_MODULE', 'CAP_SYS_NICE', 'CAP_SYS_PACCT', 'CAP_SYS_PTRACE',
+  'CAP_SYS_RAWIO', 'CAP_SYS_RESOURCE', 'CAP_SYS_TIME', 'CAP_SYS_TTY_CONFIG', 'CAP_SYSLOG', 'CAP_WAKE_ALARM',
+];
+
+const MASKED = [
+  '/proc/acpi', '/proc/kcore', '/proc/keys', '/proc/latency_stats', '/proc/timer_list', '/proc/timer_stats',
+  '/proc/sched_debug', '/proc/scsi', '/sys/firmware', '/sys/fs/selinux', '/sys/dev/block',
+];
+const READONLY = ['/proc/asound', '/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys', '/proc/sysrq-trigger'];
+
+/** The command the container runs: entrypoint + cmd, each falling back to the image's. */
+export function containerCommand(ctr: ContainerRecord, image: ImageDefaults): string[] {
+  const entrypoint = ctr.config.entrypoint.length || ctr.config.entrypointSet ? ctr.config.entrypoint : (image.Entrypoint ?? []);
+  const cmd = ctr.config.cmd.length ? ctr.config.cmd : ctr.config.entrypointSet ? [] : (image.Cmd ?? []);
+  return [...entrypoint, ...cmd];
+}
+
+export function mergeEnv(...lists: string[][]): string[] {
+  const map = new Map<string, string>();
+  for (const list of lists) for (const e of list) {
+    const eq = e.indexOf('=');
+    map.set(eq < 0 ? e : e.slice(0, eq), e);
+  }
+  return [...map.values()];
+}
+
+export function generateSpec(inp: SpecInputs): Spec {
+  const { ctr, image } = inp;
+  const c = ctr.config;
+  const args = containerCommand(ctr, image);
+  if (args.length === 0) throw invalidArgument('no command or entrypoint provided, and no CMD or ENTRYPOINT from image');
+  const extraEnv: string[] = [`container=tspod`, `HOSTNAME=${c.hostname}`];
+  if (c.tty) extraEnv.push('TERM=xterm');
+  if (inp.listen) {
+    // In its own pid namespace the container's process is pid 1.
+    extraEnv.push(`LISTEN_FDS=${inp.listen.count}`, 'LISTEN_PID=1');
+    if (inp.listen.names !== undefined) extraEnv.push(`LISTEN_FDNAMES=${inp.listen.names}`);
+  }
+  if (inp.notifySocketDir) extraEnv.push('NOTIFY_SOCKET=/run/notify/notify.sock');
+  let env = mergeEnv([DEFAULT_PATH], image.Env ?? [], extraEnv, c.env);
+  if (!inp.listen) env = env.filter((e) => !/^LISTEN_(PID|FDS|FDNAMES)=/.test(e));
+  const user = resolveUser(inp.rootfs, c.user || image.User || '');
+  const caps = c.privileged ? ALL_CAPS : applyCapChanges(DEFAULT_CAPS, c.capAdd, c.capDrop);
+
+  const mounts: Mount[] = [
+    { destination: '/proc', type: 'proc', source: 'proc', options: ['nosuid', 'noexec', 'nodev'] },
+    { destination: '/dev', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'strictatime', 'mode=755', 'size=65536k'] },
+    { destination: '/dev/pts', type: 'devpts', source: 'devpts', options: ['nosuid', 'noexec', 'newinstance', 'ptmxmode=0666', 'mode=0620', 'gid=5'] },
+    { destination: '/dev/shm', type: 'tmpfs', source: 'shm', options: ['nosuid', 'noexec', 'nodev', 'mode=1777', 'size=65536k'] },
+    { destination: '/dev/mqueue', type: 'mqueue', source: 'mqueue', options: ['nosuid', 'noexec', 'nodev'] },
+    c.network === 'host'
+      ? { destination: '/sys', type: 'bind', source: '/sys', options: ['rbind', 'nosuid', 'noexec', 'nodev', 'ro'] }
+      : { destination: '/sys', type: 'sysfs', source: 'sysfs', options: ['nosuid', 'noexec', 'nodev', 'ro'] },
+    { destination: '/sys/fs/cgroup', type: 'cgroup', source: 'cgroup', options: ['nosuid', 'noexec', 'nodev', 'relatime', 'ro'] },
+    { destination: '/etc/hosts', type: 'bind', source: inp.etcFiles.hosts, options: ['bind', 'rprivate'] },
+    { destination: '/etc/hostname', type: 'bind', source: inp.etcFiles.hostname, options: ['bind', 'rprivate'] },
+    { destination: '/etc/resolv.conf', type: 'bind', source: inp.etcFiles.resolvConf, options: ['bind', 'rprivate'] },
+  ];
+  if (c.systemd === 'always') {
+    for (const d of ['/run', '/run/lock', '/tmp', '/var/log/journal'])
+      mounts.push({ destination: d, type: 'tmpfs', source: 'tmpfs', options: ['rw', 'rprivate', 'nosuid', 'nodev', 'tmpcopyup'] });
+  }
+  if (inp.notifySocketDir) mounts.push({ destination: '/run/notify', type: 'bind', source: inp.notifySocketDir, options: ['bind', 'rprivate'] });
+  for (const m of c.mounts) {
+    if (m.type === 'tmpfs') mounts.push({ destination: m.destination, type: 'tmpfs', source: 'tmpfs', options: ['rw', 'nosuid', 'nodev', ...m.options] });
+    else mounts.push({ destination: m.destination, type: 'bind', source: m.source, options: ['rbind', m.rw ? 'rw' : 'ro', ...m.options] });
+  }
+
+  const namespaces: Spec['linux'] = {
+    namespaces: [{ type: 'pid' }, { type: 'ipc' }, { type: 'uts' }, { type: 'mount' }],
+  };
+  if (c.network !== 'host') namespaces.namespaces?.push({ type: 'network' });
+
+  return {
+    ociVersion: '1.0.2-dev',
+    hostname: c.hostname,
+    annotations: { ...c.annotations, 'io.container.manager': 'tspod' },
+    root: { path: inp.rootfs, readonly: c.readOnly },
+    mounts,
+    process: {
+      terminal: c.tty,
+      user,
+      args,
+      env,
+      cwd: c.workdir || image.WorkingDir || '/',
+      capabilities: { bounding: caps, effective: caps, permitted: caps },
+      rlimits: rlimits(),
+      noNewPrivileges: false,
+      oomScoreAdj: 0,
+    },
+    linux: {
+      ...namespaces,
+      cgroupsPath: `/tspod/tspod-${ctr.id}`,
+      resources: { devices: [{ allow: false, access: 'rwm' }] },
+      maskedPaths: c.privileged ? [] : MASKED,
+      readonlyPaths: c.privileged ? [] : READONLY,
+    },
+  };
+}
+
+function applyCapChanges(base: string[], add: string[], drop: string[]): string[] {
+  const norm = (c: string) => (c.toUpperCase().startsWith('CAP_') ? c.toUpperCase() : `CAP_${c.toUpperCase()}`);
+  const dropAll = drop.some((d) => d.toLowerCase() === 'all');
+  const set = new Set(dropAll ? [] : base.filter((c) => !drop.map(norm).includes(c)));
+  for (const a of add) {
+    if (a.toLowerCase() === 'all') ALL_CAPS.forEach((c) => set.add(c));
+    else set.add(norm(a));
+  }
+  return [...set];
+}
+
+/** uid[:gid] or names looked up in the container's /etc/passwd and /etc/group. */
+export function resolveUser(rootfs: string, spec: string): { uid: number; gid: number; additionalGids?: number[] } {
+  if (!spec) return { uid: 0, gid: 0 };
+  const [u, g] = spec.split(':');
+  const passwd = readDb(path.join(rootfs, 'etc/passwd'));
+  let uid: number;
+  let gid = 0;
+  if (/^\d+$/.test(u)) {
+    uid = Number(u);
+    const entry = passwd.find((p) => p[2] === u);
+    if (entry) gid = Number(entry[3]);
+  } else {
+    const entry = passwd.find((p) => p[0] === u);
+    if (!entry) throw invalidArgument(`unable to find user ${u}: no matching entries in passwd file`);
+    uid = Number(entry[2]);
+    gid = Number(entry[3]);
+  }
+  if (g !== undefined) {
+    if (/^\d+$/.test(g)) gid = Number(g);
+    else {
+      const entry = readDb(path.join(rootfs, 'etc/group')).find((e) => e[0] === g);
+      if (!entry) throw invalidArgument(`unable to find group ${g}: no matching entries in group file`);
+      gid = Number(entry[2]);
+    }
+  }
+  return { uid, gid };
+}
+
+function readDb(file: string): string[][] {
+  try {
+    return fs
+      .readFileSync(file, 'utf8')
+      .split('\n')
+      .filter((l) => l && !l.startsWith('#'))
+      .map((l) => l.split(':'));
+  } catch {
+    return [];
+  }
+}
+
+const RLIMIT_NAMES: Record<string, string> = {
+  'Max open files': 'nofile',
+  'Max processes': 'nproc',
+  'Max core file size': 'core',
+  'Max stack size': 'stack',
+  'Max locked memory': 'memlock',
+};
+
+/** This process's own limits, from /proc/self/limits. */
+function currentLimits(): Map<string, { soft: number; hard: number }> {
+  const out = new Map<string, { soft: number; hard: number }>();
+  try {
+    for (const line of fs.readFileSync('/proc/self/limits', 'utf8').split('\n')) {
+      for (const [label, name] of Object.entries(RLIMIT_NAMES)) {
+        if (!line.startsWith(label)) continue;
+        const [soft, hard] = line.slice(label.length).trim().split(/\s+/);
+        const num = (v: string) => (v === 'unlimited' ? Number.MAX_SAFE_INTEGER : Number(v));
+        out.set(name, { soft: num(soft), hard: num(hard) });
+      }
+    }
+  } catch {
+    /* no /proc */
+  }
+  return out;
+}
+
+/**
+ * containers.conf default_ulimits, clamped: the kernel here refuses to raise a
+ * hard limit (no CAP_SYS_RESOURCE), so never ask for more than we have.
+ */
+function rlimits(): { type: string; hard: number; soft: number }[] {
+  const current = currentLimits();
+  const out: { type: string; hard: number; soft: number }[] = [];
+  for (const spec of loadContainersConf().defaultUlimits) {
+    const m = /^([a-z]+)=(-?\d+)(?::(-?\d+))?$/.exec(spec);
+    if (!m) continue;
+    const cur = current.get(m[1]);
+    let soft = Number(m[2]) < 0 ? Number.MAX_SAFE_INTEGER : Number(m[2]);
+    let hard = m[3] === undefined ? soft : Number(m[3]) < 0 ? Number.MAX_SAFE_INTEGER : Number(m[3]);
+    if (cur) {
+      hard = Math.min(hard, cur.hard);
+      soft = Math.min(soft, hard);
+    }
+    out.push({ type: `RLIMIT_${m[1].toUpperCase()}`, soft, hard });
+  }
+  return out;
+}

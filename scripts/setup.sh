@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Sets up a fresh Debian machine (as root) for tspod: Debian packages, npm
+# packages, the build, `tspod` on PATH, and the test images built from host binaries.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+packages=(runc socat busybox-static gcc libc6-dev systemd iproute2 docker-registry curl tar make g++ python3)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing Debian packages: ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  echo "setup: installing npm packages"
+  npm ci --no-audit --no-fund --loglevel=error
+fi
+npm run --silent build
+for bin in tspod tspod-conmon tspod-runtime; do ln -sf "$PWD/dist/$bin" "/usr/local/bin/$bin"; done
+bash scripts/build-test-images.sh test/fixtures/out
+echo "setup: done ($(tspod --version))"

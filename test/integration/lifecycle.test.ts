@@ -1,0 +1,190 @@
+// The container lifecycle with real runc containers: run, exit codes, detached
+// containers, logs, stop, rm, ps, inspect, exec, and the monitor's independence.
+import { after, before, describe, test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { TspodEnv, sleep, until } from '../helpers/tspod-env';
+
+const env = new TspodEnv('lifecycle');
+before(() => env.importTestImages());
+after(() => env.cleanup());
+
+describe('run in the foreground', () => {
+  test('prints the output and exits with the container code', () => {
+    const r = env.run(['run', '--rm', 'busybox', 'sh', '-c', 'echo out; echo err >&2; exit 42']);
+    assert.equal(r.stdout, 'out\n');
+    assert.equal(r.stderr, 'err\n');
+    assert.equal(r.code, 42);
+  });
+
+  test('--rm leaves no container behind', () => {
+    env.ok(['run', '--rm', '--name', 'gone', 'busybox', 'true']);
+    assert.equal(env.run(['container', 'exists', 'gone']).code, 1);
+  });
+
+  test('exit codes like Podman: 127 not found, 126 not executable, 125 engine errors', () => {
+    assert.equal(env.run(['run', '--rm', 'busybox', '/nonexistent']).code, 127);
+    assert.equal(env.run(['run', '--rm', 'busybox', '/etc']).code, 126);
+    const bad = env.run(['run', '--badflag', 'busybox', 'true']);
+    assert.equal(bad.code, 125);
+    assert.match(bad.stderr, /^Error: unknown flag: --badflag\nSee 'tspod run --help'/);
+    assert.equal(env.run(['run', '--rm', 'localhost/nosuchimage', 'true']).code, 125);
+    assert.equal(env.run(['nosuchcmd']).code, 125);
+    assert.equal(env.run(['run', '--rm', 'busybox', 'sh', '-c', 'exit 255']).code, 255);
+  });
+
+  test('a container killed by a signal gives 128+n', () => {
+    // sh as pid 1 ignores signals without handlers, so the shell runs a child that is killed
+    const r = env.run(['run', '--rm', 'busybox', 'sh', '-c', 'sh -c "kill -TERM \\$\\$"; exit $?']);
+    assert.equal(r.code, 143);
+  });
+
+  test('environment, entrypoint, workdir, user, hostname, labels', () => {
+    const envFile = path.join(env.dir, 'env.list');
+    fs.writeFileSync(envFile, '# comment\nFROM_FILE=yes\n');
+    const out = env.ok([
+      'run', '--rm', '-e', 'A=1', '--env', 'B=two words', '--env-file', envFile, '-w', '/tmp', '-u', '65534:65534',
+      '--hostname', 'myhost', '--label', 'x=y', '--entrypoint', 'sh', 'busybox', '-c',
+      'echo $A/$B/$FROM_FILE; pwd; id -u; id -g; hostname',
+    ]);
+    assert.equal(out, '1/two words/yes\n/tmp\n65534\n65534\nmyhost\n');
+  });
+
+  test('bind mounts, read-only with :ro', () => {
+    const dir = fs.mkdtempSync(path.join(env.dir, 'vol-'));
+    fs.writeFileSync(path.join(dir, 'in.txt'), 'from host');
+    env.ok(['run', '--rm', '-v', `${dir}:/data`, 'busybox', 'sh', '-c', 'cat /data/in.txt > /data/out.txt']);
+    assert.equal(fs.readFileSync(path.join(dir, 'out.txt'), 'utf8'), 'from host');
+    const r = env.run(['run', '--rm', '-v', `${dir}:/data:ro`, 'busybox', 'touch', '/data/x']);
+    assert.notEqual(r.code, 0);
+    assert.match(r.stderr, /Read-only file system/);
+  });
+
+  test('--network none has only lo; host shares the host network', () => {
+    const none = env.ok(['run', '--rm', '--network=none', 'busybox', 'ls', '/sys/class/net']);
+    assert.equal(none.trim(), 'lo');
+    const host = env.ok(['run', '--rm', '--network', 'host', 'busybox', 'ls', '/sys/class/net']);
+    assert.deepEqual(host.trim().split(/\s+/).sort(), fs.readdirSync('/sys/class/net').sort());
+  });
+});
+
+describe('detached containers', () => {
+  test('run -d, ps, logs, stop with SIGKILL after the timeout, inspect, rm', async () => {
+    const id = env.ok(['run', '-d', '--name', 'sleeper', '--stop-timeout', '1', 'busybox', 'sh', '-c', 'echo started; sleep 1000']).trim();
+    assert.match(id, /^[0-9a-f]{64}$/);
+    assert.equal(env.ok(['ps', '--format', '{{.Names}} {{.State}}']).trim(), 'sleeper running');
+    assert.match(env.ok(['ps', '-q']), new RegExp(`^${id.slice(0, 12)}\n$`));
+    await until(() => env.ok(['logs', 'sleeper']) === 'started\n');
+    const pid = Number(env.ok(['inspect', '--format', '{{.State.Pid}}', 'sleeper']).trim());
+    assert.ok(pid > 0 && fs.existsSync(`/proc/${pid}`));
+    const t0 = Date.now();
+    const stop = env.run(['stop', 'sleeper']);
+    assert.equal(stop.code, 0);
+    assert.equal(stop.stdout, 'sleeper\n');
+    assert.ok(Date.now() - t0 >= 900, 'waited for the stop timeout');
+    assert.equal(env.ok(['inspect', '--format', '{{.State.Status}} {{.State.ExitCode}}', id.slice(0, 8)]).trim(), 'exited 137');
+    assert.equal(env.ok(['ps', '-a', '--format', '{{.Names}}']).trim(), 'sleeper');
+    assert.equal(env.ok(['ps', '--format', '{{.Names}}']).trim(), '');
+    assert.equal(env.ok(['rm', 'sleeper']), 'sleeper\n');
+    assert.equal(env.run(['rm', 'sleeper']).code, 1);
+  });
+
+  test('stop sends the stop signal first; a trapping container exits with its own code', async () => {
+    env.ok(['run', '-d', '--name', 'trapper', '--stop-signal', 'USR1', 'busybox', 'sh', '-c', 'trap "exit 9" USR1; while :; do sleep 0.1; done']);
+    await sleep(300);
+    const t0 = Date.now();
+    env.ok(['stop', '-t', '10', 'trapper']);
+    assert.ok(Date.now() - t0 < 5000);
+    assert.equal(env.ok(['inspect', '--format', '{{.State.ExitCode}} {{.Config.StopSignal}}', 'trapper']).trim(), '9 10');
+    env.ok(['rm', 'trapper']);
+  });
+
+  test('rm of a running container needs -f (exit 2)', () => {
+    env.ok(['run', '-d', '--name', 'busy', 'busybox', 'sleep', '1000']);
+    const r = env.run(['rm', 'busy']);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /cannot remove container .* as it is running/);
+    env.ok(['rm', '-f', 'busy']);
+    assert.equal(env.run(['container', 'exists', 'busy']).code, 1);
+  });
+
+  test('run -d --rm is removed by the monitor when the container exits', async () => {
+    env.ok(['run', '-d', '--rm', '--name', 'shortlived', 'busybox', 'sh', '-c', 'sleep 0.2; exit 3']);
+    await until(() => env.run(['container', 'exists', 'shortlived']).code === 1, 15_000, 100);
+  });
+
+  test('wait prints the exit code; start -a reattaches output', async () => {
+    env.ok(['create', '--name', 'waiter', 'busybox', 'sh', '-c', 'echo hi; exit 7']);
+    const started = env.run(['start', '-a', 'waiter']);
+    assert.equal(started.stdout, 'hi\n');
+    assert.equal(started.code, 7);
+    env.ok(['start', 'waiter']);
+    assert.equal(env.ok(['wait', 'waiter']), '7\n');
+    assert.equal(env.ok(['logs', 'waiter']), 'hi\nhi\n');
+    assert.equal(env.ok(['logs', '--tail', '1', 'waiter']), 'hi\n');
+    assert.match(env.ok(['logs', '-t', 'waiter']), /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d) hi\n/);
+    env.ok(['rm', 'waiter']);
+  });
+
+  test('exec runs in the container with its exit codes', () => {
+    env.ok(['run', '-d', '--name', 'execme', 'busybox', 'sleep', '1000']);
+    assert.equal(env.ok(['exec', '-e', 'X=1', 'execme', 'sh', '-c', 'echo $X; hostname']).trim().split('\n')[0], '1');
+    assert.equal(env.run(['exec', 'execme', 'sh', '-c', 'exit 7']).code, 7);
+    assert.equal(env.run(['exec', 'execme', '/nonexistent']).code, 127);
+    assert.equal(env.run(['exec', 'execme', '/etc']).code, 126);
+    assert.equal(env.run(['exec', 'nosuch', 'true']).code, 125);
+    env.ok(['rm', '-f', '-t', '0', 'execme']);
+  });
+
+  test('kill -9 of a foreground run leaves the container running and supervised', async () => {
+    const child = env.spawn(['run', '--name', 'orphan', 'busybox', 'sh', '-c', 'trap "exit 5" TERM; while :; do sleep 0.1; done'], { stdio: 'ignore' });
+    await until(() => env.run(['ps', '--format', '{{.Names}}']).stdout.includes('orphan'), 15_000);
+    child.kill('SIGKILL');
+    await new Promise((r) => child.on('exit', r));
+    await sleep(200);
+    assert.equal(env.ok(['ps', '--format', '{{.Names}} {{.State}}']).trim(), 'orphan running');
+    env.ok(['stop', 'orphan']);
+    assert.equal(env.ok(['inspect', '--format', '{{.State.ExitCode}}', 'orphan']).trim(), '5');
+    env.ok(['rm', 'orphan']);
+  });
+});
+
+describe('names and ids', () => {
+  test('two concurrent run --name x leave exactly one container named x', async () => {
+    const results = await Promise.all(
+      [0, 1].map(
+        (i) =>
+          new Promise<number>((resolve) => {
+            const c = env.spawn(['create', '--name', 'dup', 'busybox', 'true'], { stdio: 'ignore' });
+            c.on('exit', (code) => resolve(code ?? -1));
+            void i;
+          }),
+      ),
+    );
+    assert.deepEqual(results.sort(), [0, 125]);
+    assert.equal(env.ok(['ps', '-a', '--filter', 'name=^dup$', '--format', '{{.Names}}']).trim(), 'dup');
+    const again = env.run(['create', '--name', 'dup', 'busybox', 'true']);
+    assert.equal(again.code, 125);
+    assert.match(again.stderr, /the container name "dup" is already in use/);
+    env.ok(['create', '--replace', '--name', 'dup', 'busybox', 'true']);
+    env.ok(['rm', 'dup']);
+  });
+
+  test('generated names, rename, short ids and prefixes', () => {
+    const id = env.ok(['create', 'busybox', 'true']).trim();
+    const name = env.ok(['inspect', '--format', '{{.Name}}', id]).trim();
+    assert.match(name, /^[a-z]+_[a-z]+$/);
+    env.ok(['rename', id.slice(0, 10), 'renamed']);
+    assert.equal(env.ok(['inspect', '--format', '{{.Id}}', 'renamed']).trim(), id);
+    const bad = env.run(['create', '--name', '-bad', 'busybox', 'true']);
+    assert.equal(bad.code, 125);
+    env.ok(['rm', 'renamed']);
+  });
+
+  test('inspect of a missing container exits 125', () => {
+    const r = env.run(['inspect', 'nosuch']);
+    assert.equal(r.code, 125);
+    assert.match(r.stderr, /no such object/);
+  });
+});

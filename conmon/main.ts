@@ -65,6 +65,7 @@ function readStream(fd: number, name: 'stdout' | 'stderr', id: number): void {
   s.on('close', () => {
     openStreams.delete(name);
     if (exited && openStreams.size === 0) finish();
+    else reap(); // EOF usually means the container just exited; SIGCHLD may still be on its way
   });
 }
 
@@ -165,6 +166,9 @@ function reap(): void {
 }
 let exitCode = -1;
 process.on('SIGCHLD', reap);
+// Signal handlers do not keep Node's loop alive, and a missed SIGCHLD must not leave a zombie:
+// this timer holds the monitor until the container is reaped.
+const keepAlive = setInterval(reap, 1000);
 
 for (const sig of ['SIGTERM', 'SIGINT', 'SIGQUIT', 'SIGHUP'] as const) {
   process.on(sig, () => {
@@ -182,6 +186,7 @@ let finished = false;
 function finish(): void {
   if (finished) return;
   finished = true;
+  clearInterval(keepAlive);
   log?.close();
   const tmp = `${cfg.exitFile}.tmp`;
   fs.writeFileSync(tmp, String(exitCode));

@@ -52,10 +52,11 @@ test('generateName draws again while the name is taken', () => {
   assert.throws(() => generateName(() => true, Math.random, 10), /unable to generate/);
 });
 
-test("validateName: Podman's ^[a-zA-Z0-9][a-zA-Z0-9_.-]*$", () => {
-  for (const n of ['a', 'A', '0', 'web', 'my-app_1.2', 'festive_ritchie', '0123456789abcdef', 'a..b', 'x-']) assert.equal(validateName(n), true, n);
-  for (const n of ['', '_a', '-a', '.a', 'a b', 'a/b', 'a:b', 'ü', 'a\n', 'a@b']) assert.equal(validateName(n), false, JSON.stringify(n));
-  assert.equal(NAME_REGEX_ERROR, 'names must match [a-zA-Z0-9][a-zA-Z0-9_.-]*');
+test("validateName: Podman's ^[a-zA-Z0-9][a-zA-Z0-9_.-]*$, plus '@' for systemd instance names", () => {
+  for (const n of ['a', 'A', '0', 'web', 'my-app_1.2', 'festive_ritchie', '0123456789abcdef', 'a..b', 'x-', 'postgres@5432.service'])
+    assert.equal(validateName(n), true, n);
+  for (const n of ['', '_a', '-a', '.a', '@a', 'a b', 'a/b', 'a:b', 'ü', 'a\n']) assert.equal(validateName(n), false, JSON.stringify(n));
+  assert.equal(NAME_REGEX_ERROR, 'names must match [a-zA-Z0-9][a-zA-Z0-9_.@-]*');
 });
 
 test('generateId: 64 lowercase hex from 32 random bytes', () => {

@@ -7,7 +7,7 @@ import type { ContainerConfig, ContainerRecord, Database, ImageRecord } from '..
 import { type StoragePaths, bundleDir, containerDir, exitDir, exitFile, runtimeStateDir } from '../storage/paths';
 import { EngineError, invalidArgument, noSuchContainer } from '../errors';
 import { generateId } from './ids';
-import { generateName, validateName } from './names';
+import { generateName, NAME_REGEX_ERROR, validateName } from './names';
 import { imageConfig, layerPaths, resolveImage } from '../image';
 import { mountRootfs, removeRootfsStorage, unmountRootfs } from '../storage/rootfs';
 import { generateSpec, type ImageDefaults } from '../oci/generate';
@@ -127,7 +127,7 @@ export class LocalEngine {
     const image = resolveImage(this.store, req.image);
     const cfgImage = imageConfig(this.paths, image.id).config ?? {};
     if (req.name !== undefined && !validateName(req.name))
-      throw invalidArgument('running container create option: names must match [a-zA-Z0-9][a-zA-Z0-9_.-]*');
+      throw invalidArgument(`running container create option: ${NAME_REGEX_ERROR}`);
     const id = generateId();
     const conf = loadContainersConf();
     const stopSignal = req.config.stopSignal ?? (cfgImage.StopSignal ? signalNumber(cfgImage.StopSignal) : 15);
@@ -510,7 +510,7 @@ export class LocalEngine {
   }
 
   rename(idOrName: string, newName: string): void {
-    if (!validateName(newName)) throw invalidArgument('names must match [a-zA-Z0-9][a-zA-Z0-9_.-]*');
+    if (!validateName(newName)) throw invalidArgument(NAME_REGEX_ERROR);
     this.store.update((db) => {
       const rec = this.lookup(db, idOrName);
       const holder = Object.values(db.containers).find((c) => c.name === newName);

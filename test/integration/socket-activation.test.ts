@@ -136,7 +136,12 @@ describe('activated sockets reach the container unproxied', () => {
       assert.equal(environOf(pid).LISTEN_FDNAMES, 'stream');
       assert.equal(await stopActivated(a.child, 'act-unix'), 0);
 
-      const b = await activate(['--datagram', '-l', dgram, '--fdname=dg'], ['run', '--rm', '--name', 'act-unixdg', '--network=none', 'localhost/echo']);
+      // A datagram reply goes to the sender's path, looked up in the container's mount
+      // namespace: the client's directory is mounted at the same place.
+      const b = await activate(
+        ['--datagram', '-l', dgram, '--fdname=dg'],
+        ['run', '--rm', '--name', 'act-unixdg', '--network=none', '-v', `${dir}:${dir}`, 'localhost/echo'],
+      );
       const client = path.join(dir, 'client.sock');
       assert.equal(socat(`unix-sendto:${dgram},bind=${client}`, 'datagram\n'), 'datagram\n', b.stderr());
       const dpid = containerPid('act-unixdg');

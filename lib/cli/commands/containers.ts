@@ -18,8 +18,21 @@ import { containerDir } from '../../storage/paths';
 import { renderFormat, renderList, printJson } from '../output';
 import { PODMAN_PS_FIELDS, PODMAN_PS_HEADERS, PODMAN_PS_ROW } from '../../format/gotemplate';
 import { waitForExit } from '../../container/state';
-import { native } from '../../native';
 import { humanDuration, psStatus } from '../../format/units';
+
+/**
+ * Whether fd was handed to us. Node has already opened its own fds (epoll,
+ * eventfd, pipes) at the lowest free numbers before any JavaScript runs, so an
+ * fd that was not passed is usually one of Node's: the first of them is an
+ * epoll instance, which nobody hands over.
+ */
+function inheritedFd(fd: number): boolean {
+  try {
+    return !fs.readlinkSync(`/proc/self/fd/${fd}`).startsWith('anon_inode:');
+  } catch {
+    return false;
+  }
+}
 
 /**
  * The fds the container gets: systemd's activated sockets when LISTEN_PID is
@@ -33,13 +46,13 @@ function inheritedFds(p: Parsed | undefined): StartOptions['fds'] {
   const preserve = p ? int(p.flags['preserve-fds']) : undefined;
   if (preserve && preserve > 0) {
     for (let fd = 3; fd < 3 + preserve; fd++)
-      if (!native().fdIsOpen(fd))
+      if (!inheritedFd(fd))
         throw new EngineError('invalid-argument', `file descriptor ${fd} is not available - the preserve-fds option requires that file descriptors must be passed`);
     return { count: preserve, listen: false };
   }
   if (listen) {
     for (let fd = 3; fd < 3 + listen.count; fd++)
-      if (!native().fdIsOpen(fd)) throw new EngineError('invalid-argument', `LISTEN_FDS=${listen.count} but file descriptor ${fd} is not open`);
+      if (!inheritedFd(fd)) throw new EngineError('invalid-argument', `LISTEN_FDS=${listen.count} but file descriptor ${fd} is not open`);
     return { count: listen.count, listen: true, names: listen.names };
   }
   return undefined;

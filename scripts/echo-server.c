@@ -10,7 +10,8 @@
  *   - datagram sockets (udp4, udp6, unix): each datagram is sent back to its
  *     sender (unanswerable senders, e.g. unbound unix clients, are skipped).
  * With `-p PORT` (or `--port PORT`) and no activated sockets it binds
- * 0.0.0.0:PORT (tcp) itself. Exits 0 on SIGTERM/SIGINT.
+ * 0.0.0.0:PORT (tcp) itself. Exits 0 on SIGTERM/SIGINT. With NOTIFY_SOCKET set it
+ * tells systemd READY=1 once it serves (sd_notify(3)).
  *
  * Build: gcc -static -O2 -std=gnu11 -o echo-server echo-server.c
  */
@@ -20,6 +21,7 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -190,6 +192,23 @@ static int do_conn(struct slot *s, short revents) {
     return 0;
 }
 
+/* sd_notify(0, "READY=1"): one datagram to $NOTIFY_SOCKET ('@' = abstract namespace). */
+static void notify_ready(void) {
+    const char *path = getenv("NOTIFY_SOCKET");
+    if (!path || !*path) return;
+    struct sockaddr_un addr = { .sun_family = AF_UNIX };
+    size_t len = strlen(path);
+    if (len >= sizeof addr.sun_path) return;
+    memcpy(addr.sun_path, path, len);
+    if (path[0] == '@') addr.sun_path[0] = 0;
+    int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) return;
+    socklen_t alen = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + len + (path[0] == '@' ? 0 : 1));
+    if (sendto(fd, "READY=1", 7, MSG_NOSIGNAL, (struct sockaddr *)&addr, alen) < 0)
+        fprintf(stderr, "echo-server: sd_notify: %s\n", strerror(errno));
+    close(fd);
+}
+
 int main(int argc, char **argv) {
     long port = -1;
     for (int i = 1; i < argc; i++) {
@@ -255,6 +274,7 @@ int main(int argc, char **argv) {
     if (served == 0) die("none of the passed file descriptors is a usable socket");
     fprintf(stderr, "echo-server: %s\n", line);
     fflush(stderr);
+    notify_ready();
 
     while (!stop_signal) {
         int np = 0;

@@ -100,11 +100,11 @@ export function sleep(ms: number): Promise<void> {
 }
 
 /** Polls fn until it returns a truthy value or the time is up. */
-export async function until<T>(fn: () => T, timeoutMs = 10_000, stepMs = 50): Promise<T> {
+export async function until<T>(fn: () => T, timeoutMs = 10_000, stepMs = 50): Promise<NonNullable<T>> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = fn();
-    if (v) return v;
+    if (v) return v as NonNullable<T>;
     if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
     await sleep(stepMs);
   }

@@ -33,7 +33,9 @@ const havePodman = spawnSync('podman', ['--version']).status === 0;
 if (havePodman) {
   const conf = path.join(dir, 'containers.conf');
   // Podman needs runc and limits it may set here (the kernel refuses to raise rlimits).
-  fs.writeFileSync(conf, '[containers]\ndefault_ulimits = ["nofile=1024:1024"]\n[engine]\nruntime = "runc"\nevents_logger = "file"\ncgroup_manager = "cgroupfs"\n');
+  // The kernel here refuses to raise rlimits; Podman's defaults (and even the host's
+  // hard limits) fail in runc, values below them work.
+  fs.writeFileSync(conf, '[containers]\ndefault_ulimits = ["nofile=1024:1024", "nproc=1024:1024"]\n[engine]\nruntime = "runc"\nevents_logger = "file"\ncgroup_manager = "cgroupfs"\n');
   env.CONTAINERS_CONF = conf;
   engines.push({
     name: 'podman',

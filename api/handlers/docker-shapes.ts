@@ -1,0 +1,155 @@
+// Docker-shaped documents built from the engine's records: container list
+// items and inspect, image list items and inspect.
+import type { LocalEngine } from '../../lib/container/engine';
+import type { ContainerRecord, ImageRecord } from '../../lib/storage/records';
+import { inspectContainer, publicStatus } from '../../lib/container/inspect';
+import { containerCommand, type ImageDefaults } from '../../lib/oci/generate';
+import { imageConfig, inspectImage, repoDigests } from '../../lib/image';
+import { psStatus } from '../../lib/format/units';
+
+const ZERO_TIME = '0001-01-01T00:00:00Z';
+
+export function imageDefaults(engine: LocalEngine, rec: ContainerRecord): ImageDefaults {
+  try {
+    return (imageConfig(engine.paths, rec.imageId).config ?? {}) as ImageDefaults;
+  } catch {
+    return {} as ImageDefaults;
+  }
+}
+
+const dockerState = (rec: ContainerRecord) => publicStatus(rec.state.status);
+
+export function containerListItem(engine: LocalEngine, rec: ContainerRecord) {
+  const cmd = containerCommand(rec, imageDefaults(engine, rec));
+  const state = dockerState(rec);
+  return {
+    Id: rec.id,
+    Names: [`/${rec.name}`],
+    Image: rec.config.image,
+    ImageID: `sha256:${rec.imageId}`,
+    Command: cmd.join(' '),
+    Created: Math.floor(Date.parse(rec.created) / 1000),
+    Ports: [],
+    Labels: rec.config.labels,
+    State: state,
+    Status: psStatus(state, rec.state.exitCode, rec.state.startedAt ? Date.parse(rec.state.startedAt) : null, rec.state.finishedAt ? Date.parse(rec.state.finishedAt) : null),
+    HostConfig: { NetworkMode: rec.config.network === 'private' ? 'bridge' : rec.config.network },
+    NetworkSettings: { Networks: {} },
+    Mounts: rec.config.mounts.map((m) => ({ Type: m.type, Source: m.source, Destination: m.destination, Mode: '', RW: m.rw, Propagation: 'rprivate' })),
+  };
+}
+
+/** Docker's inspect, derived from Podman's (one source of truth for the fields). */
+export function containerInspect(engine: LocalEngine, rec: ContainerRecord) {
+  const image = imageDefaults(engine, rec);
+  const p = inspectContainer(engine.paths, rec, image, engine.runtimeName());
+  const c = rec.config;
+  const { Health: _health, OciVersion: _oci, ConmonPid: _cp, CheckpointedAt: _ca, RestoredAt: _ra, ...state } = p.State;
+  return {
+    Id: p.Id,
+    Created: p.Created,
+    Path: p.Path,
+    Args: p.Args,
+    State: { ...state, Status: dockerState(rec), StartedAt: p.State.StartedAt || ZERO_TIME, FinishedAt: p.State.FinishedAt || ZERO_TIME },
+    Image: `sha256:${rec.imageId}`,
+    ResolvConfPath: p.ResolvConfPath,
+    HostnamePath: p.HostnamePath,
+    HostsPath: p.HostsPath,
+    LogPath: p.HostConfig.LogConfig.Path,
+    Name: `/${rec.name}`,
+    RestartCount: p.RestartCount,
+    Driver: p.Driver,
+    Platform: 'linux',
+    MountLabel: '',
+    ProcessLabel: '',
+    AppArmorProfile: '',
+    ExecIDs: null,
+    HostConfig: {
+      Binds: p.HostConfig.Binds,
+      NetworkMode: c.network === 'private' ? 'bridge' : c.network,
+      PortBindings: {},
+      RestartPolicy: { Name: c.restartPolicy || 'no', MaximumRetryCount: 0 },
+      AutoRemove: c.autoRemove,
+      LogConfig: { Type: c.logDriver, Config: {} },
+      CapAdd: c.capAdd,
+      CapDrop: c.capDrop,
+      Privileged: c.privileged,
+      ReadonlyRootfs: c.readOnly,
+      Init: c.init,
+    },
+    GraphDriver: p.GraphDriver,
+    Mounts: p.Mounts.map(({ Options: _o, ...m }) => ({ ...m, Mode: m.RW ? 'rw' : 'ro' })),
+    Config: {
+      Hostname: c.hostname,
+      Domainname: '',
+      User: p.Config.User,
+      AttachStdin: false,
+      AttachStdout: false,
+      AttachStderr: false,
+      Tty: c.tty,
+      OpenStdin: c.stdin,
+      StdinOnce: false,
+      Env: p.Config.Env,
+      Cmd: p.Config.Cmd,
+      Image: c.image,
+      Volumes: null,
+      WorkingDir: p.Config.WorkingDir,
+      Entrypoint: c.entrypointSet ? c.entrypoint : (image.Entrypoint ?? null),
+      OnBuild: null,
+      Labels: c.labels,
+      StopSignal: p.Config.StopSignalName,
+      StopTimeout: c.stopTimeout,
+    },
+    NetworkSettings: {
+      Bridge: '',
+      SandboxID: '',
+      HairpinMode: false,
+      Ports: {},
+      SandboxKey: '',
+      EndpointID: '',
+      Gateway: '',
+      IPAddress: '',
+      IPPrefixLen: 0,
+      MacAddress: '',
+      Networks: {},
+    },
+  };
+}
+
+export function imageListItem(img: ImageRecord, containers: number) {
+  return {
+    Id: `sha256:${img.id}`,
+    ParentId: '',
+    RepoTags: img.names.length ? [...img.names] : null,
+    RepoDigests: repoDigests(img),
+    Created: Math.floor(Date.parse(img.created) / 1000),
+    Size: img.size,
+    SharedSize: -1,
+    VirtualSize: img.size,
+    Labels: {},
+    Containers: containers,
+  };
+}
+
+export function imageInspectDocker(engine: LocalEngine, ref: string) {
+  const i = inspectImage(engine.store, ref);
+  return {
+    Id: `sha256:${i.Id}`,
+    RepoTags: i.RepoTags,
+    RepoDigests: i.RepoDigests,
+    Parent: '',
+    Comment: i.Comment,
+    Created: i.Created,
+    Container: '',
+    DockerVersion: '',
+    Author: i.Author,
+    Config: { ...i.Config, Labels: i.Config.Labels ?? null, Image: '', Hostname: '', Domainname: '', AttachStdin: false, AttachStdout: false, AttachStderr: false, Tty: false, OpenStdin: false, StdinOnce: false, OnBuild: null },
+    Architecture: i.Architecture,
+    Os: i.Os,
+    Size: i.Size,
+    VirtualSize: i.VirtualSize,
+    GraphDriver: i.GraphDriver,
+    RootFS: i.RootFS,
+    Metadata: { LastTagTime: ZERO_TIME },
+  };
+}

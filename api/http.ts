@@ -1,0 +1,186 @@
+// Request and response plumbing shared by every handler: JSON bodies with a
+// size limit, Docker's error shape, lenient query booleans and filters.
+import type * as http from 'node:http';
+import { EngineError, httpStatusFor } from '../lib/errors';
+
+export const BODY_LIMIT = 4 * 1024 * 1024;
+
+/** An error with the HTTP status to answer with. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly cause_ = '',
+  ) {
+    super(message);
+  }
+}
+
+export const badRequest = (msg: string) => new ApiError(400, msg, 'bad parameter');
+
+export function sendJson(res: http.ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+export function sendEmpty(res: http.ServerResponse, status: number): void {
+  res.writeHead(status);
+  res.end();
+}
+
+/** Docker's cause word for an engine error kind (Podman puts the same in `cause`). */
+const CAUSES: Partial<Record<EngineError['kind'], string>> = {
+  'no-such-container': 'no such container',
+  'no-such-image': 'image not known',
+  'no-such-object': 'no such object',
+  'name-in-use': 'name is in use',
+  'state-improper': 'container state improper',
+  'invalid-argument': 'invalid argument',
+  'image-in-use': 'image is in use by a container',
+};
+
+export function errorStatus(err: unknown): number {
+  if (err instanceof ApiError) return err.status;
+  return httpStatusFor(err);
+}
+
+export function errorBody(err: unknown): { message: string; cause: string; response: number } {
+  const status = errorStatus(err);
+  const message = err instanceof Error ? err.message : String(err);
+  let cause = '';
+  if (err instanceof ApiError) cause = err.cause_;
+  else if (err instanceof EngineError) cause = err.cause_ ?? CAUSES[err.kind] ?? err.kind;
+  else cause = 'internal error';
+  return { message, cause, response: status };
+}
+
+export function sendError(res: http.ServerResponse, err: unknown): void {
+  const body = errorBody(err);
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  if (body.response === 304) return sendEmpty(res, 304);
+  sendJson(res, body.response, body);
+}
+
+/** The request body, refused beyond the limit. */
+export function readBody(req: http.IncomingMessage, limit = BODY_LIMIT): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const declared = Number(req.headers['content-length'] ?? 0);
+    if (declared > limit) {
+      req.resume();
+      reject(new ApiError(413, `request body too large: ${declared} bytes (limit ${limit})`, 'request entity too large'));
+      return;
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > limit) {
+        chunks.length = 0;
+        req.removeAllListeners('data');
+        req.resume();
+        reject(new ApiError(413, `request body too large (limit ${limit} bytes)`, 'request entity too large'));
+        return;
+      }
+      chunks.push(c);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+/** A JSON object body; an empty body is `{}`. */
+export async function readJson(req: http.IncomingMessage): Promise<Record<string, unknown>> {
+  const buf = await readBody(req);
+  if (buf.length === 0) return {};
+  let v: unknown;
+  try {
+    v = JSON.parse(buf.toString('utf8'));
+  } catch (e) {
+    throw badRequest(`decode(): invalid JSON body: ${(e as Error).message}`);
+  }
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) throw badRequest('decode(): the body must be a JSON object');
+  return v as Record<string, unknown>;
+}
+
+/** Docker's rule: empty, 0, no, false, none mean false; anything else true. */
+export function qbool(q: URLSearchParams, name: string, dflt = false): boolean {
+  const v = q.get(name);
+  if (v === null) return dflt;
+  return !['', '0', 'no', 'false', 'none'].includes(v.trim().toLowerCase());
+}
+
+export function qint(q: URLSearchParams, name: string): number | undefined {
+  const v = q.get(name);
+  if (v === null || v === '') return undefined;
+  if (!/^-?\d+$/.test(v.trim())) throw badRequest(`failed to parse query parameter '${name}': "${v}" is not an integer`);
+  return Number(v);
+}
+
+/** `filters` in map form ({"k":{"v":true}}) or list form ({"k":["v"]}), as key -> values. */
+export function qfilters(q: URLSearchParams): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  const raw = q.get('filters');
+  if (!raw) return out;
+  let v: unknown;
+  try {
+    v = JSON.parse(raw);
+  } catch {
+    throw badRequest(`invalid filter: ${raw}`);
+  }
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) throw badRequest(`invalid filter: ${raw}`);
+  for (const [k, vals] of Object.entries(v as Record<string, unknown>)) {
+    if (Array.isArray(vals)) out.set(k, vals.map(String));
+    else if (vals && typeof vals === 'object') out.set(k, Object.keys(vals).filter((x) => (vals as Record<string, unknown>)[x]));
+    else throw badRequest(`invalid filter: ${raw}`);
+  }
+  return out;
+}
+
+// ---- typed access to JSON bodies (wrong types are a 400, not a crash)
+
+export function optString(o: Record<string, unknown>, key: string): string | undefined {
+  const v = o[key];
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== 'string') throw badRequest(`json: cannot unmarshal ${typeof v} into field ${key} of type string`);
+  return v;
+}
+
+export function optBool(o: Record<string, unknown>, key: string): boolean | undefined {
+  const v = o[key];
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== 'boolean') throw badRequest(`json: cannot unmarshal ${typeof v} into field ${key} of type bool`);
+  return v;
+}
+
+export function optNumber(o: Record<string, unknown>, key: string): number | undefined {
+  const v = o[key];
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== 'number' || !Number.isFinite(v)) throw badRequest(`json: cannot unmarshal ${typeof v} into field ${key} of type int`);
+  return v;
+}
+
+export function optStrings(o: Record<string, unknown>, key: string): string[] | undefined {
+  const v = o[key];
+  if (v === undefined || v === null) return undefined;
+  if (typeof v === 'string') return [v];
+  if (!Array.isArray(v) || v.some((x) => typeof x !== 'string')) throw badRequest(`json: cannot unmarshal ${typeof v} into field ${key} of type []string`);
+  return v as string[];
+}
+
+export function optObject(o: Record<string, unknown>, key: string): Record<string, unknown> | undefined {
+  const v = o[key];
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== 'object' || Array.isArray(v)) throw badRequest(`json: cannot unmarshal ${typeof v} into field ${key} of type object`);
+  return v as Record<string, unknown>;
+}
+
+export function optStringMap(o: Record<string, unknown>, key: string): Record<string, string> | undefined {
+  const v = optObject(o, key);
+  if (!v) return undefined;
+  for (const [k, x] of Object.entries(v)) if (typeof x !== 'string') throw badRequest(`json: cannot unmarshal ${typeof x} into field ${key}.${k} of type string`);
+  return v as Record<string, string>;
+}

@@ -1,0 +1,140 @@
+// Routing: the version prefix (/v1.41, /v3.0.0/libpod, none), the route
+// tables of the Docker-compatible and libpod trees, the headers every matched
+// route carries, CORS, and the one place where a handler's error becomes a
+// JSON error response.
+import type * as http from 'node:http';
+import type * as net from 'node:net';
+import type { LocalEngine } from '../lib/container/engine';
+import { sendError } from './http';
+
+export const API_VERSION = '1.41';
+export const MIN_API_VERSION = '1.24';
+export const LIBPOD_API_VERSION = '4.3.1';
+export const SERVER_VERSION = '0.1.0';
+
+/** What a handler gets. `upgrade` is set when the client asked to hijack the connection. */
+export interface RouteContext {
+  req: http.IncomingMessage;
+  res: http.ServerResponse;
+  params: Record<string, string>;
+  query: URLSearchParams;
+  engine: LocalEngine;
+  service: ServiceHooks;
+  upgrade?: { socket: net.Socket; head: Buffer };
+}
+
+/** What the server offers handlers: activity accounting for hijacked and long-lived streams. */
+export interface ServiceHooks {
+  /** Marks a hijacked connection as activity until it closes. */
+  trackHijack(socket: net.Socket): void;
+  /** Last exit codes seen by this service (kept after --rm removal). */
+  exitCodes: Map<string, number>;
+}
+
+export type Handler = (ctx: RouteContext) => Promise<void> | void;
+
+interface Route {
+  method: string;
+  re: RegExp;
+  keys: string[];
+  handler: Handler;
+}
+
+export class RouteTable {
+  readonly routes: Route[] = [];
+
+  /** `{x}` matches one path segment, `{x+}` one or more (image names contain slashes). */
+  add(method: string, pattern: string, handler: Handler): this {
+    const keys: string[] = [];
+    const src = pattern.replace(/[.]/g, '\\.').replace(/\{(\w+)(\+?)\}/g, (_, k: string, plus: string) => {
+      keys.push(k);
+      return plus ? '(.+)' : '([^/]+)';
+    });
+    this.routes.push({ method, re: new RegExp(`^${src}$`), keys, handler });
+    return this;
+  }
+
+  match(method: string, p: string): { handler: Handler; params: Record<string, string> } | 'method' | undefined {
+    let pathMatched = false;
+    for (const r of this.routes) {
+      const m = r.re.exec(p);
+      if (!m) continue;
+      pathMatched = true;
+      if (r.method !== method && !(method === 'HEAD' && r.method === 'GET')) continue;
+      const params: Record<string, string> = {};
+      r.keys.forEach((k, i) => {
+        params[k] = decodeURIComponent(m[i + 1]);
+      });
+      return { handler: r.handler, params };
+    }
+    return pathMatched ? 'method' : undefined;
+  }
+}
+
+export interface RouterOptions {
+  engine: LocalEngine;
+  compat: RouteTable;
+  libpod: RouteTable;
+  cors?: string;
+  service: ServiceHooks;
+}
+
+const CORS_HEADERS = (origin: string): Record<string, string> => ({
+  'Access-Control-Allow-Origin': origin,
+  'Access-Control-Allow-Headers': 'Origin, X-Requested-With, Content-Type, Accept, X-Registry-Auth, Connection, Upgrade, X-Registry-Config',
+  'Access-Control-Allow-Methods': 'HEAD, GET, POST, DELETE, PUT, OPTIONS',
+});
+
+/** Splits `/v1.41/x`, `/v3.0.0/libpod/x`, `/libpod/_ping` and `/x` into the tree and the path inside it. */
+export function splitPath(pathname: string): { tree: 'compat' | 'libpod'; path: string } | undefined {
+  const v = /^\/v([0-9][0-9A-Za-z.-]*)(\/.*)$/.exec(pathname);
+  if (v) {
+    const rest = v[2];
+    if (rest === '/libpod' || rest.startsWith('/libpod/')) return { tree: 'libpod', path: rest.slice('/libpod'.length) || '/' };
+    return { tree: 'compat', path: rest };
+  }
+  if (/^\/v[^/]*(\/|$)/.test(pathname) && !/^\/version$/.test(pathname)) return undefined; // /vfoo/...
+  if (pathname === '/libpod/_ping') return { tree: 'libpod', path: '/_ping' };
+  if (pathname.startsWith('/libpod/')) return undefined; // libpod routes are versioned only
+  return { tree: 'compat', path: pathname };
+}
+
+function notFound(res: http.ServerResponse, status: 404 | 405): void {
+  const text = status === 404 ? 'Not Found\n' : 'Method Not Allowed\n';
+  res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', 'X-Content-Type-Options': 'nosniff', 'Content-Length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+/** Dispatches one request (plain or upgrade) to its handler. Never throws. */
+export async function dispatch(opts: RouterOptions, req: http.IncomingMessage, res: http.ServerResponse, upgrade?: RouteContext['upgrade']): Promise<void> {
+  try {
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '/', 'http://d');
+    } catch {
+      return notFound(res, 404);
+    }
+    const method = req.method ?? 'GET';
+    const split = splitPath(url.pathname);
+    if (opts.cors && method === 'OPTIONS' && split) {
+      res.writeHead(204, CORS_HEADERS(opts.cors));
+      res.end();
+      return;
+    }
+    const table = split ? (split.tree === 'libpod' ? opts.libpod : opts.compat) : undefined;
+    const m = table && split ? table.match(method, split.path.replace(/\/+$/, '') || '/') : undefined;
+    if (!m || m === 'method') return notFound(res, m === 'method' ? 405 : 404);
+    res.setHeader('Api-Version', API_VERSION);
+    res.setHeader('Libpod-Api-Version', LIBPOD_API_VERSION);
+    res.setHeader('Server', `Libpod/${LIBPOD_API_VERSION} (linux)`);
+    res.setHeader('X-Reference-Id', String(req.headers['x-reference-id'] ?? `tspod-${req.socket.remotePort ?? 0}`));
+    if (opts.cors) for (const [k, v] of Object.entries(CORS_HEADERS(opts.cors))) res.setHeader(k, v);
+    await m.handler({ req, res, params: m.params, query: url.searchParams, engine: opts.engine, service: opts.service, upgrade });
+  } catch (err) {
+    try {
+      sendError(res, err);
+    } catch {
+      res.destroy();
+    }
+  }
+}

@@ -1,0 +1,151 @@
+// Events over HTTP: the journal in Docker's shape (which libpod shares),
+// filtered, replayed from `since`, and streamed as NDJSON while the client
+// stays (or until `until`).
+import * as fs from 'node:fs';
+import type * as http from 'node:http';
+import type { LocalEngine } from '../../lib/container/engine';
+import { type EngineEvent, readEvents } from '../../lib/events/journal';
+import { eventsFile } from '../../lib/storage/paths';
+
+/** Docker's action names for ours. */
+const DOCKER_ACTION: Record<string, string> = { died: 'die', remove: 'destroy' };
+
+export function dockerEvent(ev: EngineEvent, compat: boolean) {
+  const action = compat ? (DOCKER_ACTION[ev.Status] ?? ev.Status) : ev.Status;
+  const attributes: Record<string, string> = { ...(ev.Attributes ?? {}) };
+  if (ev.Name) attributes.name = ev.Name;
+  if (ev.Image) attributes.image = ev.Image;
+  if (ev.ContainerExitCode !== undefined) attributes[compat ? 'exitCode' : 'containerExitCode'] = String(ev.ContainerExitCode);
+  const seconds = Math.floor(ev.TimeNano / 1e9);
+  return {
+    status: action,
+    id: ev.ID,
+    from: ev.Image ?? '',
+    Type: ev.Type,
+    Action: action,
+    Actor: { ID: ev.ID, Attributes: attributes },
+    scope: 'local',
+    time: seconds,
+    timeNano: ev.TimeNano,
+  };
+}
+
+export interface EventQuery {
+  since?: number; // unix seconds
+  until?: number;
+  stream: boolean;
+  filters: Map<string, string[]>;
+  compat: boolean;
+}
+
+function matches(ev: ReturnType<typeof dockerEvent>, filters: Map<string, string[]>): boolean {
+  for (const [key, vals] of filters) {
+    if (vals.length === 0) continue;
+    const ok = vals.some((v) => {
+      switch (key) {
+        case 'type':
+          return ev.Type === v;
+        case 'event':
+          return ev.Action === v || ev.status === v;
+        case 'container':
+          return ev.Type === 'container' && (ev.id.startsWith(v) || ev.Actor.Attributes.name === v);
+        case 'image':
+          return ev.from === v || ev.Actor.Attributes.image === v;
+        case 'label': {
+          const [k, val] = v.split('=');
+          return k in ev.Actor.Attributes && (val === undefined || ev.Actor.Attributes[k] === val);
+        }
+        default:
+          return true;
+      }
+    });
+    if (!ok) return false;
+  }
+  return true;
+}
+
+function parseTime(v: string | null): number | undefined {
+  if (v === null || v === '') return undefined;
+  if (/^\d+(\.\d+)?$/.test(v)) return Number(v);
+  const t = Date.parse(v);
+  return Number.isNaN(t) ? undefined : t / 1000;
+}
+
+export function eventQuery(q: URLSearchParams, filters: Map<string, string[]>, compat: boolean): EventQuery {
+  const streamParam = q.get('stream');
+  return {
+    since: parseTime(q.get('since')),
+    until: parseTime(q.get('until')),
+    stream: streamParam === null ? true : !['0', 'false', 'no', ''].includes(streamParam.toLowerCase()),
+    filters,
+    compat,
+  };
+}
+
+export async function streamEvents(engine: LocalEngine, res: http.ServerResponse, q: EventQuery): Promise<void> {
+  res.writeHead(200, { 'Content-Type': 'application/json' });
+  res.flushHeaders();
+  const inWindow = (ev: EngineEvent) => {
+    const t = ev.TimeNano / 1e9;
+    if (q.until !== undefined && t > q.until) return false;
+    return true;
+  };
+  const send = (ev: EngineEvent) => {
+    const d = dockerEvent(ev, q.compat);
+    if (inWindow(ev) && matches(d, q.filters)) res.write(`${JSON.stringify(d)}\n`);
+  };
+  const file = eventsFile(engine.paths);
+  let offset = 0;
+  try {
+    offset = fs.statSync(file).size;
+  } catch {
+    /* none yet */
+  }
+  // Replay: with `since`, or (not streaming) everything up to `until`.
+  if (q.since !== undefined || !q.stream) {
+    for (const ev of readEvents(engine.paths)) if (ev.TimeNano / 1e9 >= (q.since ?? 0)) send(ev);
+  }
+  const live = q.stream && (q.until === undefined || q.until > Date.now() / 1000);
+  if (!live) {
+    res.end();
+    return;
+  }
+  let carry = '';
+  await new Promise<void>((resolve) => {
+    const timer = setInterval(() => {
+      if (q.until !== undefined && Date.now() / 1000 > q.until) return finish();
+      let size = 0;
+      try {
+        size = fs.statSync(file).size;
+      } catch {
+        return;
+      }
+      if (size < offset) offset = 0;
+      if (size === offset) return;
+      const buf = Buffer.alloc(size - offset);
+      const fd = fs.openSync(file, 'r');
+      try {
+        fs.readSync(fd, buf, 0, buf.length, offset);
+      } finally {
+        fs.closeSync(fd);
+      }
+      offset = size;
+      const text = carry + buf.toString('utf8');
+      const nl = text.lastIndexOf('\n');
+      carry = text.slice(nl + 1);
+      for (const line of text.slice(0, nl + 1).split('\n').filter(Boolean)) {
+        try {
+          send(JSON.parse(line) as EngineEvent);
+        } catch {
+          /* a torn line */
+        }
+      }
+    }, 150);
+    const finish = () => {
+      clearInterval(timer);
+      resolve();
+    };
+    res.on('close', finish);
+  });
+  res.end();
+}

@@ -29,6 +29,8 @@ addon.setSubreaper();
 addon.setCloexec(cfg.syncFd, true); // the runtime must not hold the report channel
 process.chdir(cfg.bundle);
 
+/** How long an attached CLI gets to clean up before the exit command backs it up. */
+const EXIT_COMMAND_DELAY_MS = 1000;
 const clients = new Set<net.Socket>();
 const log = cfg.logDriver === 'k8s-file' ? new K8sLogWriter(cfg.logPath) : undefined;
 let containerPid = 0;
@@ -192,13 +194,21 @@ function finish(): void {
   fs.writeFileSync(tmp, String(exitCode));
   fs.renameSync(tmp, cfg.exitFile);
   notify?.close();
-  for (const c of clients) c.end();
-  server.close();
   try {
     fs.unlinkSync('attach');
   } catch {
     /* gone */
   }
+  // An attached CLI cleans up itself; the exit command then only backs it up (the CLI
+  // may die), later, so it does not compete with the CLI for the CPU.
+  const attached = clients.size > 0;
+  for (const c of clients) c.end();
+  server.close();
+  setTimeout(runExitCommand, attached ? EXIT_COMMAND_DELAY_MS : 0);
+}
+
+
+function runExitCommand(): void {
   if (cfg.exitCommand.length) {
     const cleanup = spawn(cfg.exitCommand[0], cfg.exitCommand.slice(1), {
       detached: true,

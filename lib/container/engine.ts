@@ -235,10 +235,6 @@ export class LocalEngine {
     fs.rmSync(exitFile(this.paths, rec.id), { force: true });
     fs.mkdirSync(exitDir(this.paths), { recursive: true });
     const rootfs = mountRootfs(this.paths, rec.id, layerPaths(this.paths, image));
-    this.store.update((db) => {
-      const cur = db.containers[rec.id];
-      if (cur) cur.state.mounted = true;
-    });
     const c = rec.config;
     const notifySocket = c.sdnotify === 'container' ? c.sdNotifySocket || opts.notifySocket || '' : '';
     const fds = opts.fds ?? (c.preserveFds > 0 ? { count: c.preserveFds, listen: false } : undefined);
@@ -308,6 +304,7 @@ export class LocalEngine {
       if (!cur) return;
       Object.assign(cur.state, {
         status: 'running',
+        mounted: true,
         pid,
         conmonPid,
         exitCode: 0,

@@ -127,6 +127,17 @@ describe('detached containers', () => {
     env.ok(['rm', 'waiter']);
   });
 
+  test('logs -f follows until the container exits', async () => {
+    env.ok(['run', '-d', '--name', 'follower', 'busybox', 'sh', '-c', 'for i in 1 2 3; do echo line$i; sleep 0.3; done']);
+    const child = env.spawn(['logs', '-f', 'follower'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+    const code = await new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
+    assert.equal(code, 0);
+    assert.equal(out, 'line1\nline2\nline3\n');
+    env.ok(['rm', 'follower']);
+  });
+
   test('exec runs in the container with its exit codes', () => {
     env.ok(['run', '-d', '--name', 'execme', 'busybox', 'sleep', '1000']);
     assert.equal(env.ok(['exec', '-e', 'X=1', 'execme', 'sh', '-c', 'echo $X; hostname']).trim().split('\n')[0], '1');

@@ -453,7 +453,8 @@ export class LocalEngine {
     if (rm) this.remove(rec.id, { force: true, ignoreMissing: true });
   }
 
-  async removeAsync(idOrName: string, opts: { force?: boolean; ignoreMissing?: boolean; timeout?: number }): Promise<string | undefined> {
+  /** The container to remove, or undefined when it is missing and that is fine; refuses a running one without force. */
+  private removable(idOrName: string, opts: { force?: boolean; ignoreMissing?: boolean }): ContainerRecord | undefined {
     let rec: ContainerRecord;
     try {
       rec = this.get(idOrName);
@@ -461,32 +462,27 @@ export class LocalEngine {
       if (opts.ignoreMissing && err instanceof EngineError && err.kind === 'no-such-container') return undefined;
       throw err;
     }
-    if (rec.state.status === 'running') {
-      if (!opts.force)
-        throw new EngineError(
-          'state-improper',
-          `cannot remove container ${rec.id} as it is running - running or paused containers cannot be removed without force: container state improper`,
-        );
-      await this.stop(rec.id, opts.timeout ?? 0);
-    }
+    if (rec.state.status === 'running' && !opts.force)
+      throw new EngineError(
+        'state-improper',
+        `cannot remove container ${rec.id} as it is running - running or paused containers cannot be removed without force: container state improper`,
+      );
+    return rec;
+  }
+
+  /** `rm`: a running container (with force) is stopped first, with the given timeout. */
+  async removeAsync(idOrName: string, opts: { force?: boolean; ignoreMissing?: boolean; timeout?: number }): Promise<string | undefined> {
+    const rec = this.removable(idOrName, opts);
+    if (!rec) return undefined;
+    if (rec.state.status === 'running') await this.stop(rec.id, opts.timeout ?? 0);
     return this.remove(rec.id, opts);
   }
 
-  /** Removes a container that is not running (callers stop it first). */
+  /** Removes a container; a running one (with force) is killed first. */
   remove(idOrName: string, opts: { force?: boolean; ignoreMissing?: boolean }): string | undefined {
-    let rec: ContainerRecord;
-    try {
-      rec = this.get(idOrName);
-    } catch (err) {
-      if (opts.ignoreMissing && err instanceof EngineError && err.kind === 'no-such-container') return undefined;
-      throw err;
-    }
+    const rec = this.removable(idOrName, opts);
+    if (!rec) return undefined;
     if (rec.state.status === 'running') {
-      if (!opts.force)
-        throw new EngineError(
-          'state-improper',
-          `cannot remove container ${rec.id} as it is running - running or paused containers cannot be removed without force: container state improper`,
-        );
       this.killPid(rec.state.pid, 9);
       const deadline = Date.now() + 5000;
       while (!readExitFile(this.paths, rec.id) && Date.now() < deadline) sleepSync(20);

@@ -221,6 +221,18 @@ function startError(name: string, e: unknown): Error {
   return e as Error;
 }
 
+/** The containers a command acts on: its arguments, or with --all every (running) container. */
+function targets(ctx: CliContext, p: Parsed, runningOnly: boolean): string[] {
+  if (!bool(p.flags.all)) {
+    if (!p.args.length) throw new UsageError('you must provide at least one container name or id');
+    return p.args;
+  }
+  return ctx.engine
+    .list()
+    .filter((c) => !runningOnly || c.state.status === 'running')
+    .map((c) => c.id);
+}
+
 export const stopCommand: CommandDef = {
   name: 'stop',
   usage: 'tspod stop [options] CONTAINER [CONTAINER...]',
@@ -231,8 +243,7 @@ export const stopCommand: CommandDef = {
     { name: 'ignore', short: 'i', type: 'bool', help: 'Ignore errors when a specified container is missing' },
   ],
   async run(ctx, p) {
-    const names = bool(p.flags.all) ? ctx.engine.list().filter((c) => c.state.status === 'running').map((c) => c.id) : p.args;
-    if (!names.length && !bool(p.flags.all)) throw new UsageError('you must provide at least one container name or id');
+    const names = targets(ctx, p, true);
     let code = 0;
     await Promise.all(
       names.map(async (name) => {
@@ -261,8 +272,7 @@ export const killCommand: CommandDef = {
   ],
   run(ctx, p) {
     const sig = signalNumber(str(p.flags.signal) ?? 'KILL');
-    const names = bool(p.flags.all) ? ctx.engine.list().filter((c) => c.state.status === 'running').map((c) => c.id) : p.args;
-    if (!names.length && !bool(p.flags.all)) throw new UsageError('you must provide at least one container name or id');
+    const names = targets(ctx, p, true);
     let code = 0;
     for (const name of names) {
       try {
@@ -289,8 +299,7 @@ export const rmCommand: CommandDef = {
     { name: 'volumes', short: 'v', type: 'bool', help: 'Remove anonymous volumes associated with the container' },
   ],
   async run(ctx, p) {
-    const names = bool(p.flags.all) ? ctx.engine.list().map((c) => c.id) : p.args;
-    if (!names.length && !bool(p.flags.all)) throw new UsageError('you must provide at least one container name or id');
+    const names = targets(ctx, p, false);
     let code = 0;
     for (const name of names) {
       try {

@@ -28,6 +28,7 @@ const addon = native();
 addon.setSubreaper();
 addon.setCloexec(cfg.syncFd, true); // the runtime must not hold the report channel
 process.chdir(cfg.bundle);
+fs.writeFileSync('conmon.pid', String(process.pid)); // PIDFile= of generated units
 
 /** How long an attached CLI gets to clean up before the exit command backs it up. */
 const EXIT_COMMAND_DELAY_MS = 1000;

@@ -9,12 +9,16 @@
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import * as zlib from 'node:zlib';
+import type * as Zlib from 'node:zlib';
 import { Readable, Transform, type TransformCallback, pipeline } from 'node:stream';
-import * as tar from 'tar-stream';
+import type * as tar from 'tar-stream';
 import { EngineError } from '../errors';
 import { native } from '../native';
 import { type StoragePaths, blobFile, layerDiffDir, layerDir, layerInfoFile, layersRoot } from './paths';
+
+// Loaded on first use: most commands never read a tar, and loading these is start-up time.
+const tarStream = (): typeof tar => require('tar-stream');
+const zlib = (): typeof Zlib => require('node:zlib');
 
 export interface LayerDigests {
   /** sha256 of the uncompressed tar: the layer's identity */
@@ -125,7 +129,7 @@ export async function openArchive(input: Readable, copyFd?: number): Promise<Ope
   const raw = new DigestStream(copyFd);
   const plain = new DigestStream();
   const stages: NodeJS.ReadWriteStream[] = [raw];
-  if (compression === 'gzip') stages.push(zlib.createGunzip());
+  if (compression === 'gzip') stages.push(zlib().createGunzip());
   stages.push(plain);
   // pipeline destroys every stage on the first error; the error surfaces on `plain`.
   pipeline([stream, ...stages], () => {});
@@ -139,7 +143,7 @@ export function readTarEntries(
   onEntry: (header: tar.Header, body: AsyncIterable<Buffer>) => Promise<void>,
 ): Promise<void> {
   return new Promise<void>((resolve, reject) => {
-    const extract = tar.extract();
+    const extract = tarStream().extract();
     let failed = false;
     const fail = (err: unknown) => {
       if (failed) return;

@@ -9,7 +9,8 @@
 //      connection to the activated server, median per round trip
 //   3. echo throughput: 200 MB pushed through one connection (written and read
 //      concurrently)
-// plus the teardown (SIGTERM to the activator's pid until it has exited).
+// plus the teardown (SIGTERM to the activator's pid until it has exited) and the
+// after-work (until no process started for the bench is left, e.g. `container cleanup`).
 // Usage: node scripts/bench-activation.mjs [--runs N] [--mb MB] [--round-trips N]
 import { spawn, spawnSync, execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -239,18 +240,84 @@ async function activation(t, full) {
     throw new Error(`${e.message}\n--- output of the activated command ---\n${a.out}`);
   }
   r.stop = await stopActivator(a);
+  r.after = await settle(`${t.name}${full ? '' : ' (warm-up)'}`);
   return r;
 }
 
+// Lets the engines' asynchronous after-work (monitors, exit commands such as
+// `container cleanup`) finish before the next measurement, so that it does not
+// load the CPU during someone else's figures. Bounded.
+async function settle(what) {
+  const t0 = now();
+  for (let i = 0; i < 300 && strays().length; i++) await new Promise((r) => setTimeout(r, 10));
+  const ms = now() - t0;
+  const left = strays();
+  if (left.length) {
+    // Seen with Podman now and then: a conmon whose container stays "Initialized".
+    console.error(`bench: warning: killing processes left ${Math.round(ms)} ms after the ${what} activation: ${left.map(describe).join('; ')}`);
+    for (const pid of left) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {}
+    }
+  }
+  await new Promise((r) => setTimeout(r, 100));
+  return ms;
+}
+
+const sleepSync = (ms) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+const alive = (pid) => {
+  try {
+    return !/^\d+ \(.*\) Z/.test(fs.readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return false;
+  }
+};
+// Processes that name the bench dir on their command line: started (through the
+// engines) by this bench, e.g. a monitor left behind by an interrupted run.
+const strays = () =>
+  fs
+    .readdirSync('/proc')
+    .filter((p) => /^\d+$/.test(p) && Number(p) !== process.pid)
+    .filter((p) => {
+      try {
+        return fs.readFileSync(`/proc/${p}/cmdline`, 'utf8').includes(dir);
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+
+const describe = (pid) => {
+  try {
+    return `${pid} ${fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').slice(0, 3).join(' ')}`;
+  } catch {
+    return String(pid);
+  }
+};
+
 function cleanupAll() {
+  // Activators still running (interrupted or failed run): SIGTERM first so the
+  // engine can tear its container down, SIGKILL after a bounded wait.
   for (const c of started) {
     try {
-      c.kill('SIGKILL');
+      c.kill('SIGTERM');
+    } catch {}
+  }
+  for (let i = 0; i < 100 && [...started].some((c) => alive(c.pid)); i++) sleepSync(50);
+  for (const c of started) {
+    try {
+      if (alive(c.pid)) c.kill('SIGKILL');
     } catch {}
   }
   for (const t of targets) {
     try {
       t.cleanup(t);
+    } catch {}
+  }
+  for (const pid of strays()) {
+    try {
+      process.kill(pid, 'SIGKILL');
     } catch {}
   }
   const mounts = fs
@@ -273,7 +340,7 @@ for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
   });
 }
 
-const results = Object.fromEntries(targets.map((t) => [t.name, { first: [], rtt: [], mbps: [], stop: [] }]));
+const results = Object.fromEntries(targets.map((t) => [t.name, { first: [], rtt: [], mbps: [], stop: [], after: [] }]));
 let failed = false;
 try {
   for (const t of targets) {
@@ -301,6 +368,7 @@ const rows = [
   [`warm round trip, ${roundTrips} on one connection (us)`, 'rtt', 1],
   [`echo throughput, ${megabytes} MB one connection (MB/s)`, 'mbps', 0],
   ['teardown: SIGTERM until exit (ms)', 'stop', 0],
+  ['after-work: exit until no engine process left (ms)', 'after', 0],
 ];
 const ratio = (a, b) => (a !== undefined && b ? `${(a / b).toFixed(2)}x` : '-');
 const cols = ['tspod', 'podman', 'host', 'tspod/podman', 'tspod/host', 'podman/host'];

@@ -39,6 +39,7 @@ export const CREATE_FLAGS: FlagDef[] = [
   { name: 'init', type: 'bool', hidden: true },
   { name: 'restart', type: 'string', help: 'Restart policy to apply when a container exits' },
   { name: 'cidfile', type: 'string', help: 'Write the container ID to the file' },
+  { name: 'cgroups', type: 'string', hidden: true }, // accepted and ignored (generate systemd --new emits --cgroups=no-conmon)
   { name: 'tmpfs', type: 'array', help: 'Mount a temporary filesystem (tmpfs) into a container' },
 ];
 

@@ -1,5 +1,7 @@
 // Container commands: create, run, start, stop, kill, rm, ps, logs, wait, inspect, exec, ...
 import * as fs from 'node:fs';
+import { ensureImage, parsePullPolicy } from '../../image/pull';
+import { stderrProgress } from '../../image/registry/progress';
 import type { CliContext, CommandDef } from '../command';
 import { err, out } from '../command';
 import { CREATE_FLAGS, createRequest, parseEnvList } from '../create-options';
@@ -135,6 +137,7 @@ export const runCommand: CommandDef = {
     const fds = inheritedFds(p);
     const req = createRequest(p);
     checkCidfile(str(p.flags.cidfile));
+    await ensureImage(ctx.engine.store, req.image, parsePullPolicy(str(p.flags.pull)), { progress: stderrProgress(false) });
     const rec = ctx.engine.create(req);
     writeCidfile(str(p.flags.cidfile), rec.id);
     if (bool(p.flags.detach)) {
@@ -166,9 +169,11 @@ export const createCommand: CommandDef = {
   flags: CREATE_FLAGS,
   interspersed: false,
   minArgs: 1,
-  run(ctx, p) {
+  async run(ctx, p) {
     checkCidfile(str(p.flags.cidfile));
-    const rec = ctx.engine.create(createRequest(p));
+    const req = createRequest(p);
+    await ensureImage(ctx.engine.store, req.image, parsePullPolicy(str(p.flags.pull)), { progress: stderrProgress(false) });
+    const rec = ctx.engine.create(req);
     writeCidfile(str(p.flags.cidfile), rec.id);
     out(`${rec.id}\n`);
     return 0;
@@ -221,11 +226,22 @@ function startError(name: string, e: unknown): Error {
   return e as Error;
 }
 
+/** The id a --cidfile holds; a missing file is no error with --ignore (units' ExecStopPost). */
+function readCidfile(file: string, ignore: boolean): string[] {
+  try {
+    return [fs.readFileSync(file, 'utf8').trim()];
+  } catch (e) {
+    if (ignore && (e as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw new EngineError('invalid-argument', `reading CIDFile: open ${file}: no such file or directory`);
+  }
+}
+
 /** The containers a command acts on: its arguments, or with --all every (running) container. */
 function targets(ctx: CliContext, p: Parsed, runningOnly: boolean): string[] {
   if (!bool(p.flags.all)) {
-    if (!p.args.length) throw new UsageError('you must provide at least one container name or id');
-    return p.args;
+    const names = [...p.args, ...arr(p.flags.cidfile).flatMap((f) => readCidfile(f, bool(p.flags.ignore)))];
+    if (!names.length && !arr(p.flags.cidfile).length) throw new UsageError('you must provide at least one container name or id');
+    return names;
   }
   return ctx.engine
     .list()
@@ -241,6 +257,7 @@ export const stopCommand: CommandDef = {
     { name: 'time', short: 't', type: 'int', help: 'Seconds to wait for stop before killing the container' },
     { name: 'all', short: 'a', type: 'bool', help: 'Stop all running containers' },
     { name: 'ignore', short: 'i', type: 'bool', help: 'Ignore errors when a specified container is missing' },
+    { name: 'cidfile', type: 'array', help: 'Read the container ID from the file' },
   ],
   async run(ctx, p) {
     const names = targets(ctx, p, true);
@@ -297,6 +314,7 @@ export const rmCommand: CommandDef = {
     { name: 'ignore', short: 'i', type: 'bool', help: 'Ignore errors when a specified container is missing' },
     { name: 'time', short: 't', type: 'int', help: 'Seconds to wait for stop before killing the container' },
     { name: 'volumes', short: 'v', type: 'bool', help: 'Remove anonymous volumes associated with the container' },
+    { name: 'cidfile', type: 'array', help: 'Read the container ID from the file' },
   ],
   async run(ctx, p) {
     const names = targets(ctx, p, false);

@@ -76,9 +76,10 @@ function readStream(fd: number, name: 'stdout' | 'stderr', id: number): void {
 const server = net.createServer({ allowHalfOpen: true }, (sock) => {
   clients.add(sock);
   sock.on('data', (d: Buffer) => stdinWriter?.write(d));
+  // The client is done sending (EOF on its stdin): the container's stdin closes, but the
+  // client still gets the output until the container exits.
   sock.on('end', () => {
     if (cfg.stdin && stdinWriter) stdinWriter.end();
-    sock.end();
   });
   sock.on('error', () => undefined);
   sock.on('close', () => clients.delete(sock));

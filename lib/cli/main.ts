@@ -1,11 +1,11 @@
 // tspod: the command line. Global flags, the command tree, and the one place
 // where errors become messages and exit codes.
+import { resolve as resolvePath } from 'node:path';
 import { parseArgs, UsageError, helpText, str, type FlagDef } from './parse';
 import type { CommandDef } from './command';
 import { err, out } from './command';
-import { CONTAINER_COMMANDS, CONTAINER_GROUP } from './commands/containers';
-import { IMAGE_COMMANDS, IMAGE_GROUP } from './commands/images';
-import { SYSTEM_COMMANDS, SYSTEM_GROUP, VERSION } from './commands/system';
+import { GROUP_INDEX, allTop, findCommand, findTop } from './command-index';
+import { VERSION } from '../version';
 import { LocalEngine } from '../container/engine';
 import { defaultPaths } from '../storage/paths';
 import { EngineError, exitCodeFor } from '../errors';
@@ -22,21 +22,11 @@ const GLOBAL_FLAGS: FlagDef[] = [
   { name: 'version', short: 'v', type: 'bool', help: 'Version of tspod' },
 ];
 
-const GROUPS: Record<string, CommandDef[]> = {
-  container: CONTAINER_GROUP,
-  image: IMAGE_GROUP,
-  system: SYSTEM_GROUP,
-};
-
-const TOP: CommandDef[] = [...CONTAINER_COMMANDS, ...IMAGE_COMMANDS, ...SYSTEM_COMMANDS];
-
-function find(list: CommandDef[], name: string): CommandDef | undefined {
-  return list.find((c) => c.name === name || c.aliases?.includes(name));
-}
-
 function usage(): string {
-  const lines = TOP.filter((c) => !c.hidden).map((c) => `  ${c.name.padEnd(12)} ${c.description}`);
-  const groups = Object.keys(GROUPS).map((g) => `  ${g.padEnd(12)} Manage ${g}s`);
+  const lines = allTop()
+    .filter((c) => !c.hidden)
+    .map((c) => `  ${c.name.padEnd(12)} ${c.description}`);
+  const groups = Object.entries(GROUP_INDEX).map(([g, e]) => `  ${g.padEnd(12)} ${e.description}`);
   return `Manage pods, containers and images\n\nUsage:\n  tspod [options] [command]\n\nAvailable Commands:\n${[...groups, ...lines].join('\n')}\n`;
 }
 
@@ -60,18 +50,18 @@ async function main(argv: string[]): Promise<number> {
     return rest.length === 0 && !globals.flags.help ? 125 : 0;
   }
   let path = 'tspod';
-  let list = TOP;
-  const groupName = rest[0];
-  if (GROUPS[groupName] && !find(TOP, groupName)) {
-    list = GROUPS[groupName];
-    path += ` ${groupName}`;
+  let cmd: CommandDef | undefined;
+  const group = GROUP_INDEX[rest[0]];
+  if (group) {
+    const list = group.load();
+    path += ` ${rest[0]}`;
     rest = rest.slice(1);
     if (rest.length === 0) {
-      out(`Manage ${groupName}s\n\nAvailable Commands:\n${list.map((c) => `  ${c.name.padEnd(12)} ${c.description}`).join('\n')}\n`);
+      out(`${group.description}\n\nAvailable Commands:\n${list.map((c) => `  ${c.name.padEnd(12)} ${c.description}`).join('\n')}\n`);
       return 0;
     }
-  }
-  const cmd = find(list, rest[0]);
+    cmd = findCommand(list, rest[0]);
+  } else cmd = findTop(rest[0]);
   if (!cmd) {
     err(`Error: unrecognized command \`${path} ${rest[0]}\`\nTry '${path} --help' for more information\n`);
     return 125;
@@ -102,9 +92,10 @@ async function main(argv: string[]): Promise<number> {
   }
   const defaults = defaultPaths();
   const engine = new LocalEngine({
+    // Absolute: the monitor runs in the bundle directory, and exit commands anywhere.
     paths: {
-      root: str(parsed.flags.root) ?? str(globals.flags.root) ?? defaults.root,
-      runroot: str(parsed.flags.runroot) ?? str(globals.flags.runroot) ?? defaults.runroot,
+      root: resolvePath(str(parsed.flags.root) ?? str(globals.flags.root) ?? defaults.root),
+      runroot: resolvePath(str(parsed.flags.runroot) ?? str(globals.flags.runroot) ?? defaults.runroot),
     },
     runtime: str(parsed.flags.runtime) ?? str(globals.flags.runtime),
   });

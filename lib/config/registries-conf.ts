@@ -43,22 +43,36 @@ export function registriesConfFiles(): string[] {
 }
 
 /** Splits the text at table headers so that `[[registry]]` arrays of tables keep each entry apart. */
-function sections(text: string): { header: string; values: Record<string, TomlValue> }[] {
-  const joined = text.replace(/=\s*\[[^\]]*\]/g, (m) => m.replace(/\n/g, ' '));
+function sections(text: string): { header: string; values: Record<string, TomlValue>; lines: string[] }[] {
+  const uncommented = text.split('\n').map(stripComment).join('\n');
+  const joined = uncommented.replace(/=\s*\[[^\]]*\]/g, (m) => m.replace(/\n/g, ' '));
   const out: { header: string; lines: string[] }[] = [{ header: '', lines: [] }];
   for (const line of joined.split('\n')) {
     const h = /^\s*(\[\[?\s*[^\]]+?\s*\]\]?)\s*(?:#.*)?$/.exec(line);
     if (h) out.push({ header: h[1].replace(/\s+/g, ''), lines: [] });
     else out[out.length - 1].lines.push(line);
   }
-  return out.map((s) => ({ header: s.header, values: parseToml(s.lines.join('\n'))[''] ?? {} }));
+  return out.map((s) => ({ header: s.header, values: parseToml(s.lines.join('\n'))[''] ?? {}, lines: s.lines }));
+}
+
+function stripComment(line: string): string {
+  let quote = '';
+  for (let i = 0; i < line.length; i++) {
+    const c = line[i];
+    if (quote) {
+      if (c === '\\' && quote === '"') i++;
+      else if (c === quote) quote = '';
+    } else if (c === '"' || c === "'") quote = c;
+    else if (c === '#') return line.slice(0, i);
+  }
+  return line;
 }
 
 const strList = (v: TomlValue | undefined): string[] => (Array.isArray(v) ? v : []);
 
 export function parseRegistriesConf(text: string, into: RegistriesConf = emptyConf()): RegistriesConf {
   let current: RegistryEntry | undefined;
-  for (const { header, values } of sections(text)) {
+  for (const { header, values, lines } of sections(text)) {
     switch (header) {
       case '':
         if (Array.isArray(values['unqualified-search-registries'])) into.unqualifiedSearch = strList(values['unqualified-search-registries']);
@@ -74,7 +88,11 @@ export function parseRegistriesConf(text: string, into: RegistriesConf = emptyCo
         break;
       }
       case '[aliases]':
-        for (const [k, v] of Object.entries(values)) if (typeof v === 'string') into.aliases[k] = v;
+        // keys are quoted names with slashes: "foo/bar" = "quay.io/foo/bar"
+        for (const line of lines) {
+          const m = /^\s*(?:"([^"]+)"|'([^']+)'|([A-Za-z0-9_.\/-]+))\s*=\s*(?:"([^"]*)"|'([^']*)')\s*$/.exec(line);
+          if (m) into.aliases[m[1] ?? m[2] ?? m[3]] = m[4] ?? m[5];
+        }
         break;
       // v1 tables
       case '[registries.search]':

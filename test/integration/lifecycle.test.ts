@@ -18,6 +18,12 @@ describe('run in the foreground', () => {
     assert.equal(r.code, 42);
   });
 
+  test('-i streams stdin; output after its EOF still arrives', () => {
+    const r = env.run(['run', '-i', '--rm', 'busybox', 'sh', '-c', 'cat; sleep 0.2; echo done'], { input: 'hello\n' });
+    assert.equal(r.stdout, 'hello\ndone\n', r.stderr);
+    assert.equal(r.code, 0);
+  });
+
   test('--rm leaves no container behind', () => {
     env.ok(['run', '--rm', '--name', 'gone', 'busybox', 'true']);
     assert.equal(env.run(['container', 'exists', 'gone']).code, 1);

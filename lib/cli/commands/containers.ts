@@ -1,6 +1,6 @@
 // Container commands: create, run, start, stop, kill, rm, ps, logs, wait, inspect, exec, ...
 import * as fs from 'node:fs';
-import { ensureImage, parsePullPolicy } from '../../image/pull';
+import { ensureImage, parsePullPolicy } from '../../image/pull-policy';
 import { stderrProgress } from '../../image/registry/progress';
 import type { CliContext, CommandDef } from '../command';
 import { err, out } from '../command';

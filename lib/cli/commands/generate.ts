@@ -9,7 +9,7 @@ import { EngineError } from '../../errors';
 import { goJSON } from '../../format/gotemplate';
 import { bundleDir } from '../../storage/paths';
 import { runCommand } from './containers';
-import { VERSION } from './system';
+import { VERSION } from '../../version';
 import { generateContainerUnit, GenerateError, type GenerateOptions, type KnownFlag } from '../../systemd/generate';
 
 /**

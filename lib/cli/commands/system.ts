@@ -4,9 +4,9 @@ import type { CommandDef } from '../command';
 import { out } from '../command';
 import { printJson, renderFormat } from '../output';
 import { str } from '../parse';
+import { serviceCommand } from './service';
 
-export const VERSION = '0.1.0';
-const API_VERSION = '4.3.1';
+import { API_VERSION, VERSION } from '../../version';
 
 export const versionCommand: CommandDef = {
   name: 'version',
@@ -81,4 +81,4 @@ export const infoCommand: CommandDef = {
 };
 
 export const SYSTEM_COMMANDS = [versionCommand, infoCommand];
-export const SYSTEM_GROUP = [infoCommand];
+export const SYSTEM_GROUP = [infoCommand, serviceCommand];

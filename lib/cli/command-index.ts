@@ -1,0 +1,52 @@
+// Which module defines which command, so that a command loads only its own
+// module: start-up time is paid by every invocation, and the registry client,
+// the API service or the unit generator are needed by few of them.
+// test/cli-index.test.ts checks this index against the modules.
+import type { CommandDef } from './command';
+
+type Commands = typeof import('./commands/containers');
+const containers = (): Commands => require('./commands/containers');
+const images = (): typeof import('./commands/images') => require('./commands/images');
+const system = (): typeof import('./commands/system') => require('./commands/system');
+const registry = (): typeof import('./commands/registry') => require('./commands/registry');
+const generate = (): typeof import('./commands/generate') => require('./commands/generate');
+
+export interface IndexEntry {
+  names: string[]; // command names and aliases
+  load: () => CommandDef[];
+}
+
+export const TOP_INDEX: IndexEntry[] = [
+  {
+    names: ['run', 'create', 'start', 'stop', 'kill', 'rm', 'ps', 'list', 'ls', 'logs', 'wait', 'inspect', 'exec', 'rename'],
+    load: () => containers().CONTAINER_COMMANDS,
+  },
+  { names: ['import', 'load', 'images', 'rmi', 'tag'], load: () => images().IMAGE_COMMANDS },
+  { names: ['version', 'info'], load: () => system().SYSTEM_COMMANDS },
+  { names: ['pull', 'push', 'login', 'logout', 'search', 'save', 'export'], load: () => registry().REGISTRY_COMMANDS },
+];
+
+export const GROUP_INDEX: Record<string, { description: string; load: () => CommandDef[] }> = {
+  container: { description: 'Manage containers', load: () => containers().CONTAINER_GROUP },
+  image: {
+    description: 'Manage images',
+    load: () => {
+      const r = registry();
+      return [...images().IMAGE_GROUP, r.pullCommand, r.pushCommand, r.saveCommand];
+    },
+  },
+  system: { description: 'Manage tspod', load: () => system().SYSTEM_GROUP },
+  generate: { description: 'Generate structured data based on containers', load: () => generate().GENERATE_GROUP },
+};
+
+export function findCommand(list: CommandDef[], name: string): CommandDef | undefined {
+  return list.find((c) => c.name === name || c.aliases?.includes(name));
+}
+
+export function findTop(name: string): CommandDef | undefined {
+  const entry = TOP_INDEX.find((e) => e.names.includes(name));
+  return entry && findCommand(entry.load(), name);
+}
+
+/** Every top-level command (for help only: it loads all the modules). */
+export const allTop = (): CommandDef[] => TOP_INDEX.flatMap((e) => e.load());

@@ -1,0 +1,265 @@
+// `save`: images to a docker-archive (Podman's default), an oci-archive or an
+// oci-dir; `export`: a container's file system as a tar. OCI layouts carry the
+// stored blobs and manifest bytes as they are, so digests survive a save/load
+// round trip; docker-archive holds uncompressed layer tars and a generated
+// manifest, so there only the image id (the config digest) survives.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as zlib from 'node:zlib';
+import { pipeline } from 'node:stream/promises';
+import type { Readable, Writable } from 'node:stream';
+import * as tar from 'tar-stream';
+import type { Store } from '../storage/store';
+import type { ImageRecord } from '../storage/records';
+import { blobFile, imageDir } from '../storage/paths';
+import { detectCompression, digestHex, readLayerInfo } from '../storage/layer';
+import { EngineError, noSuchImage } from '../errors';
+import {
+  ANNOTATION_CONTAINERD_IMAGE_NAME,
+  ANNOTATION_REF_NAME,
+  type Descriptor,
+  type ImageIndex,
+  MEDIA_TYPE_OCI_INDEX,
+  MEDIA_TYPE_OCI_MANIFEST,
+  OCI_LAYOUT_VERSION,
+} from '../oci/image-spec';
+import { lookupImage } from './resolve';
+import { imageManifest, imageManifestBytes, sha256Hex } from './store';
+
+export type SaveFormat = 'docker-archive' | 'oci-archive' | 'oci-dir' | 'docker-dir';
+export const SAVE_FORMATS: readonly SaveFormat[] = ['docker-archive', 'oci-archive', 'oci-dir', 'docker-dir'];
+
+interface SaveItem {
+  image: ImageRecord;
+  /** the names to record (the one the user gave, or all of the image's when given an id) */
+  names: string[];
+}
+
+/** Something to write entries to: a tar stream or a directory. */
+interface Sink {
+  file(name: string, content: Buffer | (() => Readable), size: number): Promise<void>;
+  close(): Promise<void>;
+  abort(): void;
+}
+
+function tarSink(out: Writable, onDone?: () => void, onAbort?: () => void): Sink {
+  const pack = tar.pack();
+  const written = pipeline(pack, out);
+  const mtime = new Date(0);
+  return {
+    async file(name, content, size) {
+      await new Promise<void>((resolve, reject) => {
+        const header = { name, size, mode: 0o644, mtime, type: 'file' as const };
+        if (Buffer.isBuffer(content)) {
+          pack.entry(header, content, (e) => (e ? reject(e) : resolve()));
+          return;
+        }
+        const entry = pack.entry(header as tar.Header, (e) => (e ? reject(e) : resolve()));
+        pipeline(content(), entry).catch(reject);
+      });
+    },
+    async close() {
+      pack.finalize();
+      await written;
+      onDone?.();
+    },
+    abort() {
+      pack.destroy();
+      onAbort?.();
+    },
+  };
+}
+
+function dirSink(dir: string): Sink {
+  fs.mkdirSync(dir, { recursive: true });
+  return {
+    async file(name, content, size) {
+      const target = path.join(dir, name);
+      fs.mkdirSync(path.dirname(target), { recursive: true });
+      if (Buffer.isBuffer(content)) fs.writeFileSync(target, content);
+      else await pipeline(content(), fs.createWriteStream(target));
+      if (fs.statSync(target).size !== size) throw new EngineError('internal', `writing ${target}: size mismatch`);
+    },
+    async close() {},
+    abort() {},
+  };
+}
+
+function blobStream(store: Store, digest: string): () => Readable {
+  const file = blobFile(store.paths, digestHex(digest));
+  if (!fs.existsSync(file)) throw new EngineError('internal', `blob ${digest} is not stored`);
+  return () => fs.createReadStream(file);
+}
+
+/** The layer as an uncompressed tar (the blob, gunzipped when it is compressed). */
+function layerTar(store: Store, diffId: string, blobDigest: string): { open: () => Readable; size: number } {
+  const info = readLayerInfo(store.paths, diffId);
+  if (!info) throw new EngineError('internal', `layer ${diffId} is not stored`);
+  const blobs = [blobDigest, ...info.blobs.map((b) => b.digest)];
+  const digest = blobs.find((d) => fs.existsSync(blobFile(store.paths, digestHex(d))));
+  if (!digest) throw new EngineError('internal', `layer ${diffId} has no stored blob`);
+  const file = blobFile(store.paths, digestHex(digest));
+  const head = Buffer.alloc(4);
+  const fd = fs.openSync(file, 'r');
+  const n = fs.readSync(fd, head, 0, 4, 0);
+  fs.closeSync(fd);
+  const gz = detectCompression(head.subarray(0, n)) === 'gzip';
+  return { open: () => (gz ? fs.createReadStream(file).pipe(zlib.createGunzip()) : fs.createReadStream(file)), size: info.size };
+}
+
+async function writeDocker(store: Store, items: SaveItem[], sink: Sink): Promise<void> {
+  const entries: { Config: string; RepoTags: string[]; Layers: string[] }[] = [];
+  const written = new Set<string>();
+  const repositories: Record<string, Record<string, string>> = {};
+  for (const { image, names } of items) {
+    const configBytes = fs.readFileSync(path.join(imageDir(store.paths, image.id), 'config.json'));
+    const configName = `${image.id}.json`;
+    if (!written.has(configName)) {
+      await sink.file(configName, configBytes, configBytes.length);
+      written.add(configName);
+    }
+    const manifest = imageManifest(store.paths, image.id);
+    const layers: string[] = [];
+    for (const [i, diffId] of image.layers.entries()) {
+      const name = `${digestHex(diffId)}.tar`;
+      layers.push(name);
+      if (written.has(name)) continue;
+      const t = layerTar(store, diffId, manifest.layers[i]?.digest ?? diffId);
+      await sink.file(name, t.open, t.size);
+      written.add(name);
+    }
+    entries.push({ Config: configName, RepoTags: names, Layers: layers });
+    for (const n of names) {
+      const colon = n.lastIndexOf(':');
+      (repositories[n.slice(0, colon)] ??= {})[n.slice(colon + 1)] = digestHex(image.layers[image.layers.length - 1] ?? '');
+    }
+  }
+  const manifestJson = Buffer.from(JSON.stringify(entries));
+  await sink.file('manifest.json', manifestJson, manifestJson.length);
+  const repos = Buffer.from(JSON.stringify(repositories));
+  await sink.file('repositories', repos, repos.length);
+}
+
+async function writeOci(store: Store, items: SaveItem[], sink: Sink): Promise<void> {
+  const written = new Set<string>();
+  const blob = async (digest: string, content: Buffer | (() => Readable), size: number) => {
+    if (written.has(digest)) return;
+    written.add(digest);
+    await sink.file(`blobs/sha256/${digestHex(digest)}`, content, size);
+  };
+  const layout = Buffer.from(JSON.stringify({ imageLayoutVersion: OCI_LAYOUT_VERSION }));
+  await sink.file('oci-layout', layout, layout.length);
+  const index: ImageIndex = { schemaVersion: 2, mediaType: MEDIA_TYPE_OCI_INDEX, manifests: [] };
+  for (const { image, names } of items) {
+    const manifestBytes = imageManifestBytes(store.paths, image.id);
+    const manifest = imageManifest(store.paths, image.id);
+    const configBytes = fs.readFileSync(path.join(imageDir(store.paths, image.id), 'config.json'));
+    for (const l of manifest.layers) await blob(l.digest, blobStream(store, l.digest), l.size);
+    await blob(manifest.config.digest, configBytes, configBytes.length);
+    const digest = `sha256:${sha256Hex(manifestBytes)}`;
+    await blob(digest, manifestBytes, manifestBytes.length);
+    const desc: Descriptor = { mediaType: manifest.mediaType ?? MEDIA_TYPE_OCI_MANIFEST, digest, size: manifestBytes.length };
+    if (names.length === 0) index.manifests.push(desc);
+    for (const n of names)
+      index.manifests.push({ ...desc, annotations: { [ANNOTATION_CONTAINERD_IMAGE_NAME]: n, [ANNOTATION_REF_NAME]: n } });
+  }
+  const indexBytes = Buffer.from(JSON.stringify(index));
+  await sink.file('index.json', indexBytes, indexBytes.length);
+}
+
+export interface SaveOptions {
+  format?: SaveFormat;
+  /** a file (archives), a directory (oci-dir, docker-dir), or '-' for stdout */
+  output: string;
+}
+
+/** Saves the images refs designate; everything is written to a temporary name first. */
+export async function saveImages(store: Store, refs: string[], opts: SaveOptions): Promise<void> {
+  const format = opts.format ?? 'docker-archive';
+  if (!SAVE_FORMATS.includes(format)) throw new EngineError('invalid-argument', `unsupported format "${format}" (one of ${SAVE_FORMATS.join(', ')})`);
+  const db = store.read();
+  const items: SaveItem[] = refs.map((ref) => {
+    const match = lookupImage(db, ref);
+    if (!match) throw noSuchImage(ref);
+    return { image: match.image, names: match.name ? [match.name] : match.image.names };
+  });
+  const isDir = format === 'oci-dir' || format === 'docker-dir';
+  if (isDir && opts.output === '-') throw new EngineError('invalid-argument', `format ${format} needs an output directory (-o)`);
+  const target = opts.output;
+  const tmp = target === '-' ? undefined : `${target}.tspod-${process.pid}.tmp`;
+  let sink: Sink;
+  if (isDir) {
+    if (fs.existsSync(target) && fs.readdirSync(target).length > 0)
+      throw new EngineError('invalid-argument', `${target}: the directory is not empty`);
+    sink = dirSink(tmp!);
+  } else sink = tarSink(tmp ? fs.createWriteStream(tmp) : process.stdout);
+  try {
+    if (format === 'docker-archive' || format === 'docker-dir') await writeDocker(store, items, sink);
+    else await writeOci(store, items, sink);
+    await sink.close();
+    if (tmp) {
+      if (isDir) fs.rmSync(target, { recursive: true, force: true });
+      fs.renameSync(tmp, target);
+    }
+  } catch (err) {
+    sink.abort();
+    if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
+    throw err;
+  }
+}
+
+// ---- export: a directory tree as a tar
+
+/** Writes the tree at root (a container's mounted root file system) as a tar to out. */
+export async function exportTree(root: string, out: Writable): Promise<void> {
+  const pack = tar.pack();
+  const written = pipeline(pack, out);
+  const inodes = new Map<string, string>();
+  const add = (header: Partial<tar.Header> & { name: string }, body?: () => Readable) =>
+    new Promise<void>((resolve, reject) => {
+      if (!body) {
+        pack.entry(header as tar.Header, (e) => (e ? reject(e) : resolve()));
+        return;
+      }
+      const entry = pack.entry(header as tar.Header, (e) => (e ? reject(e) : resolve()));
+      pipeline(body(), entry).catch(reject);
+    });
+  const walk = async (rel: string): Promise<void> => {
+    const names = fs.readdirSync(path.join(root, rel)).sort();
+    for (const n of names) {
+      const r = rel ? `${rel}/${n}` : n;
+      const full = path.join(root, r);
+      const st = fs.lstatSync(full);
+      const base = { name: r, mode: st.mode & 0o7777, uid: st.uid, gid: st.gid, mtime: st.mtime };
+      if (st.isDirectory()) {
+        await add({ ...base, type: 'directory' });
+        await walk(r);
+      } else if (st.isSymbolicLink()) await add({ ...base, type: 'symlink', linkname: fs.readlinkSync(full) });
+      else if (st.isFile()) {
+        const key = `${st.dev}:${st.ino}`;
+        const first = st.nlink > 1 ? inodes.get(key) : undefined;
+        if (first) await add({ ...base, type: 'link', linkname: first });
+        else {
+          if (st.nlink > 1) inodes.set(key, r);
+          await add({ ...base, type: 'file', size: st.size }, () => fs.createReadStream(full));
+        }
+      } else if (st.isCharacterDevice() || st.isBlockDevice())
+        await add({
+          ...base,
+          type: st.isCharacterDevice() ? 'character-device' : 'block-device',
+          devmajor: Math.floor(st.rdev / 256) & 0xfff,
+          devminor: (st.rdev & 0xff) | ((st.rdev >> 12) & 0xfff00),
+        });
+      else if (st.isFIFO()) await add({ ...base, type: 'fifo' });
+      // sockets are not archived
+    }
+  };
+  try {
+    await walk('');
+    pack.finalize();
+    await written;
+  } catch (err) {
+    pack.destroy(err as Error);
+    throw err;
+  }
+}

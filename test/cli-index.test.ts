@@ -1,0 +1,22 @@
+// The lazy command index must name exactly the commands its modules define.
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import { TOP_INDEX, GROUP_INDEX, findTop, findCommand } from '../lib/cli/command-index';
+
+test('every indexed name finds its command, and every command is indexed', () => {
+  for (const entry of TOP_INDEX) {
+    const defined = entry.load().flatMap((c) => [c.name, ...(c.aliases ?? [])]);
+    assert.deepEqual([...entry.names].sort(), [...new Set(defined)].sort());
+    for (const name of entry.names) assert.ok(findTop(name), name);
+  }
+  const all = TOP_INDEX.flatMap((e) => e.names);
+  assert.equal(new Set(all).size, all.length, 'no name in two modules');
+});
+
+test('groups resolve their commands', () => {
+  assert.ok(findCommand(GROUP_INDEX.container.load(), 'exists'));
+  assert.ok(findCommand(GROUP_INDEX.image.load(), 'pull'));
+  assert.ok(findCommand(GROUP_INDEX.system.load(), 'service'));
+  assert.ok(findCommand(GROUP_INDEX.generate.load(), 'systemd'));
+  assert.equal(findTop('nosuch'), undefined);
+});

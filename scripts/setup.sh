@@ -4,7 +4,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(runc socat busybox-static gcc libc6-dev systemd iproute2 docker-registry curl tar make g++ python3)
+packages=(runc socat busybox-static gcc libc6-dev systemd iproute2 docker-registry apache2-utils curl tar make g++ python3)
+# The API tests drive the real docker CLI; machines of this kind ship it, else Debian's docker.io has it.
+command -v docker >/dev/null || packages+=(docker.io)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p")

@@ -5,7 +5,7 @@
 import type * as http from 'node:http';
 import type * as net from 'node:net';
 import type { LocalEngine } from '../lib/container/engine';
-import { sendError } from './http';
+import { ApiError, sendError } from './http';
 
 export const API_VERSION = '1.41';
 export const MIN_API_VERSION = '1.24';
@@ -63,7 +63,11 @@ export class RouteTable {
       if (r.method !== method && !(method === 'HEAD' && r.method === 'GET')) continue;
       const params: Record<string, string> = {};
       r.keys.forEach((k, i) => {
-        params[k] = decodeURIComponent(m[i + 1]);
+        try {
+          params[k] = decodeURIComponent(m[i + 1]);
+        } catch {
+          throw new ApiError(400, `invalid escape in path: ${m[i + 1]}`, 'bad parameter');
+        }
       });
       return { handler: r.handler, params };
     }

@@ -8,7 +8,9 @@ import { Writable } from 'node:stream';
 import type { LocalEngine } from '../../lib/container/engine';
 import type { ContainerRecord } from '../../lib/storage/records';
 import { type AttachStreams, connectAttach, pumpAttach } from '../../lib/container/attach';
-import { bundleDir } from '../../lib/storage/paths';
+import * as path from 'node:path';
+import { bundleDir, containerDir } from '../../lib/storage/paths';
+import { readLog } from '../../lib/container/logs';
 import { outputChunk } from './mux';
 import type { RawStream } from './hijack';
 
@@ -16,6 +18,10 @@ export interface AttachRequest {
   stdin: boolean;
   stdout: boolean;
   stderr: boolean;
+  /** replay what the container logged so far first (`logs=1`) */
+  logs?: boolean;
+  /** false: only the replay, no live stream */
+  stream?: boolean;
 }
 
 interface Parked {
@@ -44,6 +50,14 @@ export function streamsFor(raw: RawStream, rec: ContainerRecord, want: AttachReq
 
 /** Attaches the hijacked stream to the container now (running) or at its next start. */
 export async function attachStream(engine: LocalEngine, rec: ContainerRecord, raw: RawStream, want: AttachRequest): Promise<void> {
+  if (want.logs && rec.config.logDriver === 'k8s-file') {
+    for (const l of readLog(path.join(containerDir(engine.paths, rec.id), 'ctr.log')))
+      if (l.stream === 'stdout' ? want.stdout : want.stderr) raw.write(outputChunk(rec.config.tty, l.stream, Buffer.from(l.text)));
+  }
+  if (!want.stream) {
+    raw.end();
+    return;
+  }
   if (rec.state.status === 'running') {
     let sock;
     try {

@@ -1,6 +1,6 @@
 // Taking over a connection for a raw bidirectional stream (attach, exec start):
 // `101 UPGRADED` when the client sent `Upgrade`, else a plain `200 OK` stream.
-import type { Readable } from 'node:stream';
+import { PassThrough, type Readable } from 'node:stream';
 import type { RouteContext } from '../router';
 
 export interface RawStream {
@@ -23,7 +23,10 @@ export function hijack(ctx: RouteContext): RawStream {
     ctx.res.detachSocket(socket);
     socket.write(`HTTP/1.1 101 UPGRADED\r\nContent-Type: ${RAW_STREAM_TYPE}\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n\r\n`);
     ctx.service.trackHijack(socket);
-    if (head.length) socket.unshift(head);
+    // Client bytes are kept until a consumer (the container's or exec's stdin) reads them.
+    const input = new PassThrough();
+    if (head.length) input.write(head);
+    socket.pipe(input);
     let closed = false;
     const closers: (() => void)[] = [];
     const close = () => {
@@ -41,7 +44,7 @@ export function hijack(ctx: RouteContext): RawStream {
         if (!closed) socket.end();
         setTimeout(() => socket.destroy(), 2000).unref();
       },
-      input: socket,
+      input,
       onClose: (cb) => (closed ? cb() : closers.push(cb)),
       get closed() {
         return closed;

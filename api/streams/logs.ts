@@ -20,14 +20,12 @@ export interface LogOptions {
   timestamps: boolean;
   stdout: boolean;
   stderr: boolean;
-  /** false: libpod's plain framing is the same; kept for clarity */
-  framed: boolean;
 }
 
 export const logFile = (engine: LocalEngine, rec: ContainerRecord) => path.join(containerDir(engine.paths, rec.id), 'ctr.log');
 
 export async function streamLogs(engine: LocalEngine, rec: ContainerRecord, res: http.ServerResponse, o: LogOptions): Promise<void> {
-  const tty = rec.config.tty || !o.framed;
+  const tty = rec.config.tty;
   const keep = (l: LogLine) => {
     if (l.stream === 'stdout' ? !o.stdout : !o.stderr) return false;
     const t = Date.parse(l.time) / 1000;

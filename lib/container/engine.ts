@@ -1,6 +1,7 @@
 // The local engine: the one implementation of every container operation,
 // used by the CLI and by both APIs.
 import * as fs from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import * as path from 'node:path';
 import { Store } from '../storage/store';
 import type { ContainerConfig, ContainerRecord, Database, ImageRecord } from '../storage/records';
@@ -228,6 +229,12 @@ export class LocalEngine {
    * exists (not yet started), so a client can attach before any output is produced.
    */
   private async init(rec: ContainerRecord, opts: StartOptions): Promise<{ pid: number; conmonPid: number }> {
+    // A new run: from now on the previous run's cleanup (its monitor's exit command) leaves it alone.
+    const runId = randomBytes(8).toString('hex');
+    this.store.update((db) => {
+      const cur = db.containers[rec.id];
+      if (cur) cur.state.runId = runId;
+    });
     this.cleanupRuntime(rec); // a previous run's leftovers
     const image = this.imageOf(rec);
     const bundle = bundleDir(this.paths, rec.id);
@@ -266,7 +273,7 @@ export class LocalEngine {
       listen: fds?.listen ?? false,
       listenFdNames: fds?.names,
       notifySocket,
-      exitCommand: this.exitCommand(rec),
+      exitCommand: this.exitCommand(rec, runId),
     });
     if (started.report.error !== undefined || !started.report.pid) {
       this.cleanupRuntime(rec);
@@ -277,7 +284,7 @@ export class LocalEngine {
     return { pid: started.report.pid, conmonPid: started.conmonPid };
   }
 
-  private exitCommand(rec: ContainerRecord): string[] {
+  private exitCommand(rec: ContainerRecord, runId: string): string[] {
     return [
       process.execPath,
       entryScript('tspod'),
@@ -289,6 +296,8 @@ export class LocalEngine {
       'container',
       'cleanup',
       ...(rec.config.autoRemove ? ['--rm'] : []),
+      '--run-id',
+      runId,
       rec.id,
     ];
   }
@@ -435,22 +444,27 @@ export class LocalEngine {
   }
 
   /** The monitor's exit command: record the exit, release resources, and honour --rm. */
-  cleanup(idOrName: string, rm: boolean): void {
-    let rec: ContainerRecord;
-    try {
-      rec = this.get(idOrName);
-    } catch (err) {
-      if (err instanceof EngineError && err.kind === 'no-such-container') return; // already removed
-      throw err;
-    }
-    if (rec.state.status === 'running') return;
-    emitEvent(this.paths, { Type: 'container', Status: 'died', ID: rec.id, Name: rec.name, Image: rec.config.image, ContainerExitCode: rec.state.exitCode });
-    this.cleanupRuntime(rec);
-    this.store.update((db) => {
-      const cur = db.containers[rec.id];
-      if (cur) cur.state.mounted = false;
+  cleanup(idOrName: string, rm: boolean, runId?: string): void {
+    const done = this.store.locked(() => {
+      const db = this.store.read();
+      let cur: ContainerRecord;
+      try {
+        cur = this.lookup(db, idOrName);
+      } catch (err) {
+        if (err instanceof EngineError && err.kind === 'no-such-container') return undefined; // already removed
+        throw err;
+      }
+      if (runId && cur.state.runId && cur.state.runId !== runId) return undefined; // a newer run owns it now
+      syncState(this.paths, cur);
+      if (cur.state.status === 'running') return undefined;
+      this.cleanupRuntime(cur);
+      cur.state.mounted = false;
+      this.store.writeUnlocked(db);
+      return cur;
     });
-    if (rm) this.remove(rec.id, { force: true, ignoreMissing: true });
+    if (!done) return;
+    emitEvent(this.paths, { Type: 'container', Status: 'died', ID: done.id, Name: done.name, Image: done.config.image, ContainerExitCode: done.state.exitCode });
+    if (rm) this.remove(done.id, { force: true, ignoreMissing: true });
   }
 
   /** The container to remove, or undefined when it is missing and that is fine; refuses a running one without force. */

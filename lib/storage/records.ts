@@ -54,6 +54,8 @@ export interface ContainerState {
   error: string;
   restartCount: number;
   mounted: boolean;
+  /** Names the current run; a monitor's cleanup acts only on its own run. */
+  runId?: string;
 }
 
 export interface ContainerRecord {

@@ -144,6 +144,17 @@ describe('detached containers', () => {
     env.ok(['rm', 'follower']);
   });
 
+  test('restarting a detached container at once, again and again, works', () => {
+    // Detached runs: each monitor's cleanup starts at once and races the next start.
+    env.ok(['create', '--name', 'again', 'busybox', 'sh', '-c', 'cat /etc/passwd >/dev/null && echo ok']);
+    for (let i = 0; i < 6; i++) {
+      env.ok(['start', 'again']);
+      assert.equal(env.ok(['wait', 'again']), '0\n', `run ${i}`);
+    }
+    assert.equal(env.ok(['logs', 'again']), 'ok\n'.repeat(6));
+    env.ok(['rm', 'again']);
+  });
+
   test('exec runs in the container with its exit codes', () => {
     env.ok(['run', '-d', '--name', 'execme', 'busybox', 'sleep', '1000']);
     assert.equal(env.ok(['exec', '-e', 'X=1', 'execme', 'sh', '-c', 'echo $X; hostname']).trim().split('\n')[0], '1');

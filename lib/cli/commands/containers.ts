@@ -650,10 +650,11 @@ export const cleanupCommand: CommandDef = {
     { name: 'rm', type: 'bool', help: 'After cleanup, remove the container entirely' },
     { name: 'rmi', type: 'bool', hidden: true },
     { name: 'exec', type: 'string', hidden: true },
+    { name: 'run-id', type: 'string', hidden: true }, // from a monitor: clean up only that run
   ],
   minArgs: 1,
   run(ctx, p) {
-    for (const name of p.args) ctx.engine.cleanup(name, bool(p.flags.rm));
+    for (const name of p.args) ctx.engine.cleanup(name, bool(p.flags.rm), str(p.flags['run-id']));
     return 0;
   },
 };

@@ -1,0 +1,157 @@
+// Container operations shared by the Docker-compatible and libpod trees:
+// start (with a parked attach), wait conditions, exec start.
+import type { LocalEngine } from '../../lib/container/engine';
+import { EngineError } from '../../lib/errors';
+import { readEvents } from '../../lib/events/journal';
+import { execWithStreams } from '../../lib/container/exec-streams';
+import type { ServiceHooks } from '../router';
+import { streamsFor, takeParked } from '../streams/attach';
+import { type RawStream } from '../streams/hijack';
+import { outputChunk } from '../streams/mux';
+import { Writable } from 'node:stream';
+import type { ExecSession } from '../exec-sessions';
+import { badRequest } from '../http';
+
+/** Starts a container; with an attach parked for it, the attach gets its streams. Resolves once it runs. */
+export async function startContainer(engine: LocalEngine, service: ServiceHooks, idOrName: string): Promise<'started' | 'already'> {
+  const rec = engine.get(idOrName);
+  if (rec.state.status === 'running') return 'already';
+  try {
+    await startWith(engine, service, rec.id);
+  } catch (err) {
+    // As Docker does: a container that was to be removed on exit goes when it cannot start
+    // (the CLI's `run --rm` waits for the removal).
+    if (rec.config.autoRemove) engine.remove(rec.id, { force: true, ignoreMissing: true });
+    throw err;
+  }
+  return 'started';
+}
+
+async function startWith(engine: LocalEngine, service: ServiceHooks, id: string): Promise<void> {
+  const rec = engine.get(id);
+  const parked = takeParked(rec.id);
+  if (!parked) {
+    await engine.start(rec.id);
+    return;
+  }
+  await new Promise<void>((resolve, reject) => {
+    let running = false;
+    engine
+      .startAttached(rec.id, streamsFor(parked.raw, rec, parked.want), {
+        onRunning: () => {
+          running = true;
+          resolve();
+        },
+      })
+      .then(
+        (code) => {
+          service.exitCodes.set(rec.id, code);
+          // a bounded memory: the oldest entries go first
+          if (service.exitCodes.size > 1000) service.exitCodes.delete(service.exitCodes.keys().next().value as string);
+          parked.raw.end();
+        },
+        (err: unknown) => {
+          parked.raw.end();
+          if (!running) reject(err);
+        },
+      );
+  });
+}
+
+export const WAIT_CONDITIONS = ['not-running', 'next-exit', 'removed', 'stopped', 'exited', 'configured', 'created', 'running'];
+
+/** The exit code a removed container had: seen by this service, or its `died` event. */
+function lastExitCode(engine: LocalEngine, service: ServiceHooks, id: string, fallback: number): number {
+  const seen = service.exitCodes.get(id);
+  if (seen !== undefined) return seen;
+  const died = readEvents(engine.paths)
+    .filter((e) => e.ID === id && e.Status === 'died' && e.ContainerExitCode !== undefined)
+    .pop();
+  return died?.ContainerExitCode ?? fallback;
+}
+
+/** Waits for a condition; resolves with the exit code, or undefined when cancelled. */
+export async function waitCondition(
+  engine: LocalEngine,
+  service: ServiceHooks,
+  idOrName: string,
+  condition: string,
+  cancelled: () => boolean,
+): Promise<number | undefined> {
+  if (!WAIT_CONDITIONS.includes(condition)) throw badRequest(`invalid condition: "${condition}"`);
+  let rec = engine.get(idOrName);
+  const id = rec.id;
+  const initialFinished = rec.state.finishedAt;
+  let sawRunning = rec.state.status === 'running';
+  let last = rec.state.exitCode;
+  for (;;) {
+    if (cancelled()) return undefined;
+    try {
+      rec = engine.get(id);
+    } catch (err) {
+      if (err instanceof EngineError && err.kind === 'no-such-container') return lastExitCode(engine, service, id, last);
+      throw err;
+    }
+    last = rec.state.exitCode;
+    const status = rec.state.status;
+    if (status === 'running') sawRunning = true;
+    switch (condition) {
+      case 'not-running':
+      case 'stopped':
+      case 'exited':
+        if (status !== 'running' && (condition === 'not-running' || status !== 'created')) return last;
+        break;
+      case 'next-exit':
+        if (status !== 'running' && (sawRunning || rec.state.finishedAt !== initialFinished)) return last;
+        break;
+      case 'running':
+        if (status === 'running') return last;
+        break;
+      case 'created':
+      case 'configured':
+        if (status === 'created') return last;
+        break;
+      default: // removed: until it is gone
+        break;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** Runs an exec session with its output on a raw stream (framed unless a TTY). */
+export function runExec(engine: LocalEngine, s: ExecSession, raw: RawStream | undefined): Promise<number> {
+  const out = (stream: 'stdout' | 'stderr', enabled: boolean) =>
+    new Writable({
+      write(chunk: Buffer, _e, cb) {
+        if (raw && enabled) raw.write(outputChunk(!!s.req.tty, stream, chunk));
+        cb();
+      },
+    });
+  s.running = true;
+  s.done = execWithStreams(
+    engine,
+    s.containerId,
+    s.req,
+    { stdout: out('stdout', s.attach.stdout), stderr: out('stderr', s.attach.stderr), stdin: raw && s.attach.stdin ? raw.input : undefined },
+    (pid) => {
+      s.pid = pid;
+    },
+  ).then(
+    (code) => {
+      s.running = false;
+      s.exitCode = code;
+      raw?.end();
+      return code;
+    },
+    (err: unknown) => {
+      s.running = false;
+      s.exitCode = 125;
+      if (raw) {
+        raw.write(outputChunk(!!s.req.tty, 'stderr', Buffer.from(`${(err as Error).message}\n`)));
+        raw.end();
+      }
+      return 125;
+    },
+  );
+  return s.done;
+}

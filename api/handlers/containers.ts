@@ -1,0 +1,180 @@
+// Container endpoints of the Docker-compatible tree; the libpod tree reuses
+// most of them (its differences are in handlers/libpod.ts).
+import type { RouteContext } from '../router';
+import { badRequest, qbool, qfilters, qint, readJson, sendEmpty, sendJson } from '../http';
+import { dockerCreateRequest } from './create-body';
+import { containerInspect, containerListItem } from './docker-shapes';
+import { startContainer, waitCondition } from './container-ops';
+import { attachStream } from '../streams/attach';
+import { hijack } from '../streams/hijack';
+import { streamLogs } from '../streams/logs';
+import { signalNumber } from '../../lib/container/signals';
+import { publicStatus } from '../../lib/container/inspect';
+import type { ContainerRecord } from '../../lib/storage/records';
+import { EngineError } from '../../lib/errors';
+
+/** Containers matching a query's `all`, `limit` and `filters` (both filter shapes). */
+export function listContainers(ctx: RouteContext): ContainerRecord[] {
+  const q = ctx.query;
+  const filters = qfilters(q);
+  let recs = ctx.engine.list();
+  if (!qbool(q, 'all') && !filters.has('status')) recs = recs.filter((c) => c.state.status === 'running');
+  for (const [key, vals] of filters) {
+    if (vals.length === 0) continue;
+    recs = recs.filter((c) =>
+      vals.some((v) => {
+        switch (key) {
+          case 'id':
+            return c.id.startsWith(v);
+          case 'name':
+            return c.name.includes(v.replace(/^\//, ''));
+          case 'status':
+            return publicStatus(c.state.status) === v;
+          case 'label': {
+            const eq = v.indexOf('=');
+            const k = eq < 0 ? v : v.slice(0, eq);
+            return k in c.config.labels && (eq < 0 || c.config.labels[k] === v.slice(eq + 1));
+          }
+          case 'ancestor':
+            return c.config.image === v || c.imageName === v || c.imageId.startsWith(v.replace(/^sha256:/, ''));
+          case 'exited':
+            return c.state.status !== 'running' && c.state.status !== 'created' && c.state.exitCode === Number(v);
+          default:
+            throw badRequest(`invalid filter "${key}"`);
+        }
+      }),
+    );
+  }
+  recs = recs.reverse();
+  const limit = qint(q, 'limit') ?? qint(q, 'last');
+  if (limit !== undefined && limit > 0) recs = recs.slice(0, limit);
+  return recs;
+}
+
+export function list(ctx: RouteContext): void {
+  sendJson(ctx.res, 200, listContainers(ctx).map((c) => containerListItem(ctx.engine, c)));
+}
+
+export async function create(ctx: RouteContext): Promise<void> {
+  const body = await readJson(ctx.req);
+  const rec = ctx.engine.create(dockerCreateRequest(body, ctx.query.get('name') ?? undefined));
+  sendJson(ctx.res, 201, { Id: rec.id, Warnings: [] });
+}
+
+export function inspect(ctx: RouteContext): void {
+  sendJson(ctx.res, 200, containerInspect(ctx.engine, ctx.engine.get(ctx.params.id)));
+}
+
+export async function start(ctx: RouteContext): Promise<void> {
+  const r = await startContainer(ctx.engine, ctx.service, ctx.params.id);
+  sendEmpty(ctx.res, r === 'already' ? 304 : 204);
+}
+
+export async function stop(ctx: RouteContext): Promise<void> {
+  const rec = ctx.engine.get(ctx.params.id);
+  if (rec.state.status !== 'running') return sendEmpty(ctx.res, 304);
+  await ctx.engine.stop(rec.id, qint(ctx.query, 't') ?? qint(ctx.query, 'timeout'));
+  sendEmpty(ctx.res, 204);
+}
+
+export async function restart(ctx: RouteContext): Promise<void> {
+  const rec = ctx.engine.get(ctx.params.id);
+  if (rec.state.status === 'running') await ctx.engine.stop(rec.id, qint(ctx.query, 't'));
+  await startContainer(ctx.engine, ctx.service, rec.id);
+  sendEmpty(ctx.res, 204);
+}
+
+export function kill(ctx: RouteContext): void {
+  const rec = ctx.engine.get(ctx.params.id);
+  if (rec.state.status !== 'running') throw new EngineError('state-improper', `container ${rec.id} is not running`);
+  ctx.engine.kill(rec.id, signalNumber(ctx.query.get('signal') || 'SIGKILL'));
+  sendEmpty(ctx.res, 204);
+}
+
+export async function wait(ctx: RouteContext): Promise<void> {
+  const condition = ctx.query.get('condition') || 'not-running';
+  if (!['not-running', 'next-exit', 'removed'].includes(condition)) throw badRequest(`invalid condition: "${condition}"`);
+  ctx.engine.get(ctx.params.id); // 404 before the header goes out
+  let gone = false;
+  ctx.res.on('close', () => {
+    gone = true;
+  });
+  // The CLI starts the container only once this header arrived.
+  ctx.res.writeHead(200, { 'Content-Type': 'application/json' });
+  ctx.res.flushHeaders();
+  try {
+    const code = await waitCondition(ctx.engine, ctx.service, ctx.params.id, condition, () => gone);
+    if (code !== undefined) ctx.res.end(`${JSON.stringify({ StatusCode: code, Error: null })}\n`);
+  } catch (err) {
+    ctx.res.end(`${JSON.stringify({ StatusCode: -1, Error: { Message: (err as Error).message } })}\n`);
+  }
+}
+
+export async function remove(ctx: RouteContext): Promise<void> {
+  await ctx.engine.removeAsync(ctx.params.id, { force: qbool(ctx.query, 'force'), timeout: qint(ctx.query, 't') });
+  sendEmpty(ctx.res, 204);
+}
+
+export function rename(ctx: RouteContext): void {
+  const name = ctx.query.get('name');
+  if (!name) throw badRequest('name: a new name is required');
+  ctx.engine.rename(ctx.params.id, name.replace(/^\//, ''));
+  sendEmpty(ctx.res, 204);
+}
+
+export function resize(ctx: RouteContext): void {
+  ctx.engine.get(ctx.params.id);
+  sendEmpty(ctx.res, 200);
+}
+
+export async function logs(ctx: RouteContext): Promise<void> {
+  const q = ctx.query;
+  const stdout = qbool(q, 'stdout');
+  const stderr = qbool(q, 'stderr');
+  if (!stdout && !stderr) throw badRequest('you must choose at least one stream');
+  const rec = ctx.engine.get(ctx.params.id);
+  if (rec.config.logDriver !== 'k8s-file') throw badRequest(`configured logging driver does not support reading: ${rec.config.logDriver}`);
+  const tail = q.get('tail');
+  const num = (name: string) => {
+    const v = q.get(name);
+    if (!v) return undefined;
+    const n = Number(v);
+    if (!Number.isFinite(n)) throw badRequest(`invalid value for "${name}": ${v}`);
+    return n;
+  };
+  await streamLogs(ctx.engine, rec, ctx.res, {
+    follow: qbool(q, 'follow'),
+    tail: !tail || tail === 'all' ? -1 : /^-?\d+$/.test(tail) ? Number(tail) : -1,
+    since: num('since'),
+    until: num('until'),
+    timestamps: qbool(q, 'timestamps'),
+    stdout,
+    stderr,
+  });
+}
+
+export async function attach(ctx: RouteContext): Promise<void> {
+  const rec = ctx.engine.get(ctx.params.id);
+  const q = ctx.query;
+  const raw = hijack(ctx);
+  await attachStream(ctx.engine, rec, raw, {
+    stdin: qbool(q, 'stdin'),
+    stdout: qbool(q, 'stdout'),
+    stderr: qbool(q, 'stderr'),
+    logs: qbool(q, 'logs'),
+    stream: qbool(q, 'stream', !qbool(q, 'logs')),
+  });
+}
+
+export async function prune(ctx: RouteContext): Promise<void> {
+  const deleted: string[] = [];
+  for (const c of ctx.engine.list()) {
+    if (c.state.status === 'running') continue;
+    try {
+      if (ctx.engine.remove(c.id, {})) deleted.push(c.id);
+    } catch {
+      /* in use meanwhile */
+    }
+  }
+  sendJson(ctx.res, 200, { ContainersDeleted: deleted, SpaceReclaimed: 0 });
+}

@@ -1,0 +1,118 @@
+// Pulling over the API: Docker's `POST /images/create?fromImage=&tag=` with a
+// JSON-lines progress stream, and libpod's `POST /libpod/images/pull`. The
+// pull itself is the engine's (lib/image/pull.ts); errors after the stream
+// began are reported in-band, as Docker does.
+import type * as http from 'node:http';
+import type { RouteContext } from '../router';
+import { ApiError, badRequest, qbool } from '../http';
+import { pullImage, type PullOptions } from '../../lib/image/pull';
+import type { Progress } from '../../lib/image/registry/progress';
+import type { Credentials } from '../../lib/config/auth-json';
+
+const short = (digest: string) => digest.replace(/^sha256:/, '').slice(0, 12);
+
+/** X-Registry-Auth: base64url JSON {username, password} or {identitytoken}; `e30=` ({}) means none. */
+export function registryAuth(req: http.IncomingMessage): Credentials | undefined {
+  const h = req.headers['x-registry-auth'];
+  if (typeof h !== 'string' || !h) return undefined;
+  try {
+    const v = JSON.parse(Buffer.from(h, 'base64url').toString('utf8')) as Record<string, string>;
+    if (v.identitytoken) return { username: v.username ?? '', password: '', identityToken: v.identitytoken };
+    if (v.username) return { username: v.username, password: v.password ?? '' };
+  } catch {
+    /* unreadable: pull anonymously, as Docker does */
+  }
+  return undefined;
+}
+
+function jsonLines(res: http.ServerResponse): (o: unknown) => void {
+  res.writeHead(200, { 'Content-Type': 'application/json' });
+  res.flushHeaders();
+  return (o) => {
+    if (!res.destroyed) res.write(`${JSON.stringify(o)}\n`);
+  };
+}
+
+/** Docker's progress messages. */
+function dockerProgress(send: (o: unknown) => void): Progress {
+  const totals = new Map<string, { current: number; total: number; last: number }>();
+  return {
+    message: (text) => send({ status: text }),
+    start: (kind, digest, size) => {
+      if (kind !== 'blob') return;
+      totals.set(digest, { current: 0, total: size, last: 0 });
+      send({ status: 'Pulling fs layer', progressDetail: {}, id: short(digest) });
+    },
+    skipped: (digest) => send({ status: 'Already exists', progressDetail: {}, id: short(digest) }),
+    advance: (digest, bytes) => {
+      const t = totals.get(digest);
+      if (!t) return;
+      t.current += bytes;
+      const now = Date.now();
+      if (now - t.last < 100) return;
+      t.last = now;
+      send({ status: 'Downloading', progressDetail: { current: t.current, total: t.total }, id: short(digest) });
+    },
+    resumed: (digest, bytes) => {
+      const t = totals.get(digest);
+      if (t) t.current += bytes;
+    },
+    done: (digest) => {
+      if (totals.has(digest)) send({ status: 'Download complete', progressDetail: {}, id: short(digest) });
+    },
+    finish: () => undefined,
+  };
+}
+
+export async function dockerPull(ctx: RouteContext): Promise<void> {
+  const q = ctx.query;
+  if (q.get('fromSrc')) throw new ApiError(501, 'importing with fromSrc is not supported by tspod; use `tspod import`', 'not implemented');
+  const from = q.get('fromImage');
+  if (!from) throw badRequest('fromImage: an image name is required');
+  const tag = q.get('tag');
+  const ref = !tag ? from : tag.startsWith('sha256:') ? `${from}@${tag}` : `${from}:${tag}`;
+  const send = jsonLines(ctx.res);
+  const opts: PullOptions = { credentials: registryAuth(ctx.req), platform: q.get('platform') || undefined, progress: dockerProgress(send) };
+  try {
+    const r = await pullImage(ctx.engine.store, ref, opts);
+    send({ status: `Digest: ${r.image.digest}` });
+    send({ status: `Status: Downloaded newer image for ${r.name}` });
+  } catch (err) {
+    const message = (err as Error).message;
+    send({ errorDetail: { message }, error: message });
+  }
+  ctx.res.end();
+}
+
+export async function libpodPull(ctx: RouteContext): Promise<void> {
+  const q = ctx.query;
+  const ref = q.get('reference');
+  if (!ref) throw badRequest('reference: an image reference is required');
+  const quiet = qbool(q, 'quiet');
+  const send = jsonLines(ctx.res);
+  const line = (text: string) => {
+    if (!quiet) send({ stream: `${text}\n` });
+  };
+  const progress: Progress = {
+    message: line,
+    start: (kind, digest) => line(`Copying ${kind} ${digest}`),
+    skipped: (digest) => line(`Copying blob ${digest} skipped: already exists`),
+    advance: () => undefined,
+    resumed: () => undefined,
+    done: () => undefined,
+    finish: () => undefined,
+  };
+  const tlsVerify = q.get('tlsVerify');
+  try {
+    const r = await pullImage(ctx.engine.store, ref, {
+      credentials: registryAuth(ctx.req),
+      platform: q.get('platform') || undefined,
+      tlsVerify: tlsVerify === null ? undefined : qbool(q, 'tlsVerify'),
+      progress,
+    });
+    send({ images: [r.image.id], id: r.image.id });
+  } catch (err) {
+    send({ error: (err as Error).message });
+  }
+  ctx.res.end();
+}

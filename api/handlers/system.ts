@@ -1,0 +1,139 @@
+// _ping, version, info and events, for both trees.
+import * as os from 'node:os';
+import type { RouteContext } from '../router';
+import { API_VERSION, LIBPOD_API_VERSION, MIN_API_VERSION, SERVER_VERSION } from '../router';
+import { sendJson, qfilters } from '../http';
+import { eventQuery, streamEvents } from '../streams/events';
+
+const arch = () => (os.arch() === 'x64' ? 'amd64' : os.arch());
+
+export function ping(ctx: RouteContext): void {
+  const { res, req } = ctx;
+  res.setHeader('Docker-Experimental', 'true');
+  res.setHeader('Ostype', 'linux');
+  res.setHeader('Builder-Version', '1');
+  res.setHeader('Swarm', 'inactive');
+  res.setHeader('Cache-Control', 'no-cache, no-store, must-revalidate');
+  res.setHeader('Pragma', 'no-cache');
+  if (req.method === 'HEAD') {
+    res.writeHead(200, { 'Content-Length': 0 });
+    res.end();
+    return;
+  }
+  res.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': 2 });
+  res.end('OK');
+}
+
+export function version(ctx: RouteContext): void {
+  const details = {
+    ApiVersion: API_VERSION,
+    Arch: arch(),
+    BuildTime: new Date(0).toISOString(),
+    Experimental: 'true',
+    GitCommit: '',
+    GoVersion: `node${process.versions.node}`,
+    KernelVersion: os.release(),
+    MinAPIVersion: MIN_API_VERSION,
+    Os: 'linux',
+  };
+  sendJson(ctx.res, 200, {
+    Platform: { Name: 'linux/' + arch() + '/tspod' },
+    Components: [{ Name: 'Podman Engine', Version: SERVER_VERSION, Details: { ...details, Configuration: 'tspod', LibpodApiVersion: LIBPOD_API_VERSION } }],
+    Version: SERVER_VERSION,
+    ApiVersion: API_VERSION,
+    MinAPIVersion: MIN_API_VERSION,
+    GitCommit: '',
+    GoVersion: details.GoVersion,
+    Os: 'linux',
+    Arch: arch(),
+    KernelVersion: os.release(),
+    BuildTime: details.BuildTime,
+    Experimental: true,
+  });
+}
+
+function counts(ctx: RouteContext) {
+  const ctrs = ctx.engine.list();
+  const running = ctrs.filter((c) => c.state.status === 'running').length;
+  return { total: ctrs.length, running, stopped: ctrs.length - running, images: Object.keys(ctx.engine.store.read().images).length };
+}
+
+export function dockerInfo(ctx: RouteContext): void {
+  const n = counts(ctx);
+  const runtime = ctx.engine.runtimeName();
+  sendJson(ctx.res, 200, {
+    ID: os.hostname(),
+    Containers: n.total,
+    ContainersRunning: n.running,
+    ContainersPaused: 0,
+    ContainersStopped: n.stopped,
+    Images: n.images,
+    Driver: 'overlay',
+    DriverStatus: [],
+    DockerRootDir: ctx.engine.paths.root,
+    SystemStatus: null,
+    Plugins: { Volume: ['local'], Network: [], Authorization: null, Log: ['k8s-file', 'none', 'passthrough'] },
+    MemoryLimit: true,
+    SwapLimit: true,
+    CgroupDriver: 'cgroupfs',
+    CgroupVersion: '2',
+    NEventsListener: 0,
+    KernelVersion: os.release(),
+    OperatingSystem: 'Debian GNU/Linux',
+    OSType: 'linux',
+    Architecture: os.machine?.() ?? arch(),
+    IndexServerAddress: 'https://index.docker.io/v1/',
+    RegistryConfig: { IndexConfigs: {}, InsecureRegistryCIDRs: [], Mirrors: [] },
+    NCPU: os.cpus().length,
+    MemTotal: os.totalmem(),
+    Name: os.hostname(),
+    Labels: [],
+    ExperimentalBuild: true,
+    ServerVersion: SERVER_VERSION,
+    Runtimes: runtime ? { [runtime]: { path: runtime } } : {},
+    DefaultRuntime: runtime,
+    Swarm: { NodeID: '', NodeAddr: '', LocalNodeState: 'inactive', ControlAvailable: false, Error: '', RemoteManagers: null },
+    LiveRestoreEnabled: false,
+    Isolation: '',
+    InitBinary: '',
+    SecurityOptions: ['name=seccomp,profile=default'],
+    Warnings: [],
+  });
+}
+
+export function libpodInfo(ctx: RouteContext): void {
+  const n = counts(ctx);
+  sendJson(ctx.res, 200, {
+    host: {
+      arch: arch(),
+      hostname: os.hostname(),
+      kernel: os.release(),
+      os: 'linux',
+      cpus: os.cpus().length,
+      memTotal: os.totalmem(),
+      memFree: os.freemem(),
+      ociRuntime: { name: ctx.engine.runtimeName() },
+      uptime: `${Math.floor(os.uptime())}s`,
+      remoteSocket: { exists: true },
+      serviceIsRemote: false,
+    },
+    store: {
+      graphRoot: ctx.engine.paths.root,
+      runRoot: ctx.engine.paths.runroot,
+      graphDriverName: 'overlay',
+      containerStore: { number: n.total, running: n.running, stopped: n.stopped, paused: 0 },
+      imageStore: { number: n.images },
+    },
+    registries: {},
+    plugins: { volume: ['local'], network: [], log: ['k8s-file', 'none', 'passthrough'] },
+    version: { APIVersion: LIBPOD_API_VERSION, Version: SERVER_VERSION, GoVersion: `node${process.versions.node}`, OsArch: `linux/${arch()}`, Os: 'linux' },
+  });
+}
+
+export function libpodVersion(ctx: RouteContext): void {
+  version(ctx);
+}
+
+export async function events(ctx: RouteContext, compat: boolean): Promise<void> {
+  await streamEvents(ctx.engine, ctx.res, eventQuery(ctx.query, qfilters(ctx.query), compat));
+}

@@ -1,0 +1,96 @@
+// The route tables of the two trees. Handlers live in handlers/; this file
+// only says which path goes where.
+import type { RouteContext, Handler } from './router';
+import { RouteTable } from './router';
+import { ApiError } from './http';
+import { EngineError } from '../lib/errors';
+import * as system from './handlers/system';
+import * as ctr from './handlers/containers';
+import * as exec from './handlers/exec';
+import * as img from './handlers/images';
+import * as lp from './handlers/libpod';
+import * as pull from './handlers/pull';
+
+/** Docker's wording for missing objects (docker-py and the CLI match on it). */
+function dockerWording(h: Handler, what: 'container' | 'image', param: string): Handler {
+  return async (ctx: RouteContext) => {
+    try {
+      await h(ctx);
+    } catch (err) {
+      if (err instanceof EngineError && err.kind === 'no-such-container' && what === 'container')
+        throw new ApiError(404, `No such container: ${ctx.params[param]}`, 'no such container');
+      if (err instanceof EngineError && err.kind === 'no-such-image') {
+        const ref = what === 'image' ? ctx.params[param] : err.message.replace(/: image not known$/, '');
+        throw new ApiError(404, `No such image: ${ref}`, 'no such image');
+      }
+      throw err;
+    }
+  };
+}
+
+const c = (h: Handler) => dockerWording(h, 'container', 'id');
+const i = (h: Handler) => dockerWording(h, 'image', 'name');
+
+export function compatRoutes(): RouteTable {
+  return new RouteTable()
+    .add('GET', '/_ping', system.ping)
+    .add('GET', '/version', system.version)
+    .add('GET', '/info', system.dockerInfo)
+    .add('GET', '/events', (ctx) => system.events(ctx, true))
+    .add('GET', '/containers/json', ctr.list)
+    .add('POST', '/containers/create', c(ctr.create))
+    .add('POST', '/containers/prune', ctr.prune)
+    .add('GET', '/containers/{id}/json', c(ctr.inspect))
+    .add('POST', '/containers/{id}/start', c(ctr.start))
+    .add('POST', '/containers/{id}/stop', c(ctr.stop))
+    .add('POST', '/containers/{id}/restart', c(ctr.restart))
+    .add('POST', '/containers/{id}/kill', c(ctr.kill))
+    .add('POST', '/containers/{id}/wait', c(ctr.wait))
+    .add('POST', '/containers/{id}/rename', c(ctr.rename))
+    .add('POST', '/containers/{id}/resize', c(ctr.resize))
+    .add('POST', '/containers/{id}/attach', c(ctr.attach))
+    .add('GET', '/containers/{id}/logs', c(ctr.logs))
+    .add('DELETE', '/containers/{id}', c(ctr.remove))
+    .add('POST', '/containers/{id}/exec', c(exec.create))
+    .add('POST', '/exec/{id}/start', exec.start)
+    .add('POST', '/exec/{id}/resize', exec.resize)
+    .add('GET', '/exec/{id}/json', exec.inspect)
+    .add('GET', '/images/json', img.list)
+    .add('POST', '/images/create', pull.dockerPull)
+    .add('POST', '/images/prune', img.prune)
+    .add('GET', '/images/{name+}/json', i(img.inspect))
+    .add('POST', '/images/{name+}/tag', i(img.tag))
+    .add('DELETE', '/images/{name+}', i(img.remove));
+}
+
+export function libpodRoutes(): RouteTable {
+  return new RouteTable()
+    .add('GET', '/_ping', system.ping)
+    .add('GET', '/version', system.libpodVersion)
+    .add('GET', '/info', system.libpodInfo)
+    .add('GET', '/events', (ctx) => system.events(ctx, false))
+    .add('GET', '/containers/json', lp.listContainersLibpod)
+    .add('POST', '/containers/create', lp.createLibpod)
+    .add('POST', '/containers/prune', ctr.prune)
+    .add('GET', '/containers/{id}/json', lp.inspectLibpod)
+    .add('GET', '/containers/{id}/exists', lp.existsLibpod)
+    .add('POST', '/containers/{id}/start', ctr.start)
+    .add('POST', '/containers/{id}/stop', ctr.stop)
+    .add('POST', '/containers/{id}/restart', ctr.restart)
+    .add('POST', '/containers/{id}/kill', ctr.kill)
+    .add('POST', '/containers/{id}/wait', lp.waitLibpod)
+    .add('POST', '/containers/{id}/rename', ctr.rename)
+    .add('POST', '/containers/{id}/attach', ctr.attach)
+    .add('GET', '/containers/{id}/logs', ctr.logs)
+    .add('DELETE', '/containers/{id}', lp.removeLibpod)
+    .add('POST', '/containers/{id}/exec', exec.create)
+    .add('POST', '/exec/{id}/start', exec.start)
+    .add('GET', '/exec/{id}/json', exec.inspect)
+    .add('GET', '/images/json', lp.listImagesLibpod)
+    .add('POST', '/images/pull', pull.libpodPull)
+    .add('POST', '/images/prune', img.prune)
+    .add('GET', '/images/{name+}/exists', img.exists)
+    .add('GET', '/images/{name+}/json', img.libpodInspect)
+    .add('POST', '/images/{name+}/tag', img.tag)
+    .add('DELETE', '/images/{name+}', img.libpodRemove);
+}

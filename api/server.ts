@@ -1,0 +1,109 @@
+// `tspod system service`: the HTTP server around the router, on the endpoint
+// chosen by listener.ts, with the inactivity timer, sd_notify, and signals.
+import * as http from 'node:http';
+import type * as net from 'node:net';
+import type { LocalEngine } from '../lib/container/engine';
+import { native } from '../lib/native';
+import { dispatch, type RouterOptions, type ServiceHooks } from './router';
+import { compatRoutes, libpodRoutes } from './routes';
+import { IdleTracker } from './idle';
+import { describe, listenOn, resolveEndpoint } from './listener';
+
+export interface ServiceOptions {
+  engine: LocalEngine;
+  uri?: string;
+  /** idle seconds before exiting; 0 = never */
+  time: number;
+  cors?: string;
+  log: (msg: string) => void;
+}
+
+/** Serves until idle or signalled; resolves with the exit code. */
+export async function runService(o: ServiceOptions): Promise<number> {
+  const ep = resolveEndpoint(o.uri, process.env, process.pid);
+  // Nothing we start (containers, monitors) may take these for its own.
+  delete process.env.LISTEN_PID;
+  delete process.env.LISTEN_FDS;
+  delete process.env.LISTEN_FDNAMES;
+  if (ep.kind === 'tcp')
+    o.log('WARNING: Using the API service with a TCP socket is not recommended: it is unauthenticated and unencrypted; prefer a unix socket\n');
+
+  let finish: (code: number) => void = () => undefined;
+  const finished = new Promise<number>((r) => {
+    finish = r;
+  });
+
+  const server = http.createServer({ maxHeaderSize: 1024 * 1024, requestTimeout: 0, headersTimeout: 60_000 });
+  server.keepAliveTimeout = Math.max(5000, o.time * 2000);
+  const idle = new IdleTracker(o.time, () => {
+    if (process.env.TSPOD_DEBUG) o.log(`API service(s) shutting down, idle for ${o.time}s\n`);
+    shutdown(0);
+  });
+  const service: ServiceHooks = {
+    trackHijack(socket: net.Socket) {
+      const end = idle.begin();
+      socket.once('close', end);
+    },
+    exitCodes: new Map(),
+  };
+  const routing: RouterOptions = { engine: o.engine, compat: compatRoutes(), libpod: libpodRoutes(), cors: o.cors, service };
+
+  server.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
+    const end = idle.begin();
+    res.once('close', end);
+    void dispatch(routing, req, res);
+  });
+  server.on('upgrade', (req: http.IncomingMessage, socket: net.Socket, head: Buffer) => {
+    const end = idle.begin();
+    socket.once('close', end);
+    socket.on('error', () => socket.destroy());
+    const res = new http.ServerResponse(req);
+    res.shouldKeepAlive = false;
+    res.assignSocket(socket);
+    res.once('finish', () => {
+      if (!(res as { hijacked?: boolean }).hijacked) socket.end();
+    });
+    void dispatch(routing, req, res, { socket, head });
+  });
+  server.on('clientError', (err: NodeJS.ErrnoException, socket: net.Socket) => {
+    if (!socket.writable) return socket.destroy();
+    const status = err.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : '400 Bad Request';
+    socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+  });
+
+  let removeSocket: () => void = () => undefined;
+  let closing = false;
+  function shutdown(code: number): void {
+    if (closing) return;
+    closing = true;
+    idle.stop();
+    server.close();
+    server.closeAllConnections();
+    removeSocket();
+    finish(code);
+  }
+
+  removeSocket = await listenOn(server, ep);
+  const onTerm = () => shutdown(0);
+  const onInt = () => shutdown(1);
+  process.on('SIGTERM', onTerm);
+  process.on('SIGINT', onInt);
+  const onCrash = (err: unknown) => o.log(`API service: internal error: ${(err as Error)?.stack ?? String(err)}\n`);
+  process.on('uncaughtException', onCrash);
+  process.on('unhandledRejection', onCrash);
+
+  if (process.env.NOTIFY_SOCKET) {
+    try {
+      native().dgramSend(process.env.NOTIFY_SOCKET, Buffer.from(`MAINPID=${process.pid}\nREADY=1`));
+    } catch (err) {
+      o.log(`WARNING: sd_notify: ${(err as Error).message}\n`);
+    }
+    delete process.env.NOTIFY_SOCKET;
+  }
+  if (process.env.TSPOD_DEBUG) o.log(`API service listening on ${describe(ep)}\n`);
+
+  const code = await finished;
+  process.off('SIGTERM', onTerm);
+  process.off('SIGINT', onInt);
+  return code;
+}

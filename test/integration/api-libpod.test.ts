@@ -1,0 +1,143 @@
+// The libpod tree (/v{version}/libpod/...) driven with curl: info, _ping,
+// containers create/start/wait/logs/json/exists/stop/kill/delete, images
+// json/exists/json/remove, events.
+import { after, before, describe, test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as path from 'node:path';
+import { spawnSync, type ChildProcess } from 'node:child_process';
+import { TspodEnv, sleep } from '../helpers/tspod-env';
+
+const env = new TspodEnv('api-libpod');
+const sock = path.join(env.dir, 'libpod.sock');
+let svc: ChildProcess | undefined;
+const BASE = 'http://d/v4.3.1/libpod';
+
+/** curl: status, body */
+function curl(method: string, p: string, body?: string): { status: number; body: string } {
+  const args = ['-s', '--unix-socket', sock, '-X', method, '-o', '-', '-w', '\n%{http_code}', `${BASE}${p}`];
+  if (body !== undefined) args.push('-H', 'Content-Type: application/json', '-d', body);
+  const r = spawnSync('curl', args, { encoding: 'utf8', timeout: 60_000 });
+  const nl = r.stdout.lastIndexOf('\n');
+  return { status: Number(r.stdout.slice(nl + 1)), body: r.stdout.slice(0, nl) };
+}
+
+const json = <T>(r: { body: string }) => JSON.parse(r.body) as T;
+
+const answers = () =>
+  new Promise<boolean>((r) => {
+    const s = net.connect({ path: sock });
+    s.once('connect', () => {
+      s.destroy();
+      r(true);
+    });
+    s.once('error', () => r(false));
+  });
+
+before(async () => {
+  env.importTestImages();
+  svc = env.spawn(['system', 'service', '--time', '0', `unix://${sock}`], { stdio: ['ignore', 'ignore', 'inherit'] });
+  for (let i = 0; i < 200 && !(fs.existsSync(sock) && (await answers())); i++) await sleep(50);
+});
+after(async () => {
+  if (svc?.pid && svc.exitCode === null) {
+    const done = new Promise((r) => svc?.once('exit', r));
+    process.kill(svc.pid, 'SIGTERM');
+    await Promise.race([done, sleep(5000)]);
+    if (svc.exitCode === null && svc.signalCode === null)
+      try {
+        process.kill(svc.pid, 'SIGKILL');
+      } catch {
+        /* gone meanwhile */
+      }
+  }
+  env.cleanup();
+});
+
+describe('libpod API', () => {
+  test('info and _ping', () => {
+    const info = curl('GET', '/info');
+    assert.equal(info.status, 200);
+    assert.equal(json<{ store: { imageStore: { number: number } } }>(info).store.imageStore.number, 2);
+    assert.equal(curl('GET', '/_ping').body, 'OK');
+  });
+
+  test('a container from create to delete', () => {
+    const created = curl('POST', '/containers/create', JSON.stringify({ image: 'localhost/busybox', name: 'lp1', command: ['sh', '-c', 'echo hello-libpod; echo to-err >&2; exit 7'], env: { A: 'b' } }));
+    assert.equal(created.status, 201, created.body);
+    const id = json<{ Id: string }>(created).Id;
+    assert.match(id, /^[0-9a-f]{64}$/);
+    assert.equal(curl('GET', '/containers/lp1/exists').status, 204);
+    assert.equal(curl('GET', '/containers/nosuch/exists').status, 404);
+    assert.equal(curl('POST', '/containers/lp1/start').status, 204);
+    const waited = curl('POST', '/containers/lp1/wait?condition=stopped');
+    assert.equal(waited.status, 200);
+    assert.equal(waited.body.trim(), '7');
+    const logs = spawnSync('curl', ['-s', '--unix-socket', sock, `${BASE}/containers/lp1/logs?stdout=true&stderr=true`]);
+    // multiplexed frames: [stream,0,0,0,len BE32] + payload
+    const frames: [number, string][] = [];
+    for (let b = logs.stdout; b.length >= 8; ) {
+      const len = b.readUInt32BE(4);
+      frames.push([b[0], b.subarray(8, 8 + len).toString()]);
+      b = b.subarray(8 + len);
+    }
+    assert.deepEqual(frames.sort(), [
+      [1, 'hello-libpod\n'],
+      [2, 'to-err\n'],
+    ]);
+    const inspect = json<{ Id: string; Name: string; State: { Status: string; ExitCode: number }; Config: { Env: string[] } }>(curl('GET', '/containers/lp1/json'));
+    assert.equal(inspect.Id, id);
+    assert.equal(inspect.Name, 'lp1');
+    assert.equal(inspect.State.Status, 'exited');
+    assert.equal(inspect.State.ExitCode, 7);
+    assert.ok(inspect.Config.Env.includes('A=b'));
+    const list = json<{ Id: string; Names: string[]; State: string }[]>(curl('GET', '/containers/json?all=true'));
+    assert.deepEqual(
+      list.map((c) => [c.Names[0], c.State]),
+      [['lp1', 'exited']],
+    );
+    const del = curl('DELETE', '/containers/lp1');
+    assert.equal(del.status, 200);
+    assert.equal(json<{ Id: string }[]>(del)[0].Id, id);
+    assert.equal(curl('GET', '/containers/lp1/json').status, 404);
+  });
+
+  test('stop and kill a running container; delete refuses a running one without force', () => {
+    const id = json<{ Id: string }>(curl('POST', '/containers/create', JSON.stringify({ image: 'localhost/busybox', name: 'lp2', command: ['sh', '-c', 'trap "exit 0" TERM; while true; do sleep 0.1; done'] }))).Id;
+    assert.equal(curl('POST', '/containers/lp2/start').status, 204);
+    assert.equal(curl('POST', '/containers/lp2/start').status, 304);
+    assert.equal(curl('DELETE', '/containers/lp2').status, 409);
+    assert.equal(curl('POST', '/containers/lp2/stop?timeout=5').status, 204);
+    assert.equal(curl('POST', '/containers/lp2/stop').status, 304);
+    assert.equal(json<{ State: { ExitCode: number } }>(curl('GET', '/containers/lp2/json')).State.ExitCode, 0);
+    assert.equal(curl('POST', '/containers/lp2/start').status, 204);
+    assert.equal(curl('POST', '/containers/lp2/kill?signal=KILL').status, 204);
+    assert.equal(curl('POST', '/containers/lp2/wait').body.trim(), '137');
+    assert.equal(curl('POST', '/containers/lp2/kill').status, 409);
+    assert.equal(curl('DELETE', `/containers/${id}?force=true`).status, 200);
+  });
+
+  test('images json, exists, inspect, remove', () => {
+    const images = json<{ Id: string; Names: string[] }[]>(curl('GET', '/images/json'));
+    assert.deepEqual(images.flatMap((i) => i.Names).sort(), ['localhost/busybox:latest', 'localhost/echo:latest']);
+    assert.equal(curl('GET', '/images/localhost/busybox/exists').status, 204);
+    assert.equal(curl('GET', '/images/localhost/nosuch/exists').status, 404);
+    const inspect = json<{ Id: string; RepoTags: string[] }>(curl('GET', '/images/localhost/echo:latest/json'));
+    assert.deepEqual(inspect.RepoTags, ['localhost/echo:latest']);
+    const rm = curl('DELETE', '/images/localhost/echo:latest');
+    assert.equal(rm.status, 200, rm.body);
+    assert.deepEqual(json<{ Deleted: string[] }>(rm).Deleted, [inspect.Id]);
+    assert.equal(curl('GET', '/images/localhost/echo/exists').status, 404);
+    assert.equal(curl('DELETE', '/images/localhost/echo:latest').status, 404);
+  });
+
+  test('events: the journal, filtered, without streaming', () => {
+    const r = curl('GET', '/events?stream=false&filters=%7B%22event%22%3A%5B%22start%22%5D%7D');
+    assert.equal(r.status, 200);
+    const events = r.body.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { Type: string; Action: string; Actor: { Attributes: { name: string } } });
+    assert.ok(events.length >= 2);
+    assert.ok(events.every((e) => e.Type === 'container' && e.Action === 'start'));
+    assert.ok(events.some((e) => e.Actor.Attributes.name === 'lp1'));
+  });
+});

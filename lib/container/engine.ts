@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import * as path from 'node:path';
 import { Store } from '../storage/store';
 import type { ContainerConfig, ContainerRecord, Database, ImageRecord } from '../storage/records';
-import { type StoragePaths, bundleDir, containerDir, exitDir, exitFile, runtimeStateDir } from '../storage/paths';
+import { type StoragePaths, bundleDir, containerDir, dbFile, exitDir, exitFile, runtimeStateDir } from '../storage/paths';
 import { EngineError, invalidArgument, noSuchContainer } from '../errors';
 import { generateId } from './ids';
 import { generateName, NAME_REGEX_ERROR, validateName } from './names';
@@ -445,6 +445,7 @@ export class LocalEngine {
 
   /** The monitor's exit command: record the exit, release resources, and honour --rm. */
   cleanup(idOrName: string, rm: boolean, runId?: string): void {
+    if (!fs.existsSync(dbFile(this.paths))) return; // the whole store is gone: nothing to clean, nothing to recreate
     const done = this.store.locked(() => {
       const db = this.store.read();
       let cur: ContainerRecord;

@@ -85,7 +85,8 @@ export class TspodEnv {
       .filter((m) => m && m.startsWith(this.dir))
       .sort((a, b) => b.length - a.length);
     for (const m of mounts) spawnSync('umount', ['-l', m]);
-    fs.rmSync(this.dir, { recursive: true, force: true });
+    // A monitor's exit command may still be finishing: retry while it lets go.
+    fs.rmSync(this.dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
   }
 }
 

@@ -49,6 +49,15 @@ async function startWith(engine: LocalEngine, service: ServiceHooks, id: string)
           // a bounded memory: the oldest entries go first
           if (service.exitCodes.size > 1000) service.exitCodes.delete(service.exitCodes.keys().next().value as string);
           parked.raw.end();
+          // Like a foreground `tspod run --rm`: the attached side removes the container at once
+          // (the monitor's exit command only backs it up, after a delay).
+          if (rec.config.autoRemove) {
+            try {
+              engine.remove(rec.id, { force: true, ignoreMissing: true });
+            } catch {
+              /* the backup will */
+            }
+          }
         },
         (err: unknown) => {
           parked.raw.end();

@@ -10,7 +10,7 @@ import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type * as Zlib from 'node:zlib';
-import { Readable, Transform, type TransformCallback, pipeline } from 'node:stream';
+import { Readable, Transform, type TransformCallback } from 'node:stream';
 import type * as tar from 'tar-stream';
 import { EngineError } from '../errors';
 import { native } from '../native';
@@ -41,6 +41,11 @@ export interface ExtractOptions {
   expectedDigest?: string;
   /** also write the input, as given, to this file (kept as the layer's blob) */
   blobCopy?: string;
+  /**
+   * The input's source itself checks that its bytes have expectedDigest, and fails the
+   * stream before its end when they do not: a compressed input is then not hashed again.
+   */
+  sourceChecksDigest?: boolean;
 }
 
 const OVERLAY_OPAQUE_XATTR = 'trusted.overlay.opaque';
@@ -81,30 +86,6 @@ export class DigestStream extends Transform {
   }
 }
 
-/** Reads the first bytes of input without losing them: returns them and a stream of everything. */
-async function peek(input: Readable, n: number): Promise<{ head: Buffer; stream: Readable }> {
-  const it = input[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
-  let head = Buffer.alloc(0);
-  let ended = false;
-  while (head.length < n) {
-    const r = await it.next();
-    if (r.done) {
-      ended = true;
-      break;
-    }
-    head = Buffer.concat([head, Buffer.from(r.value)]);
-  }
-  async function* all(): AsyncGenerator<Buffer> {
-    if (head.length > 0) yield head;
-    while (!ended) {
-      const r = await it.next();
-      if (r.done) return;
-      yield Buffer.from(r.value);
-    }
-  }
-  return { head, stream: Readable.from(all(), { objectMode: false }) };
-}
-
 export function detectCompression(head: Buffer): Compression {
   if (head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b) return 'gzip';
   if (head.length >= 4 && head.readUInt32LE(0) === 0xfd2fb528)
@@ -117,24 +98,158 @@ export interface OpenedArchive {
   tar: Readable;
   compression: Compression;
   /** digest and size of the input as given */
-  raw: DigestStream;
+  raw: Digester;
   /** digest and size of the uncompressed tar */
-  plain: DigestStream;
+  plain: Digester;
 }
 
-/** Detects gzip by its magic bytes and returns the uncompressed stream, hashing both sides. */
-export async function openArchive(input: Readable, copyFd?: number): Promise<OpenedArchive> {
-  const { head, stream } = await peek(input, 4);
-  const compression = detectCompression(head);
-  const raw = new DigestStream(copyFd);
-  const plain = new DigestStream();
-  const stages: NodeJS.ReadWriteStream[] = [raw];
-  if (compression === 'gzip') stages.push(zlib().createGunzip());
-  stages.push(plain);
-  // pipeline destroys every stage on the first error; the error surfaces on `plain`.
-  pipeline([stream, ...stages], () => {});
-  stream.on('close', () => input.destroy());
-  return { tar: plain, compression, raw, plain };
+// Bytes move in pieces of about this size: every piece costs a trip through the
+// streams (and, for gzip, a thread-pool job), so 16 KB pieces (Node's default)
+// spend more time on the trips than on the bytes.
+const PIECE = 1 << 20;
+
+/** Hashes and counts bytes (the digest side of DigestStream, without a stream). */
+export class Digester {
+  private readonly hash;
+  size = 0;
+
+  /** hashing false: counts only (digest() then throws) */
+  constructor(readonly hashing = true) {
+    this.hash = hashing ? crypto.createHash('sha256') : undefined;
+  }
+
+  update(chunk: Buffer): void {
+    this.hash?.update(chunk);
+    this.size += chunk.length;
+  }
+
+  private result: string | undefined;
+
+  /** sha256:<hex>, after the input ended (an uncompressed input's one Digester is both sides). */
+  digest(): string {
+    if (!this.hash) throw new Error('internal error: the digest of an input that was not hashed');
+    this.result ??= `sha256:${this.hash.digest('hex')}`;
+    return this.result;
+  }
+}
+
+/** Writes all of chunk to fd (a regular file) at its current offset. */
+function writeAllSync(fd: number, chunk: Buffer): void {
+  for (let off = 0; off < chunk.length; ) off += fs.writeSync(fd, chunk, off, chunk.length - off);
+}
+
+/**
+ * Detects gzip by its magic bytes and returns the uncompressed stream, hashing both sides.
+ * The input is gathered into pieces of about 1 MB, hashed (and copied) once, and, for gzip,
+ * inflated into 1 MB buffers; an uncompressed input is hashed once for both digests.
+ */
+export async function openArchive(input: Readable, copyFd?: number, hashCompressed = true): Promise<OpenedArchive> {
+  let raw = new Digester();
+  let plain = raw;
+  let compression: Compression | undefined;
+  let gunzip: Zlib.Gunzip | undefined;
+  let pending: Buffer[] = [];
+  let pendingBytes = 0;
+  let inputEnded = false;
+  let failed = false;
+
+  const tar = new Readable({
+    highWaterMark: 4 * PIECE,
+    read() {
+      if (gunzip) gunzip.resume();
+      else if (!inputEnded) input.resume();
+    },
+    destroy(err, cb) {
+      failed = true;
+      input.destroy();
+      gunzip?.destroy();
+      cb(err);
+    },
+  });
+  // The consumer sees the error through its own listener or iterator; before it has one
+  // (a failure before openArchive returns), it must not be an uncaught 'error' event.
+  tar.on('error', () => {});
+  const fail = (err: Error): void => {
+    if (failed) return;
+    tar.destroy(err);
+  };
+
+  const emitPlain = (chunk: Buffer): void => {
+    if (failed) return;
+    if (plain !== raw) plain.update(chunk); // uncompressed: one hash is both digests
+    if (!tar.push(chunk)) (gunzip ?? input).pause();
+  };
+
+  const startGunzip = (): Zlib.Gunzip => {
+    const z = zlib().createGunzip({ chunkSize: PIECE });
+    z.on('data', emitPlain);
+    z.on('end', () => {
+      if (!failed) tar.push(null);
+    });
+    z.on('error', fail);
+    z.on('drain', () => {
+      if (!failed && !inputEnded) input.resume();
+    });
+    return z;
+  };
+
+  /** Sends the gathered raw bytes on: hashed (and copied) here, then inflated or passed through. */
+  const flush = (): void => {
+    if (pendingBytes === 0 || failed) return;
+    const piece = pending.length === 1 ? pending[0] : Buffer.concat(pending, pendingBytes);
+    pending = [];
+    pendingBytes = 0;
+    if (compression === undefined) {
+      compression = detectCompression(piece);
+      if (compression === 'gzip') {
+        if (!hashCompressed) raw = new Digester(false);
+        plain = new Digester();
+        gunzip = startGunzip();
+      }
+    }
+    raw.update(piece);
+    if (copyFd !== undefined) writeAllSync(copyFd, piece);
+    if (gunzip) {
+      if (!gunzip.write(piece)) input.pause();
+    } else emitPlain(piece);
+  };
+
+  const started = new Promise<void>((resolve, reject) => {
+    input.on('data', (chunk: Buffer | string) => {
+      if (failed) return;
+      const buf = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+      pending.push(buf);
+      pendingBytes += buf.length;
+      try {
+        if (pendingBytes >= PIECE) flush();
+        if (compression !== undefined) resolve();
+      } catch (err) {
+        reject(err);
+        fail(err as Error);
+      }
+    });
+    input.on('end', () => {
+      inputEnded = true;
+      try {
+        flush();
+      } catch (err) {
+        reject(err);
+        fail(err as Error);
+        return;
+      }
+      if (compression === undefined) compression = 'none';
+      resolve();
+      if (failed) return;
+      if (gunzip) gunzip.end();
+      else tar.push(null);
+    });
+    input.on('error', (err) => {
+      reject(err);
+      fail(err);
+    });
+  });
+  await started;
+  return { tar, compression: compression!, raw, plain };
 }
 
 /** Feeds a tar stream through tar-stream, calling onEntry for each entry in order. */
@@ -193,12 +308,7 @@ function cleanEntryPath(name: string): string[] {
 }
 
 function lstatOrUndefined(p: string): fs.Stats | undefined {
-  try {
-    return fs.lstatSync(p);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw err;
-  }
+  return fs.lstatSync(p, { throwIfNoEntry: false }); // undefined on ENOENT only, without building an error
 }
 
 /** Removes whatever is at p (a directory with its content), without following symlinks. */
@@ -346,14 +456,19 @@ class LayerWriter {
 
   private async writeFile(target: string, body: AsyncIterable<Buffer>, uid: number, gid: number, mode: number, mtime: Date): Promise<void> {
     const { O_WRONLY, O_CREAT, O_EXCL, O_NOFOLLOW } = fs.constants;
-    const fh = await fs.promises.open(target, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0o600);
+    // Creating a file is slow on some file systems: the open goes to the thread pool (other
+    // layers go on meanwhile). The rest are cheap calls, made directly: a thread-pool trip
+    // costs more than the call itself, and the pieces are large.
+    const fd = await new Promise<number>((resolve, reject) =>
+      fs.open(target, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0o600, (err, fd) => (err ? reject(err) : resolve(fd))),
+    );
     try {
-      for await (const chunk of body) await fh.write(chunk);
-      if (isRoot) await fh.chown(uid, gid);
-      await fh.chmod(mode); // after chown, which clears set-id bits
-      await fh.utimes(mtime, mtime);
+      for await (const chunk of body) writeAllSync(fd, chunk);
+      if (isRoot) fs.fchownSync(fd, uid, gid);
+      fs.fchmodSync(fd, mode); // after chown, which clears set-id bits
+      fs.futimesSync(fd, mtime, mtime);
     } finally {
-      await fh.close();
+      fs.closeSync(fd);
     }
   }
 
@@ -390,14 +505,14 @@ export async function extractLayer(input: Readable, destDir: string, opts: Extra
   let copyFd: number | undefined;
   try {
     if (opts.blobCopy) copyFd = fs.openSync(`${opts.blobCopy}.partial`, 'w', 0o600);
-    const archive = await openArchive(input, copyFd);
+    const archive = await openArchive(input, copyFd, !(opts.sourceChecksDigest && opts.expectedDigest));
     const writer = new LayerWriter(tmp);
     await readTarEntries(archive.tar, (h, body) => writer.entry(h, body));
     writer.finish();
     const digests: LayerDigests = {
       diffId: archive.plain.digest(),
       size: archive.plain.size,
-      digest: archive.raw.digest(),
+      digest: archive.raw.hashing ? archive.raw.digest() : opts.expectedDigest!,
       blobSize: archive.raw.size,
       compression: archive.compression,
     };
@@ -490,7 +605,7 @@ export interface StoredLayer extends LayerDigests {
 export async function storeLayer(
   paths: StoragePaths,
   input: Readable,
-  opts: { expectedDiffId?: string; expectedDigest?: string; keepBlob?: (d: LayerDigests) => string } = {},
+  opts: { expectedDiffId?: string; expectedDigest?: string; sourceChecksDigest?: boolean; keepBlob?: (d: LayerDigests) => string } = {},
 ): Promise<StoredLayer> {
   const root = layersRoot(paths);
   fs.mkdirSync(root, { recursive: true });

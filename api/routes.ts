@@ -10,6 +10,7 @@ import * as exec from './handlers/exec';
 import * as img from './handlers/images';
 import * as lp from './handlers/libpod';
 import * as pull from './handlers/pull';
+import * as obs from './handlers/observe';
 
 /** Docker's wording for missing objects (docker-py and the CLI match on it). */
 function dockerWording(h: Handler, what: 'container' | 'image', param: string): Handler {
@@ -51,6 +52,11 @@ export function compatRoutes(): RouteTable {
     .add('POST', '/containers/{id}/attach', c(ctr.attach))
     .add('GET', '/containers/{id}/logs', c(ctr.logs))
     .add('DELETE', '/containers/{id}', c(ctr.remove))
+    .add('GET', '/containers/{id}/archive', c(obs.archiveGet))
+    .add('PUT', '/containers/{id}/archive', c(obs.archivePut))
+    .add('GET', '/containers/{id}/top', c(obs.topDocker))
+    .add('GET', '/containers/{id}/stats', c(obs.statsDocker))
+    .add('GET', '/system/df', obs.dfDocker)
     .add('POST', '/containers/{id}/exec', c(exec.create))
     .add('POST', '/exec/{id}/start', exec.start)
     .add('POST', '/exec/{id}/resize', exec.resize)
@@ -83,6 +89,11 @@ export function libpodRoutes(): RouteTable {
     .add('POST', '/containers/{id}/attach', ctr.attach)
     .add('GET', '/containers/{id}/logs', ctr.logs)
     .add('DELETE', '/containers/{id}', lp.removeLibpod)
+    .add('GET', '/containers/stats', obs.statsLibpod)
+    .add('GET', '/containers/{id}/archive', obs.archiveGet)
+    .add('PUT', '/containers/{id}/archive', obs.archivePut)
+    .add('GET', '/containers/{id}/top', obs.topLibpod)
+    .add('GET', '/system/df', obs.dfLibpod)
     .add('POST', '/containers/{id}/exec', exec.create)
     .add('POST', '/exec/{id}/start', exec.start)
     .add('GET', '/exec/{id}/json', exec.inspect)

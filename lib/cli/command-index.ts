@@ -10,6 +10,7 @@ const images = (): typeof import('./commands/images') => require('./commands/ima
 const system = (): typeof import('./commands/system') => require('./commands/system');
 const registry = (): typeof import('./commands/registry') => require('./commands/registry');
 const generate = (): typeof import('./commands/generate') => require('./commands/generate');
+const observe = (): typeof import('./commands/observe') => require('./commands/observe');
 
 export interface IndexEntry {
   names: string[]; // command names and aliases
@@ -24,10 +25,11 @@ export const TOP_INDEX: IndexEntry[] = [
   { names: ['import', 'load', 'images', 'rmi', 'tag'], load: () => images().IMAGE_COMMANDS },
   { names: ['version', 'info'], load: () => system().SYSTEM_COMMANDS },
   { names: ['pull', 'push', 'login', 'logout', 'search', 'save', 'export'], load: () => registry().REGISTRY_COMMANDS },
+  { names: ['cp', 'top', 'stats'], load: () => observe().OBSERVE_COMMANDS },
 ];
 
 export const GROUP_INDEX: Record<string, { description: string; load: () => CommandDef[] }> = {
-  container: { description: 'Manage containers', load: () => containers().CONTAINER_GROUP },
+  container: { description: 'Manage containers', load: () => [...containers().CONTAINER_GROUP, ...observe().OBSERVE_COMMANDS] },
   image: {
     description: 'Manage images',
     load: () => {
@@ -35,7 +37,7 @@ export const GROUP_INDEX: Record<string, { description: string; load: () => Comm
       return [...images().IMAGE_GROUP, r.pullCommand, r.pushCommand, r.saveCommand];
     },
   },
-  system: { description: 'Manage tspod', load: () => system().SYSTEM_GROUP },
+  system: { description: 'Manage tspod', load: () => [...system().SYSTEM_GROUP, observe().dfCommand] },
   generate: { description: 'Generate structured data based on containers', load: () => generate().GENERATE_GROUP },
 };
 

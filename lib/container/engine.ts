@@ -67,6 +67,15 @@ export class LocalEngine {
     }
   }
 
+  /**
+   * Brings a record up to date with its exit file, inside a store update; whoever
+   * records an exit first reports it, so `died` is emitted once per run.
+   */
+  private recordExit(cur: ContainerRecord | undefined): void {
+    if (!cur || !syncState(this.paths, cur)) return;
+    emitEvent(this.paths, { Type: 'container', Status: 'died', ID: cur.id, Name: cur.name, Image: cur.config.image, ContainerExitCode: cur.state.exitCode });
+  }
+
   // ---- lookup
 
   /** Podman's order: full id, exact name, unique id prefix. */
@@ -94,7 +103,7 @@ export class LocalEngine {
     if (!syncState(this.paths, copy)) return rec;
     return this.store.update((db) => {
       const cur = db.containers[rec.id];
-      if (cur) syncState(this.paths, cur);
+      this.recordExit(cur);
       return cur ?? copy;
     });
   }
@@ -106,7 +115,7 @@ export class LocalEngine {
     if (stale.length === 0) return recs.sort(byCreated);
     return Object.values(
       this.store.update((db2) => {
-        for (const r of Object.values(db2.containers)) syncState(this.paths, r);
+        for (const r of Object.values(db2.containers)) this.recordExit(r);
         return db2.containers;
       }),
     ).sort(byCreated);
@@ -425,7 +434,7 @@ export class LocalEngine {
     }
     this.store.update((db) => {
       const cur = db.containers[rec.id];
-      if (cur) syncState(this.paths, cur);
+      this.recordExit(cur);
       if (cur && cur.state.status === 'exited') cur.state.status = 'stopped';
     });
     emitEvent(this.paths, { Type: 'container', Status: 'stop', ID: rec.id, Name: rec.name, Image: rec.config.image });
@@ -456,7 +465,7 @@ export class LocalEngine {
         throw err;
       }
       if (runId && cur.state.runId && cur.state.runId !== runId) return undefined; // a newer run owns it now
-      syncState(this.paths, cur);
+      this.recordExit(cur);
       if (cur.state.status === 'running') return undefined;
       this.cleanupRuntime(cur);
       cur.state.mounted = false;
@@ -464,7 +473,6 @@ export class LocalEngine {
       return cur;
     });
     if (!done) return;
-    emitEvent(this.paths, { Type: 'container', Status: 'died', ID: done.id, Name: done.name, Image: done.config.image, ContainerExitCode: done.state.exitCode });
     if (rm) this.remove(done.id, { force: true, ignoreMissing: true });
   }
 

@@ -3,7 +3,7 @@
 import type { LocalEngine } from '../../lib/container/engine';
 import { EngineError } from '../../lib/errors';
 import { readEvents } from '../../lib/events/journal';
-import { execWithStreams } from '../../lib/container/exec-streams';
+import { execWithStreams } from '../../lib/container/exec';
 import type { ServiceHooks } from '../router';
 import { streamsFor, takeParked } from '../streams/attach';
 import { type RawStream } from '../streams/hijack';

@@ -2,10 +2,11 @@
 import * as os from 'node:os';
 import type { RouteContext } from '../router';
 import { API_VERSION, LIBPOD_API_VERSION, MIN_API_VERSION, SERVER_VERSION } from '../router';
+import { containerCounts, ociArch, systemInfo } from '../../lib/system/info';
 import { sendJson, qfilters } from '../http';
 import { eventQuery, streamEvents } from '../streams/events';
 
-const arch = () => (os.arch() === 'x64' ? 'amd64' : os.arch());
+const arch = ociArch;
 
 export function ping(ctx: RouteContext): void {
   const { res, req } = ctx;
@@ -52,11 +53,7 @@ export function version(ctx: RouteContext): void {
   });
 }
 
-function counts(ctx: RouteContext) {
-  const ctrs = ctx.engine.list();
-  const running = ctrs.filter((c) => c.state.status === 'running').length;
-  return { total: ctrs.length, running, stopped: ctrs.length - running, images: Object.keys(ctx.engine.store.read().images).length };
-}
+const counts = (ctx: RouteContext) => containerCounts(ctx.engine);
 
 export function dockerInfo(ctx: RouteContext): void {
   const n = counts(ctx);
@@ -102,32 +99,8 @@ export function dockerInfo(ctx: RouteContext): void {
 }
 
 export function libpodInfo(ctx: RouteContext): void {
-  const n = counts(ctx);
-  sendJson(ctx.res, 200, {
-    host: {
-      arch: arch(),
-      hostname: os.hostname(),
-      kernel: os.release(),
-      os: 'linux',
-      cpus: os.cpus().length,
-      memTotal: os.totalmem(),
-      memFree: os.freemem(),
-      ociRuntime: { name: ctx.engine.runtimeName() },
-      uptime: `${Math.floor(os.uptime())}s`,
-      remoteSocket: { exists: true },
-      serviceIsRemote: false,
-    },
-    store: {
-      graphRoot: ctx.engine.paths.root,
-      runRoot: ctx.engine.paths.runroot,
-      graphDriverName: 'overlay',
-      containerStore: { number: n.total, running: n.running, stopped: n.stopped, paused: 0 },
-      imageStore: { number: n.images },
-    },
-    registries: {},
-    plugins: { volume: ['local'], network: [], log: ['k8s-file', 'none', 'passthrough'] },
-    version: { APIVersion: LIBPOD_API_VERSION, Version: SERVER_VERSION, GoVersion: `node${process.versions.node}`, OsArch: `linux/${arch()}`, Os: 'linux' },
-  });
+  const info = systemInfo(ctx.engine, true);
+  sendJson(ctx.res, 200, { ...info, version: { ...info.version, APIVersion: LIBPOD_API_VERSION, Version: SERVER_VERSION } });
 }
 
 export function libpodVersion(ctx: RouteContext): void {

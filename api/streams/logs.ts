@@ -1,12 +1,11 @@
 // Container logs over HTTP: the k8s-file log as Docker frames (raw for a TTY),
 // with tail/since/until/timestamps, and follow until the container exits or
 // the client goes away.
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type * as http from 'node:http';
 import type { LocalEngine } from '../../lib/container/engine';
 import type { ContainerRecord } from '../../lib/storage/records';
-import { type LogLine, parseLog, readLog, rfc3339Nano } from '../../lib/container/logs';
+import { type LogLine, followLog, readLogWithOffset, rfc3339Nano } from '../../lib/container/logs';
 import { waitForExit } from '../../lib/container/state';
 import { containerDir } from '../../lib/storage/paths';
 import { outputChunk } from './mux';
@@ -41,48 +40,13 @@ export async function streamLogs(engine: LocalEngine, rec: ContainerRecord, res:
   res.writeHead(200, { 'Content-Type': RAW_STREAM_TYPE });
   res.flushHeaders();
   const file = logFile(engine, rec);
-  let offset = 0;
-  try {
-    offset = fs.statSync(file).size;
-  } catch {
-    /* no log yet */
-  }
-  let lines = readLog(file).filter(keep);
+  const read = readLogWithOffset(file);
+  let lines = read.lines.filter(keep);
   if (o.tail >= 0) lines = o.tail === 0 ? [] : lines.slice(-o.tail);
   lines.forEach(emit);
   if (o.follow && rec.state.status === 'running') {
-    let carry = '';
-    let gone = false;
-    res.on('close', () => {
-      gone = true;
-    });
-    const pump = () => {
-      let size = 0;
-      try {
-        size = fs.statSync(file).size;
-      } catch {
-        return;
-      }
-      if (size <= offset) return;
-      const buf = Buffer.alloc(size - offset);
-      const fd = fs.openSync(file, 'r');
-      try {
-        fs.readSync(fd, buf, 0, buf.length, offset);
-      } finally {
-        fs.closeSync(fd);
-      }
-      offset = size;
-      const text = carry + buf.toString('utf8');
-      const nl = text.lastIndexOf('\n');
-      carry = text.slice(nl + 1);
-      parseLog(text.slice(0, nl + 1)).forEach(emit);
-    };
-    const timer = setInterval(() => {
-      if (!gone) pump();
-    }, 100);
-    await Promise.race([waitForExit(engine.paths, rec), new Promise<void>((r) => res.on('close', () => r()))]);
-    clearInterval(timer);
-    if (!gone) pump();
+    const closed = new Promise<void>((r) => res.on('close', () => r()));
+    await followLog(file, read.offset, emit, Promise.race([waitForExit(engine.paths, rec), closed]));
   }
   res.end();
 }

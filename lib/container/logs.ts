@@ -45,3 +45,51 @@ export function readLog(file: string): LogLine[] {
     return [];
   }
 }
+
+/** The log's lines and the size they were read at (where following starts). */
+export function readLogWithOffset(file: string): { lines: LogLine[]; offset: number } {
+  try {
+    const buf = fs.readFileSync(file);
+    return { lines: parseLog(buf.toString('utf8')), offset: buf.length };
+  } catch {
+    return { lines: [], offset: 0 };
+  }
+}
+
+const FOLLOW_POLL_MS = 100;
+
+/**
+ * `logs -f`: emits the records appended after `offset` until `until` settles
+ * (the container exited, or the reader went away), then the last of them.
+ */
+export async function followLog(file: string, offset: number, emit: (l: LogLine) => void, until: Promise<unknown>): Promise<void> {
+  let carry = '';
+  const pump = () => {
+    let size = 0;
+    try {
+      size = fs.statSync(file).size;
+    } catch {
+      return;
+    }
+    if (size <= offset) return;
+    const buf = Buffer.alloc(size - offset);
+    const fd = fs.openSync(file, 'r');
+    try {
+      fs.readSync(fd, buf, 0, buf.length, offset);
+    } finally {
+      fs.closeSync(fd);
+    }
+    offset = size;
+    const text = carry + buf.toString('utf8');
+    const nl = text.lastIndexOf('\n');
+    carry = text.slice(nl + 1);
+    parseLog(text.slice(0, nl + 1)).forEach(emit);
+  };
+  const timer = setInterval(pump, FOLLOW_POLL_MS);
+  try {
+    await until;
+  } finally {
+    clearInterval(timer);
+  }
+  pump();
+}

@@ -18,7 +18,6 @@ import type { Descriptor, ImageConfig } from '../oci/image-spec';
 import { type Credentials, lookupCredentials } from '../config/auth-json';
 import { findRegistry, loadRegistriesConf, registriesConfFiles, rewriteLocation } from '../config/registries-conf';
 import { type ImageReference, formatReference, parseReference, repositoryName, withDefaultTag } from './reference';
-import { lookupImage } from './resolve';
 import { commitImages, dropUnusedLayers, layerRemovedError } from './store';
 import { RegistryClient } from './registry/client';
 import { parseManifest, parsePlatform, selectManifest, formatPlatform } from './registry/manifests';

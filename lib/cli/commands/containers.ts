@@ -11,7 +11,7 @@ import { listenFdsFor, withoutListenEnv } from '../../activation/listen-fds';
 import { signalNumber } from '../../container/signals';
 import type { StartOptions } from '../../container/engine';
 import { execInContainer } from '../../container/exec';
-import { readLog, rfc3339Nano } from '../../container/logs';
+import { followLog, readLogWithOffset, rfc3339Nano, type LogLine } from '../../container/logs';
 import { inspectContainer, publicStatus } from '../../container/inspect';
 import { imageConfig, inspectImage } from '../../image';
 import { containerCommand } from '../../oci/generate';
@@ -471,54 +471,17 @@ export const logsCommand: CommandDef = {
       const tail = int(p.flags.tail) ?? -1;
       const ts = bool(p.flags.timestamps);
       const prefix = bool(p.flags.names) ? `${rec.name} ` : '';
-      let lines = readLog(file);
-      if (tail >= 0) lines = tail === 0 ? [] : lines.slice(-tail);
-      const print = (l: { time: string; stream: string; text: string }) =>
+      const read = readLogWithOffset(file);
+      const lines = tail < 0 ? read.lines : tail === 0 ? [] : read.lines.slice(-tail);
+      const print = (l: LogLine) =>
         (l.stream === 'stderr' ? process.stderr : process.stdout).write(`${prefix}${ts ? `${rfc3339Nano(l.time)} ` : ''}${l.text}`);
       lines.forEach(print);
-      if (bool(p.flags.follow) && rec.state.status === 'running') await followLog(ctx, rec, file, print);
+      if (bool(p.flags.follow) && rec.state.status === 'running') await followLog(file, read.offset, print, waitForExit(ctx.engine.paths, rec));
     }
     return 0;
   },
 };
 
-/** Prints what is appended to the log until the container exits. */
-async function followLog(ctx: CliContext, rec: ContainerRecord, file: string, print: (l: { time: string; stream: string; text: string }) => void) {
-  let offset = fs.existsSync(file) ? fs.statSync(file).size : 0;
-  let carry = '';
-  const pump = () => {
-    let size = 0;
-    try {
-      size = fs.statSync(file).size;
-    } catch {
-      return;
-    }
-    if (size <= offset) return;
-    const buf = Buffer.alloc(size - offset);
-    const fd = fs.openSync(file, 'r');
-    fs.readSync(fd, buf, 0, buf.length, offset);
-    fs.closeSync(fd);
-    offset = size;
-    const text = carry + buf.toString('utf8');
-    const lastNl = text.lastIndexOf('\n');
-    carry = text.slice(lastNl + 1);
-    for (const l of readLogText(text.slice(0, lastNl + 1))) print(l);
-  };
-  const timer = setInterval(pump, 100);
-  await waitForExit(ctx.engine.paths, rec);
-  clearInterval(timer);
-  pump();
-}
-
-function readLogText(text: string) {
-  // partial records are printed as they come when following
-  const out: { time: string; stream: string; text: string }[] = [];
-  for (const rec of text.split('\n')) {
-    const m = /^(\S+) (stdout|stderr) ([FP]) ?(.*)$/.exec(rec);
-    if (m) out.push({ time: m[1], stream: m[2], text: m[3] === 'F' ? `${m[4]}\n` : m[4] });
-  }
-  return out;
-}
 
 export const waitCommand: CommandDef = {
   name: 'wait',

@@ -5,6 +5,7 @@ import { out } from '../command';
 import { printJson, renderFormat } from '../output';
 import { str } from '../parse';
 import { serviceCommand } from './service';
+import { systemInfo } from '../../system/info';
 
 import { API_VERSION, VERSION } from '../../version';
 
@@ -45,34 +46,7 @@ export const infoCommand: CommandDef = {
   flags: [{ name: 'format', short: 'f', type: 'string', help: 'Change the output format to JSON or a Go template' }],
   maxArgs: 0,
   run(ctx, p) {
-    const db = ctx.engine.store.read();
-    const ctrs = Object.values(db.containers);
-    const info = {
-      host: {
-        arch: os.arch() === 'x64' ? 'amd64' : os.arch(),
-        hostname: os.hostname(),
-        kernel: os.release(),
-        os: 'linux',
-        cpus: os.cpus().length,
-        memTotal: os.totalmem(),
-        memFree: os.freemem(),
-        ociRuntime: { name: ctx.engine.runtimeName() },
-        uptime: `${Math.floor(os.uptime())}s`,
-      },
-      store: {
-        graphRoot: ctx.engine.paths.root,
-        runRoot: ctx.engine.paths.runroot,
-        graphDriverName: 'overlay',
-        containerStore: {
-          number: ctrs.length,
-          running: ctrs.filter((c) => c.state.status === 'running').length,
-          stopped: ctrs.filter((c) => c.state.status !== 'running').length,
-          paused: 0,
-        },
-        imageStore: { number: Object.keys(db.images).length },
-      },
-      version: { APIVersion: API_VERSION, Version: VERSION, OsArch: `linux/${os.arch() === 'x64' ? 'amd64' : os.arch()}` },
-    };
+    const info = systemInfo(ctx.engine, false);
     const format = str(p.flags.format);
     if (format && format !== 'json') renderFormat(format, [info]);
     else printJson(info);

@@ -13,6 +13,7 @@ const entries = {
   tspod: 'lib/cli/main.ts',
   'tspod-conmon': 'conmon/main.ts',
   'tspod-runtime': 'runtime/main.ts',
+  'tspod-systemd-generator': 'lib/systemd/generator-main.ts',
 };
 
 await build({

@@ -3,15 +3,14 @@
 // logs, inspect, exec, stop, rm, events, tag/rmi, prune.
 import { after, before, describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as path from 'node:path';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { TspodEnv, cleanEnv, sleep, until } from '../helpers/tspod-env';
+import { spawn, spawnSync } from 'node:child_process';
+import { ApiService } from '../helpers/api-service';
+import { TspodEnv, cleanEnv, until } from '../helpers/tspod-env';
 
 const env = new TspodEnv('api-docker');
 const sock = path.join(env.dir, 'docker.sock');
-let svc: ChildProcess | undefined;
+const svc = new ApiService(env, sock);
 
 function docker(args: string[], timeout = 60_000) {
   const r = spawnSync('docker', args, { env: { ...cleanEnv(), DOCKER_HOST: `unix://${sock}` }, encoding: 'utf8', timeout });
@@ -24,33 +23,13 @@ function dockerOk(args: string[]): string {
   return r.stdout;
 }
 
-const answers = () =>
-  new Promise<boolean>((r) => {
-    const s = net.connect({ path: sock });
-    s.once('connect', () => {
-      s.destroy();
-      r(true);
-    });
-    s.once('error', () => r(false));
-  });
 
 before(async () => {
   env.importTestImages();
-  svc = env.spawn(['system', 'service', '-t', '0', `unix://${sock}`], { stdio: ['ignore', 'ignore', 'inherit'] });
-  for (let i = 0; i < 200 && !(fs.existsSync(sock) && (await answers())); i++) await sleep(50);
+  await svc.start();
 });
 after(async () => {
-  if (svc?.pid && svc.exitCode === null) {
-    const done = new Promise((r) => svc?.once('exit', r));
-    process.kill(svc.pid, 'SIGTERM');
-    await Promise.race([done, sleep(5000)]);
-    if (svc.exitCode === null && svc.signalCode === null)
-      try {
-        process.kill(svc.pid, 'SIGKILL');
-      } catch {
-        /* gone meanwhile */
-      }
-  }
+  await svc.stop();
   env.cleanup();
 });
 

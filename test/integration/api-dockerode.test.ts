@@ -2,46 +2,24 @@
 // private unix socket: ping, version, containers from create to remove, images.
 import { after, before, describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as path from 'node:path';
-import type { ChildProcess } from 'node:child_process';
 import Docker from 'dockerode';
-import { TspodEnv, sleep } from '../helpers/tspod-env';
+import { ApiService } from '../helpers/api-service';
+import { TspodEnv } from '../helpers/tspod-env';
 
 const env = new TspodEnv('api-dockerode');
 const sock = path.join(env.dir, 'docker.sock');
-let svc: ChildProcess | undefined;
+const svc = new ApiService(env, sock);
 let docker: Docker;
 
-const answers = () =>
-  new Promise<boolean>((r) => {
-    const s = net.connect({ path: sock });
-    s.once('connect', () => {
-      s.destroy();
-      r(true);
-    });
-    s.once('error', () => r(false));
-  });
 
 before(async () => {
   env.importTestImages();
-  svc = env.spawn(['system', 'service', '-t', '0', `unix://${sock}`], { stdio: ['ignore', 'ignore', 'inherit'] });
-  for (let i = 0; i < 200 && !(fs.existsSync(sock) && (await answers())); i++) await sleep(50);
+  await svc.start();
   docker = new Docker({ socketPath: sock });
 });
 after(async () => {
-  if (svc?.pid && svc.exitCode === null) {
-    const done = new Promise((r) => svc?.once('exit', r));
-    process.kill(svc.pid, 'SIGTERM');
-    await Promise.race([done, sleep(5000)]);
-    if (svc.exitCode === null && svc.signalCode === null)
-      try {
-        process.kill(svc.pid, 'SIGKILL');
-      } catch {
-        /* gone */
-      }
-  }
+  await svc.stop();
   env.cleanup();
 });
 

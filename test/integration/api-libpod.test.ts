@@ -3,15 +3,14 @@
 // json/exists/json/remove, events.
 import { after, before, describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as path from 'node:path';
-import { spawnSync, type ChildProcess } from 'node:child_process';
-import { TspodEnv, sleep } from '../helpers/tspod-env';
+import { spawnSync } from 'node:child_process';
+import { ApiService } from '../helpers/api-service';
+import { TspodEnv } from '../helpers/tspod-env';
 
 const env = new TspodEnv('api-libpod');
 const sock = path.join(env.dir, 'libpod.sock');
-let svc: ChildProcess | undefined;
+const svc = new ApiService(env, sock);
 const BASE = 'http://d/v4.3.1/libpod';
 
 /** curl: status, body */
@@ -25,33 +24,13 @@ function curl(method: string, p: string, body?: string): { status: number; body:
 
 const json = <T>(r: { body: string }) => JSON.parse(r.body) as T;
 
-const answers = () =>
-  new Promise<boolean>((r) => {
-    const s = net.connect({ path: sock });
-    s.once('connect', () => {
-      s.destroy();
-      r(true);
-    });
-    s.once('error', () => r(false));
-  });
 
 before(async () => {
   env.importTestImages();
-  svc = env.spawn(['system', 'service', '--time', '0', `unix://${sock}`], { stdio: ['ignore', 'ignore', 'inherit'] });
-  for (let i = 0; i < 200 && !(fs.existsSync(sock) && (await answers())); i++) await sleep(50);
+  await svc.start();
 });
 after(async () => {
-  if (svc?.pid && svc.exitCode === null) {
-    const done = new Promise((r) => svc?.once('exit', r));
-    process.kill(svc.pid, 'SIGTERM');
-    await Promise.race([done, sleep(5000)]);
-    if (svc.exitCode === null && svc.signalCode === null)
-      try {
-        process.kill(svc.pid, 'SIGKILL');
-      } catch {
-        /* gone meanwhile */
-      }
-  }
+  await svc.stop();
   env.cleanup();
 });
 

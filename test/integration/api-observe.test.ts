@@ -4,15 +4,15 @@ import { after, before, describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
-import * as net from 'node:net';
 import * as path from 'node:path';
-import { spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
+import { ApiService } from '../helpers/api-service';
 import { TspodEnv, cleanEnv, sleep } from '../helpers/tspod-env';
 
 const env = new TspodEnv('api-observe');
 const sock = path.join(env.dir, 'docker.sock');
 const work = path.join(env.dir, 'work');
-let svc: ChildProcess | undefined;
+const svc = new ApiService(env, sock);
 
 function docker(args: string[], timeout = 60_000) {
   const r = spawnSync('docker', args, { env: { ...cleanEnv(), DOCKER_HOST: `unix://${sock}` }, encoding: 'utf8', timeout });
@@ -37,34 +37,14 @@ function get(p: string): Promise<{ status: number; headers: http.IncomingHttpHea
   });
 }
 
-const answers = () =>
-  new Promise<boolean>((r) => {
-    const s = net.connect({ path: sock });
-    s.once('connect', () => {
-      s.destroy();
-      r(true);
-    });
-    s.once('error', () => r(false));
-  });
 
 before(async () => {
   env.importTestImages();
   fs.mkdirSync(work);
-  svc = env.spawn(['system', 'service', '-t', '0', `unix://${sock}`], { stdio: ['ignore', 'ignore', 'inherit'] });
-  for (let i = 0; i < 200 && !(fs.existsSync(sock) && (await answers())); i++) await sleep(50);
+  await svc.start();
 });
 after(async () => {
-  if (svc?.pid && svc.exitCode === null) {
-    const done = new Promise((r) => svc?.once('exit', r));
-    process.kill(svc.pid, 'SIGTERM');
-    await Promise.race([done, sleep(5000)]);
-    if (svc.exitCode === null && svc.signalCode === null)
-      try {
-        process.kill(svc.pid, 'SIGKILL');
-      } catch {
-        /* gone */
-      }
-  }
+  await svc.stop();
   env.cleanup();
 });
 

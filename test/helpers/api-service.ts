@@ -1,0 +1,48 @@
+// A `tspod system service` on a unix socket for one test file: started with the
+// file's private store, waited for until it answers, stopped by pid at the end.
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import type { ChildProcess } from 'node:child_process';
+import { type TspodEnv, sleep } from './tspod-env';
+
+/** Whether something accepts connections on the unix socket. */
+export function socketAnswers(sock: string): Promise<boolean> {
+  return new Promise<boolean>((r) => {
+    const s = net.connect({ path: sock });
+    s.once('connect', () => {
+      s.destroy();
+      r(true);
+    });
+    s.once('error', () => r(false));
+  });
+}
+
+export class ApiService {
+  private child: ChildProcess | undefined;
+
+  constructor(
+    private readonly env: TspodEnv,
+    readonly sock: string,
+  ) {}
+
+  /** Starts the service without an idle timeout and waits (bounded) until it answers. */
+  async start(): Promise<void> {
+    this.child = this.env.spawn(['system', 'service', '-t', '0', `unix://${this.sock}`], { stdio: ['ignore', 'ignore', 'inherit'] });
+    for (let i = 0; i < 200 && !(fs.existsSync(this.sock) && (await socketAnswers(this.sock))); i++) await sleep(50);
+  }
+
+  /** SIGTERM, then SIGKILL if it has not exited within 5 s. */
+  async stop(): Promise<void> {
+    const svc = this.child;
+    if (!svc?.pid || svc.exitCode !== null) return;
+    const done = new Promise((r) => svc.once('exit', r));
+    process.kill(svc.pid, 'SIGTERM');
+    await Promise.race([done, sleep(5000)]);
+    if (svc.exitCode === null && svc.signalCode === null)
+      try {
+        process.kill(svc.pid, 'SIGKILL');
+      } catch {
+        /* gone meanwhile */
+      }
+  }
+}

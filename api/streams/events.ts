@@ -2,6 +2,7 @@
 // filtered, replayed from `since`, and streamed as NDJSON while the client
 // stays (or until `until`).
 import * as fs from 'node:fs';
+import { FileTail } from '../../lib/storage/file-tail';
 import type * as http from 'node:http';
 import type { LocalEngine } from '../../lib/container/engine';
 import { type EngineEvent, readEvents } from '../../lib/events/journal';
@@ -95,7 +96,7 @@ export async function streamEvents(engine: LocalEngine, res: http.ServerResponse
     if (inWindow(ev) && matches(d, q.filters)) res.write(`${JSON.stringify(d)}\n`);
   };
   const file = eventsFile(engine.paths);
-  let offset = 0;
+  let offset = 0; // where the live part starts
   try {
     offset = fs.statSync(file).size;
   } catch {
@@ -110,30 +111,11 @@ export async function streamEvents(engine: LocalEngine, res: http.ServerResponse
     res.end();
     return;
   }
-  let carry = '';
+  const tail = new FileTail(file, offset);
   await new Promise<void>((resolve) => {
     const timer = setInterval(() => {
       if (q.until !== undefined && Date.now() / 1000 > q.until) return finish();
-      let size = 0;
-      try {
-        size = fs.statSync(file).size;
-      } catch {
-        return;
-      }
-      if (size < offset) offset = 0;
-      if (size === offset) return;
-      const buf = Buffer.alloc(size - offset);
-      const fd = fs.openSync(file, 'r');
-      try {
-        fs.readSync(fd, buf, 0, buf.length, offset);
-      } finally {
-        fs.closeSync(fd);
-      }
-      offset = size;
-      const text = carry + buf.toString('utf8');
-      const nl = text.lastIndexOf('\n');
-      carry = text.slice(nl + 1);
-      for (const line of text.slice(0, nl + 1).split('\n').filter(Boolean)) {
+      for (const line of tail.read().split('\n').filter(Boolean)) {
         try {
           send(JSON.parse(line) as EngineEvent);
         } catch {

@@ -1,5 +1,6 @@
 // Reading a k8s-file log back: partial (P) records are joined into whole lines.
 import * as fs from 'node:fs';
+import { FileTail } from '../storage/file-tail';
 
 export interface LogLine {
   time: string; // as recorded
@@ -63,28 +64,8 @@ const FOLLOW_POLL_MS = 100;
  * (the container exited, or the reader went away), then the last of them.
  */
 export async function followLog(file: string, offset: number, emit: (l: LogLine) => void, until: Promise<unknown>): Promise<void> {
-  let carry = '';
-  const pump = () => {
-    let size = 0;
-    try {
-      size = fs.statSync(file).size;
-    } catch {
-      return;
-    }
-    if (size <= offset) return;
-    const buf = Buffer.alloc(size - offset);
-    const fd = fs.openSync(file, 'r');
-    try {
-      fs.readSync(fd, buf, 0, buf.length, offset);
-    } finally {
-      fs.closeSync(fd);
-    }
-    offset = size;
-    const text = carry + buf.toString('utf8');
-    const nl = text.lastIndexOf('\n');
-    carry = text.slice(nl + 1);
-    parseLog(text.slice(0, nl + 1)).forEach(emit);
-  };
+  const tail = new FileTail(file, offset);
+  const pump = () => parseLog(tail.read()).forEach(emit);
   const timer = setInterval(pump, FOLLOW_POLL_MS);
   try {
     await until;

@@ -102,13 +102,26 @@ async function main(argv: string[]): Promise<number> {
   return cmd.run({ engine, commandPath: path }, parsed);
 }
 
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (e: unknown) => {
-    if (e instanceof UsageError) err(`Error: ${e.message}\n`);
-    else if (e instanceof EngineError) err(`Error: ${e.message}\n`);
-    else err(`Error: ${(e as Error)?.message ?? String(e)}\n`);
-    if (process.env.TSPOD_DEBUG && e instanceof Error) err(`${e.stack}\n`);
-    process.exit(exitCodeFor(e));
-  },
-);
+// Started from a V8 start-up snapshot (dist/tspod.blob, see scripts/build.mjs) the
+// bundle is already loaded and main runs on deserialization. argv then has no
+// script path: put the bundle's in, so argv looks the same either way.
+const snapshot = require('node:v8').startupSnapshot as { isBuildingSnapshot(): boolean; setDeserializeMainFunction(f: () => void): void };
+if (snapshot.isBuildingSnapshot())
+  snapshot.setDeserializeMainFunction(() => {
+    process.argv.splice(1, process.argv[1] === '--' ? 1 : 0, __filename);
+    start(process.argv.slice(2));
+  });
+else start(process.argv.slice(2));
+
+function start(argv: string[]): void {
+  main(argv).then(
+    (code) => process.exit(code),
+    (e: unknown) => {
+      if (e instanceof UsageError) err(`Error: ${e.message}\n`);
+      else if (e instanceof EngineError) err(`Error: ${e.message}\n`);
+      else err(`Error: ${(e as Error)?.message ?? String(e)}\n`);
+      if (process.env.TSPOD_DEBUG && e instanceof Error) err(`${e.stack}\n`);
+      process.exit(exitCodeFor(e));
+    },
+  );
+}

@@ -17,7 +17,7 @@ import { spawnMonitor } from './monitor';
 import { readExitFile, syncState, waitForExit } from './state';
 import { detectRuntime, type RuntimeInfo } from '../../runtime/detect';
 import { runRuntime, type RuntimeTarget } from '../../runtime/oci-runtime';
-import { entryScript } from '../package-root';
+import { entryScript, tspodCommand } from '../package-root';
 import { emitEvent } from '../events/journal';
 import { connectAttach, pumpAttach, type AttachStreams } from './attach';
 import { signalName, signalNumber } from './signals';
@@ -295,8 +295,7 @@ export class LocalEngine {
 
   private exitCommand(rec: ContainerRecord, runId: string): string[] {
     return [
-      process.execPath,
-      entryScript('tspod'),
+      ...tspodCommand(),
       '--root',
       this.paths.root,
       '--runroot',

@@ -9,6 +9,9 @@ import { spawn, spawnSync, type SpawnOptions } from 'node:child_process';
 export const REPO = path.resolve(__dirname, '..', '..', '..');
 export const TSPOD_JS = path.join(REPO, 'dist', 'tspod.js');
 export const FIXTURES = path.join(REPO, 'test', 'fixtures', 'out');
+/** How users start tspod (dist/tspod): from the start-up snapshot when the build made one. */
+const TSPOD_BLOB = path.join(REPO, 'dist', 'tspod.blob');
+export const TSPOD_ARGV = fs.existsSync(TSPOD_BLOB) ? [process.execPath, '--snapshot-blob', TSPOD_BLOB, '--'] : [process.execPath, TSPOD_JS];
 
 export interface Result {
   code: number;
@@ -29,7 +32,7 @@ export class TspodEnv {
 
   /** argv for a tspod process with this env's storage */
   argv(args: string[]): string[] {
-    return [process.execPath, TSPOD_JS, '--root', this.root, '--runroot', this.runroot, ...args];
+    return [...TSPOD_ARGV, '--root', this.root, '--runroot', this.runroot, ...args];
   }
 
   run(args: string[], opts: { input?: string; env?: NodeJS.ProcessEnv; timeout?: number } = {}): Result {

@@ -1,6 +1,7 @@
 // Exec endpoints (the same for both trees): create, start (hijacked), inspect.
 import type { RouteContext } from '../router';
-import { badRequest, optBool, optString, optStrings, readJson, sendEmpty, sendJson } from '../http';
+import { badRequest, optBool, optString, optStrings, qint, readJson, sendEmpty, sendJson } from '../http';
+import { resizeExec } from '../../lib/container/exec';
 import { EngineError } from '../../lib/errors';
 import { execSession, newExecSession } from '../exec-sessions';
 import { runExec } from './container-ops';
@@ -60,6 +61,9 @@ export function inspect(ctx: RouteContext): void {
 }
 
 export function resize(ctx: RouteContext): void {
-  execSession(ctx.params.id);
+  const s = execSession(ctx.params.id);
+  const h = qint(ctx.query, 'h') ?? 0;
+  const w = qint(ctx.query, 'w') ?? 0;
+  if (s.req.tty && s.running) resizeExec(s.pid, h, w);
   sendEmpty(ctx.res, 201);
 }

@@ -13,6 +13,7 @@ import { bundleDir, containerDir } from '../../lib/storage/paths';
 import { readLog } from '../../lib/container/logs';
 import { outputChunk } from './mux';
 import type { RawStream } from './hijack';
+import { DEFAULT_DETACH_KEYS, parseDetachKeys } from '../../lib/terminal/detach-keys';
 
 export interface AttachRequest {
   stdin: boolean;
@@ -22,6 +23,8 @@ export interface AttachRequest {
   logs?: boolean;
   /** false: only the replay, no live stream */
   stream?: boolean;
+  /** Docker's detachKeys (default ctrl-p,ctrl-q; '' disables); only with a terminal */
+  detachKeys?: string;
 }
 
 interface Parked {
@@ -41,10 +44,14 @@ function writer(raw: RawStream, tty: boolean, stream: 'stdout' | 'stderr', enabl
 }
 
 export function streamsFor(raw: RawStream, rec: ContainerRecord, want: AttachRequest): AttachStreams {
+  const stdin = want.stdin && rec.config.stdin;
   return {
     stdout: writer(raw, rec.config.tty, 'stdout', want.stdout),
     stderr: writer(raw, rec.config.tty, 'stderr', want.stderr),
-    stdin: want.stdin && rec.config.stdin ? raw.input : undefined,
+    stdin: stdin ? raw.input : undefined,
+    // The detach keys end this stream; the container runs on.
+    detachKeys: stdin && rec.config.tty ? parseDetachKeys(want.detachKeys ?? DEFAULT_DETACH_KEYS) : undefined,
+    onDetach: () => raw.end(),
   };
 }
 

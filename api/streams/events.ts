@@ -1,12 +1,13 @@
 // Events over HTTP: the journal in Docker's shape (which libpod shares),
-// filtered, replayed from `since`, and streamed as NDJSON while the client
-// stays (or until `until`).
+// filtered as `tspod events` filters them (lib/events/query), replayed from
+// `since`, and streamed as NDJSON while the client stays (or until `until`).
 import * as fs from 'node:fs';
 import { FileTail } from '../../lib/storage/file-tail';
 import type * as http from 'node:http';
 import type { LocalEngine } from '../../lib/container/engine';
 import { type EngineEvent, readEvents } from '../../lib/events/journal';
 import { eventsFile } from '../../lib/storage/paths';
+import { eventMatches } from '../../lib/events/query';
 
 /** Docker's action names for ours. */
 const DOCKER_ACTION: Record<string, string> = { died: 'die', remove: 'destroy' };
@@ -39,32 +40,6 @@ export interface EventQuery {
   compat: boolean;
 }
 
-function matches(ev: ReturnType<typeof dockerEvent>, filters: Map<string, string[]>): boolean {
-  for (const [key, vals] of filters) {
-    if (vals.length === 0) continue;
-    const ok = vals.some((v) => {
-      switch (key) {
-        case 'type':
-          return ev.Type === v;
-        case 'event':
-          return ev.Action === v || ev.status === v;
-        case 'container':
-          return ev.Type === 'container' && (ev.id.startsWith(v) || ev.Actor.Attributes.name === v);
-        case 'image':
-          return ev.from === v || ev.Actor.Attributes.image === v;
-        case 'label': {
-          const [k, val] = v.split('=');
-          return k in ev.Actor.Attributes && (val === undefined || ev.Actor.Attributes[k] === val);
-        }
-        default:
-          return true;
-      }
-    });
-    if (!ok) return false;
-  }
-  return true;
-}
-
 function parseTime(v: string | null): number | undefined {
   if (v === null || v === '') return undefined;
   if (/^\d+(\.\d+)?$/.test(v)) return Number(v);
@@ -92,8 +67,7 @@ export async function streamEvents(engine: LocalEngine, res: http.ServerResponse
     return true;
   };
   const send = (ev: EngineEvent) => {
-    const d = dockerEvent(ev, q.compat);
-    if (inWindow(ev) && matches(d, q.filters)) res.write(`${JSON.stringify(d)}\n`);
+    if (inWindow(ev) && eventMatches(ev, q.filters)) res.write(`${JSON.stringify(dockerEvent(ev, q.compat))}\n`);
   };
   const file = eventsFile(engine.paths);
   let offset = 0; // where the live part starts

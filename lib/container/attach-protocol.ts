@@ -1,10 +1,13 @@
 // The monitor's attach socket: the monitor sends frames of [stream id, 4-byte
 // big-endian length, data]; the client sends raw bytes for the container's stdin.
 // Stream ids follow conmon's: 2 stdout, 3 stderr.
+// The control fifo (`ctl` beside it) takes conmon's lines: `1 ROWS COLS` resizes
+// the container's terminal.
 
 export const STREAM_STDOUT = 2;
 export const STREAM_STDERR = 3;
 const HEADER = 5;
+export const CTL_RESIZE = 1;
 
 export function encodeFrame(stream: number, data: Buffer): Buffer {
   const header = Buffer.allocUnsafe(HEADER);
@@ -28,4 +31,15 @@ export class FrameDecoder {
       this.pending = this.pending.subarray(HEADER + len);
     }
   }
+}
+
+export function resizeMessage(rows: number, cols: number): string {
+  return `${CTL_RESIZE} ${Math.max(0, Math.floor(rows))} ${Math.max(0, Math.floor(cols))}\n`;
+}
+
+/** A control line parsed, or undefined for one we do not know. */
+export function parseControl(line: string): { rows: number; cols: number } | undefined {
+  const m = /^(\d+) (\d+) (\d+)$/.exec(line.trim());
+  if (!m || Number(m[1]) !== CTL_RESIZE) return undefined;
+  return { rows: Number(m[2]), cols: Number(m[3]) };
 }

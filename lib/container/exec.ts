@@ -10,6 +10,12 @@ import { runtimeStartError } from './engine';
 import { EngineError } from '../errors';
 import { bundleDir } from '../storage/paths';
 import { runtimeArgv, runtimeEnv, runtimeErrorFromLog } from '../../runtime/oci-runtime';
+import { entryScript } from '../package-root';
+import { MONITOR_NODE_FLAGS } from './monitor';
+import { EXEC_CTL_FD, type ExecTerminalConfig } from './exec-terminal-config';
+import { resizeMessage } from './attach-protocol';
+import { currentWindowSize, userTerminal } from '../terminal/user-terminal';
+import { DEFAULT_DETACH_KEYS, DetachFilter } from '../terminal/detach-keys';
 
 export interface ExecRequest {
   command: string[];
@@ -19,6 +25,18 @@ export interface ExecRequest {
   tty?: boolean;
   interactive?: boolean;
   preserveFds?: number;
+  /** --detach-keys for an interactive terminal ('' disables) */
+  detachKeys?: string;
+}
+
+/** How a caller drives an exec that has a terminal: the size, and the way to change it later. */
+export interface TerminalControl {
+  rows?: number;
+  cols?: number;
+  /** Gets the function that resizes the exec's terminal, once it exists. */
+  onResize?: (resize: (rows: number, cols: number) => void) => void;
+  /** Gets the function that lets go of the session (detach: the process runs on, unwatched). */
+  onChannel?: (detach: () => void) => void;
 }
 
 /**
@@ -32,6 +50,7 @@ async function runExec(
   req: ExecRequest,
   stdio: StdioOptions,
   onChild?: (child: ChildProcess) => void,
+  terminal?: TerminalControl,
 ): Promise<number> {
   const rec = engine.get(idOrName);
   if (rec.state.status !== 'running')
@@ -39,14 +58,30 @@ async function runExec(
   if (req.command.length === 0) throw new EngineError('invalid-argument', 'must provide a non-empty command to start an exec session: invalid argument');
   const logFile = path.join(bundleDir(engine.paths, rec.id), `exec-${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2)}.log`);
   const args = ['--log', logFile, '--log-format', 'json', 'exec'];
-  for (const e of req.env) args.push('--env', e);
+  // crun's exec --env replaces the environment where runc's adds to it: pass the whole of it.
+  for (const e of req.env.length || req.tty ? execEnv(bundleDir(engine.paths, rec.id), req.env, !!req.tty) : []) args.push('--env', e);
   if (req.workdir) args.push('--cwd', req.workdir);
   if (req.user) args.push('--user', req.user);
-  if (req.tty) args.push('--tty');
   if (req.preserveFds) args.push('--preserve-fds', String(req.preserveFds));
-  args.push(rec.id, ...req.command);
-  const [file, ...rest] = runtimeArgv(engine.runtime(), args);
-  const child = spawn(file, rest, { stdio, env: runtimeEnv() });
+  let child: ChildProcess;
+  if (req.tty) {
+    // The terminal helper runs `runtime exec -d --tty --console-socket` and holds the pty.
+    const cfg: ExecTerminalConfig = { runtimeArgs: runtimeArgv(engine.runtime(), args), tail: [rec.id, ...req.command], rows: terminal?.rows, cols: terminal?.cols };
+    child = spawn(process.execPath, [...MONITOR_NODE_FLAGS, entryScript('tspod-conmon'), '--exec-terminal', JSON.stringify(cfg)], {
+      stdio: [...(stdio as unknown[]).slice(0, 3), 'pipe'] as StdioOptions,
+      env: runtimeEnv(),
+      cwd: bundleDir(engine.paths, rec.id),
+      detached: true, // its own session: a user who detached may close the terminal, the process runs on
+    });
+    const ctl = child.stdio[EXEC_CTL_FD] as Writable | null;
+    ctl?.on('error', () => undefined);
+    terminal?.onResize?.((rows, cols) => ctl?.write(resizeMessage(rows, cols)));
+    terminal?.onChannel?.(() => ctl?.end());
+  } else {
+    args.push(rec.id, ...req.command);
+    const [file, ...rest] = runtimeArgv(engine.runtime(), args);
+    child = spawn(file, rest, { stdio, env: runtimeEnv() });
+  }
   onChild?.(child);
   const code = await new Promise<number>((resolve) => {
     child.on('error', () => resolve(125));
@@ -64,10 +99,68 @@ async function runExec(
   return code;
 }
 
+/** The container's environment (from its spec) with the exec's variables over it; TERM=xterm for a terminal, as Podman sets. */
+function execEnv(bundle: string, extra: string[], tty: boolean): string[] {
+  let base: string[] = [];
+  try {
+    base = (JSON.parse(fs.readFileSync(path.join(bundle, 'config.json'), 'utf8')) as { process?: { env?: string[] } }).process?.env ?? [];
+  } catch {
+    /* no spec: only the extra variables */
+  }
+  const byName = new Map<string, string>();
+  for (const e of [...base, ...extra]) byName.set(e.split('=')[0], e);
+  if (tty && !byName.has('TERM')) byName.set('TERM', 'TERM=xterm');
+  return [...byName.values()];
+}
+
 /** `tspod exec`: the command runs on our own stdio (and fds 3.. with --preserve-fds). */
 export function execInContainer(engine: LocalEngine, idOrName: string, req: ExecRequest): Promise<number> {
+  if (req.tty) return execOnUserTerminal(engine, idOrName, req);
   const fds = Array.from({ length: req.preserveFds ?? 0 }, (_, i) => 3 + i);
   return runExec(engine, idOrName, req, [req.interactive ? 'inherit' : 'ignore', 'inherit', 'inherit', ...fds]);
+}
+
+/**
+ * `tspod exec -t`: the output goes straight to our terminal, our input through
+ * the detach-keys filter, our window size follows. Detaching leaves the process running.
+ */
+async function execOnUserTerminal(engine: LocalEngine, idOrName: string, req: ExecRequest): Promise<number> {
+  const term = userTerminal({ tty: true, stdin: !!req.interactive, detachKeys: req.detachKeys ?? DEFAULT_DETACH_KEYS });
+  const size = currentWindowSize();
+  let stopInput = () => undefined as void;
+  let letGo = () => undefined as void;
+  const done = runExec(
+    engine,
+    idOrName,
+    { ...req, preserveFds: 0 },
+    [req.interactive ? 'pipe' : 'ignore', 'inherit', 'inherit'],
+    (child) => {
+      const sink = child.stdin;
+      if (!sink || !term.streams.stdin) return;
+      sink.on('error', () => undefined);
+      const filter = new DetachFilter(term.streams.detachKeys ?? Buffer.alloc(0));
+      const onData = (d: Buffer) => {
+        const r = filter.push(d);
+        if (r.pass.length) sink.write(r.pass);
+        if (r.detach) term.streams.onDetach?.();
+      };
+      term.streams.stdin.on('data', onData);
+      stopInput = () => term.streams.stdin?.off('data', onData);
+    },
+    { rows: size?.rows, cols: size?.cols, onResize: (resize) => term.streams.onTerminal?.(resize), onChannel: (detach) => (letGo = detach) },
+  );
+  try {
+    return await Promise.race([
+      done,
+      term.detached.then(() => {
+        letGo();
+        return 0;
+      }),
+    ]);
+  } finally {
+    stopInput();
+    term.restore();
+  }
 }
 
 export interface ExecStreams {
@@ -98,11 +191,37 @@ export async function execWithStreams(
       streams.stdin.on('end', () => sink.end());
     }
   };
+  let pid = 0;
+  let resizer: ((rows: number, cols: number) => void) | undefined; // known before the pid: both come at spawn
+  const terminal: TerminalControl = { onResize: (resize) => (resizer = resize) };
   try {
-    return await runExec(engine, idOrName, { ...req, tty: false, preserveFds: 0 }, [streams.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'], wire);
+    return await runExec(
+      engine,
+      idOrName,
+      { ...req, preserveFds: 0 },
+      [streams.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
+      (child) => {
+        pid = child.pid ?? 0;
+        if (resizer && pid) execResizers.set(pid, resizer);
+        wire(child);
+      },
+      req.tty ? terminal : undefined,
+    );
   } catch (e) {
     if (e instanceof EngineError && e.kind === 'cmd-not-found') return 127;
     if (e instanceof EngineError && e.kind === 'cmd-cannot-invoke') return 126;
     throw e;
+  } finally {
+    execResizers.delete(pid);
   }
+}
+
+/** Resize functions of the running exec sessions with a terminal, by the pid `onPid` reported. */
+const execResizers = new Map<number, (rows: number, cols: number) => void>();
+
+/** Sets the window size of an exec session's terminal (the API's exec resize); false when it has none. */
+export function resizeExec(pid: number, rows: number, cols: number): boolean {
+  const r = execResizers.get(pid);
+  r?.(rows, cols);
+  return r !== undefined;
 }

@@ -13,6 +13,8 @@ export interface MonitorConfig {
   logPath: string; // k8s-file log ('' for passthrough/none)
   logDriver: 'k8s-file' | 'passthrough' | 'none';
   stdin: boolean;
+  /** The container has a terminal (-t): its pty master comes over the console socket. */
+  tty?: boolean;
   /** Inherited fds 3..3+fdCount-1 handed to the container. */
   fdCount: number;
   /** Whether those fds are activated sockets (forwarded with LISTEN_*), else --preserve-fds. */

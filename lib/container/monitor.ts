@@ -6,7 +6,7 @@ import { entryScript } from '../package-root';
 import { listenFdNumbers } from '../activation/listen-fds';
 
 /** Small heaps: a monitor idles for the container's whole life. */
-const MONITOR_NODE_FLAGS = ['--max-old-space-size=24', '--max-semi-space-size=1'];
+export const MONITOR_NODE_FLAGS = ['--max-old-space-size=24', '--max-semi-space-size=1'];
 
 export interface StartedMonitor {
   conmonPid: number;

@@ -28,6 +28,12 @@ export interface NativeAddon {
   setCloexec(fd: number, on: boolean): void;
   /** [read, write], both close-on-exec. */
   pipe(): [number, number];
+  /** The fd a peer sent with SCM_RIGHTS on a connected unix socket (close-on-exec); undefined if none came. */
+  recvFd(socketFd: number, timeoutMs: number): number | undefined;
+  /** TIOCSWINSZ: a pty's window size. */
+  setWinsize(fd: number, rows: number, cols: number): void;
+  /** Clears OPOST on a terminal (raw output, as cfmakeraw). */
+  rawOutput(fd: number): void;
 }
 
 export const MS_RDONLY = 1;

@@ -1,7 +1,8 @@
 /* The few system calls Node has no binding for (see DESIGN.md): subreaping and
  * reaping a re-parented container, execve for the runtime wrapper, flock for
  * the state store, mount/mknod/xattr for layers and root filesystems, and unix
- * datagram sockets for sd_notify. Everything else stays in TypeScript. */
+ * datagram sockets for sd_notify, SCM_RIGHTS receive for runc's console socket and
+ * TIOCSWINSZ for container terminals. Everything else stays in TypeScript. */
 #define _GNU_SOURCE
 #include <node_api.h>
 #include <errno.h>
@@ -9,7 +10,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <sys/file.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -19,6 +22,7 @@
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <sys/xattr.h>
+#include <termios.h>
 #include <unistd.h>
 
 #define MAX_STR 8192
@@ -41,6 +45,7 @@ static napi_value throw_errno(napi_env env, const char *syscall, int err) {
     case EAGAIN: name = "EAGAIN"; break;
     case ENOTSUP: name = "ENOTSUP"; break;
     case ENAMETOOLONG: name = "ENAMETOOLONG"; break;
+    case ETIMEDOUT: name = "ETIMEDOUT"; break;
   }
   napi_create_string_utf8(env, name, NAPI_AUTO_LENGTH, &code);
   napi_create_string_utf8(env, msg, NAPI_AUTO_LENGTH, &message);
@@ -334,6 +339,71 @@ static napi_value make_pipe(napi_env env, napi_callback_info info) {
   return arr;
 }
 
+/* recvFd(socketFd, timeoutMs) -> the fd sent with SCM_RIGHTS on a connected unix socket
+ * (runc's --console-socket sends the pty master this way), close-on-exec; undefined when
+ * the peer closed without sending one. Waits at most timeoutMs for the message. */
+static napi_value recv_fd(napi_env env, napi_callback_info info) {
+  ARGS(2);
+  int32_t sock, timeout = 5000;
+  if (get_i32(env, argv[0], &sock)) return throw_errno(env, "recvmsg", EINVAL);
+  if (argc > 1) get_i32(env, argv[1], &timeout);
+  struct pollfd pfd = {.fd = sock, .events = POLLIN};
+  int pr;
+  do {
+    pr = poll(&pfd, 1, timeout);
+  } while (pr < 0 && errno == EINTR);
+  if (pr < 0) return throw_errno(env, "poll", errno);
+  if (pr == 0) return throw_errno(env, "recvmsg", ETIMEDOUT);
+  char data[4096];
+  struct iovec iov = {.iov_base = data, .iov_len = sizeof data};
+  union {
+    char buf[CMSG_SPACE(sizeof(int))];
+    struct cmsghdr align;
+  } ctl;
+  struct msghdr msg = {0};
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = ctl.buf;
+  msg.msg_controllen = sizeof ctl.buf;
+  ssize_t n;
+  do {
+    n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
+  } while (n < 0 && errno == EINTR);
+  if (n < 0) return throw_errno(env, "recvmsg", errno);
+  for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
+    if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
+      int fd;
+      memcpy(&fd, CMSG_DATA(c), sizeof fd);
+      return make_int(env, fd);
+    }
+  }
+  return undefined(env);
+}
+
+/* setWinsize(fd, rows, cols): TIOCSWINSZ on a pty (the kernel sends SIGWINCH to its foreground group). */
+static napi_value set_winsize(napi_env env, napi_callback_info info) {
+  ARGS(3);
+  int32_t fd, rows, cols;
+  if (get_i32(env, argv[0], &fd) || get_i32(env, argv[1], &rows) || get_i32(env, argv[2], &cols))
+    return throw_errno(env, "ioctl", EINVAL);
+  struct winsize ws = {.ws_row = (unsigned short)rows, .ws_col = (unsigned short)cols};
+  if (ioctl(fd, TIOCSWINSZ, &ws) < 0) return throw_errno(env, "ioctl", errno);
+  return undefined(env);
+}
+
+/* rawOutput(fd): clears OPOST, which Node's raw mode keeps (it would turn the container's
+ * \r\n into \r\r\n). Leaving raw mode restores the saved termios, OPOST included. */
+static napi_value raw_output(napi_env env, napi_callback_info info) {
+  ARGS(1);
+  int32_t fd;
+  if (get_i32(env, argv[0], &fd)) return throw_errno(env, "tcsetattr", EINVAL);
+  struct termios t;
+  if (tcgetattr(fd, &t) < 0) return throw_errno(env, "tcgetattr", errno);
+  t.c_oflag &= ~OPOST;
+  if (tcsetattr(fd, TCSANOW, &t) < 0) return throw_errno(env, "tcsetattr", errno);
+  return undefined(env);
+}
+
 #define EXPORT(name, fn)                                      \
   do {                                                        \
     napi_value f;                                             \
@@ -358,6 +428,9 @@ static napi_value init(napi_env env, napi_value exports) {
   EXPORT("fdIsOpen", fd_is_open);
   EXPORT("setCloexec", set_cloexec);
   EXPORT("pipe", make_pipe);
+  EXPORT("recvFd", recv_fd);
+  EXPORT("setWinsize", set_winsize);
+  EXPORT("rawOutput", raw_output);
   return exports;
 }
 

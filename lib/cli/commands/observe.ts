@@ -11,6 +11,16 @@ import { blkioTotals, cpuPercent, memUsed, netTotals, sampleStats, type StatsSam
 import { diskUsage } from '../../container/df';
 import { renderList, printJson } from '../output';
 import { goUnitsHumanSize, humanSize } from '../../format/units';
+import { arr } from '../parse';
+import { attachRunning } from '../../container/attach';
+import { userTerminal } from '../../terminal/user-terminal';
+import { DEFAULT_DETACH_KEYS } from '../../terminal/detach-keys';
+import type { EngineEvent } from '../../events/journal';
+import { eventMatches, parseEventFilters, parseEventTime, podmanEventLine, podmanEventObject } from '../../events/query';
+import { FileTail } from '../../storage/file-tail';
+import { eventsFile } from '../../storage/paths';
+import { goJSON } from '../../format/gotemplate';
+import { renderFormat } from '../output';
 
 // ---- cp
 
@@ -279,4 +289,91 @@ export const dfCommand: CommandDef = {
   },
 };
 
-export const OBSERVE_COMMANDS = [cpCommand, topCommand, statsCommand];
+// ---- attach
+
+export const attachCommand: CommandDef = {
+  name: 'attach',
+  usage: 'tspod attach [options] CONTAINER',
+  description: 'Attach to a running container',
+  flags: [
+    { name: 'detach-keys', type: 'string', help: 'Select the key sequence for detaching a container (default "ctrl-p,ctrl-q")' },
+    { name: 'no-stdin', type: 'bool', help: 'Do not attach STDIN. The default is false' },
+    { name: 'sig-proxy', type: 'bool', default: true, help: 'Proxy received signals to the container process' },
+    { name: 'latest', short: 'l', type: 'bool', help: 'Act on the latest container' },
+  ],
+  maxArgs: 1,
+  async run(ctx, p) {
+    const name = bool(p.flags.latest) ? ctx.engine.list().pop()?.id : p.args[0];
+    if (!name) throw new UsageError('attach requires the name or id of one running container or the latest flag');
+    const rec = ctx.engine.get(name);
+    if (rec.state.status !== 'running') throw new EngineError('state-improper', 'you can only attach to running containers');
+    const term = userTerminal({ tty: rec.config.tty, stdin: rec.config.stdin && !bool(p.flags['no-stdin']), detachKeys: str(p.flags['detach-keys']) ?? DEFAULT_DETACH_KEYS });
+    const { signalProxy } = await import('./containers');
+    const proxy = signalProxy(bool(p.flags['sig-proxy']));
+    proxy.setPid(rec.state.pid);
+    try {
+      const code = await Promise.race([attachRunning(ctx.engine, rec.id, term.streams), term.detached.then(() => undefined)]);
+      return code ?? 0; // detached: the container runs on
+    } finally {
+      term.restore();
+      proxy.stop();
+    }
+  },
+};
+
+// ---- events
+
+export const eventsCommand: CommandDef = {
+  name: 'events',
+  usage: 'tspod events [options]',
+  description: 'Show tspod events',
+  flags: [
+    { name: 'filter', short: 'f', type: 'array', help: 'filter output' },
+    { name: 'format', type: 'string', help: 'format the output using a Go template' },
+    { name: 'since', type: 'string', help: 'show all events created since timestamp' },
+    { name: 'until', type: 'string', help: 'show all events until timestamp' },
+    { name: 'stream', type: 'bool', default: true, help: 'stream events and do not exit after reading the log' },
+    { name: 'no-trunc', type: 'bool', default: true, help: 'do not truncate the output' },
+  ],
+  maxArgs: 0,
+  async run(ctx, p) {
+    const filters = parseEventFilters(arr(p.flags.filter));
+    const sinceText = str(p.flags.since) ?? filters.get('since')?.[0];
+    const untilText = str(p.flags.until) ?? filters.get('until')?.[0];
+    const since = sinceText !== undefined ? parseEventTime(sinceText) : undefined;
+    const until = untilText !== undefined ? parseEventTime(untilText) : undefined;
+    const format = str(p.flags.format);
+    const print = (ev: EngineEvent) => {
+      const ms = ev.TimeNano / 1e6;
+      if ((since !== undefined && ms < since) || (until !== undefined && ms > until) || !eventMatches(ev, filters)) return;
+      if (format === 'json') out(`${goJSON(podmanEventObject(ev, false))}\n`);
+      else if (format) renderFormat(format, [podmanEventObject(ev, true)]);
+      else out(`${podmanEventLine(ev)}\n`);
+    };
+    const printLines = (text: string) => {
+      for (const line of text.split('\n').filter(Boolean)) {
+        try {
+          print(JSON.parse(line) as EngineEvent);
+        } catch {
+          /* a torn line */
+        }
+      }
+    };
+    // As Podman's file backend: what was logged so far, then (streaming) what comes.
+    const tail = new FileTail(eventsFile(ctx.engine.paths), 0);
+    printLines(tail.read());
+    if (!bool(p.flags.stream) || (until !== undefined && until <= Date.now())) return 0;
+    await new Promise<void>((resolve) => {
+      const timer = setInterval(() => {
+        printLines(tail.read());
+        if (until !== undefined && Date.now() > until) {
+          clearInterval(timer);
+          resolve();
+        }
+      }, 100);
+    });
+    return 0;
+  },
+};
+
+export const OBSERVE_COMMANDS = [cpCommand, topCommand, statsCommand, attachCommand, eventsCommand];

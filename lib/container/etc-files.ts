@@ -1,35 +1,126 @@
 // /etc/hosts, /etc/hostname and /etc/resolv.conf for a container, written in its
-// bundle and bind-mounted (the image's own files stay untouched).
+// bundle and bind-mounted (the image's own files stay untouched). On a bridge
+// network /etc/hosts lists the peers on the container's networks by name,
+// network alias and short id; it is rewritten in place (same inode, since it is
+// bind-mounted) in every running peer when a container joins or leaves.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import type { ContainerRecord, Database } from '../storage/records';
+import { type StoragePaths, bundleDir } from '../storage/paths';
 
-export function writeEtcFiles(
-  bundle: string,
-  hostname: string,
-  network: 'none' | 'host' | 'private',
-): { hosts: string; hostname: string; resolvConf: string } {
-  const files = {
-    hosts: path.join(bundle, 'hosts'),
-    hostname: path.join(bundle, 'hostname'),
-    resolvConf: path.join(bundle, 'resolv.conf'),
-  };
-  let hosts = '127.0.0.1\tlocalhost localhost.localdomain localhost4 localhost4.localdomain4\n::1\tlocalhost localhost.localdomain localhost6 localhost6.localdomain6\n';
-  if (network === 'host') {
+export interface EtcFiles {
+  hosts: string;
+  hostname: string;
+  resolvConf: string;
+}
+
+const LOCALHOST =
+  '127.0.0.1\tlocalhost localhost.localdomain localhost4 localhost4.localdomain4\n::1\tlocalhost localhost.localdomain localhost6 localhost6.localdomain6\n';
+
+export const etcPaths = (bundle: string): EtcFiles => ({
+  hosts: path.join(bundle, 'hosts'),
+  hostname: path.join(bundle, 'hostname'),
+  resolvConf: path.join(bundle, 'resolv.conf'),
+});
+
+/** The id of the container whose network namespace (and hosts/resolv.conf) `container:X` shares. */
+export const sharedNetworkOwner = (ctr: ContainerRecord) =>
+  ctr.config.network.startsWith('container:') ? ctr.config.network.slice('container:'.length) : undefined;
+
+/** The names a container answers to on its networks: name, aliases, short id. */
+function namesOf(c: ContainerRecord, network: string): string[] {
+  const names = [c.config.hostname, c.name, ...(c.config.networks?.[network]?.aliases ?? []), c.id.slice(0, 12)];
+  return [...new Set(names.filter(Boolean))];
+}
+
+export function hostsContent(ctr: ContainerRecord, db?: Database): string {
+  const c = ctr.config;
+  let text = LOCALHOST;
+  if (c.network === 'host') {
     try {
-      hosts = fs.readFileSync('/etc/hosts', 'utf8');
+      text = fs.readFileSync('/etc/hosts', 'utf8');
+      if (!text.endsWith('\n')) text += '\n';
     } catch {
       /* keep the default */
     }
   }
-  hosts += `127.0.1.1\t${hostname}\n`;
-  let resolv = '';
+  for (const h of c.addHosts ?? []) {
+    const i = h.indexOf(':');
+    text += `${h.slice(i + 1)}\t${h.slice(0, i)}\n`;
+  }
+  const own = Object.entries(ctr.state.endpoints ?? {});
+  if (own.length === 0) {
+    text += `127.0.1.1\t${c.hostname}${c.hostname !== ctr.name && c.network !== 'host' ? ` ${ctr.name}` : ''}\n`;
+    return text;
+  }
+  for (const [net, ep] of own) text += `${ep.ip}\t${namesOf(ctr, net).join(' ')}\n`;
+  text += `${own[0][1].gateway}\thost.containers.internal host.docker.internal\n`;
+  // Peers: every other container with an endpoint on one of our networks.
+  const seen = new Set<string>();
+  for (const peer of Object.values(db?.containers ?? {})) {
+    if (peer.id === ctr.id) continue;
+    for (const [net, ep] of Object.entries(peer.state.endpoints ?? {})) {
+      if (!(net in (ctr.state.endpoints ?? {})) || seen.has(`${ep.ip}`)) continue;
+      seen.add(ep.ip);
+      text += `${ep.ip}\t${namesOf(peer, net).join(' ')}\n`;
+    }
+  }
+  return text;
+}
+
+/** The host's resolv.conf without loopback nameservers (unreachable from a netns), with --dns* applied. */
+export function resolvContent(ctr: ContainerRecord): string {
+  const c = ctr.config;
+  let host = '';
   try {
-    resolv = fs.readFileSync('/etc/resolv.conf', 'utf8');
+    host = fs.readFileSync('/etc/resolv.conf', 'utf8');
   } catch {
     /* none on the host */
   }
-  fs.writeFileSync(files.hosts, hosts);
-  fs.writeFileSync(files.hostname, `${hostname}\n`);
-  fs.writeFileSync(files.resolvConf, resolv);
+  if (c.network === 'host' && !c.dns?.length && !c.dnsSearch?.length && !c.dnsOptions?.length) return host;
+  const lines = host.split('\n');
+  const pick = (key: string) => lines.filter((l) => l.startsWith(`${key} `) || l.startsWith(`${key}\t`)).map((l) => l.slice(key.length).trim());
+  let servers = c.dns?.length ? c.dns : pick('nameserver').filter((s) => !/^(127\.|::1$)/.test(s));
+  if (servers.length === 0 && c.network !== 'host' && c.network !== 'none') servers = ['8.8.8.8', '8.8.4.4'];
+  const search = c.dnsSearch?.length ? c.dnsSearch.filter((s) => s !== '.') : pick('search').flatMap((s) => s.split(/\s+/));
+  const options = c.dnsOptions?.length ? c.dnsOptions : pick('options').flatMap((s) => s.split(/\s+/));
+  let text = '';
+  if (search.length) text += `search ${search.join(' ')}\n`;
+  for (const s of servers) text += `nameserver ${s}\n`;
+  if (options.length) text += `options ${options.join(' ')}\n`;
+  return text;
+}
+
+/** Writes the three files for a start; `container:X` shares X's hosts and resolv.conf. */
+export function writeEtcFiles(paths: StoragePaths, ctr: ContainerRecord, db?: Database): EtcFiles {
+  const files = etcPaths(bundleDir(paths, ctr.id));
+  fs.writeFileSync(files.hostname, `${ctr.config.hostname}\n`);
+  const owner = sharedNetworkOwner(ctr);
+  if (owner) {
+    const theirs = etcPaths(bundleDir(paths, owner));
+    if (fs.existsSync(theirs.hosts) && fs.existsSync(theirs.resolvConf)) return { ...files, hosts: theirs.hosts, resolvConf: theirs.resolvConf };
+  }
+  fs.writeFileSync(files.hosts, hostsContent(ctr, db));
+  fs.writeFileSync(files.resolvConf, resolvContent(ctr));
   return files;
+}
+
+/**
+ * Rewrites /etc/hosts of every running container sharing a network with the
+ * given names, in place: writeFileSync truncates and keeps the inode the
+ * container has bind-mounted.
+ */
+export function rewritePeerHosts(paths: StoragePaths, db: Database, networks: string[], except?: string): void {
+  if (networks.length === 0) return;
+  for (const peer of Object.values(db.containers)) {
+    if (peer.id === except || !peer.state.endpoints) continue;
+    if (!networks.some((n) => n in (peer.state.endpoints ?? {}))) continue;
+    const file = etcPaths(bundleDir(paths, peer.id)).hosts;
+    if (!fs.existsSync(file)) continue;
+    try {
+      fs.writeFileSync(file, hostsContent(peer, db));
+    } catch {
+      /* the peer is going away */
+    }
+  }
 }

@@ -1,0 +1,305 @@
+// `tspod network create|ls|inspect|rm|connect|disconnect|prune|exists` and
+// `tspod port`, in Podman's formats and exit codes.
+import * as fs from 'node:fs';
+import type { CommandDef } from '../command';
+import { err, out } from '../command';
+import { arr, bool, int, str, UsageError } from '../parse';
+import { EngineError, exitCodeFor } from '../../errors';
+import { printJson, renderFormat, renderList } from '../output';
+import { filterFlags } from '../../container/filters';
+import {
+  connectNetwork,
+  createNetwork,
+  disconnectNetwork,
+  filterNetworks,
+  getNetwork,
+  listNetworks,
+  networkExists,
+  podmanNetwork,
+  pruneNetworks,
+  removeNetwork,
+} from '../../network/manage';
+import type { ContainerRecord, PortMapping } from '../../storage/records';
+
+function keyValues(items: string[]): Record<string, string> {
+  const o: Record<string, string> = {};
+  for (const l of items) {
+    const eq = l.indexOf('=');
+    if (eq < 0) o[l] = '';
+    else o[l.slice(0, eq)] = l.slice(eq + 1);
+  }
+  return o;
+}
+
+function confirmed(question: string): boolean {
+  out(question);
+  const buf = Buffer.alloc(256);
+  let n = 0;
+  try {
+    n = fs.readSync(0, buf, 0, buf.length, null);
+  } catch {
+    return false;
+  }
+  return /^y(es)?$/i.test(buf.subarray(0, n).toString().trim());
+}
+
+export const networkCreateCommand: CommandDef = {
+  name: 'create',
+  usage: 'tspod network create [options] [NAME]',
+  description: 'Create networks for containers',
+  flags: [
+    { name: 'driver', short: 'd', type: 'string', default: 'bridge', help: 'driver to manage the network' },
+    { name: 'subnet', type: 'array', help: 'subnets in CIDR format' },
+    { name: 'gateway', type: 'array', help: 'IPv4 or IPv6 gateway for the subnet' },
+    { name: 'internal', type: 'bool', help: 'restrict external access from this network' },
+    { name: 'label', short: 'l', type: 'array', help: 'set metadata on a network' },
+    { name: 'opt', short: 'o', type: 'array', help: 'Set driver specific options' },
+    { name: 'ignore', type: 'bool', help: "Don't fail if network already exists" },
+    { name: 'disable-dns', type: 'bool', help: 'disable dns plugin' },
+    { name: 'ipv6', type: 'bool', help: 'enable IPv6 networking' },
+  ],
+  maxArgs: 1,
+  run(ctx, p) {
+    if (bool(p.flags.ipv6)) throw new EngineError('invalid-argument', 'IPv6 networks are not supported by tspod');
+    const subnets = arr(p.flags.subnet);
+    const gateways = arr(p.flags.gateway);
+    if (subnets.length > 1) throw new EngineError('invalid-argument', 'tspod networks have one subnet');
+    if (gateways.length > subnets.length) throw new EngineError('invalid-argument', 'cannot set more gateways than subnets');
+    const net = createNetwork(ctx.engine, {
+      name: p.args[0],
+      driver: str(p.flags.driver),
+      subnet: subnets[0],
+      gateway: gateways[0],
+      internal: bool(p.flags.internal),
+      labels: keyValues(arr(p.flags.label)),
+      options: keyValues(arr(p.flags.opt)),
+      ignoreExisting: bool(p.flags.ignore),
+    });
+    out(`${net.name}\n`);
+    return 0;
+  },
+};
+
+/** `network ls` rows: Podman's fields, the ID cut to 12 unless --no-trunc. */
+function lsRow(n: ReturnType<typeof podmanNetwork>, noTrunc: boolean) {
+  return {
+    Name: n.name,
+    ID: noTrunc ? n.id : n.id.slice(0, 12),
+    Driver: n.driver,
+    NetworkInterface: n.network_interface,
+    Created: n.created,
+    Subnets: n.subnets.map((s) => ({ Subnet: s.subnet, Gateway: s.gateway })),
+    IPv6Enabled: n.ipv6_enabled,
+    Internal: n.internal,
+    DNSEnabled: n.dns_enabled,
+    Labels: n.labels ?? {},
+    Options: n.options ?? {},
+    IPAMOptions: n.ipam_options,
+  };
+}
+
+export const networkLsCommand: CommandDef = {
+  name: 'ls',
+  aliases: ['list'],
+  usage: 'tspod network ls [options]',
+  description: 'List networks',
+  flags: [
+    { name: 'filter', short: 'f', type: 'array', help: 'Provide filter values (e.g. name=podman)' },
+    { name: 'format', type: 'string', help: 'Pretty-print networks to JSON or using a Go template' },
+    { name: 'quiet', short: 'q', type: 'bool', help: 'display only names' },
+    { name: 'no-trunc', type: 'bool', help: 'Do not truncate the network ID' },
+    { name: 'noheading', type: 'bool', help: 'Do not print headers' },
+  ],
+  maxArgs: 0,
+  run(ctx, p) {
+    const nets = filterNetworks(ctx.engine.store.read(), listNetworks(ctx.engine), filterFlags(arr(p.flags.filter)));
+    if (bool(p.flags.quiet)) {
+      for (const n of nets) out(`${n.name}\n`);
+      return 0;
+    }
+    const format = str(p.flags.format);
+    if (format === 'json') {
+      printJson(nets.map(podmanNetwork));
+      return 0;
+    }
+    renderList(
+      {
+        name: 'network ls',
+        headers: { ID: 'network id' },
+        fields: ['Name', 'ID', 'Driver', 'NetworkInterface', 'Created', 'Subnets', 'IPv6Enabled', 'Internal', 'DNSEnabled', 'Labels', 'Options', 'IPAMOptions'],
+        defaultRow: '{{.ID}}\t{{.Name}}\t{{.Driver}}',
+      },
+      format,
+      nets.map((n) => lsRow(podmanNetwork(n), bool(p.flags['no-trunc']))),
+      bool(p.flags.noheading),
+    );
+    return 0;
+  },
+};
+
+export const networkInspectCommand: CommandDef = {
+  name: 'inspect',
+  usage: 'tspod network inspect [options] NETWORK [NETWORK...]',
+  description: 'Displays the raw CNI network configuration for one or more networks.',
+  flags: [{ name: 'format', short: 'f', type: 'string', help: 'Pretty-print network to JSON or using a Go template' }],
+  minArgs: 1,
+  run(ctx, p) {
+    const found: ReturnType<typeof podmanNetwork>[] = [];
+    let failure: string | undefined;
+    for (const ref of p.args) {
+      try {
+        found.push(podmanNetwork(getNetwork(ctx.engine, ref)));
+      } catch (e) {
+        if (!(e instanceof EngineError && e.kind === 'no-such-object')) throw e;
+        failure ??= `network ${ref}: ${e.message}`;
+      }
+    }
+    const format = str(p.flags.format);
+    // Templates see Podman's Go field names (.NetworkInterface, .Subnets), JSON the json names.
+    if (format && format !== 'json') renderFormat(format, found.map((n) => lsRow(n, true)));
+    else printJson(found);
+    if (failure) {
+      err(`Error: inspecting object: ${failure}\n`);
+      return 125;
+    }
+    return 0;
+  },
+};
+
+export const networkRmCommand: CommandDef = {
+  name: 'rm',
+  aliases: ['remove'],
+  usage: 'tspod network rm [options] NETWORK [NETWORK...]',
+  description: 'Remove networks',
+  flags: [
+    { name: 'force', short: 'f', type: 'bool', help: 'remove any containers using network' },
+    { name: 'time', short: 't', type: 'int', help: 'Seconds to wait for running containers to stop before killing the container' },
+  ],
+  minArgs: 1,
+  async run(ctx, p) {
+    let code = 0;
+    for (const ref of p.args) {
+      try {
+        out(`${await removeNetwork(ctx.engine, ref, { force: bool(p.flags.force), timeout: int(p.flags.time) })}\n`);
+      } catch (e) {
+        err(`Error: ${(e as Error).message}\n`);
+        if (e instanceof EngineError && e.kind === 'no-such-object') code = code || 1;
+        else if (e instanceof EngineError && e.kind === 'state-improper') code = 2;
+        else code = exitCodeFor(e);
+      }
+    }
+    return code;
+  },
+};
+
+export const networkPruneCommand: CommandDef = {
+  name: 'prune',
+  usage: 'tspod network prune [options]',
+  description: 'Prune unused networks',
+  flags: [
+    { name: 'force', short: 'f', type: 'bool', help: 'do not prompt for confirmation' },
+    { name: 'filter', type: 'array', help: 'Provide filter values (e.g. label=<key>=<value>)' },
+  ],
+  maxArgs: 0,
+  async run(ctx, p) {
+    if (!bool(p.flags.force) && !confirmed('WARNING! This will remove all networks not used by at least one container.\nAre you sure you want to continue? [y/N] '))
+      return 0;
+    for (const name of await pruneNetworks(ctx.engine, filterFlags(arr(p.flags.filter)))) out(`${name}\n`);
+    return 0;
+  },
+};
+
+export const networkConnectCommand: CommandDef = {
+  name: 'connect',
+  usage: 'tspod network connect [options] NETWORK CONTAINER',
+  description: 'Add container to a network',
+  flags: [
+    { name: 'alias', type: 'array', help: 'network scoped alias for container' },
+    { name: 'ip', type: 'string', help: 'set a static ipv4 address for this container network' },
+  ],
+  minArgs: 2,
+  maxArgs: 2,
+  run(ctx, p) {
+    connectNetwork(ctx.engine, p.args[0], p.args[1], { aliases: arr(p.flags.alias), ip: str(p.flags.ip) });
+    return 0;
+  },
+};
+
+export const networkDisconnectCommand: CommandDef = {
+  name: 'disconnect',
+  usage: 'tspod network disconnect [options] NETWORK CONTAINER',
+  description: 'Disconnect a container from a network',
+  flags: [{ name: 'force', short: 'f', type: 'bool', help: 'force removal of container from network' }],
+  minArgs: 2,
+  maxArgs: 2,
+  run(ctx, p) {
+    disconnectNetwork(ctx.engine, p.args[0], p.args[1]);
+    return 0;
+  },
+};
+
+export const networkExistsCommand: CommandDef = {
+  name: 'exists',
+  usage: 'tspod network exists NETWORK',
+  description: 'network exists',
+  flags: [],
+  minArgs: 1,
+  maxArgs: 1,
+  run(ctx, p) {
+    return networkExists(ctx.engine, p.args[0]) ? 0 : 1;
+  },
+};
+
+export const NETWORK_GROUP: CommandDef[] = [
+  networkCreateCommand,
+  networkLsCommand,
+  networkInspectCommand,
+  networkRmCommand,
+  networkPruneCommand,
+  networkConnectCommand,
+  networkDisconnectCommand,
+  networkExistsCommand,
+];
+
+/** `80/tcp -> 0.0.0.0:8080` lines, or only the host side for one asked port. */
+function portLines(c: ContainerRecord, want?: string): string[] {
+  const ports: PortMapping[] = c.config.ports ?? [];
+  if (want === undefined) return ports.map((m) => `${m.containerPort}/${m.protocol} -> ${m.hostIp || '0.0.0.0'}:${m.hostPort}`);
+  const m = /^(\d+)(?:\/(tcp|udp))?$/.exec(want);
+  if (!m) throw new EngineError('invalid-argument', `invalid port "${want}"`);
+  const proto = m[2] ?? 'tcp';
+  const found = ports.filter((x) => x.containerPort === Number(m[1]) && x.protocol === proto);
+  if (found.length === 0) throw new EngineError('invalid-argument', `failed to find published port "${want}"`);
+  return found.map((x) => `${x.hostIp || '0.0.0.0'}:${x.hostPort}`);
+}
+
+export const portCommand: CommandDef = {
+  name: 'port',
+  usage: 'tspod port [options] CONTAINER [PORT]',
+  description: 'List port mappings or a specific mapping for the container',
+  flags: [
+    { name: 'all', short: 'a', type: 'bool', help: 'Display port information for all containers' },
+    { name: 'latest', short: 'l', type: 'bool', help: 'Act on the latest container' },
+  ],
+  maxArgs: 2,
+  run(ctx, p) {
+    const all = bool(p.flags.all);
+    const latest = bool(p.flags.latest);
+    if (all && p.args.length > 1) throw new UsageError('the -a/--all flag takes at most one argument, the port');
+    if (!all && !latest && p.args.length === 0) throw new UsageError('you must supply a running container name or id');
+    if (all) {
+      const want = p.args[0];
+      for (const c of ctx.engine.list().filter((r) => r.state.status === 'running' && r.config.ports?.length))
+        for (const l of portLines(c, want)) out(`${c.id.slice(0, 12)}\t${l}\n`);
+      return 0;
+    }
+    const recs = ctx.engine.list();
+    const c = latest ? recs[recs.length - 1] : ctx.engine.get(p.args[0]);
+    if (!c) throw new EngineError('no-such-container', 'no containers to list ports for: no such container');
+    const want = latest ? p.args[0] : p.args[1];
+    for (const l of portLines(c, want)) out(`${l}\n`);
+    return 0;
+  },
+};
+
+export const PORT_COMMANDS: CommandDef[] = [portCommand];

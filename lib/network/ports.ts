@@ -1,0 +1,145 @@
+// Published ports: `-p [ip:][hostPort:]containerPort[/tcp|udp]` (ranges too),
+// `-P` for the exposed ports, host ports picked when not given, and the ways
+// they are shown (ps, port, inspect).
+import * as fs from 'node:fs';
+import type { Database, PortMapping } from '../storage/records';
+import { invalidArgument } from '../errors';
+import { parseIp } from './ipv4';
+
+function parseRange(s: string, what: string): [number, number] {
+  const m = /^(\d+)(?:-(\d+))?$/.exec(s);
+  if (!m) throw invalidArgument(`invalid ${what} "${s}"`);
+  const a = Number(m[1]);
+  const b = m[2] === undefined ? a : Number(m[2]);
+  if (a < 1 || b > 65535 || b < a) throw invalidArgument(`invalid ${what} "${s}"`);
+  return [a, b];
+}
+
+/** One -p value; hostPort 0 = to be chosen. */
+export function parsePublish(spec: string): PortMapping[] {
+  let rest = spec;
+  let protocol: 'tcp' | 'udp' = 'tcp';
+  const slash = rest.lastIndexOf('/');
+  if (slash >= 0) {
+    const proto = rest.slice(slash + 1).toLowerCase();
+    if (proto !== 'tcp' && proto !== 'udp') throw invalidArgument(`invalid protocol "${proto}" in port mapping "${spec}"`);
+    protocol = proto;
+    rest = rest.slice(0, slash);
+  }
+  const parts = rest.split(':');
+  if (parts.length > 3) throw invalidArgument(`invalid port format "${spec}"`);
+  const ctr = parts[parts.length - 1];
+  const host = parts.length >= 2 ? parts[parts.length - 2] : '';
+  let hostIp = parts.length === 3 ? parts[0].replace(/^\[|\]$/g, '') : '';
+  if (hostIp === '0.0.0.0') hostIp = '';
+  if (hostIp && parseIp(hostIp) === undefined) throw invalidArgument(`invalid IP address "${hostIp}" in port mapping "${spec}"`);
+  const [c1, c2] = parseRange(ctr, 'container port');
+  const count = c2 - c1 + 1;
+  let h1 = 0;
+  if (host && host !== '0') {
+    const [a, b] = parseRange(host, 'host port');
+    if (b - a + 1 !== count) throw invalidArgument(`host port range must have the same length as the container port range in "${spec}"`);
+    h1 = a;
+  }
+  const out: PortMapping[] = [];
+  for (let i = 0; i < count; i++) out.push({ hostIp, hostPort: h1 ? h1 + i : 0, containerPort: c1 + i, protocol });
+  return out;
+}
+
+/** "8080", "8080/udp", "8000-8002/tcp" into "port/proto" strings. */
+export function parseExpose(spec: string): string[] {
+  const [ports, proto = 'tcp'] = spec.split('/');
+  if (proto !== 'tcp' && proto !== 'udp') throw invalidArgument(`invalid protocol "${proto}" in "${spec}"`);
+  const [a, b] = parseRange(ports, 'port');
+  const out: string[] = [];
+  for (let p = a; p <= b; p++) out.push(`${p}/${proto}`);
+  return out;
+}
+
+/** Ports something listens on now (/proc/net/{tcp,udp}), to not pick them. */
+function listeningPorts(protocol: 'tcp' | 'udp'): Set<number> {
+  const out = new Set<number>();
+  for (const f of [`/proc/net/${protocol}`, `/proc/net/${protocol}6`]) {
+    let text = '';
+    try {
+      text = fs.readFileSync(f, 'utf8');
+    } catch {
+      continue;
+    }
+    for (const line of text.split('\n').slice(1)) {
+      const cols = line.trim().split(/\s+/);
+      if (cols.length > 3) out.add(parseInt(cols[1].split(':')[1], 16));
+    }
+  }
+  return out;
+}
+
+/**
+ * Gives each mapping without a host port a free one (not listened on, not
+ * published by another container), and refuses a host port published twice.
+ */
+export function assignHostPorts(db: Database, ctrId: string, ports: PortMapping[]): PortMapping[] {
+  const taken = new Set<string>();
+  for (const c of Object.values(db.containers)) {
+    if (c.id === ctrId) continue;
+    for (const p of c.config.ports ?? []) taken.add(`${p.protocol}/${p.hostPort}`);
+  }
+  const listening = { tcp: listeningPorts('tcp'), udp: listeningPorts('udp') };
+  const out: PortMapping[] = [];
+  for (const p of ports) {
+    let hostPort = p.hostPort;
+    if (!hostPort) {
+      for (let tries = 0; tries < 1000; tries++) {
+        const cand = 30000 + Math.floor(Math.random() * 30000);
+        if (!taken.has(`${p.protocol}/${cand}`) && !listening[p.protocol].has(cand)) {
+          hostPort = cand;
+          break;
+        }
+      }
+    }
+    taken.add(`${p.protocol}/${hostPort}`);
+    out.push({ ...p, hostPort });
+  }
+  return out;
+}
+
+/** NetworkSettings.Ports: every exposed or published port, with its bindings or null; Podman leaves HostIp "" for all addresses, Docker says 0.0.0.0. */
+export function portsMap(ports: PortMapping[], exposed: string[], flavor: 'podman' | 'docker' = 'docker'): Record<string, { HostIp: string; HostPort: string }[] | null> {
+  const out: Record<string, { HostIp: string; HostPort: string }[] | null> = {};
+  for (const e of exposed) out[e] = null;
+  for (const p of ports) {
+    const key = `${p.containerPort}/${p.protocol}`;
+    const list = out[key] ?? [];
+    list.push({ HostIp: p.hostIp || (flavor === 'docker' ? '0.0.0.0' : ''), HostPort: String(p.hostPort) });
+    out[key] = list;
+  }
+  return out;
+}
+
+/** ps's PORTS column as Podman prints it: 0.0.0.0:8080->80/tcp, ranges joined. */
+export function portsColumn(ports: PortMapping[]): string {
+  const out: string[] = [];
+  const sorted = [...ports];
+  let i = 0;
+  while (i < sorted.length) {
+    const p = sorted[i];
+    let j = i;
+    while (
+      j + 1 < sorted.length &&
+      sorted[j + 1].protocol === p.protocol &&
+      sorted[j + 1].hostIp === p.hostIp &&
+      sorted[j + 1].hostPort === sorted[j].hostPort + 1 &&
+      sorted[j + 1].containerPort === sorted[j].containerPort + 1
+    )
+      j++;
+    const ip = p.hostIp || '0.0.0.0';
+    const q = sorted[j];
+    out.push(
+      j === i
+        ? `${ip}:${p.hostPort}->${p.containerPort}/${p.protocol}`
+        : `${ip}:${p.hostPort}-${q.hostPort}->${p.containerPort}-${q.containerPort}/${p.protocol}`,
+    );
+    i = j + 1;
+  }
+  return out.join(', ');
+}

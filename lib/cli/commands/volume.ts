@@ -1,0 +1,194 @@
+// `tspod volume create|ls|inspect|rm|prune|exists`, in Podman's formats and exit codes.
+import * as fs from 'node:fs';
+import type { CommandDef } from '../command';
+import { err, out } from '../command';
+import { arr, bool, str, UsageError } from '../parse';
+import { EngineError, exitCodeFor } from '../../errors';
+import { printJson, renderFormat, renderList } from '../output';
+import { createVolume, getVolume, listVolumes, pruneVolumes, removeVolume, volumeUsers } from '../../volume/volumes';
+import { filterVolumes, inspectVolume } from '../../volume/inspect';
+import { filterFlags } from '../../container/filters';
+
+function keyValues(items: string[]): Record<string, string> {
+  const o: Record<string, string> = {};
+  for (const l of items) {
+    const eq = l.indexOf('=');
+    if (eq < 0) o[l] = '';
+    else o[l.slice(0, eq)] = l.slice(eq + 1);
+  }
+  return o;
+}
+
+export const volumeCreateCommand: CommandDef = {
+  name: 'create',
+  usage: 'tspod volume create [options] [NAME]',
+  description: 'Create a new volume',
+  flags: [
+    { name: 'driver', short: 'd', type: 'string', default: 'local', help: 'Specify volume driver name' },
+    { name: 'label', short: 'l', type: 'array', help: 'Set metadata for a volume (e.g. --label mykey=value)' },
+    { name: 'opt', short: 'o', type: 'array', help: 'Set driver specific options' },
+    { name: 'ignore', type: 'bool', help: "Don't fail if volume already exists" },
+  ],
+  maxArgs: 1,
+  run(ctx, p) {
+    const v = createVolume(
+      ctx.engine.store,
+      { name: p.args[0], driver: str(p.flags.driver), labels: keyValues(arr(p.flags.label)), options: keyValues(arr(p.flags.opt)) },
+      bool(p.flags.ignore) ? 'return' : 'error',
+    );
+    out(`${v.name}\n`);
+    return 0;
+  },
+};
+
+export const volumeLsCommand: CommandDef = {
+  name: 'ls',
+  aliases: ['list'],
+  usage: 'tspod volume ls [options]',
+  description: 'List volumes',
+  flags: [
+    { name: 'filter', short: 'f', type: 'array', help: 'Filter volume output' },
+    { name: 'format', type: 'string', help: 'Format volume output using Go template' },
+    { name: 'quiet', short: 'q', type: 'bool', help: 'Print volume output in quiet mode' },
+    { name: 'noheading', type: 'bool', help: 'Do not print headers' },
+  ],
+  maxArgs: 0,
+  run(ctx, p) {
+    const db = ctx.engine.store.read();
+    const vols = filterVolumes(db, listVolumes(ctx.engine.store), filterFlags(arr(p.flags.filter)));
+    const rows = vols.map((v) => inspectVolume(ctx.engine.paths, db, v));
+    if (bool(p.flags.quiet)) {
+      for (const r of rows) out(`${r.Name}\n`);
+      return 0;
+    }
+    const format = str(p.flags.format);
+    if (format === 'json') {
+      printJson(rows);
+      return 0;
+    }
+    renderList(
+      { name: 'volume ls', headers: { Name: 'volume name' }, fields: ['Name', 'Driver', 'Mountpoint', 'CreatedAt', 'Labels', 'Scope', 'Options', 'MountCount'], defaultRow: '{{.Driver}}\t{{.Name}}' },
+      format,
+      rows,
+      bool(p.flags.noheading),
+    );
+    return 0;
+  },
+};
+
+export const volumeInspectCommand: CommandDef = {
+  name: 'inspect',
+  usage: 'tspod volume inspect [options] VOLUME [VOLUME...]',
+  description: 'Display detailed information on one or more volumes',
+  flags: [
+    { name: 'format', short: 'f', type: 'string', help: 'Format volume output using JSON or a Go template' },
+    { name: 'all', short: 'a', type: 'bool', help: 'Inspect all volumes' },
+  ],
+  run(ctx, p) {
+    const all = bool(p.flags.all);
+    if (!all && p.args.length === 0) throw new UsageError('provide one or more volume names or use --all');
+    const db = ctx.engine.store.read();
+    const names = all ? listVolumes(ctx.engine.store).map((v) => v.name) : p.args;
+    const docs: unknown[] = [];
+    let code = 0;
+    for (const name of names) {
+      try {
+        docs.push(inspectVolume(ctx.engine.paths, db, getVolume(ctx.engine.store, name)));
+      } catch (e) {
+        if (!(e instanceof EngineError && e.kind === 'no-such-object')) throw e;
+        err(`Error: inspecting object: no such volume ${name}\n`);
+        code = 125;
+      }
+    }
+    const format = str(p.flags.format);
+    if (format && format !== 'json') renderFormat(format, docs);
+    else printJson(docs);
+    return code;
+  },
+};
+
+export const volumeRmCommand: CommandDef = {
+  name: 'rm',
+  aliases: ['remove'],
+  usage: 'tspod volume rm [options] VOLUME [VOLUME...]',
+  description: 'Remove one or more volumes',
+  flags: [
+    { name: 'all', short: 'a', type: 'bool', help: 'Remove all volumes' },
+    { name: 'force', short: 'f', type: 'bool', help: 'Remove a volume by force, even if it is being used by a container' },
+    { name: 'time', short: 't', type: 'int', hidden: true },
+  ],
+  async run(ctx, p) {
+    const all = bool(p.flags.all);
+    if (!all && p.args.length === 0) throw new UsageError('choose either one or more volumes or all');
+    if (all && p.args.length) throw new UsageError('choose either one or more volumes or all');
+    const names = all ? listVolumes(ctx.engine.store).map((v) => v.name) : p.args;
+    const force = bool(p.flags.force);
+    let code = 0;
+    for (const name of names) {
+      try {
+        removeVolume(ctx.engine.store, name, { force, removeContainer: (id) => ctx.engine.remove(id, { force: true, ignoreMissing: true }) });
+        out(`${name}\n`);
+      } catch (e) {
+        err(`Error: ${(e as Error).message}\n`);
+        // Podman: 1 for a missing volume, 2 for one in use
+        if (e instanceof EngineError && e.kind === 'no-such-object') code = code || 1;
+        else if (e instanceof EngineError && e.kind === 'state-improper') code = 2;
+        else code = exitCodeFor(e);
+      }
+    }
+    return code;
+  },
+};
+
+function confirmed(question: string): boolean {
+  process.stdout.write(question);
+  const buf = Buffer.alloc(256);
+  let n = 0;
+  try {
+    n = fs.readSync(0, buf, 0, buf.length, null);
+  } catch {
+    return false;
+  }
+  return /^y(es)?$/i.test(buf.subarray(0, n).toString().trim());
+}
+
+export const volumePruneCommand: CommandDef = {
+  name: 'prune',
+  usage: 'tspod volume prune [options]',
+  description: 'Remove all unused volumes',
+  flags: [
+    { name: 'force', short: 'f', type: 'bool', help: 'Do not prompt for confirmation' },
+    { name: 'filter', type: 'array', help: 'Provide filter values (e.g. label=<key>=<value>)' },
+  ],
+  maxArgs: 0,
+  run(ctx, p) {
+    const db = ctx.engine.store.read();
+    const filters = filterFlags(arr(p.flags.filter));
+    const wanted = new Set(filterVolumes(db, listVolumes(ctx.engine.store), filters).map((v) => v.name));
+    const unused = [...wanted].filter((name) => volumeUsers(db, name).length === 0);
+    const question = `WARNING! This will remove all volumes not used by at least one container. The following volumes will be removed:\n${unused.map((n) => `${n}\n`).join('')}Are you sure you want to continue? [y/N] `;
+    if (!bool(p.flags.force) && !confirmed(question)) return 0;
+    for (const name of pruneVolumes(ctx.engine.store, (v) => !wanted.has(v.name))) out(`${name}\n`);
+    return 0;
+  },
+};
+
+export const volumeExistsCommand: CommandDef = {
+  name: 'exists',
+  usage: 'tspod volume exists VOLUME',
+  description: 'Check if volume exists',
+  flags: [],
+  minArgs: 1,
+  maxArgs: 1,
+  run(ctx, p) {
+    try {
+      getVolume(ctx.engine.store, p.args[0]);
+      return 0;
+    } catch (e) {
+      if (e instanceof EngineError && e.kind === 'no-such-object') return 1;
+      throw e;
+    }
+  },
+};
+
+export const VOLUME_GROUP = [volumeCreateCommand, volumeLsCommand, volumeInspectCommand, volumeRmCommand, volumePruneCommand, volumeExistsCommand];

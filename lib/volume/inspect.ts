@@ -1,0 +1,79 @@
+// Volume documents (Podman's inspect, Docker's Volume) and the list filters
+// both the CLI and the APIs apply.
+import type { Database, VolumeRecord } from '../storage/records';
+import type { StoragePaths } from '../storage/paths';
+import { invalidArgument } from '../errors';
+import { matchLabels } from '../container/filters';
+import { volumeMountpoint, volumeUsers } from './volumes';
+
+export function inspectVolume(paths: StoragePaths, _db: Database, v: VolumeRecord) {
+  return {
+    Name: v.name,
+    Driver: v.driver,
+    Mountpoint: volumeMountpoint(paths, v.name),
+    CreatedAt: v.created,
+    Labels: v.labels,
+    Scope: 'local',
+    Options: v.options,
+    MountCount: 0,
+    NeedsCopyUp: v.needsCopyUp,
+    NeedsChown: v.needsCopyUp,
+  };
+}
+
+/** Docker's Volume object. */
+export function dockerVolume(paths: StoragePaths, v: VolumeRecord) {
+  return {
+    Name: v.name,
+    Driver: v.driver,
+    Mountpoint: volumeMountpoint(paths, v.name),
+    CreatedAt: v.created,
+    Labels: Object.keys(v.labels).length ? v.labels : null,
+    Scope: 'local',
+    Options: Object.keys(v.options).length ? v.options : null,
+  };
+}
+
+/**
+ * Volumes matching filters (key -> values): values of one key are alternatives,
+ * except `label`, where every value must match; different keys all apply.
+ */
+export function filterVolumes(db: Database, vols: VolumeRecord[], filters: Map<string, string[]>): VolumeRecord[] {
+  for (const [key, vals] of filters) {
+    if (!vals.length) continue;
+    vols = vols.filter((v) => {
+      switch (key) {
+        case 'name':
+          return vals.some((x) => v.name.includes(x) || safeRegex(x).test(v.name));
+        case 'driver':
+          return vals.includes(v.driver);
+        case 'label':
+          return matchLabels(v.labels, vals);
+        case 'label!':
+          return !vals.some((x) => matchLabels(v.labels, [x]));
+        case 'dangling': {
+          const used = volumeUsers(db, v.name).length > 0;
+          return vals.some((x) => (['true', '1'].includes(x.toLowerCase()) ? !used : used));
+        }
+        case 'anonymous':
+          return vals.some((x) => ['true', '1'].includes(x.toLowerCase()) === v.anonymous);
+        case 'opt':
+          return vals.some((x) => {
+            const eq = x.indexOf('=');
+            return eq < 0 ? x in v.options : v.options[x.slice(0, eq)] === x.slice(eq + 1);
+          });
+        default:
+          throw invalidArgument(`${key} is an invalid filter`);
+      }
+    });
+  }
+  return vols;
+}
+
+function safeRegex(s: string): RegExp {
+  try {
+    return new RegExp(s);
+  } catch {
+    return /$^/;
+  }
+}

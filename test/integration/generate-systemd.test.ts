@@ -271,7 +271,7 @@ test('the shipped unit files verify for the system and the user manager', () => 
     assert.ok(service.split('\n').includes(l), l);
 });
 
-test('install-units.sh stages the units under a DESTDIR, system and --user', () => {
+test('install-units.sh stages the units and the generators under a DESTDIR, system and --user', () => {
   const dest = fs.mkdtempSync(path.join(env.dir, 'dest-'));
   const script = path.join(REPO, 'scripts', 'install-units.sh');
   let r = spawnSync('bash', [script, '--destdir', dest], { encoding: 'utf8', env: cleanEnv() });
@@ -281,6 +281,33 @@ test('install-units.sh stages the units under a DESTDIR, system and --user', () 
     assert.equal(fs.readFileSync(installed, 'utf8'), fs.readFileSync(path.join(REPO, 'scripts/systemd', f), 'utf8'));
     assert.equal(fs.statSync(installed).mode & 0o777, 0o644);
   }
+  // The generators, for the system manager and (with --user) for user managers.
+  for (const [kind, flag] of [['system', ''], ['user', ' --user']]) {
+    const gen = path.join(dest, `usr/lib/systemd/${kind}-generators/tspod-${kind}-generator`);
+    assert.equal(fs.statSync(gen).mode & 0o777, 0o755);
+    assert.match(fs.readFileSync(gen, 'utf8'), new RegExp(`^exec /usr/local/bin/tspod-systemd-generator${flag} "\\$@"$`, 'm'));
+  }
+  const prefixed = fs.mkdtempSync(path.join(env.dir, 'dest-'));
+  r = spawnSync('bash', [script, '--destdir', prefixed, '--prefix', '/usr/local', '--bindir', '/opt/bin'], { encoding: 'utf8', env: cleanEnv() });
+  assert.equal(r.status, 0, r.stderr);
+  const local = path.join(prefixed, 'usr/local/lib/systemd/system-generators/tspod-system-generator');
+  assert.match(fs.readFileSync(local, 'utf8'), /^exec \/opt\/bin\/tspod-systemd-generator "\$@"$/m);
+  // Run as systemd runs it (output directories as arguments): a .container becomes a .service.
+  const quadlets = fs.mkdtempSync(path.join(env.dir, 'quadlets-'));
+  fs.writeFileSync(path.join(quadlets, 'web.container'), '[Container]\nImage=localhost/busybox\n');
+  const out = fs.mkdtempSync(path.join(env.dir, 'gen-out-'));
+  const bin = fs.mkdtempSync(path.join(env.dir, 'bin-'));
+  fs.symlinkSync(path.join(REPO, 'dist', 'tspod-systemd-generator'), path.join(bin, 'tspod-systemd-generator'));
+  const dest2 = fs.mkdtempSync(path.join(env.dir, 'dest-'));
+  r = spawnSync('bash', [script, '--destdir', dest2, '--bindir', bin], { encoding: 'utf8', env: cleanEnv() });
+  assert.equal(r.status, 0, r.stderr);
+  const g = spawnSync(path.join(dest2, 'usr/lib/systemd/system-generators/tspod-system-generator'), [out, out, out], {
+    encoding: 'utf8',
+    env: cleanEnv({ QUADLET_UNIT_DIRS: quadlets }),
+  });
+  assert.equal(g.status, 0, g.stderr);
+  assert.match(fs.readFileSync(path.join(out, 'web.service'), 'utf8'), /^ExecStart=\/usr\/local\/bin\/tspod run .*localhost\/busybox$/m);
+
   r = spawnSync('bash', [script, '--user', '--bindir', '/opt/bin'], { encoding: 'utf8', env: cleanEnv({ HOME: '/home/u', DESTDIR: dest }) });
   assert.equal(r.status, 0, r.stderr);
   const userDir = path.join(dest, 'home/u/.config/systemd/user');

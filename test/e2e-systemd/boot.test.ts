@@ -1,0 +1,298 @@
+// End to end under a real systemd: a Debian bookworm system (debootstrap, cached
+// by scripts/build-systemd-image.sh) boots with systemd as PID 1 in a container
+// that `tspod run -d --systemd=always --privileged` starts, with this checkout's
+// tspod (dist/, node) bound in, and everything the issue asks is checked there,
+// inside, with systemctl, curl and socat:
+//   - scripts/install-units.sh installs tspod.socket/.service and the generators;
+//   - a connection to /run/tspod/tspod.sock activates tspod.service, which answers,
+//     stops after its idle time, and is activated again by the next client;
+//   - the seed's echo.container (through tspod-systemd-generator) + echo.socket
+//     answers over tcp4, tcp6, udp4, udp6 and a unix socket, and stopping it
+//     leaves no container;
+//   - a postgres@.service-style template runs two instances, survives
+//     `systemctl restart` (the same container), and stops them;
+//   - `tspod stop` halts the system with SIGRTMIN+3, well before the SIGKILL timeout;
+//   - systemd also boots without --privileged.
+// The containers inside are run by a runtime nested in the booted one: tspod's
+// systemd-mode spec (cgroup namespace) is what makes that work; a further test
+// nests tspod under Podman's cgroup v1 layout (lib/oci/cgroup-namespace.ts).
+// Runs as its own CI stage (scripts/test.sh), not in the main suite: about 35 s
+// with the image cached, plus about 1 to 2 minutes of debootstrap the first time.
+import { after, before, test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { FIXTURES, REPO, TspodEnv, sleep } from '../helpers/tspod-env';
+
+const env = new TspodEnv('e2e-systemd');
+const NAME = `e2e-systemd-${process.pid}`;
+const IMAGE = 'localhost/tspod-e2e-debian';
+const innerStorage = path.join(env.dir, 'inner-storage');
+let containerId = '';
+
+/** A shell script run inside the booted system (`tspod exec`): its exit code, stdout (out) and stderr. */
+function inside(script: string, timeout = 60_000): { code: number; out: string; err: string } {
+  const r = env.run(['exec', NAME, '/bin/sh', '-c', script], { timeout });
+  return { code: r.code, out: r.stdout, err: r.stderr };
+}
+
+function insideOk(script: string, timeout?: number): string {
+  const r = inside(script, timeout);
+  assert.equal(r.code, 0, `inside: ${script}\n${r.out}${r.err}`);
+  return r.out;
+}
+
+/** `systemctl is-active` of each unit; on a mismatch the message carries their status and journal. */
+function assertActive(units: string[], want: string): void {
+  const got = inside(`systemctl is-active ${units.join(' ')}`).out.trim().split('\n');
+  if (got.every((g) => g === want)) return;
+  const status = inside(`systemctl status --no-pager -n 30 ${units.join(' ')}`);
+  assert.fail(`${units.join(' ')}: ${got.join(' ')}, not ${want}\n${status.out}${status.err}`);
+}
+
+async function untilInside(script: string, want: (out: string) => boolean, timeoutMs: number): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  let last = '';
+  for (;;) {
+    const r = inside(script, 20_000);
+    last = (r.out + r.err).trim();
+    if (want(last)) return last;
+    if (Date.now() > deadline) throw new Error(`inside: ${script}: still "${last}" after ${timeoutMs} ms`);
+    await sleep(250);
+  }
+}
+
+before(async () => {
+  const built = spawnSync('bash', [path.join(REPO, 'scripts', 'build-systemd-image.sh')], {
+    encoding: 'utf8',
+    timeout: 15 * 60_000,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  assert.equal(built.status, 0, 'scripts/build-systemd-image.sh failed');
+  const tarball = built.stdout.trim().split('\n').pop() as string;
+  env.ok(['import', tarball, IMAGE]);
+  fs.mkdirSync(innerStorage, { recursive: true });
+  // The inner tspod keeps its images and layers on the host's filesystem: an
+  // overlay upper directory cannot live on the container's own overlay root.
+  containerId = env
+    .ok([
+      // Loopback only: the test's traffic stays inside, no host interfaces or firewall rules.
+      'run', '-d', '--name', NAME, '--systemd=always', '--privileged', '--network=none',
+      '-v', `${REPO}:${REPO}:ro`,
+      // dist/'s wrappers exec this node by its absolute path (a NodeSource-style
+      // build: it needs only libc and libstdc++, which the image has).
+      '-v', `${process.execPath}:${process.execPath}:ro`,
+      '-v', `${innerStorage}:/var/lib/tspod`,
+      IMAGE, '/sbin/init',
+    ])
+    .trim();
+  await untilInside('systemctl is-system-running', (s) => s === 'running' || s === 'degraded', 90_000);
+  // Installed the way a user does it: the binaries on PATH, then the units.
+  insideOk(
+    `for b in tspod tspod-conmon tspod-runtime tspod-systemd-generator; do ln -sf ${REPO}/dist/$b /usr/local/bin/$b; done
+     bash ${REPO}/scripts/install-units.sh
+     tspod import ${FIXTURES}/busybox-rootfs.tar localhost/busybox --change 'CMD ["sh"]'
+     tspod import ${FIXTURES}/echo-rootfs.tar localhost/echo --change 'ENTRYPOINT ["/usr/local/bin/echo-server"]'`,
+    120_000,
+  );
+});
+
+after(() => {
+  env.run(['stop', '-t', '10', NAME], { timeout: 60_000 });
+  env.cleanup();
+  removeCgroups(containerId);
+});
+
+/** Cgroups systemd or the nested runtime left under the container's cgroup (deepest first). */
+function removeCgroups(id: string): void {
+  if (!id) return;
+  for (const hierarchy of fs.readdirSync('/sys/fs/cgroup')) {
+    const top = path.join('/sys/fs/cgroup', hierarchy, 'tspod', `tspod-${id}`);
+    if (!fs.existsSync(top)) continue;
+    const dirs: string[] = [];
+    const walk = (d: string) => {
+      for (const e of fs.readdirSync(d, { withFileTypes: true })) if (e.isDirectory()) walk(path.join(d, e.name));
+      dirs.push(d);
+    };
+    try {
+      walk(top);
+      for (const d of dirs) fs.rmdirSync(d);
+    } catch {
+      /* busy or gone */
+    }
+  }
+}
+
+test('systemd boots as PID 1 in a --systemd=always container', () => {
+  assert.equal(inside('cat /proc/1/comm').out.trim(), 'systemd');
+  assert.match(inside("tr '\\0' '\\n' < /proc/1/environ").out, /^container=tspod$/m);
+  assert.equal(env.ok(['inspect', '--format', '{{.Config.StopSignal}}', NAME]).trim(), '37');
+  // The image's /etc/machine-id is empty: systemd took container_uuid.
+  assert.equal(inside('cat /etc/machine-id').out.trim(), containerId.slice(0, 32));
+  assert.equal(inside('systemd-detect-virt --container').out.trim(), 'container-other');
+  // The nested runtime works: a container inside the container.
+  assert.equal(insideOk('tspod run --rm --network=none localhost/busybox echo nested').trim(), 'nested');
+});
+
+test('systemd boots without --privileged too', async () => {
+  const name = `${NAME}-unprivileged`;
+  env.ok(['run', '-d', '--name', name, '--network=none', '--systemd=always', IMAGE, '/sbin/init']);
+  try {
+    const deadline = Date.now() + 60_000;
+    let state = '';
+    while (Date.now() < deadline && state !== 'running' && state !== 'degraded') {
+      state = env.run(['exec', name, 'systemctl', 'is-system-running']).stdout.trim();
+      await sleep(250);
+    }
+    assert.ok(state === 'running' || state === 'degraded', state);
+    const r = env.run(['stop', '-t', '30', name], { timeout: 60_000 });
+    assert.doesNotMatch(r.stderr, /resorting to SIGKILL/);
+  } finally {
+    env.run(['rm', '-f', '-t', '0', name]);
+  }
+});
+
+test("a nested runtime works under Podman's cgroup v1 layout too (name=systemd mounted twice)", (t) => {
+  if (!fs.existsSync('/sys/fs/cgroup/systemd')) return t.skip('the host has no cgroup v1 name=systemd hierarchy');
+  // The host's whole name=systemd tree over the runtime's mount of the container's
+  // own, as Podman's --systemd=always does it: runc inside would resolve its new
+  // cgroup against the lower mount and fail; tspod sees it and uses a cgroup namespace.
+  const storage = path.join(env.dir, 'podman-layout-storage');
+  fs.mkdirSync(storage);
+  const script = `grep -c ' /sys/fs/cgroup/systemd ' /proc/self/mountinfo
+    ${REPO}/dist/tspod import ${FIXTURES}/busybox-rootfs.tar localhost/busybox >/dev/null
+    ${REPO}/dist/tspod run --rm --network=none localhost/busybox echo nested`;
+  // runc makes that stack (crun, if the host has a working one, mounts cgroups its own way).
+  const out = env.ok([
+    '--runtime', 'runc', 'run', '--rm', '--privileged', '--network=none',
+    '-v', '/sys/fs/cgroup/systemd:/sys/fs/cgroup/systemd',
+    '-v', `${REPO}:${REPO}:ro`, '-v', `${process.execPath}:${process.execPath}:ro`, '-v', `${storage}:/var/lib/tspod`,
+    IMAGE, 'sh', '-c', script,
+  ]);
+  assert.equal(out, '2\nnested\n');
+});
+
+test('tspod.socket activates tspod.service, which stops when idle and is activated again', async () => {
+  insideOk('systemctl start tspod.socket');
+  assertActive(['tspod.service'], 'inactive');
+  assert.equal(insideOk('curl -sS --max-time 20 --unix-socket /run/tspod/tspod.sock http://d/_ping'), 'OK');
+  const info = JSON.parse(insideOk('curl -sS --max-time 20 --unix-socket /run/tspod/tspod.sock http://d/v3.0.0/libpod/info')) as {
+    store: { graphRoot: string };
+  };
+  assert.equal(info.store.graphRoot, '/var/lib/tspod');
+  assertActive(['tspod.service'], 'active');
+  const first = insideOk('systemctl show -P InvocationID tspod.service').trim();
+  const idleFrom = Date.now();
+  await untilInside('systemctl is-active tspod.service', (s) => s === 'inactive', 30_000);
+  assert.ok(Date.now() - idleFrom >= 3000, 'stopped after its idle time (5 s), not at once');
+  assert.equal(insideOk('curl -sS --max-time 20 --unix-socket /run/tspod/tspod.sock http://d/_ping'), 'OK');
+  assertActive(['tspod.service'], 'active');
+  assert.notEqual(insideOk('systemctl show -P InvocationID tspod.service').trim(), first, 'a new activation');
+  assertActive(['tspod.socket'], 'active');
+});
+
+const ECHO_CONTAINER = `[Unit]
+Description=Example echo service
+Requires=echo.socket
+After=echo.socket
+
+[Container]
+Image=localhost/echo
+Network=none
+
+[Install]
+WantedBy=default.target
+`;
+
+const ECHO_SOCKET = `[Unit]
+Description=Example echo socket
+
+[Socket]
+ListenStream=127.0.0.1:3000
+ListenDatagram=127.0.0.1:3000
+ListenStream=[::1]:3000
+ListenDatagram=[::1]:3000
+ListenStream=%h/echo_stream_sock
+
+[Install]
+WantedBy=sockets.target
+`;
+
+test("the seed's echo.container + echo.socket answer over tcp4, tcp6, udp and a unix socket", () => {
+  insideOk(
+    `mkdir -p /etc/containers/systemd
+     cat > /etc/containers/systemd/echo.container <<'EOF'\n${ECHO_CONTAINER}EOF
+     cat > /etc/systemd/system/echo.socket <<'EOF'\n${ECHO_SOCKET}EOF
+     systemctl daemon-reload && systemctl start echo.socket`,
+  );
+  // The generator ran at daemon-reload and wrote the service.
+  const unit = insideOk('systemctl cat echo.service');
+  assert.match(unit, /^# \/run\/systemd\/generator\/echo\.service$/m);
+  assert.match(unit, /^ExecStart=\/usr\/local\/bin\/tspod run --name=systemd-%N .*localhost\/echo$/m);
+  for (const addr of ['tcp4:127.0.0.1:3000', 'tcp6:[::1]:3000', 'udp4:127.0.0.1:3000', 'udp6:[::1]:3000', 'unix:/root/echo_stream_sock']) {
+    // Datagrams have no end: socat waits all of -t after the reply, so a short one
+    // (the service is up: the tcp connections activated it).
+    const wait = addr.startsWith('udp') ? 3 : 30;
+    const r = inside(`echo "hello ${addr}" | socat -t ${wait} - ${addr}`);
+    assert.equal(r.out, `hello ${addr}\n`, addr);
+  }
+  assertActive(['echo.service'], 'active');
+  assert.equal(insideOk("tspod ps --format '{{.Names}}'").trim(), 'systemd-echo');
+  insideOk('systemctl stop echo.service echo.socket');
+  assertActive(['echo.service'], 'inactive');
+  assert.equal(insideOk('tspod ps -a -q').trim(), '', 'no container left behind');
+  assert.equal(inside('test -e /run/echo.cid').code, 1, 'the cidfile went with the container');
+  // Activated again: the next client starts a new container.
+  insideOk('systemctl start echo.socket');
+  assert.equal(inside('echo again | socat -t 30 - tcp4:127.0.0.1:3000').out, 'again\n');
+  insideOk('systemctl stop echo.service echo.socket');
+  assert.equal(insideOk('tspod ps -a -q').trim(), '', 'no container left behind');
+});
+
+const TEMPLATE = `[Unit]
+Description=echo container on port %i
+After=network.target
+
+[Service]
+Type=simple
+Restart=always
+ExecStartPre=-/usr/local/bin/tspod create --net host --name %n localhost/echo -p %i
+ExecStart=/usr/local/bin/tspod start -a --sig-proxy %n
+
+[Install]
+WantedBy=multi-user.target
+`;
+
+test('a postgres@.service-style template runs two instances and survives systemctl restart', async () => {
+  insideOk(`cat > /etc/systemd/system/echo@.service <<'EOF'\n${TEMPLATE}EOF
+            systemctl daemon-reload && systemctl start echo@4001.service echo@4002.service`);
+  const roundTrip = (port: number, text: string) => inside(`echo "${text}" | socat -t 5 - tcp4:127.0.0.1:${port}`).out;
+  for (const port of [4001, 4002]) await untilInside(`echo up | socat -t 5 - tcp4:127.0.0.1:${port}`, (o) => o === 'up', 20_000);
+  for (const port of [4001, 4002]) assert.equal(roundTrip(port, `to ${port}`), `to ${port}\n`);
+  const ids = () => insideOk("tspod ps --format '{{.Names}} {{.ID}}'").trim().split('\n').sort();
+  const before = ids();
+  assert.deepEqual(before.map((l) => l.split(' ')[0]), ['echo@4001.service', 'echo@4002.service']);
+
+  insideOk('systemctl restart echo@4001.service');
+  await untilInside('echo up | socat -t 5 - tcp4:127.0.0.1:4001', (o) => o === 'up', 20_000);
+  assert.equal(roundTrip(4001, 'after restart'), 'after restart\n');
+  assert.deepEqual(ids(), before, 'the restart reused the containers');
+  assertActive(['echo@4001.service', 'echo@4002.service'], 'active');
+
+  insideOk('systemctl stop echo@4001.service echo@4002.service');
+  assertActive(['echo@4001.service', 'echo@4002.service'], 'inactive');
+  assert.equal(insideOk('tspod ps -q').trim(), '', 'no container running');
+  // Nothing of them is left running: no monitor, no runtime state.
+  assert.equal(inside("pgrep -f '[t]spod-conmon'").out.trim(), '');
+  assert.equal(insideOk('runc --root /run/tspod/runtime list -q').trim(), '');
+});
+
+test('tspod stop halts the booted system with SIGRTMIN+3, before the SIGKILL timeout', () => {
+  const t0 = Date.now();
+  const r = env.run(['stop', '-t', '30', NAME], { timeout: 60_000 });
+  assert.equal(r.code, 0, r.stderr);
+  assert.doesNotMatch(r.stderr, /resorting to SIGKILL/);
+  assert.ok(Date.now() - t0 < 25_000, `stopped in ${Date.now() - t0} ms`);
+  assert.equal(env.ok(['inspect', '--format', '{{.State.Status}}', NAME]).trim(), 'exited');
+});

@@ -103,6 +103,46 @@ export function splitPath(pathname: string): { tree: 'compat' | 'libpod'; path: 
   return { tree: 'compat', path: pathname };
 }
 
+/** The headers every matched route carries. */
+const SERVICE_HEADERS = ['Api-Version', API_VERSION, 'Libpod-Api-Version', LIBPOD_API_VERSION, 'Server', `Libpod/${LIBPOD_API_VERSION} (linux)`];
+
+/** What `/_ping` adds: the headers the docker CLI negotiates with, no caching. */
+export const PING_HEADERS = [
+  'Docker-Experimental',
+  'true',
+  'Ostype',
+  'linux',
+  'Builder-Version',
+  '1',
+  'Swarm',
+  'inactive',
+  'Cache-Control',
+  'no-cache, no-store, must-revalidate',
+  'Pragma',
+  'no-cache',
+];
+
+const referenceId = (req: http.IncomingMessage) => String(req.headers['x-reference-id'] ?? `tspod-${req.socket.remotePort ?? 0}`);
+
+/** `/_ping` of either tree, versioned or not, without a query. */
+const PING_PATH = /^\/(?:v[0-9][0-9A-Za-z.-]*\/)?(?:libpod\/)?_ping$/;
+
+/**
+ * `/_ping` is what every client sends first and what health checks poll: it is
+ * answered with one header block, without URL parsing or route matching.
+ */
+function answerPing(req: http.IncomingMessage, res: http.ServerResponse): void {
+  const head = req.method === 'HEAD';
+  res.writeHead(200, [
+    ...SERVICE_HEADERS,
+    'X-Reference-Id',
+    referenceId(req),
+    ...PING_HEADERS,
+    ...(head ? ['Content-Length', '0'] : ['Content-Type', 'text/plain; charset=utf-8', 'Content-Length', '2']),
+  ]);
+  res.end(head ? undefined : 'OK');
+}
+
 function notFound(res: http.ServerResponse, status: 404 | 405): void {
   const text = status === 404 ? 'Not Found\n' : 'Method Not Allowed\n';
   res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', 'X-Content-Type-Options': 'nosniff', 'Content-Length': Buffer.byteLength(text) });
@@ -112,6 +152,7 @@ function notFound(res: http.ServerResponse, status: 404 | 405): void {
 /** Dispatches one request (plain or upgrade) to its handler. Never throws. */
 export async function dispatch(opts: RouterOptions, req: http.IncomingMessage, res: http.ServerResponse, upgrade?: RouteContext['upgrade']): Promise<void> {
   try {
+    if (!opts.cors && !upgrade && (req.method === 'GET' || req.method === 'HEAD') && PING_PATH.test(req.url ?? '')) return answerPing(req, res);
     let url: URL;
     try {
       url = new URL(req.url ?? '/', 'http://d');
@@ -128,10 +169,8 @@ export async function dispatch(opts: RouterOptions, req: http.IncomingMessage, r
     const table = split ? (split.tree === 'libpod' ? opts.libpod : opts.compat) : undefined;
     const m = table && split ? table.match(method, split.path.replace(/\/+$/, '') || '/') : undefined;
     if (!m || m === 'method') return notFound(res, m === 'method' ? 405 : 404);
-    res.setHeader('Api-Version', API_VERSION);
-    res.setHeader('Libpod-Api-Version', LIBPOD_API_VERSION);
-    res.setHeader('Server', `Libpod/${LIBPOD_API_VERSION} (linux)`);
-    res.setHeader('X-Reference-Id', String(req.headers['x-reference-id'] ?? `tspod-${req.socket.remotePort ?? 0}`));
+    for (let i = 0; i < SERVICE_HEADERS.length; i += 2) res.setHeader(SERVICE_HEADERS[i], SERVICE_HEADERS[i + 1]);
+    res.setHeader('X-Reference-Id', referenceId(req));
     if (opts.cors) for (const [k, v] of Object.entries(CORS_HEADERS(opts.cors))) res.setHeader(k, v);
     await m.handler({ req, res, params: m.params, query: url.searchParams, engine: opts.engine, service: opts.service, upgrade });
   } catch (err) {

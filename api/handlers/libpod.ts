@@ -1,58 +1,83 @@
 // Where the libpod tree differs from the Docker-compatible one: Podman-shaped
-// documents, exists endpoints, wait answering a bare exit code.
+// documents (built by lib/engine/views.ts, the same the in-process engine
+// returns, so `tspod --remote` prints what a local command prints), exists
+// endpoints, wait answering a bare exit code, Podman's error messages.
 import type { RouteContext } from '../router';
-import { readJson, sendEmpty, sendJson } from '../http';
+import { badRequest, optBool, optObject, optString, qint, readJson, sendEmpty, sendJson } from '../http';
 import { libpodCreateRequest } from './create-body';
-import { listContainers } from './containers';
-import { imageDefaults } from './docker-shapes';
+import { listContainers, logs } from './containers';
+import { create as execCreate } from './exec';
 import { waitCondition } from './container-ops';
-import { inspectContainer, publicStatus } from '../../lib/container/inspect';
-import { containerCommand } from '../../lib/oci/generate';
-import { psStatus } from '../../lib/format/units';
-import { listImages, repoDigests } from '../../lib/image';
+import { inspectContainer } from '../../lib/container/inspect';
+import { signalNumber } from '../../lib/container/signals';
+import { assertReadableLogs, containerListEntry, imageDefaultsOf, imageListEntries } from '../../lib/engine/views';
+import { EngineError } from '../../lib/errors';
+import type { CreateRequest } from '../../lib/container/engine';
+import type { ContainerConfig, MountSpec } from '../../lib/storage/records';
+import type { ImageDefaults } from '../../lib/oci/generate';
 
 export function listContainersLibpod(ctx: RouteContext): void {
+  const now = Date.now();
+  const images = new Map<string, ImageDefaults>();
   sendJson(
     ctx.res,
     200,
-    listContainers(ctx).map((c) => {
-      const state = publicStatus(c.state.status);
-      return {
-        AutoRemove: c.config.autoRemove,
-        Command: containerCommand(c, imageDefaults(ctx.engine, c)),
-        Created: c.created,
-        Exited: state === 'exited',
-        ExitedAt: c.state.finishedAt ? Math.floor(Date.parse(c.state.finishedAt) / 1000) : -62135596800,
-        ExitCode: c.state.exitCode,
-        Id: c.id,
-        Image: c.imageName,
-        ImageID: c.imageId,
-        IsInfra: false,
-        Labels: c.config.labels,
-        Mounts: c.config.mounts.map((m) => m.destination),
-        Names: [c.name],
-        Namespaces: {},
-        Networks: [],
-        Pid: c.state.status === 'running' ? c.state.pid : 0,
-        Pod: '',
-        PodName: '',
-        Ports: null,
-        StartedAt: c.state.startedAt ? Math.floor(Date.parse(c.state.startedAt) / 1000) : -62135596800,
-        State: state,
-        Status: psStatus(state, c.state.exitCode, c.state.startedAt ? Date.parse(c.state.startedAt) : null, c.state.finishedAt ? Date.parse(c.state.finishedAt) : null),
-      };
-    }),
+    listContainers(ctx).map((c) => containerListEntry(ctx.engine, c, now, images)),
   );
 }
 
+/** SpecGenerator `mounts` (an OCI mount list: destination, type, source, options with ro/rw). */
+function specMounts(body: Record<string, unknown>): MountSpec[] | undefined {
+  const raw = body.mounts;
+  if (raw === undefined || raw === null) return undefined;
+  if (!Array.isArray(raw)) throw badRequest('json: cannot unmarshal mounts: must be an array');
+  return raw.map((m: unknown) => {
+    if (!m || typeof m !== 'object' || Array.isArray(m)) throw badRequest('mounts: each mount must be an object');
+    const o = m as Record<string, unknown>;
+    const destination = optString(o, 'destination') ?? optString(o, 'Destination');
+    if (!destination?.startsWith('/')) throw badRequest('mounts: destination must be an absolute path');
+    const type = optString(o, 'type') ?? optString(o, 'Type') ?? 'bind';
+    if (type !== 'bind' && type !== 'volume' && type !== 'tmpfs') throw badRequest(`mounts: unknown mount type "${type}"`);
+    const options = (o.options ?? o.Options ?? []) as unknown;
+    if (!Array.isArray(options) || options.some((x) => typeof x !== 'string')) throw badRequest('mounts: options must be a list of strings');
+    return {
+      type,
+      source: optString(o, 'source') ?? optString(o, 'Source') ?? '',
+      destination,
+      rw: !options.includes('ro'),
+      options: (options as string[]).filter((x) => x !== 'ro' && x !== 'rw'),
+    };
+  });
+}
+
+const oneOf = <T extends string>(v: string | undefined, allowed: readonly T[], what: string): T | undefined => {
+  if (v === undefined || v === '') return undefined;
+  if (!(allowed as readonly string[]).includes(v)) throw badRequest(`${what}: invalid value "${v}"`);
+  return v as T;
+};
+
+/** libpod's create: the SpecGenerator fields create-body.ts reads, plus the ones the remote CLI sends. */
+export function libpodSpecRequest(body: Record<string, unknown>): CreateRequest {
+  const req = libpodCreateRequest(body);
+  const extra: Partial<ContainerConfig> = {
+    mounts: specMounts(body),
+    logDriver: oneOf(optString(optObject(body, 'log_configuration') ?? {}, 'driver'), ['k8s-file', 'passthrough', 'none'] as const, 'log_configuration.driver'),
+    sdnotify: oneOf(optString(body, 'sdnotifyMode'), ['container', 'conmon', 'ignore'] as const, 'sdnotifyMode'),
+    systemd: oneOf(optString(body, 'systemd'), ['true', 'false', 'always'] as const, 'systemd'),
+    init: optBool(body, 'init'),
+  };
+  for (const [k, v] of Object.entries(extra)) if (v !== undefined) (req.config as Record<string, unknown>)[k] = v;
+  return req;
+}
+
 export async function createLibpod(ctx: RouteContext): Promise<void> {
-  const rec = ctx.engine.create(libpodCreateRequest(await readJson(ctx.req)));
+  const rec = ctx.engine.create(libpodSpecRequest(await readJson(ctx.req)));
   sendJson(ctx.res, 201, { Id: rec.id, Warnings: [] });
 }
 
 export function inspectLibpod(ctx: RouteContext): void {
   const rec = ctx.engine.get(ctx.params.id);
-  sendJson(ctx.res, 200, inspectContainer(ctx.engine.paths, rec, imageDefaults(ctx.engine, rec), ctx.engine.runtimeName()));
+  sendJson(ctx.res, 200, inspectContainer(ctx.engine.paths, rec, imageDefaultsOf(ctx.engine, rec), ctx.engine.runtimeName()));
 }
 
 export function existsLibpod(ctx: RouteContext): void {
@@ -61,7 +86,14 @@ export function existsLibpod(ctx: RouteContext): void {
 
 export async function waitLibpod(ctx: RouteContext): Promise<void> {
   const condition = ctx.query.getAll('condition')[0] || 'stopped';
-  ctx.engine.get(ctx.params.id);
+  try {
+    ctx.engine.get(ctx.params.id);
+  } catch (err) {
+    // A `--rm` container this service ran and removed: its exit code is still known.
+    const seen = ctx.service.exitCodes.get(ctx.params.id);
+    if (seen !== undefined && err instanceof EngineError && err.kind === 'no-such-container') return sendJson(ctx.res, 200, seen);
+    throw err;
+  }
   let gone = false;
   ctx.res.on('close', () => {
     gone = true;
@@ -72,30 +104,31 @@ export async function waitLibpod(ctx: RouteContext): Promise<void> {
 
 export async function removeLibpod(ctx: RouteContext): Promise<void> {
   const force = ['1', 'true'].includes((ctx.query.get('force') ?? '').toLowerCase());
-  const id = await ctx.engine.removeAsync(ctx.params.id, { force, timeout: Number(ctx.query.get('timeout') ?? 0) || 0 });
+  const volumes = ['1', 'true'].includes((ctx.query.get('v') ?? '').toLowerCase());
+  const id = await ctx.engine.removeAsync(ctx.params.id, { force, timeout: qint(ctx.query, 'timeout') ?? 0, volumes });
   sendJson(ctx.res, 200, [{ Id: id ?? ctx.params.id, Err: null }]);
 }
 
+/** libpod kill: the engine's own refusal of a container that is not running (409 with Podman's message). */
+export function killLibpod(ctx: RouteContext): void {
+  ctx.engine.kill(ctx.params.id, signalNumber(ctx.query.get('signal') || 'SIGKILL'));
+  sendEmpty(ctx.res, 204);
+}
+
+/** libpod logs: Podman's error for a log driver that cannot be read, then the shared log stream. */
+export async function logsLibpod(ctx: RouteContext): Promise<void> {
+  assertReadableLogs(ctx.engine.get(ctx.params.id));
+  await logs(ctx);
+}
+
+/** libpod exec create: Podman's error for a container that is not running. */
+export async function execCreateLibpod(ctx: RouteContext): Promise<void> {
+  const rec = ctx.engine.get(ctx.params.id);
+  if (rec.state.status !== 'running')
+    throw new EngineError('state-improper', `container ${rec.id} is not running: can only create exec sessions on running containers: container state improper`);
+  await execCreate(ctx);
+}
+
 export function listImagesLibpod(ctx: RouteContext): void {
-  const used = new Map<string, number>();
-  for (const c of Object.values(ctx.engine.store.read().containers)) used.set(c.imageId, (used.get(c.imageId) ?? 0) + 1);
-  sendJson(
-    ctx.res,
-    200,
-    listImages(ctx.engine.store).map((img) => ({
-      Id: img.id,
-      ParentId: '',
-      RepoTags: img.names,
-      RepoDigests: repoDigests(img),
-      Created: Math.floor(Date.parse(img.created) / 1000),
-      Size: img.size,
-      SharedSize: 0,
-      VirtualSize: img.size,
-      Labels: {},
-      Containers: used.get(img.id) ?? 0,
-      Names: img.names,
-      Digest: img.digest,
-      Dangling: img.names.length === 0,
-    })),
-  );
+  sendJson(ctx.res, 200, imageListEntries(ctx.engine));
 }

@@ -1,9 +1,14 @@
 // The shape of a tspod command and what it runs with.
 import type { FlagDef, Parsed } from './parse';
 import type { LocalEngine } from '../container/engine';
+import type { Engine } from '../engine/engine';
 
 export interface CliContext {
+  /** The local engine itself, for commands without remote support: with --remote, using it is an error (125). */
   engine: LocalEngine;
+  /** The Engine interface: in process, or a service's libpod API (--remote, --url, CONTAINER_HOST). */
+  client: Engine;
+  remote: boolean;
   /** the name the user typed for this command, for messages like `See 'tspod run --help'` */
   commandPath: string;
 }

@@ -119,4 +119,86 @@ describe('libpod API', () => {
     assert.ok(events.every((e) => e.Type === 'container' && e.Action === 'start'));
     assert.ok(events.some((e) => e.Actor.Attributes.name === 'lp1'));
   });
+
+  test('create from a spec with mounts and a log driver; Podman errors for kill, logs, exec', () => {
+    const created = curl('POST', '/containers/create', JSON.stringify({
+      image: 'localhost/busybox',
+      name: 'lp3',
+      command: ['sh', '-c', 'cat /mnt/x/hostname; echo quiet'],
+      mounts: [{ destination: '/mnt/x', type: 'bind', source: '/etc', options: ['ro'] }],
+      log_configuration: { driver: 'none' },
+      remove: false,
+    }));
+    assert.equal(created.status, 201, created.body);
+    const inspect = json<{ HostConfig: { LogConfig: { Type: string } }; Mounts: { Destination: string; RW: boolean }[] }>(curl('GET', '/containers/lp3/json'));
+    assert.equal(inspect.HostConfig.LogConfig.Type, 'none');
+    assert.deepEqual(inspect.Mounts.map((m) => [m.Destination, m.RW]), [['/mnt/x', false]]);
+    const logs = curl('GET', '/containers/lp3/logs?stdout=true');
+    assert.equal(logs.status, 400);
+    assert.match(json<{ message: string }>(logs).message, /using the 'none' log driver, cannot read logs/);
+    const kill = curl('POST', '/containers/lp3/kill');
+    assert.equal(kill.status, 409);
+    assert.match(json<{ message: string; cause: string }>(kill).message, /^can only kill running containers\. [0-9a-f]{64} is in state created: container state improper$/);
+    const exec = curl('POST', '/containers/lp3/exec', JSON.stringify({ Cmd: ['true'] }));
+    assert.equal(exec.status, 409);
+    assert.match(json<{ message: string }>(exec).message, /can only create exec sessions on running containers/);
+    assert.equal(curl('DELETE', '/containers/lp3').status, 200);
+  });
+
+  test('bad input: a clear 4xx for malformed JSON, wrong types, bad mounts and unknown ids', () => {
+    const bad = (method: string, p: string, body: string | undefined, status: number) => {
+      const r = curl(method, p, body);
+      assert.equal(r.status, status, `${method} ${p} ${body ?? ''}: ${r.body}`);
+      const e = json<{ message: string; cause: string; response: number }>(r);
+      assert.equal(e.response, status);
+      assert.ok(e.message.length > 0);
+    };
+    bad('POST', '/containers/create', '{not json', 400);
+    bad('POST', '/containers/create', '[]', 400);
+    bad('POST', '/containers/create', '{}', 400);
+    bad('POST', '/containers/create', '{"image": 7}', 400);
+    bad('POST', '/containers/create', '{"image":"localhost/busybox","command":{"x":1}}', 400);
+    bad('POST', '/containers/create', '{"image":"localhost/busybox","env":{"A":1}}', 400);
+    bad('POST', '/containers/create', '{"image":"localhost/busybox","mounts":{"a":1}}', 400);
+    bad('POST', '/containers/create', '{"image":"localhost/busybox","mounts":[{"destination":"rel","type":"bind","source":"/etc"}]}', 400);
+    bad('POST', '/containers/create', '{"image":"localhost/busybox","mounts":[{"destination":"/x","type":"nfs"}]}', 400);
+    bad('POST', '/containers/create', '{"image":"localhost/busybox","log_configuration":{"driver":"syslog"}}', 400);
+    bad('POST', '/containers/create', '{"image":"localhost/nosuch"}', 404);
+    bad('POST', '/containers/create', '{"image":"localhost/busybox","name":"bad name!"}', 400);
+    for (const [method, p] of [
+      ['GET', '/containers/nosuch/json'],
+      ['POST', '/containers/nosuch/start'],
+      ['POST', '/containers/nosuch/stop'],
+      ['POST', '/containers/nosuch/kill'],
+      ['POST', '/containers/nosuch/wait'],
+      ['GET', '/containers/nosuch/logs?stdout=true'],
+      ['DELETE', '/containers/nosuch'],
+      ['POST', '/containers/nosuch/exec'],
+      ['GET', '/exec/nosuch/json'],
+      ['GET', '/images/localhost/nosuch/json'],
+      ['DELETE', '/images/localhost/nosuch'],
+    ])
+      bad(method, p, method === 'POST' && p.endsWith('exec') ? '{"Cmd":["true"]}' : undefined, 404);
+    bad('POST', '/containers/nosuch/wait?condition=bogus', undefined, 404);
+    bad('GET', '/containers/json?filters=notjson', undefined, 400);
+    bad('POST', '/images/pull', undefined, 400);
+    // huge bodies: 413, and the service goes on
+    const huge = spawnSync('sh', ['-c', `head -c 6000000 /dev/zero | tr '\\0' ' ' | curl -s --unix-socket ${sock} -X POST -H 'Content-Type: application/json' --data-binary @- -o /dev/null -w '%{http_code}' ${BASE}/containers/create`], { encoding: 'utf8', timeout: 60_000 });
+    assert.equal(huge.stdout, '413');
+    const chunked = spawnSync('sh', ['-c', `head -c 6000000 /dev/zero | tr '\\0' ' ' | curl -s --unix-socket ${sock} -X POST -H 'Transfer-Encoding: chunked' -H 'Content-Type: application/json' --data-binary @- -o /dev/null -w '%{http_code}' ${BASE}/containers/create`], { encoding: 'utf8', timeout: 60_000 });
+    assert.match(chunked.stdout, /^(413|000)$/); // the service may close the connection after answering
+    assert.equal(curl('GET', '/_ping').body, 'OK');
+  });
+
+  test('wait answers the exit code of a --rm container this service ran, after its removal', async () => {
+    const id = json<{ Id: string }>(curl('POST', '/containers/create', JSON.stringify({ image: 'localhost/busybox', command: ['sh', '-c', 'exit 9'], remove: true }))).Id;
+    // an attach parked before the start makes the service run it attached (as `tspod --remote run --rm` does)
+    const attach = spawnSync('sh', ['-c', `curl -s --unix-socket ${sock} -X POST -H 'Connection: Upgrade' -H 'Upgrade: tcp' --max-time 20 '${BASE}/containers/${id}/attach?stdout=true&stderr=true&stream=true' -o /dev/null & sleep 0.5; curl -s --unix-socket ${sock} -X POST -o /dev/null -w '%{http_code}' ${BASE}/containers/${id}/start; wait`], { encoding: 'utf8', timeout: 60_000 });
+    assert.equal(attach.stdout, '204');
+    for (let i = 0; i < 100 && curl('GET', `/containers/${id}/exists`).status !== 404; i++) await new Promise((r) => setTimeout(r, 100));
+    assert.equal(curl('GET', `/containers/${id}/exists`).status, 404);
+    const waited = curl('POST', `/containers/${id}/wait?condition=not-running`);
+    assert.equal(waited.status, 200, waited.body);
+    assert.equal(waited.body.trim(), '9');
+  });
 });

@@ -1,0 +1,148 @@
+// The Engine interface: what the CLI asks of a container engine, whether the
+// work is done in this process (InProcessEngine over LocalEngine) or by a
+// service over the libpod API (RemoteEngine). Results are the public shapes
+// the libpod API serves, so both transports print the same thing.
+import type { CreateRequest, StartOptions } from '../container/engine';
+import type { AttachStreams } from '../container/attach';
+import type { ExecRequest } from '../container/exec';
+import type { PullPolicy } from '../image/pull-policy';
+import type { RemoveReport } from '../image/remove';
+
+export type { CreateRequest, StartOptions, AttachStreams, ExecRequest, PullPolicy, RemoveReport };
+
+/** One entry of `ps` / GET /libpod/containers/json (Podman's ListContainer). */
+export interface ContainerListEntry {
+  AutoRemove: boolean;
+  Command: string[];
+  Created: string; // RFC 3339
+  Exited: boolean;
+  ExitedAt: number; // unix seconds
+  ExitCode: number;
+  Id: string;
+  Image: string;
+  ImageID: string;
+  IsInfra: boolean;
+  Labels: Record<string, string>;
+  Mounts: string[];
+  Names: string[];
+  Namespaces: Record<string, string>;
+  Networks: string[];
+  Pid: number;
+  Pod: string;
+  PodName: string;
+  /** libpod's port mappings (null when none) */
+  Ports: { host_ip: string; container_port: number; host_port: number; range: number; protocol: string }[] | null;
+  StartedAt: number;
+  State: string;
+  Status: string;
+}
+
+/** One entry of `images` / GET /libpod/images/json (Podman's ImageSummary). */
+export interface ImageListEntry {
+  Id: string;
+  ParentId: string;
+  RepoTags: string[];
+  RepoDigests: string[];
+  Created: number; // unix seconds
+  Size: number;
+  SharedSize: number;
+  VirtualSize: number;
+  Labels: Record<string, string>;
+  Containers: number;
+  Names: string[];
+  Digest: string;
+  Dangling: boolean;
+}
+
+/** What a command needs to know about a container to drive it. */
+export interface ContainerBrief {
+  id: string;
+  name: string;
+  running: boolean;
+  tty: boolean;
+  stdin: boolean;
+  autoRemove: boolean;
+  logDriver: string;
+}
+
+export interface LogRequest {
+  follow: boolean;
+  tail: number; // < 0: all
+  timestamps: boolean;
+}
+
+export interface RemoveRequest {
+  force?: boolean;
+  ignoreMissing?: boolean;
+  timeout?: number;
+  /** also the container's anonymous volumes */
+  volumes?: boolean;
+}
+
+/** Which containers `ps` lists: all or the running ones, and `--filter key=value` as key -> values. */
+export interface ListQuery {
+  all: boolean;
+  filters: Map<string, string[]>;
+}
+
+export interface PullRequest {
+  quiet?: boolean;
+  tlsVerify?: boolean;
+  platform?: string;
+}
+
+export interface ServerVersion {
+  APIVersion: string;
+  Version: string;
+  GoVersion: string;
+  BuiltTime: string;
+  Built: number;
+  OsArch: string;
+  Os: string;
+}
+
+export interface Engine {
+  /** true when the work is done by a service */
+  readonly remote: boolean;
+
+  // ---- containers
+  ensureImage(ref: string, policy: PullPolicy): Promise<void>;
+  create(req: CreateRequest): Promise<ContainerBrief>;
+  brief(idOrName: string): Promise<ContainerBrief>;
+  exists(idOrName: string): Promise<boolean>;
+  /** Starts detached; resolves once the container runs. */
+  start(idOrName: string, opts?: StartOptions): Promise<void>;
+  /** Starts attached to the streams; resolves with the exit code. `onRunning` gets the host pid (0 when unknown). */
+  startAttached(idOrName: string, streams: AttachStreams, opts?: StartOptions & { onRunning?: (pid: number) => void }): Promise<number>;
+  wait(idOrName: string): Promise<number>;
+  stop(idOrName: string, timeout?: number): Promise<{ warning?: string }>;
+  kill(idOrName: string, signal: number): Promise<void>;
+  /** Removes (a running one with force is stopped first); undefined when missing and ignoreMissing. */
+  remove(idOrName: string, opts: RemoveRequest): Promise<string | undefined>;
+  rename(idOrName: string, newName: string): Promise<void>;
+  /** The containers the query selects, newest first (as `ps` shows them). */
+  listContainers(query: ListQuery): Promise<ContainerListEntry[]>;
+  /** Podman's inspect document. */
+  inspectContainer(idOrName: string): Promise<Record<string, unknown>>;
+  /** Writes each log line (with its timestamp when asked) to its stream; with follow until the container exits. */
+  logs(idOrName: string, req: LogRequest, write: (stream: 'stdout' | 'stderr', text: string) => void): Promise<void>;
+  /** Runs a process in the container on this process's stdio; resolves with its exit code. */
+  exec(idOrName: string, req: ExecRequest): Promise<number>;
+
+  // ---- images
+  listImages(): Promise<ImageListEntry[]>;
+  imageExists(ref: string): Promise<boolean>;
+  inspectImage(ref: string): Promise<Record<string, unknown>>;
+  /** Pulls with progress on stderr; resolves with the image id. */
+  pull(ref: string, req: PullRequest): Promise<string>;
+  removeImage(ref: string, force: boolean): Promise<RemoveReport>;
+  tagImage(ref: string, name: string): Promise<void>;
+
+  // ---- system
+  info(): Promise<Record<string, unknown>>;
+  /** The service's version; undefined for the in-process engine. */
+  serverVersion(): Promise<ServerVersion | undefined>;
+}
+
+/** The error a command without remote support gives (Podman: an engine error, 125). */
+export const REMOTE_UNSUPPORTED = (command: string) => `${command} is not supported by the remote client (--remote, --url, CONTAINER_HOST)`;

@@ -1,0 +1,143 @@
+// The Engine interface over the local engine: the work is done in this
+// process. A thin wrapper: every operation is LocalEngine's (or the image
+// library's), shaped by views.ts like the libpod API shapes it.
+import * as path from 'node:path';
+import type { LocalEngine } from '../container/engine';
+import type { ContainerBrief, ContainerListEntry, Engine, ListQuery, ExecRequest, ImageListEntry, LogRequest, PullPolicy, PullRequest, RemoveRequest, ServerVersion, StartOptions, AttachStreams, CreateRequest } from './engine';
+import type { RemoveReport } from '../image/remove';
+import { assertReadableLogs, containerBrief, containerListEntry, imageDefaultsOf, imageListEntries } from './views';
+import { ensureImage } from '../image/pull-policy';
+import { stderrProgress } from '../image/registry/progress';
+import { inspectContainer } from '../container/inspect';
+import { inspectImage, removeImage, resolveImage, tagImage } from '../image';
+import { EngineError } from '../errors';
+import { execInContainer } from '../container/exec';
+import { followLog, readLogWithOffset, rfc3339Nano, type LogLine } from '../container/logs';
+import { waitForExit } from '../container/state';
+import { containerDir } from '../storage/paths';
+import { systemInfo } from '../system/info';
+import { filterContainers } from '../container/filters';
+import type { ImageDefaults } from '../oci/generate';
+
+export class InProcessEngine implements Engine {
+  readonly remote = false;
+
+  constructor(readonly local: LocalEngine) {}
+
+  async ensureImage(ref: string, policy: PullPolicy): Promise<void> {
+    await ensureImage(this.local.store, ref, policy, { progress: stderrProgress(false) });
+  }
+
+  async create(req: CreateRequest): Promise<ContainerBrief> {
+    return containerBrief(this.local.create(req));
+  }
+
+  async brief(idOrName: string): Promise<ContainerBrief> {
+    return containerBrief(this.local.get(idOrName));
+  }
+
+  async exists(idOrName: string): Promise<boolean> {
+    return this.local.exists(idOrName);
+  }
+
+  async start(idOrName: string, opts: StartOptions = {}): Promise<void> {
+    await this.local.start(idOrName, opts);
+  }
+
+  startAttached(idOrName: string, streams: AttachStreams, opts: StartOptions & { onRunning?: (pid: number) => void } = {}): Promise<number> {
+    return this.local.startAttached(idOrName, streams, opts);
+  }
+
+  wait(idOrName: string): Promise<number> {
+    return this.local.wait(idOrName);
+  }
+
+  async stop(idOrName: string, timeout?: number): Promise<{ warning?: string }> {
+    const r = await this.local.stop(idOrName, timeout);
+    return { warning: r.warning };
+  }
+
+  async kill(idOrName: string, signal: number): Promise<void> {
+    this.local.kill(idOrName, signal);
+  }
+
+  remove(idOrName: string, opts: RemoveRequest): Promise<string | undefined> {
+    return this.local.removeAsync(idOrName, opts);
+  }
+
+  async rename(idOrName: string, newName: string): Promise<void> {
+    this.local.rename(idOrName, newName);
+  }
+
+  async listContainers(query: ListQuery): Promise<ContainerListEntry[]> {
+    const now = Date.now();
+    const images = new Map<string, ImageDefaults>();
+    const everything = this.local.list();
+    const recs = query.all ? everything : everything.filter((c) => c.state.status === 'running');
+    return filterContainers(recs, query.filters, everything)
+      .reverse()
+      .map((c) => containerListEntry(this.local, c, now, images));
+  }
+
+  async inspectContainer(idOrName: string): Promise<Record<string, unknown>> {
+    const rec = this.local.get(idOrName);
+    return inspectContainer(this.local.paths, rec, imageDefaultsOf(this.local, rec), this.local.runtimeName()) as unknown as Record<string, unknown>;
+  }
+
+  async logs(idOrName: string, req: LogRequest, write: (stream: 'stdout' | 'stderr', text: string) => void): Promise<void> {
+    const rec = this.local.get(idOrName);
+    assertReadableLogs(rec);
+    const file = path.join(containerDir(this.local.paths, rec.id), 'ctr.log');
+    const read = readLogWithOffset(file);
+    const lines = req.tail < 0 ? read.lines : req.tail === 0 ? [] : read.lines.slice(-req.tail);
+    const print = (l: LogLine) => write(l.stream === 'stderr' ? 'stderr' : 'stdout', `${req.timestamps ? `${rfc3339Nano(l.time)} ` : ''}${l.text}`);
+    lines.forEach(print);
+    if (req.follow && rec.state.status === 'running') await followLog(file, read.offset, print, waitForExit(this.local.paths, rec));
+  }
+
+  exec(idOrName: string, req: ExecRequest): Promise<number> {
+    return execInContainer(this.local, idOrName, req);
+  }
+
+  async listImages(): Promise<ImageListEntry[]> {
+    return imageListEntries(this.local);
+  }
+
+  async imageExists(ref: string): Promise<boolean> {
+    try {
+      resolveImage(this.local.store, ref);
+      return true;
+    } catch (e) {
+      if (e instanceof EngineError && e.kind === 'no-such-image') return false;
+      throw e;
+    }
+  }
+
+  async inspectImage(ref: string): Promise<Record<string, unknown>> {
+    return inspectImage(this.local.store, ref) as unknown as Record<string, unknown>;
+  }
+
+  async pull(ref: string, req: PullRequest): Promise<string> {
+    const { pullImage } = await import('../image/pull');
+    const r = await pullImage(this.local.store, ref, { tlsVerify: req.tlsVerify, platform: req.platform, progress: stderrProgress(!!req.quiet) });
+    return r.image.id;
+  }
+
+  async removeImage(ref: string, force: boolean): Promise<RemoveReport> {
+    return removeImage(this.local.store, ref, force, (id) => {
+      this.local.remove(id, { force: true, ignoreMissing: true });
+    });
+  }
+
+  async tagImage(ref: string, name: string): Promise<void> {
+    tagImage(this.local.store, ref, name);
+  }
+
+  async info(): Promise<Record<string, unknown>> {
+    return systemInfo(this.local, false) as unknown as Record<string, unknown>;
+  }
+
+  async serverVersion(): Promise<ServerVersion | undefined> {
+    return undefined;
+  }
+}

@@ -1,0 +1,272 @@
+// The Engine interface over the libpod API of a `tspod system service` (as
+// podman-remote does): every operation is one or a few requests under
+// /v4.0.0/libpod; the service does the work with its local engine, so
+// results and errors (typed by the JSON error body's cause) are the ones a
+// local command would have.
+import type * as net from 'node:net';
+import type { ContainerBrief, ContainerListEntry, CreateRequest, Engine, ListQuery, ExecRequest, ImageListEntry, LogRequest, PullPolicy, PullRequest, RemoveRequest, ServerVersion, StartOptions, AttachStreams } from '../engine/engine';
+import { REMOTE_UNSUPPORTED } from '../engine/engine';
+import type { RemoveReport } from '../image/remove';
+import { EngineError } from '../errors';
+import { MuxDecoder, errorFromBody, readAll, type ServiceConnection } from './connection';
+import { specGenerator } from './spec-generator';
+
+const q = (params: Record<string, string | number | boolean | undefined>) => {
+  const s = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) if (v !== undefined) s.set(k, String(v));
+  const text = s.toString();
+  return text ? `?${text}` : '';
+};
+const enc = encodeURIComponent;
+
+interface InspectDoc {
+  Id: string;
+  Name: string;
+  State: { Running: boolean };
+  Config: { Tty: boolean; OpenStdin: boolean };
+  HostConfig: { AutoRemove: boolean; LogConfig?: { Type?: string } };
+}
+
+/** Copies a hijacked stream's output to the streams until the service ends it. */
+function pumpOutput(socket: net.Socket, head: Buffer, tty: boolean, streams: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream }): Promise<void> {
+  return new Promise((resolve) => {
+    const decoder = new MuxDecoder((stream, data) => (stream === 'stderr' ? streams.stderr : streams.stdout).write(data));
+    const take = (d: Buffer) => (tty ? streams.stdout.write(d) : decoder.push(d));
+    if (head.length) take(head);
+    socket.on('data', take);
+    const done = () => {
+      socket.destroy();
+      resolve();
+    };
+    socket.on('end', done);
+    socket.on('close', done);
+    socket.on('error', done);
+  });
+}
+
+export class RemoteEngine implements Engine {
+  readonly remote = true;
+
+  constructor(readonly conn: ServiceConnection) {}
+
+  async ensureImage(ref: string, policy: PullPolicy): Promise<void> {
+    if (policy === 'never') return;
+    if (policy === 'missing') {
+      const r = await this.conn.open('GET', `/images/${enc(ref)}/exists`);
+      r.resume();
+      if (r.statusCode === 204) return;
+    }
+    await this.pull(ref, {});
+  }
+
+  async create(req: CreateRequest): Promise<ContainerBrief> {
+    // --replace: the old container goes first (podman-remote does the same)
+    if (req.replace && req.name) await this.remove(req.name, { force: true, ignoreMissing: true });
+    const r = await this.conn.json<{ Id: string }>('POST', '/containers/create', specGenerator(req));
+    return this.brief(r.Id);
+  }
+
+  async brief(idOrName: string): Promise<ContainerBrief> {
+    const d = (await this.inspectContainer(idOrName)) as unknown as InspectDoc;
+    return {
+      id: d.Id,
+      name: d.Name,
+      running: d.State.Running,
+      tty: d.Config.Tty,
+      stdin: d.Config.OpenStdin,
+      autoRemove: d.HostConfig.AutoRemove,
+      logDriver: d.HostConfig.LogConfig?.Type ?? 'k8s-file',
+    };
+  }
+
+  async exists(idOrName: string): Promise<boolean> {
+    const r = await this.conn.open('GET', `/containers/${enc(idOrName)}/exists`);
+    r.resume();
+    return r.statusCode === 204;
+  }
+
+  private refuseFds(opts: StartOptions): void {
+    if (opts.fds) throw new EngineError('invalid-argument', REMOTE_UNSUPPORTED('passing file descriptors (--preserve-fds, LISTEN_FDS)'));
+  }
+
+  async start(idOrName: string, opts: StartOptions = {}): Promise<void> {
+    this.refuseFds(opts);
+    await this.conn.request('POST', `/containers/${enc(idOrName)}/start`);
+  }
+
+  /** Attach first (the service parks it), then start: no output is lost; then the exit code. */
+  async startAttached(idOrName: string, streams: AttachStreams, opts: StartOptions & { onRunning?: (pid: number) => void } = {}): Promise<number> {
+    this.refuseFds(opts);
+    const b = await this.brief(idOrName);
+    if (b.running) throw new EngineError('already-running', `container ${b.id} is already running`);
+    const withStdin = !!streams.stdin && b.stdin;
+    const { socket, head } = await this.conn.upgrade('POST', `/containers/${b.id}/attach${q({ stdin: withStdin, stdout: true, stderr: true, stream: true })}`);
+    const output = pumpOutput(socket, head, b.tty, streams);
+    // stdin goes up the hijacked connection; its end half-closes it (the container sees EOF)
+    if (withStdin) streams.stdin?.on('data', (d: Buffer) => socket.write(d)).on('end', () => socket.end());
+    try {
+      await this.conn.request('POST', `/containers/${b.id}/start`);
+    } catch (e) {
+      socket.destroy();
+      throw e;
+    }
+    if (b.tty) {
+      // the window size: now, and whenever the user's terminal changes
+      const resize = (rows: number, cols: number) => void this.conn.request('POST', `/containers/${b.id}/resize${q({ h: rows, w: cols })}`).catch(() => undefined);
+      if (opts.consoleSize) resize(opts.consoleSize.rows, opts.consoleSize.cols);
+      streams.onTerminal?.(resize);
+    }
+    await output;
+    return this.wait(b.id);
+  }
+
+  async wait(idOrName: string): Promise<number> {
+    return this.conn.json<number>('POST', `/containers/${enc(idOrName)}/wait${q({ condition: 'not-running' })}`);
+  }
+
+  async stop(idOrName: string, timeout?: number): Promise<{ warning?: string }> {
+    await this.conn.request('POST', `/containers/${enc(idOrName)}/stop${q({ timeout })}`);
+    return {};
+  }
+
+  async kill(idOrName: string, signal: number): Promise<void> {
+    await this.conn.request('POST', `/containers/${enc(idOrName)}/kill${q({ signal })}`);
+  }
+
+  async remove(idOrName: string, opts: RemoveRequest): Promise<string | undefined> {
+    try {
+      const r = await this.conn.json<{ Id: string }[]>('DELETE', `/containers/${enc(idOrName)}${q({ force: !!opts.force, timeout: opts.timeout, v: opts.volumes || undefined })}`);
+      return r[0]?.Id;
+    } catch (e) {
+      if (opts.ignoreMissing && e instanceof EngineError && e.kind === 'no-such-container') return undefined;
+      throw e;
+    }
+  }
+
+  async rename(idOrName: string, newName: string): Promise<void> {
+    await this.conn.request('POST', `/containers/${enc(idOrName)}/rename${q({ name: newName })}`);
+  }
+
+  listContainers(query: ListQuery): Promise<ContainerListEntry[]> {
+    const filters = query.filters.size ? JSON.stringify(Object.fromEntries(query.filters)) : undefined;
+    return this.conn.json('GET', `/containers/json${q({ all: query.all, filters })}`);
+  }
+
+  inspectContainer(idOrName: string): Promise<Record<string, unknown>> {
+    return this.conn.json('GET', `/containers/${enc(idOrName)}/json`);
+  }
+
+  async logs(idOrName: string, req: LogRequest, write: (stream: 'stdout' | 'stderr', text: string) => void): Promise<void> {
+    const b = await this.brief(idOrName);
+    const res = await this.conn.open('GET', `/containers/${b.id}/logs${q({ stdout: true, stderr: true, follow: req.follow, timestamps: req.timestamps, tail: req.tail < 0 ? 'all' : req.tail })}`);
+    if ((res.statusCode ?? 500) >= 400) {
+      throw errorFromBody(res.statusCode ?? 500, (await readAll(res)).toString('utf8'));
+    }
+    const decoder = new MuxDecoder((stream, data) => write(stream, data.toString('utf8')));
+    await new Promise<void>((resolve, reject) => {
+      res.on('data', (d: Buffer) => (b.tty ? write('stdout', d.toString('utf8')) : decoder.push(d)));
+      res.on('end', resolve);
+      res.on('error', reject);
+    });
+  }
+
+  async exec(idOrName: string, req: ExecRequest): Promise<number> {
+    if (req.preserveFds) throw new EngineError('invalid-argument', REMOTE_UNSUPPORTED('exec --preserve-fds'));
+    const created = await this.conn.json<{ Id: string }>('POST', `/containers/${enc(idOrName)}/exec`, {
+      Cmd: req.command,
+      Env: req.env,
+      WorkingDir: req.workdir,
+      User: req.user,
+      Tty: !!req.tty,
+      AttachStdin: !!req.interactive,
+      AttachStdout: true,
+      AttachStderr: true,
+    });
+    const { socket, head } = await this.conn.upgrade('POST', `/exec/${created.Id}/start`, { Detach: false, Tty: !!req.tty });
+    if (req.interactive) process.stdin.on('data', (d: Buffer) => socket.write(d)).on('end', () => socket.end());
+    await pumpOutput(socket, head, !!req.tty, { stdout: process.stdout, stderr: process.stderr });
+    if (req.interactive) process.stdin.pause();
+    const s = await this.conn.json<{ ExitCode: number }>('GET', `/exec/${created.Id}/json`);
+    return s.ExitCode;
+  }
+
+  listImages(): Promise<ImageListEntry[]> {
+    return this.conn.json('GET', '/images/json');
+  }
+
+  async imageExists(ref: string): Promise<boolean> {
+    const r = await this.conn.open('GET', `/images/${enc(ref)}/exists`);
+    const body = await readAll(r);
+    if (r.statusCode === 204 || r.statusCode === 404) return r.statusCode === 204;
+    throw errorFromBody(r.statusCode ?? 500, body.toString('utf8'));
+  }
+
+  inspectImage(ref: string): Promise<Record<string, unknown>> {
+    return this.conn.json('GET', `/images/${enc(ref)}/json`);
+  }
+
+  /** The service streams JSON lines: progress `stream`, then `id` or `error`. */
+  async pull(ref: string, req: PullRequest): Promise<string> {
+    const res = await this.conn.open('POST', `/images/pull${q({ reference: ref, quiet: !!req.quiet, tlsVerify: req.tlsVerify, platform: req.platform })}`);
+    let id = '';
+    let error = '';
+    let rest = '';
+    const line = (text: string) => {
+      if (!text.trim()) return;
+      let m: { stream?: string; id?: string; error?: string; message?: string; cause?: string; response?: number };
+      try {
+        m = JSON.parse(text) as typeof m;
+      } catch {
+        return;
+      }
+      if (m.stream && !req.quiet) process.stderr.write(m.stream);
+      if (m.id) id = m.id;
+      if (m.error) error = m.error;
+      if (m.message && m.response) error = m.message;
+    };
+    await new Promise<void>((resolve, reject) => {
+      res.on('data', (d: Buffer) => {
+        const parts = (rest + d.toString('utf8')).split('\n');
+        rest = parts.pop() ?? '';
+        parts.forEach(line);
+      });
+      res.on('end', () => {
+        line(rest);
+        resolve();
+      });
+      res.on('error', reject);
+    });
+    if (error || !id) throw new EngineError('internal', error || `pulling ${ref}: the service gave no image id`);
+    return id;
+  }
+
+  async removeImage(ref: string, force: boolean): Promise<RemoveReport> {
+    const r = await this.conn.json<{ Untagged?: string[]; Deleted?: string[] }>('DELETE', `/images/${enc(ref)}${q({ force })}`);
+    return { untagged: r.Untagged ?? [], deleted: r.Deleted ?? [] };
+  }
+
+  async tagImage(ref: string, name: string): Promise<void> {
+    const slash = name.lastIndexOf('/');
+    const colon = name.lastIndexOf(':');
+    const [repo, tag] = colon > slash ? [name.slice(0, colon), name.slice(colon + 1)] : [name, 'latest'];
+    await this.conn.request('POST', `/images/${enc(ref)}/tag${q({ repo, tag })}`);
+  }
+
+  info(): Promise<Record<string, unknown>> {
+    return this.conn.json('GET', '/info');
+  }
+
+  async serverVersion(): Promise<ServerVersion> {
+    const v = await this.conn.json<{ Version: string; ApiVersion: string; GoVersion: string; BuildTime: string; Os: string; Arch: string; Components?: { Details?: { LibpodApiVersion?: string } }[] }>('GET', '/version');
+    const built = Date.parse(v.BuildTime);
+    return {
+      APIVersion: v.Components?.[0]?.Details?.LibpodApiVersion ?? v.ApiVersion,
+      Version: v.Version,
+      GoVersion: v.GoVersion,
+      BuiltTime: new Date(Number.isFinite(built) ? built : 0).toUTCString(),
+      Built: Number.isFinite(built) ? Math.floor(built / 1000) : 0,
+      OsArch: `${v.Os}/${v.Arch}`,
+      Os: v.Os,
+    };
+  }
+}

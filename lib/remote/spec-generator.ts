@@ -1,0 +1,66 @@
+// A create request as libpod's SpecGenerator (the JSON body of POST
+// /libpod/containers/create): the fields the service's create reads back
+// (api/handlers/create-body.ts, api/handlers/networks.ts, api/handlers/libpod.ts).
+import type { CreateRequest } from '../engine/engine';
+
+/** The create request as libpod's SpecGenerator (the fields tspod supports). */
+export function specGenerator(req: CreateRequest): Record<string, unknown> {
+  const c = req.config;
+  const env: Record<string, string> = {};
+  for (const e of c.env ?? []) {
+    const eq = e.indexOf('=');
+    if (eq > 0) env[e.slice(0, eq)] = e.slice(eq + 1);
+  }
+  return {
+    image: req.image,
+    name: req.name,
+    command: req.command,
+    entrypoint: c.entrypointSet ? (c.entrypoint ?? []) : undefined,
+    env,
+    work_dir: c.workdir || undefined,
+    user: c.user || undefined,
+    hostname: c.hostname || undefined,
+    labels: c.labels,
+    annotations: c.annotations,
+    terminal: c.tty,
+    stdin: c.stdin,
+    stop_signal: c.stopSignal,
+    stop_timeout: c.stopTimeout,
+    remove: c.autoRemove,
+    privileged: c.privileged,
+    read_only_filesystem: c.readOnly,
+    cap_add: c.capAdd,
+    cap_drop: c.capDrop,
+    restart_policy: c.restartPolicy || undefined,
+    ...networkSpec(c),
+    mounts: c.mounts?.map((m) => ({ destination: m.destination, type: m.type, source: m.source, options: [...m.options, m.rw ? 'rw' : 'ro'] })),
+    log_configuration: c.logDriver ? { driver: c.logDriver } : undefined,
+    sdnotifyMode: c.sdnotify,
+    systemd: c.systemd,
+    init: c.init,
+  };
+}
+
+/** The network part of a SpecGenerator: netns or networks, port mappings, exposed ports, DNS, hosts. */
+function networkSpec(c: CreateRequest['config']): Record<string, unknown> {
+  const mode = c.network ?? 'bridge';
+  const named = Object.keys(c.networks ?? {});
+  const expose: Record<string, string> = {};
+  for (const e of c.exposedPorts ?? []) {
+    const [port, proto = 'tcp'] = e.split('/');
+    expose[port] = proto;
+  }
+  return {
+    netns: mode.startsWith('container:') ? { nsmode: 'container', value: mode.slice('container:'.length) } : mode === 'bridge' && named.length ? undefined : { nsmode: mode },
+    networks: mode === 'bridge' && named.length
+      ? Object.fromEntries(Object.entries(c.networks ?? {}).map(([name, ep]) => [name, { aliases: ep.aliases, static_ips: ep.ip ? [ep.ip] : undefined }]))
+      : undefined,
+    portmappings: c.ports?.map((p) => ({ container_port: p.containerPort, host_port: p.hostPort, host_ip: p.hostIp, protocol: p.protocol })),
+    publish_image_ports: c.publishAll,
+    expose,
+    dns_server: c.dns,
+    dns_search: c.dnsSearch,
+    dns_option: c.dnsOptions,
+    hostadd: c.addHosts,
+  };
+}

@@ -9,8 +9,17 @@ import * as ctr from './handlers/containers';
 import * as exec from './handlers/exec';
 import * as img from './handlers/images';
 import * as lp from './handlers/libpod';
-import * as pull from './handlers/pull';
-import * as obs from './handlers/observe';
+import * as vol from './handlers/volumes';
+import * as nets from './handlers/networks';
+
+/** A handler module loaded at its first request: a socket-activated start pays only for what it serves. */
+function lazy<M extends object>(load: () => M): M {
+  let mod: M | undefined;
+  return new Proxy({} as M, { get: (_t, key) => (ctx: RouteContext) => ((mod ??= load())[key as keyof M] as Handler)(ctx) });
+}
+// pull: the registry client (http, tls); observe: archives, top, stats
+const pull = lazy((): typeof import('./handlers/pull') => require('./handlers/pull'));
+const obs = lazy((): typeof import('./handlers/observe') => require('./handlers/observe'));
 
 /** Docker's wording for missing objects (docker-py and the CLI match on it). */
 function dockerWording(h: Handler, what: 'container' | 'image', param: string): Handler {
@@ -66,7 +75,19 @@ export function compatRoutes(): RouteTable {
     .add('POST', '/images/prune', img.prune)
     .add('GET', '/images/{name+}/json', i(img.inspect))
     .add('POST', '/images/{name+}/tag', i(img.tag))
-    .add('DELETE', '/images/{name+}', i(img.remove));
+    .add('DELETE', '/images/{name+}', i(img.remove))
+    .add('GET', '/volumes', vol.list)
+    .add('POST', '/volumes/create', vol.create)
+    .add('POST', '/volumes/prune', vol.prune)
+    .add('GET', '/volumes/{name}', vol.inspect)
+    .add('DELETE', '/volumes/{name}', vol.remove)
+    .add('GET', '/networks', nets.listDocker)
+    .add('POST', '/networks/create', nets.createDocker)
+    .add('POST', '/networks/prune', nets.pruneDocker)
+    .add('GET', '/networks/{id}', nets.inspectDocker)
+    .add('DELETE', '/networks/{id}', nets.removeDocker)
+    .add('POST', '/networks/{id}/connect', nets.connectDocker)
+    .add('POST', '/networks/{id}/disconnect', nets.disconnectDocker);
 }
 
 export function libpodRoutes(): RouteTable {
@@ -83,19 +104,21 @@ export function libpodRoutes(): RouteTable {
     .add('POST', '/containers/{id}/start', ctr.start)
     .add('POST', '/containers/{id}/stop', ctr.stop)
     .add('POST', '/containers/{id}/restart', ctr.restart)
-    .add('POST', '/containers/{id}/kill', ctr.kill)
+    .add('POST', '/containers/{id}/kill', lp.killLibpod)
     .add('POST', '/containers/{id}/wait', lp.waitLibpod)
     .add('POST', '/containers/{id}/rename', ctr.rename)
     .add('POST', '/containers/{id}/attach', ctr.attach)
-    .add('GET', '/containers/{id}/logs', ctr.logs)
+    .add('POST', '/containers/{id}/resize', ctr.resize)
+    .add('GET', '/containers/{id}/logs', lp.logsLibpod)
     .add('DELETE', '/containers/{id}', lp.removeLibpod)
     .add('GET', '/containers/stats', obs.statsLibpod)
     .add('GET', '/containers/{id}/archive', obs.archiveGet)
     .add('PUT', '/containers/{id}/archive', obs.archivePut)
     .add('GET', '/containers/{id}/top', obs.topLibpod)
     .add('GET', '/system/df', obs.dfLibpod)
-    .add('POST', '/containers/{id}/exec', exec.create)
+    .add('POST', '/containers/{id}/exec', lp.execCreateLibpod)
     .add('POST', '/exec/{id}/start', exec.start)
+    .add('POST', '/exec/{id}/resize', exec.resize)
     .add('GET', '/exec/{id}/json', exec.inspect)
     .add('GET', '/images/json', lp.listImagesLibpod)
     .add('POST', '/images/pull', pull.libpodPull)
@@ -103,5 +126,19 @@ export function libpodRoutes(): RouteTable {
     .add('GET', '/images/{name+}/exists', img.exists)
     .add('GET', '/images/{name+}/json', img.libpodInspect)
     .add('POST', '/images/{name+}/tag', img.tag)
-    .add('DELETE', '/images/{name+}', img.libpodRemove);
+    .add('DELETE', '/images/{name+}', img.libpodRemove)
+    .add('GET', '/volumes/json', vol.libpodList)
+    .add('POST', '/volumes/create', vol.libpodCreate)
+    .add('POST', '/volumes/prune', vol.libpodPrune)
+    .add('GET', '/volumes/{name}/json', vol.libpodInspect)
+    .add('GET', '/volumes/{name}/exists', vol.libpodExists)
+    .add('DELETE', '/volumes/{name}', vol.libpodRemove)
+    .add('GET', '/networks/json', nets.listLibpod)
+    .add('POST', '/networks/create', nets.createLibpod)
+    .add('POST', '/networks/prune', nets.pruneLibpod)
+    .add('GET', '/networks/{name}/json', nets.inspectLibpod)
+    .add('GET', '/networks/{name}/exists', nets.existsLibpod)
+    .add('DELETE', '/networks/{name}', nets.removeLibpod)
+    .add('POST', '/networks/{name}/connect', nets.connectLibpod)
+    .add('POST', '/networks/{name}/disconnect', nets.disconnectLibpod);
 }

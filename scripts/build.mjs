@@ -1,7 +1,7 @@
 // Bundles each entry point into one CommonJS file in dist/ (one file to read at
 // start-up is measurably faster than a module tree), and writes the bin wrappers.
 import { build } from 'esbuild';
-import { chmodSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -37,13 +37,16 @@ await build({
 // A V8 start-up snapshot of the CLI bundle: Node starts with the bundle already
 // compiled and evaluated, which saves ~30 ms on every tspod command. The snapshot
 // is tied to this Node binary; the wrapper falls back to the plain bundle without it.
+// Written aside and renamed: a tspod starting meanwhile opens the old blob or the new one.
 const blob = join(dist, 'tspod.blob');
-rmSync(blob, { force: true });
-const snap = spawnSync(process.execPath, ['--snapshot-blob', blob, '--build-snapshot', join(dist, 'tspod.js')], {
+const fresh = `${blob}.${process.pid}`;
+const snap = spawnSync(process.execPath, ['--snapshot-blob', fresh, '--build-snapshot', join(dist, 'tspod.js')], {
   env: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
   encoding: 'utf8',
 });
-if (snap.status !== 0) {
+if (snap.status === 0) renameSync(fresh, blob);
+else {
+  rmSync(fresh, { force: true });
   rmSync(blob, { force: true });
   console.warn(`build: no start-up snapshot (${(snap.stderr || '').trim().split('\n').pop()}); tspod starts from the bundle`);
 }

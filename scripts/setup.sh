@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(runc socat busybox-static gcc libc6-dev systemd iproute2 docker-registry apache2-utils curl tar make g++ python3)
+packages=(runc socat busybox-static gcc libc6-dev systemd iproute2 iptables docker-registry apache2-utils curl tar make g++ python3 docker-compose debootstrap)
 # The API tests drive the real docker CLI; machines of this kind ship it, else Debian's docker.io has it.
 command -v docker >/dev/null || packages+=(docker.io)
 missing=()
@@ -23,6 +23,6 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
   npm ci --no-audit --no-fund --loglevel=error
 fi
 npm run --silent build
-for bin in tspod tspod-conmon tspod-runtime; do ln -sf "$PWD/dist/$bin" "/usr/local/bin/$bin"; done
+for bin in tspod tspod-conmon tspod-runtime tspod-systemd-generator; do ln -sf "$PWD/dist/$bin" "/usr/local/bin/$bin"; done
 bash scripts/build-test-images.sh test/fixtures/out
 echo "setup: done ($(tspod --version))"

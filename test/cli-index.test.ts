@@ -17,6 +17,12 @@ test('groups resolve their commands', () => {
   assert.ok(findCommand(GROUP_INDEX.container.load(), 'exists'));
   assert.ok(findCommand(GROUP_INDEX.image.load(), 'pull'));
   assert.ok(findCommand(GROUP_INDEX.system.load(), 'service'));
+  for (const name of ['service', 'info', 'df']) assert.equal(GROUP_INDEX.system.find?.(name)?.name, name, `system ${name} without loading the group`);
   assert.ok(findCommand(GROUP_INDEX.generate.load(), 'systemd'));
+  for (const name of ['create', 'ls', 'list', 'inspect', 'rm', 'prune', 'exists']) assert.ok(findCommand(GROUP_INDEX.volume.load(), name), `volume ${name}`);
+  assert.ok(findCommand(GROUP_INDEX.container.load(), 'restart'));
+  for (const name of ['create', 'ls', 'inspect', 'rm', 'prune', 'connect', 'disconnect', 'exists']) assert.ok(findCommand(GROUP_INDEX.network.load(), name), `network ${name}`);
+  assert.ok(findTop('port'));
+  for (const name of ['attach', 'events']) assert.ok(findTop(name), name);
   assert.equal(findTop('nosuch'), undefined);
 });

@@ -12,6 +12,7 @@ import { signalNumber } from '../../lib/container/signals';
 import { publicStatus } from '../../lib/container/inspect';
 import type { ContainerRecord } from '../../lib/storage/records';
 import { EngineError } from '../../lib/errors';
+import { filterContainers } from '../../lib/container/filters';
 
 /** Containers matching a query's `all`, `limit` and `filters` (both filter shapes). */
 export function listContainers(ctx: RouteContext): ContainerRecord[] {
@@ -19,32 +20,7 @@ export function listContainers(ctx: RouteContext): ContainerRecord[] {
   const filters = qfilters(q);
   let recs = ctx.engine.list();
   if (!qbool(q, 'all') && !filters.has('status')) recs = recs.filter((c) => c.state.status === 'running');
-  for (const [key, vals] of filters) {
-    if (vals.length === 0) continue;
-    recs = recs.filter((c) =>
-      vals.some((v) => {
-        switch (key) {
-          case 'id':
-            return c.id.startsWith(v);
-          case 'name':
-            return c.name.includes(v.replace(/^\//, ''));
-          case 'status':
-            return publicStatus(c.state.status) === v;
-          case 'label': {
-            const eq = v.indexOf('=');
-            const k = eq < 0 ? v : v.slice(0, eq);
-            return k in c.config.labels && (eq < 0 || c.config.labels[k] === v.slice(eq + 1));
-          }
-          case 'ancestor':
-            return c.config.image === v || c.imageName === v || c.imageId.startsWith(v.replace(/^sha256:/, ''));
-          case 'exited':
-            return c.state.status !== 'running' && c.state.status !== 'created' && c.state.exitCode === Number(v);
-          default:
-            throw badRequest(`invalid filter "${key}"`);
-        }
-      }),
-    );
-  }
+  recs = filterContainers(recs, filters);
   recs = recs.reverse();
   const limit = qint(q, 'limit') ?? qint(q, 'last');
   if (limit !== undefined && limit > 0) recs = recs.slice(0, limit);
@@ -111,7 +87,7 @@ export async function wait(ctx: RouteContext): Promise<void> {
 }
 
 export async function remove(ctx: RouteContext): Promise<void> {
-  await ctx.engine.removeAsync(ctx.params.id, { force: qbool(ctx.query, 'force'), timeout: qint(ctx.query, 't') });
+  await ctx.engine.removeAsync(ctx.params.id, { force: qbool(ctx.query, 'force'), timeout: qint(ctx.query, 't'), volumes: qbool(ctx.query, 'v') });
   sendEmpty(ctx.res, 204);
 }
 
@@ -123,7 +99,9 @@ export function rename(ctx: RouteContext): void {
 }
 
 export function resize(ctx: RouteContext): void {
-  ctx.engine.get(ctx.params.id);
+  const h = qint(ctx.query, 'h') ?? 0;
+  const w = qint(ctx.query, 'w') ?? 0;
+  ctx.engine.resizeTerminal(ctx.params.id, h, w);
   sendEmpty(ctx.res, 200);
 }
 
@@ -163,6 +141,7 @@ export async function attach(ctx: RouteContext): Promise<void> {
     stderr: qbool(q, 'stderr'),
     logs: qbool(q, 'logs'),
     stream: qbool(q, 'stream', !qbool(q, 'logs')),
+    detachKeys: q.get('detachKeys') ?? undefined,
   });
 }
 

@@ -5,19 +5,75 @@ import * as path from 'node:path';
 import type { CreateRequest } from '../../lib/container/engine';
 import type { ContainerConfig, MountSpec } from '../../lib/storage/records';
 import { signalNumber } from '../../lib/container/signals';
+import { restartFromDocker } from '../../lib/container/restart-policy';
+import { normalizeDestination } from '../../lib/volume/mounts';
+import { dockerNetworkConfig, libpodNetworkConfig } from './networks';
 import { badRequest, optBool, optNumber, optObject, optString, optStringMap, optStrings } from '../http';
 
-function network(mode: string | undefined): ContainerConfig['network'] {
-  if (mode === 'host' || mode === 'none') return mode;
-  return 'private';
-}
-
+/** A `Binds` entry: `/host:/ctr[:opts]` is a bind, `name:/ctr[:opts]` a named volume (made on demand, as Docker does). */
 function bind(spec: string): MountSpec {
   const [src, dst, opts = ''] = spec.split(':');
   if (!src || !dst || !path.isAbsolute(dst)) throw badRequest(`invalid volume specification: '${spec}'`);
-  if (!path.isAbsolute(src)) throw badRequest(`named volumes are not supported: '${spec}'`);
   const options = opts.split(',').filter(Boolean);
-  return { type: 'bind', source: src, destination: dst, rw: !options.includes('ro'), options: [] };
+  const rw = !options.includes('ro');
+  if (path.isAbsolute(src)) return { type: 'bind', source: src, destination: dst, rw, options: [] };
+  if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(src)) throw badRequest(`invalid volume specification: '${spec}'`);
+  return { type: 'volume', source: src, destination: dst, rw, options: options.includes('nocopy') ? ['nocopy'] : [] };
+}
+
+/** HostConfig.Mounts: [{Type, Source, Target, ReadOnly, TmpfsOptions, BindOptions}]. */
+function hostMount(m: unknown): MountSpec {
+  if (!m || typeof m !== 'object') throw badRequest('HostConfig.Mounts: each mount must be an object');
+  const o = m as Record<string, unknown>;
+  const type = optString(o, 'Type') ?? 'volume';
+  const target = optString(o, 'Target') ?? optString(o, 'Destination');
+  if (!target || !path.isAbsolute(target)) throw badRequest(`invalid mount config: Target must be an absolute path`);
+  const source = optString(o, 'Source') ?? '';
+  const rw = !(optBool(o, 'ReadOnly') ?? false);
+  switch (type) {
+    case 'bind': {
+      if (!path.isAbsolute(source)) throw badRequest(`invalid mount config for type "bind": invalid mount path: '${source}' mount path must be absolute`);
+      const prop = optString(optObject(o, 'BindOptions') ?? {}, 'Propagation');
+      return { type: 'bind', source, destination: target, rw, options: prop ? [prop] : [] };
+    }
+    case 'volume':
+      return { type: 'volume', source, destination: target, rw, options: optBool(optObject(o, 'VolumeOptions') ?? {}, 'NoCopy') ? ['nocopy'] : [] };
+    case 'tmpfs': {
+      const t = optObject(o, 'TmpfsOptions') ?? {};
+      const size = optNumber(t, 'SizeBytes');
+      const mode = optNumber(t, 'Mode');
+      const options = [...(size ? [`size=${size}`] : []), ...(mode ? [`mode=${mode.toString(8)}`] : []), ...(rw ? [] : ['ro'])];
+      return { type: 'tmpfs', source: 'tmpfs', destination: target, rw, options };
+    }
+    default:
+      throw badRequest(`invalid mount config: mount type unknown: "${type}"`);
+  }
+}
+
+/** Binds, Mounts, Tmpfs, and anonymous volumes for the `Volumes` paths nothing else covers. */
+function dockerMounts(body: Record<string, unknown>, host: Record<string, unknown>): MountSpec[] {
+  const mounts = [...(optStrings(host, 'Binds') ?? []).map(bind)];
+  const rawMounts = host.Mounts;
+  if (rawMounts !== undefined && rawMounts !== null) {
+    if (!Array.isArray(rawMounts)) throw badRequest('HostConfig.Mounts: must be an array');
+    mounts.push(...rawMounts.map(hostMount));
+  }
+  for (const [dst, opts] of Object.entries(optStringMap(host, 'Tmpfs') ?? {}))
+    mounts.push({ type: 'tmpfs', source: 'tmpfs', destination: dst, rw: true, options: opts.split(',').filter(Boolean) });
+  const covered = new Set(mounts.map((m) => normalizeDestination(m.destination)));
+  for (const dst of Object.keys(optObject(body, 'Volumes') ?? {}))
+    if (path.isAbsolute(dst) && !covered.has(normalizeDestination(dst))) mounts.push({ type: 'volume', source: '', destination: dst, rw: true, options: [] });
+  return mounts;
+}
+
+function restartPolicy(host: Record<string, unknown>): string {
+  const r = optObject(host, 'RestartPolicy');
+  if (!r) return '';
+  try {
+    return restartFromDocker(optString(r, 'Name'), optNumber(r, 'MaximumRetryCount'));
+  } catch (e) {
+    throw badRequest((e as Error).message);
+  }
 }
 
 export function dockerCreateRequest(body: Record<string, unknown>, name: string | undefined): CreateRequest {
@@ -26,7 +82,6 @@ export function dockerCreateRequest(body: Record<string, unknown>, name: string 
   const host = optObject(body, 'HostConfig') ?? {};
   const entrypoint = optStrings(body, 'Entrypoint');
   const stopSignal = optString(body, 'StopSignal');
-  const restart = optObject(host, 'RestartPolicy');
   const config: Partial<ContainerConfig> = {
     env: optStrings(body, 'Env') ?? [],
     entrypoint: entrypoint ?? [],
@@ -40,17 +95,52 @@ export function dockerCreateRequest(body: Record<string, unknown>, name: string 
     stopSignal: stopSignal ? signalNumber(stopSignal) : undefined,
     stopTimeout: optNumber(body, 'StopTimeout') ?? undefined,
     autoRemove: optBool(host, 'AutoRemove') ?? false,
-    mounts: (optStrings(host, 'Binds') ?? []).map(bind),
-    network: network(optString(host, 'NetworkMode')),
+    mounts: dockerMounts(body, host),
+    ...dockerNetworkConfig(body, host),
     privileged: optBool(host, 'Privileged') ?? false,
     readOnly: optBool(host, 'ReadonlyRootfs') ?? false,
     capAdd: optStrings(host, 'CapAdd') ?? [],
     capDrop: optStrings(host, 'CapDrop') ?? [],
     init: optBool(host, 'Init') ?? false,
-    restartPolicy: restart ? (optString(restart, 'Name') ?? '').replace(/^no$/, '') : '',
+    restartPolicy: restartPolicy(host),
     createCommand: [],
   };
   return { image, name: name || undefined, command: optStrings(body, 'Cmd') ?? [], config };
+}
+
+/** SpecGenerator `mounts` (OCI mounts: bind, tmpfs, volume) and `volumes` (named: Name, Dest, Options; no Name = anonymous). */
+function libpodMounts(body: Record<string, unknown>): MountSpec[] {
+  const list = (key: string): Record<string, unknown>[] => {
+    const v = body[key];
+    if (v === undefined || v === null) return [];
+    if (!Array.isArray(v) || v.some((x) => !x || typeof x !== 'object')) throw badRequest(`${key}: must be an array of objects`);
+    return v as Record<string, unknown>[];
+  };
+  const split = (o: string[]) => ({ rw: !o.includes('ro'), options: o.filter((x) => !['ro', 'rw', 'rbind', 'bind'].includes(x)) });
+  const out: MountSpec[] = [];
+  for (const m of list('mounts')) {
+    const type = optString(m, 'type') ?? optString(m, 'Type') ?? 'bind';
+    const destination = optString(m, 'destination') ?? optString(m, 'Destination') ?? '';
+    if (!path.isAbsolute(destination)) throw badRequest(`mounts: destination must be an absolute path: "${destination}"`);
+    if (type !== 'bind' && type !== 'tmpfs' && type !== 'volume') throw badRequest(`mounts: invalid filesystem type "${type}"`);
+    const source = optString(m, 'source') ?? optString(m, 'Source') ?? '';
+    out.push({ type, source: type === 'tmpfs' ? 'tmpfs' : source, destination, ...split(optStrings(m, 'options') ?? optStrings(m, 'Options') ?? []) });
+  }
+  for (const v of list('volumes')) {
+    const destination = optString(v, 'Dest') ?? '';
+    if (!path.isAbsolute(destination)) throw badRequest(`volumes: Dest must be an absolute path: "${destination}"`);
+    const name = optBool(v, 'IsAnonymous') ? '' : (optString(v, 'Name') ?? '');
+    out.push({ type: 'volume', source: name, destination, ...split(optStrings(v, 'Options') ?? []) });
+  }
+  return out;
+}
+
+function libpodRestart(body: Record<string, unknown>): string {
+  try {
+    return restartFromDocker(optString(body, 'restart_policy'), optNumber(body, 'restart_tries'));
+  } catch (e) {
+    throw badRequest((e as Error).message);
+  }
 }
 
 /** libpod's SpecGenerator (the fields tspod supports). */
@@ -78,10 +168,10 @@ export function libpodCreateRequest(body: Record<string, unknown>): CreateReques
     readOnly: optBool(body, 'read_only_filesystem') ?? false,
     capAdd: optStrings(body, 'cap_add') ?? [],
     capDrop: optStrings(body, 'cap_drop') ?? [],
-    restartPolicy: optString(body, 'restart_policy') ?? '',
+    restartPolicy: libpodRestart(body),
+    mounts: libpodMounts(body),
     createCommand: [],
   };
-  const ns = optObject(body, 'netns');
-  if (ns) config.network = network(optString(ns, 'nsmode'));
+  Object.assign(config, libpodNetworkConfig(body));
   return { image, name: optString(body, 'name') || undefined, command: optStrings(body, 'command') ?? [], config };
 }

@@ -6,6 +6,8 @@ import { inspectContainer, publicStatus } from '../../lib/container/inspect';
 import { containerCommand, type ImageDefaults } from '../../lib/oci/generate';
 import { imageConfig, inspectImage, repoDigests } from '../../lib/image';
 import { psStatus } from '../../lib/format/units';
+import { listPorts, networkModeName, networkSettings, portBindings } from '../../lib/network/inspect';
+import { volumeMountpoint } from '../../lib/volume/volumes';
 
 const ZERO_TIME = '0001-01-01T00:00:00Z';
 
@@ -29,13 +31,17 @@ export function containerListItem(engine: LocalEngine, rec: ContainerRecord) {
     ImageID: `sha256:${rec.imageId}`,
     Command: cmd.join(' '),
     Created: Math.floor(Date.parse(rec.created) / 1000),
-    Ports: [],
+    Ports: listPorts(rec),
     Labels: rec.config.labels,
     State: state,
     Status: psStatus(state, rec.state.exitCode, rec.state.startedAt ? Date.parse(rec.state.startedAt) : null, rec.state.finishedAt ? Date.parse(rec.state.finishedAt) : null),
-    HostConfig: { NetworkMode: rec.config.network === 'private' ? 'bridge' : rec.config.network },
-    NetworkSettings: { Networks: {} },
-    Mounts: rec.config.mounts.map((m) => ({ Type: m.type, Source: m.source, Destination: m.destination, Mode: '', RW: m.rw, Propagation: 'rprivate' })),
+    HostConfig: { NetworkMode: networkModeName(rec) },
+    NetworkSettings: { Networks: networkSettings(rec, 'docker', engine.store.read()).Networks },
+    Mounts: rec.config.mounts.map((m) =>
+      m.type === 'volume'
+        ? { Type: m.type, Name: m.source, Source: volumeMountpoint(engine.paths, m.source), Destination: m.destination, Driver: 'local', Mode: '', RW: m.rw, Propagation: '' }
+        : { Type: m.type, Source: m.source, Destination: m.destination, Mode: '', RW: m.rw, Propagation: 'rprivate' },
+    ),
   };
 }
 
@@ -66,9 +72,14 @@ export function containerInspect(engine: LocalEngine, rec: ContainerRecord) {
     ExecIDs: null,
     HostConfig: {
       Binds: p.HostConfig.Binds,
-      NetworkMode: c.network === 'private' ? 'bridge' : c.network,
-      PortBindings: {},
-      RestartPolicy: { Name: c.restartPolicy || 'no', MaximumRetryCount: 0 },
+      NetworkMode: networkModeName(rec),
+      PortBindings: portBindings(rec),
+      PublishAllPorts: c.publishAll ?? false,
+      Dns: c.dns ?? [],
+      DnsSearch: c.dnsSearch ?? [],
+      DnsOptions: c.dnsOptions ?? [],
+      ExtraHosts: c.addHosts?.length ? c.addHosts : null,
+      RestartPolicy: { Name: p.HostConfig.RestartPolicy.Name || 'no', MaximumRetryCount: p.HostConfig.RestartPolicy.MaximumRetryCount },
       AutoRemove: c.autoRemove,
       LogConfig: { Type: c.logDriver, Config: {} },
       CapAdd: c.capAdd,
@@ -82,6 +93,7 @@ export function containerInspect(engine: LocalEngine, rec: ContainerRecord) {
     Config: {
       Hostname: c.hostname,
       Domainname: '',
+      ...(c.exposedPorts?.length ? { ExposedPorts: Object.fromEntries(c.exposedPorts.map((p) => [p, {}])) } : {}),
       User: p.Config.User,
       AttachStdin: false,
       AttachStdout: false,
@@ -92,7 +104,7 @@ export function containerInspect(engine: LocalEngine, rec: ContainerRecord) {
       Env: p.Config.Env,
       Cmd: p.Config.Cmd,
       Image: c.image,
-      Volumes: null,
+      Volumes: c.mounts.some((m) => m.type === 'volume') ? Object.fromEntries(c.mounts.filter((m) => m.type === 'volume').map((m) => [m.destination, {}])) : null,
       WorkingDir: p.Config.WorkingDir,
       Entrypoint: c.entrypointSet ? c.entrypoint : (image.Entrypoint ?? null),
       OnBuild: null,
@@ -100,19 +112,7 @@ export function containerInspect(engine: LocalEngine, rec: ContainerRecord) {
       StopSignal: p.Config.StopSignalName,
       StopTimeout: c.stopTimeout,
     },
-    NetworkSettings: {
-      Bridge: '',
-      SandboxID: '',
-      HairpinMode: false,
-      Ports: {},
-      SandboxKey: '',
-      EndpointID: '',
-      Gateway: '',
-      IPAddress: '',
-      IPPrefixLen: 0,
-      MacAddress: '',
-      Networks: {},
-    },
+    NetworkSettings: networkSettings(rec, 'docker', engine.store.read()),
   };
 }
 

@@ -11,6 +11,9 @@ const system = (): typeof import('./commands/system') => require('./commands/sys
 const registry = (): typeof import('./commands/registry') => require('./commands/registry');
 const generate = (): typeof import('./commands/generate') => require('./commands/generate');
 const observe = (): typeof import('./commands/observe') => require('./commands/observe');
+const volume = (): typeof import('./commands/volume') => require('./commands/volume');
+const restart = (): typeof import('./commands/restart') => require('./commands/restart');
+const network = (): typeof import('./commands/network') => require('./commands/network');
 
 export interface IndexEntry {
   names: string[]; // command names and aliases
@@ -25,11 +28,13 @@ export const TOP_INDEX: IndexEntry[] = [
   { names: ['import', 'load', 'images', 'rmi', 'tag'], load: () => images().IMAGE_COMMANDS },
   { names: ['version', 'info'], load: () => system().SYSTEM_COMMANDS },
   { names: ['pull', 'push', 'login', 'logout', 'search', 'save', 'export'], load: () => registry().REGISTRY_COMMANDS },
-  { names: ['cp', 'top', 'stats'], load: () => observe().OBSERVE_COMMANDS },
+  { names: ['cp', 'top', 'stats', 'attach', 'events'], load: () => observe().OBSERVE_COMMANDS },
+  { names: ['port'], load: () => network().PORT_COMMANDS },
+  { names: ['restart'], load: () => restart().RESTART_COMMANDS },
 ];
 
-export const GROUP_INDEX: Record<string, { description: string; load: () => CommandDef[] }> = {
-  container: { description: 'Manage containers', load: () => [...containers().CONTAINER_GROUP, ...observe().OBSERVE_COMMANDS] },
+export const GROUP_INDEX: Record<string, { description: string; load: () => CommandDef[]; find?: (name: string) => CommandDef | undefined }> = {
+  container: { description: 'Manage containers', load: () => [...containers().CONTAINER_GROUP, ...observe().OBSERVE_COMMANDS, ...network().PORT_COMMANDS, ...restart().RESTART_COMMANDS] },
   image: {
     description: 'Manage images',
     load: () => {
@@ -37,8 +42,15 @@ export const GROUP_INDEX: Record<string, { description: string; load: () => Comm
       return [...images().IMAGE_GROUP, r.pullCommand, r.pushCommand, r.saveCommand];
     },
   },
-  system: { description: 'Manage tspod', load: () => [...system().SYSTEM_GROUP, observe().dfCommand] },
+  system: {
+    description: 'Manage tspod',
+    load: () => [...system().SYSTEM_GROUP, observe().dfCommand],
+    // `system service` (socket-activated: its start-up time counts) does not load the observe module
+    find: (name) => (name === 'df' ? observe().dfCommand : findCommand(system().SYSTEM_GROUP, name)),
+  },
   generate: { description: 'Generate structured data based on containers', load: () => generate().GENERATE_GROUP },
+  volume: { description: 'Manage volumes', load: () => volume().VOLUME_GROUP },
+  network: { description: 'Manage networks', load: () => network().NETWORK_GROUP },
 };
 
 export function findCommand(list: CommandDef[], name: string): CommandDef | undefined {

@@ -7,6 +7,10 @@ import type { CreateRequest } from '../container/engine';
 import type { ContainerConfig, MountSpec } from '../storage/records';
 import { invalidArgument } from '../errors';
 import { signalNumber } from '../container/signals';
+import { checkAddHost, parseNetworkMode } from '../network/container-config';
+import { parseExpose, parsePublish } from '../network/ports';
+import { parseIp } from '../network/ipv4';
+import { formatRestartPolicy, parseRestartPolicy } from '../container/restart-policy';
 
 export const CREATE_FLAGS: FlagDef[] = [
   { name: 'name', type: 'string', help: 'Assign a name to the container' },
@@ -17,8 +21,17 @@ export const CREATE_FLAGS: FlagDef[] = [
   { name: 'user', short: 'u', type: 'string', help: 'Username or UID (format: <name|uid>[:<group|gid>])' },
   { name: 'volume', short: 'v', type: 'array', help: 'Bind mount a volume into the container' },
   { name: 'mount', type: 'array', help: 'Attach a filesystem mount to the container' },
-  { name: 'network', type: 'string', help: 'Connect a container to a network (none, host, private)' },
+  { name: 'network', type: 'string', help: 'Connect a container to a network (bridge, none, host, private, container:ID, NAME[,NAME...])' },
   { name: 'net', type: 'string', hidden: true },
+  { name: 'network-alias', type: 'array', help: 'Add network-scoped alias for the container' },
+  { name: 'ip', type: 'string', help: 'Specify a static IPv4 address for the container' },
+  { name: 'dns', type: 'array', help: 'Set custom DNS servers' },
+  { name: 'dns-search', type: 'array', help: 'Set custom DNS search domains' },
+  { name: 'dns-option', type: 'array', help: 'Set custom DNS options' },
+  { name: 'add-host', type: 'array', help: 'Add a custom host-to-IP mapping (host:ip)' },
+  { name: 'publish', short: 'p', type: 'array', help: 'Publish a container\'s port, or a range of ports, to the host' },
+  { name: 'publish-all', short: 'P', type: 'bool', help: 'Publish all exposed ports to random ports on the host interface' },
+  { name: 'expose', type: 'array', help: 'Expose a port or a range of ports' },
   { name: 'hostname', short: 'h', type: 'string', help: 'Set container hostname' },
   { name: 'label', short: 'l', type: 'array', help: 'Set metadata on container' },
   { name: 'annotation', type: 'array', help: 'Add annotations to container (key=value)' },
@@ -68,26 +81,30 @@ export function readEnvFile(file: string): string[] {
   );
 }
 
-function parseVolume(spec: string): MountSpec {
+const VOLUME_OPTIONS = ['ro', 'rw', 'z', 'Z', 'U', 'O', 'copy', 'nocopy', 'shared', 'slave', 'private', 'rshared', 'rslave', 'rprivate', 'nosuid', 'nodev', 'noexec', 'suid', 'dev', 'exec'];
+
+/** `-v`: `/ctr` (anonymous volume), `/host:/ctr[:opts]` (bind) or `name:/ctr[:opts]` (named volume, made on demand). */
+export function parseVolume(spec: string): MountSpec {
   const parts = spec.split(':');
-  if (parts.length < 2 || parts.length > 3) throw invalidArgument(`incorrect volume format "${spec}", should be [host-dir:]ctr-dir[:option]`);
+  if (parts.length > 3 || parts.some((x) => x === '')) throw invalidArgument(`incorrect volume format "${spec}", should be [host-dir:]ctr-dir[:option]`);
+  if (parts.length === 1) {
+    if (!path.isAbsolute(parts[0])) throw invalidArgument(`invalid container path "${parts[0]}", must be an absolute path`);
+    return { type: 'volume', source: '', destination: parts[0], rw: true, options: [] };
+  }
   const [src, dst, opts = ''] = parts;
   if (!path.isAbsolute(dst)) throw invalidArgument(`invalid container path "${dst}", must be an absolute path`);
-  if (!path.isAbsolute(src)) throw invalidArgument(`named volumes are not supported yet: "${src}"`);
   const options = opts.split(',').filter(Boolean);
-  for (const o of options)
-    if (!['ro', 'rw', 'z', 'Z', 'U', 'O', 'shared', 'slave', 'private', 'rshared', 'rslave', 'rprivate', 'nosuid', 'nodev', 'noexec', 'suid', 'dev', 'exec'].includes(o))
-      throw invalidArgument(`invalid option "${o}" in volume "${spec}"`);
-  return {
-    type: 'bind',
-    source: src,
-    destination: dst,
-    rw: !options.includes('ro'),
-    options: options.filter((o) => !['ro', 'rw', 'z', 'Z', 'U', 'O'].includes(o)),
-  };
+  for (const o of options) if (!VOLUME_OPTIONS.includes(o)) throw invalidArgument(`invalid option "${o}" in volume "${spec}"`);
+  // nocopy stays with a volume mount: its first use then skips the copy-up
+  const kept = options.filter((o) => !['ro', 'rw', 'z', 'Z', 'U', 'O', 'copy'].includes(o));
+  const bind = path.isAbsolute(src) || src.startsWith('.');
+  if (!bind && !/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(src))
+    throw invalidArgument(`invalid volume name "${src}": names must match [a-zA-Z0-9][a-zA-Z0-9_.-]*`);
+  return { type: bind ? 'bind' : 'volume', source: bind ? path.resolve(src) : src, destination: dst, rw: !options.includes('ro'), options: bind ? kept.filter((o) => o !== 'nocopy') : kept };
 }
 
-function parseMount(spec: string): MountSpec {
+/** `--mount type=bind|volume|tmpfs,src=...,dst=...,ro,...` as Podman reads it. */
+export function parseMount(spec: string): MountSpec {
   const kv = new Map<string, string>();
   const flagsOnly: string[] = [];
   for (const part of spec.split(',')) {
@@ -98,12 +115,35 @@ function parseMount(spec: string): MountSpec {
   const type = kv.get('type') ?? 'volume';
   const dst = kv.get('destination') ?? kv.get('dst') ?? kv.get('target');
   if (!dst) throw invalidArgument(`must set container destination: "${spec}"`);
-  const ro = flagsOnly.includes('ro') || flagsOnly.includes('readonly') || kv.get('ro') === 'true' || kv.get('readonly') === 'true';
-  if (type === 'tmpfs') return { type: 'tmpfs', source: 'tmpfs', destination: dst, rw: true, options: kv.get('tmpfs-size') ? [`size=${kv.get('tmpfs-size')}`] : [] };
-  if (type !== 'bind') throw invalidArgument(`mount type "${type}" is not supported yet`);
+  if (!path.isAbsolute(dst)) throw invalidArgument(`invalid container path "${dst}", must be an absolute path`);
+  const truthy = (k: string) => flagsOnly.includes(k) || ['true', '1'].includes(kv.get(k) ?? '');
+  const ro = truthy('ro') || truthy('readonly');
   const src = kv.get('source') ?? kv.get('src');
-  if (!src || !path.isAbsolute(src)) throw invalidArgument(`bind mount source must be an absolute path: "${spec}"`);
-  return { type: 'bind', source: src, destination: dst, rw: !ro, options: [] };
+  switch (type) {
+    case 'tmpfs': {
+      const options: string[] = [];
+      const size = kv.get('tmpfs-size');
+      if (size) options.push(`size=${size}`);
+      const mode = kv.get('tmpfs-mode');
+      if (mode) {
+        if (!/^[0-7]+$/.test(mode)) throw invalidArgument(`invalid tmpfs-mode "${mode}"`);
+        options.push(`mode=${mode}`);
+      }
+      if (ro) options.push('ro');
+      return { type: 'tmpfs', source: 'tmpfs', destination: dst, rw: !ro, options };
+    }
+    case 'bind': {
+      if (!src) throw invalidArgument(`must set source of bind mount: "${spec}"`);
+      const propagation = kv.get('bind-propagation');
+      return { type: 'bind', source: path.resolve(src), destination: dst, rw: !ro, options: propagation ? [propagation] : [] };
+    }
+    case 'volume': {
+      if (src && !/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(src)) throw invalidArgument(`invalid volume name "${src}": names must match [a-zA-Z0-9][a-zA-Z0-9_.-]*`);
+      return { type: 'volume', source: src ?? '', destination: dst, rw: !ro, options: truthy('volume-nocopy') ? ['nocopy'] : [] };
+    }
+    default:
+      throw invalidArgument(`invalid filesystem type "${type}"`);
+  }
 }
 
 function parseKeyValues(items: string[]): Record<string, string> {
@@ -119,9 +159,9 @@ function parseKeyValues(items: string[]): Record<string, string> {
 export function createRequest(p: Parsed): CreateRequest {
   const f = p.flags;
   const [image, ...command] = p.args;
-  const network = str(f.network) ?? str(f.net) ?? 'private';
-  if (!['none', 'host', 'private', 'bridge', 'slirp4netns', 'pasta'].includes(network))
-    throw invalidArgument(`network "${network}" is not supported yet (none, host, private)`);
+  const ip = str(f.ip);
+  if (ip !== undefined && parseIp(ip) === undefined) throw invalidArgument(`${ip} is not an ip address`);
+  const net = parseNetworkMode(str(f.network) ?? str(f.net), arr(f['network-alias']), ip);
   const logDriver = str(f['log-driver']) ?? 'k8s-file';
   if (!['k8s-file', 'passthrough', 'none', 'journald'].includes(logDriver))
     throw invalidArgument(`invalid log driver: "${logDriver}"`);
@@ -141,13 +181,24 @@ export function createRequest(p: Parsed): CreateRequest {
     user: str(f.user) ?? '',
     hostname: str(f.hostname),
     labels: parseKeyValues(arr(f.label)),
-    annotations: parseKeyValues(arr(f.annotation)),
+    annotations: {
+      ...parseKeyValues(arr(f.annotation)),
+      // As Podman: removing the container removes its --cidfile (a unit's next `run --cidfile` then starts).
+      ...(str(f.cidfile) ? { 'io.podman.annotations.cid-file': path.resolve(str(f.cidfile) as string) } : {}),
+    },
     mounts: [
       ...arr(f.volume).map(parseVolume),
       ...arr(f.mount).map(parseMount),
       ...arr(f.tmpfs).map((t) => ({ type: 'tmpfs' as const, source: 'tmpfs', destination: t.split(':')[0], rw: true, options: t.split(':')[1]?.split(',') ?? [] })),
     ],
-    network: network === 'none' || network === 'host' ? network : 'private',
+    ...net,
+    ports: arr(f.publish).flatMap(parsePublish),
+    publishAll: bool(f['publish-all']),
+    exposedPorts: arr(f.expose).flatMap(parseExpose),
+    dns: arr(f.dns),
+    dnsSearch: arr(f['dns-search']),
+    dnsOptions: arr(f['dns-option']),
+    addHosts: arr(f['add-host']).map(checkAddHost),
     stopSignal: stopSignal ? signalNumber(stopSignal) : undefined,
     stopTimeout: int(f['stop-timeout']),
     autoRemove: bool(f.rm),
@@ -160,7 +211,7 @@ export function createRequest(p: Parsed): CreateRequest {
     systemd: systemd as ContainerConfig['systemd'],
     capAdd: arr(f['cap-add']),
     capDrop: arr(f['cap-drop']),
-    restartPolicy: str(f.restart) ?? '',
+    restartPolicy: formatRestartPolicy(parseRestartPolicy(str(f.restart) ?? '')),
   };
   if (p.given.has('preserve-fds')) config.preserveFds = int(f['preserve-fds']) ?? 0;
   return { image, name: str(f.name), command, config, replace: bool(f.replace) };

@@ -1,14 +1,17 @@
 // tspod: the command line. Global flags, the command tree, and the one place
 // where errors become messages and exit codes.
 import { resolve as resolvePath } from 'node:path';
-import { parseArgs, UsageError, helpText, str, type FlagDef } from './parse';
-import type { CommandDef } from './command';
+import { parseArgs, UsageError, helpText, bool, str, type FlagDef } from './parse';
+import type { CliContext, CommandDef } from './command';
 import { err, out } from './command';
 import { GROUP_INDEX, allTop, findCommand, findTop } from './command-index';
 import { VERSION } from '../version';
 import { LocalEngine } from '../container/engine';
 import { defaultPaths } from '../storage/paths';
 import { EngineError, exitCodeFor } from '../errors';
+import type { Engine } from '../engine/engine';
+import { REMOTE_UNSUPPORTED } from '../engine/engine';
+import { InProcessEngine } from '../engine/in-process';
 
 const GLOBAL_FLAGS: FlagDef[] = [
   { name: 'root', type: 'string', help: 'Path to the root directory in which data, including images, is stored' },
@@ -18,6 +21,10 @@ const GLOBAL_FLAGS: FlagDef[] = [
   { name: 'cgroup-manager', type: 'string', hidden: true },
   { name: 'events-backend', type: 'string', hidden: true },
   { name: 'storage-driver', type: 'string', hidden: true },
+  { name: 'remote', short: 'r', type: 'bool', help: 'Access remote tspod service' },
+  { name: 'url', type: 'string', help: 'URL to access the tspod service (unix:///path, tcp://host:port; default CONTAINER_HOST)' },
+  { name: 'connection', short: 'c', type: 'string', hidden: true },
+  { name: 'identity', type: 'string', hidden: true },
   { name: 'help', type: 'bool', help: 'Help for tspod' },
   { name: 'version', short: 'v', type: 'bool', help: 'Version of tspod' },
 ];
@@ -53,14 +60,14 @@ async function main(argv: string[]): Promise<number> {
   let cmd: CommandDef | undefined;
   const group = GROUP_INDEX[rest[0]];
   if (group) {
-    const list = group.load();
     path += ` ${rest[0]}`;
     rest = rest.slice(1);
-    if (rest.length === 0) {
+    if (rest.length === 0 || rest[0] === '--help' || rest[0] === '-h') {
+      const list = group.load();
       out(`${group.description}\n\nAvailable Commands:\n${list.map((c) => `  ${c.name.padEnd(12)} ${c.description}`).join('\n')}\n`);
       return 0;
     }
-    cmd = findCommand(list, rest[0]);
+    cmd = group.find ? group.find(rest[0]) : findCommand(group.load(), rest[0]);
   } else cmd = findTop(rest[0]);
   if (!cmd) {
     err(`Error: unrecognized command \`${path} ${rest[0]}\`\nTry '${path} --help' for more information\n`);
@@ -90,28 +97,59 @@ async function main(argv: string[]): Promise<number> {
     err(`Error: ${path} accepts at most ${cmd.maxArgs} arg(s), received ${parsed.args.length}\nSee '${path} --help'\n`);
     return 125;
   }
+  const flag = (name: string) => parsed.flags[name] ?? globals.flags[name];
+  if (str(flag('connection')) !== undefined)
+    throw new EngineError('invalid-argument', 'named connections are not supported: give the service with --url unix:///path or tcp://host:port');
+  // Podman's rules: --url or CONTAINER_HOST name the service and imply --remote.
+  const url = str(flag('url')) ?? (process.env.CONTAINER_HOST || undefined);
+  const remote = bool(flag('remote')) || url !== undefined;
   const defaults = defaultPaths();
-  const engine = new LocalEngine({
-    // Absolute: the monitor runs in the bundle directory, and exit commands anywhere.
-    paths: {
-      root: resolvePath(str(parsed.flags.root) ?? str(globals.flags.root) ?? defaults.root),
-      runroot: resolvePath(str(parsed.flags.runroot) ?? str(globals.flags.runroot) ?? defaults.runroot),
+  let local: LocalEngine | undefined;
+  const localEngine = (): LocalEngine =>
+    (local ??= new LocalEngine({
+      // Absolute: the monitor runs in the bundle directory, and exit commands anywhere.
+      paths: {
+        root: resolvePath(str(flag('root')) ?? defaults.root),
+        runroot: resolvePath(str(flag('runroot')) ?? defaults.runroot),
+      },
+      runtime: str(flag('runtime')),
+    }));
+  let client: Engine | undefined;
+  const ctx: CliContext = {
+    commandPath: path,
+    remote,
+    get engine(): LocalEngine {
+      if (remote) throw new EngineError('invalid-argument', REMOTE_UNSUPPORTED(path));
+      return localEngine();
     },
-    runtime: str(parsed.flags.runtime) ?? str(globals.flags.runtime),
-  });
-  return cmd.run({ engine, commandPath: path }, parsed);
+    get client(): Engine {
+      return (client ??= remote ? remoteEngine(url) : new InProcessEngine(localEngine()));
+    },
+  };
+  return cmd.run(ctx, parsed);
+}
+
+/** The remote engine is loaded only when used (its http client costs start-up time). */
+function remoteEngine(url: string | undefined): Engine {
+  const { ServiceConnection, defaultServiceSocket, parseServiceUri } = require('../remote/connection') as typeof import('../remote/connection');
+  const { RemoteEngine } = require('../remote/engine') as typeof import('../remote/engine');
+  const uri = url ?? `unix://${defaultServiceSocket()}`;
+  return new RemoteEngine(new ServiceConnection(uri, parseServiceUri(uri)));
 }
 
 // Started from a V8 start-up snapshot (dist/tspod.blob, see scripts/build.mjs) the
 // bundle is already loaded and main runs on deserialization. argv then has no
 // script path: put the bundle's in, so argv looks the same either way.
 const snapshot = require('node:v8').startupSnapshot as { isBuildingSnapshot(): boolean; setDeserializeMainFunction(f: () => void): void };
-if (snapshot.isBuildingSnapshot())
+if (snapshot.isBuildingSnapshot()) {
+  // Evaluate the container commands' modules now, so run/ps/... do not pay for it
+  // at run time. (Modules that load node:http cannot be part of a Node 20 snapshot.)
+  findTop('run');
   snapshot.setDeserializeMainFunction(() => {
     process.argv.splice(1, process.argv[1] === '--' ? 1 : 0, __filename);
     start(process.argv.slice(2));
   });
-else start(process.argv.slice(2));
+} else start(process.argv.slice(2));
 
 function start(argv: string[]): void {
   main(argv).then(

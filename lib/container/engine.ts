@@ -13,17 +13,23 @@ import { imageConfig, layerPaths, resolveImage } from '../image';
 import { mountRootfs, removeRootfsStorage, unmountRootfs } from '../storage/rootfs';
 import { generateSpec, type ImageDefaults } from '../oci/generate';
 import { writeEtcFiles } from './etc-files';
+import { allocateEndpoints, connectEndpoints, prepareBridges, releaseEndpoints } from '../network/endpoints';
+import { defaultNetworkMode, resolveNetworkConfig } from '../network/container-config';
 import { spawnMonitor } from './monitor';
 import { readExitFile, syncState, waitForExit } from './state';
 import { detectRuntime, type RuntimeInfo } from '../../runtime/detect';
 import { runRuntime, type RuntimeTarget } from '../../runtime/oci-runtime';
 import { entryScript, tspodCommand } from '../package-root';
 import { emitEvent } from '../events/journal';
-import { connectAttach, pumpAttach, type AttachStreams } from './attach';
+import { connectAttach, pumpAttach, resizeContainerTerminal, type AttachStreams } from './attach';
 import { signalName, signalNumber } from './signals';
 import { loadContainersConf } from '../config/containers-conf';
 import { native } from '../native';
 import { listenFdNumbers } from '../activation/listen-fds';
+import { anonymousVolumes, attachVolumes, prepareMounts } from '../volume/mounts';
+import { dropVolume, volumeUsers } from '../volume/volumes';
+import { parseRestartPolicy, shouldRestart } from './restart-policy';
+import { defaultStopSignal } from '../systemd/container-mode';
 
 export interface EngineOptions {
   paths: StoragePaths;
@@ -42,6 +48,10 @@ export interface StartOptions {
   /** fds 3..3+n-1 of this process go to the container */
   fds?: { count: number; listen: boolean; names?: string };
   notifySocket?: string;
+  /** The window size a container with a terminal starts with (the user's terminal). */
+  consoleSize?: { rows: number; cols: number };
+  /** A restart policy's start after the run with this id exited: dropped if the user stopped or started it meanwhile. */
+  restartOf?: string;
 }
 
 export class LocalEngine {
@@ -140,7 +150,11 @@ export class LocalEngine {
       throw invalidArgument(`running container create option: ${NAME_REGEX_ERROR}`);
     const id = generateId();
     const conf = loadContainersConf();
-    const stopSignal = req.config.stopSignal ?? (cfgImage.StopSignal ? signalNumber(cfgImage.StopSignal) : 15);
+    const stopSignal =
+      req.config.stopSignal ??
+      (cfgImage.StopSignal
+        ? signalNumber(cfgImage.StopSignal)
+        : defaultStopSignal(req.config.systemd ?? 'true', { ...req.config, cmd: req.command }, cfgImage));
     const config: ContainerConfig = {
       image: req.image,
       entrypoint: [],
@@ -153,7 +167,7 @@ export class LocalEngine {
       labels: { ...(cfgImage.Labels ?? {}) },
       annotations: {},
       mounts: [],
-      network: 'private',
+      network: defaultNetworkMode(),
       stopSignal,
       stopTimeout: conf.stopTimeout ?? 10,
       autoRemove: false,
@@ -177,6 +191,8 @@ export class LocalEngine {
     if (req.config.stopSignal === undefined) config.stopSignal = stopSignal;
     if (!req.config.hostname) config.hostname = id.slice(0, 12);
     if (config.sdnotify !== 'ignore' && !config.sdNotifySocket) config.sdNotifySocket = process.env.NOTIFY_SOCKET ?? '';
+    if (parseRestartPolicy(config.restartPolicy).name !== 'no' && config.autoRemove)
+      throw invalidArgument('the --rm option conflicts with --restart, when the restartPolicy is not "" and "no"');
     for (const m of config.mounts) {
       if (m.type === 'bind' && !fs.existsSync(m.source))
         throw invalidArgument(`statfs ${m.source}: no such file or directory`);
@@ -218,6 +234,9 @@ export class LocalEngine {
       if (req.replace && req.name !== undefined && all.some((c) => c.name === req.name)) {
         return { ...record, replaceFirst: true } as ContainerRecord & { replaceFirst?: boolean };
       }
+      resolveNetworkConfig(this.paths, db, id, config, cfgImage.ExposedPorts); // networks checked, host ports chosen
+      // Named volumes are made on demand, the image's VOLUME paths get anonymous ones (last: they make directories).
+      config.mounts = attachVolumes(db, this.paths, config.mounts, Object.keys(cfgImage.Volumes ?? {}));
       db.containers[id] = record;
       return record;
     });
@@ -240,10 +259,16 @@ export class LocalEngine {
   private async init(rec: ContainerRecord, opts: StartOptions): Promise<{ pid: number; conmonPid: number }> {
     // A new run: from now on the previous run's cleanup (its monitor's exit command) leaves it alone.
     const runId = randomBytes(8).toString('hex');
-    this.store.update((db) => {
+    const claimed = this.store.update((db) => {
       const cur = db.containers[rec.id];
-      if (cur) cur.state.runId = runId;
+      if (!cur) return false;
+      if (opts.restartOf !== undefined && (cur.state.stoppedByUser || (cur.state.runId ?? '') !== opts.restartOf || cur.state.status === 'running')) return false;
+      cur.state.runId = runId;
+      cur.state.stoppedByUser = false;
+      return true;
     });
+    if (!claimed && opts.restartOf !== undefined)
+      throw new EngineError('state-improper', `container ${rec.id} was stopped or started meanwhile: restart policy not applied`);
     this.cleanupRuntime(rec); // a previous run's leftovers
     const image = this.imageOf(rec);
     const bundle = bundleDir(this.paths, rec.id);
@@ -254,14 +279,19 @@ export class LocalEngine {
     const c = rec.config;
     const notifySocket = c.sdnotify === 'container' ? c.sdNotifySocket || opts.notifySocket || '' : '';
     const fds = opts.fds ?? (c.preserveFds > 0 ? { count: c.preserveFds, listen: false } : undefined);
+    const mounts = prepareMounts(this.store, rec, rootfs); // volumes: data directories, copied up when fresh
+    const net = allocateEndpoints(this, rec.id); // addresses first: /etc/hosts lists them
+    const bridges = prepareBridges(this, net.rec); // a cold network's bridge and NAT, while the monitor starts
     const spec = generateSpec({
-      ctr: rec,
+      ctr: { ...rec, config: { ...rec.config, mounts } },
       image: imageConfig(this.paths, image.id).config ?? ({} as ImageDefaults),
       rootfs,
-      etcFiles: writeEtcFiles(bundle, c.hostname, c.network),
+      etcFiles: writeEtcFiles(this.paths, net.rec, net.db),
+      netnsPath: this.sharedNetns(rec),
       listen: fds?.listen ? { count: fds.count, names: fds.names } : undefined,
       notifySocketDir: notifySocket ? path.join(bundle, 'notify') : undefined,
     });
+    if (c.tty && opts.consoleSize && spec.process) spec.process.consoleSize = { height: opts.consoleSize.rows, width: opts.consoleSize.cols };
     fs.writeFileSync(path.join(bundle, 'config.json'), JSON.stringify(spec));
     const runtime = this.runtime();
     const logPath = path.join(containerDir(this.paths, rec.id), 'ctr.log');
@@ -278,6 +308,7 @@ export class LocalEngine {
       logPath: c.logDriver === 'k8s-file' ? logPath : '',
       logDriver: c.logDriver,
       stdin: c.stdin,
+      tty: c.tty,
       fdCount: fds?.count ?? 0,
       listen: fds?.listen ?? false,
       listenFdNames: fds?.names,
@@ -285,8 +316,16 @@ export class LocalEngine {
       exitCommand: this.exitCommand(rec, runId),
     });
     if (started.report.error !== undefined || !started.report.pid) {
-      this.cleanupRuntime(rec);
+      this.cleanupRuntime(net.rec);
       throw runtimeStartError(started.report.error ?? 'unknown runtime error');
+    }
+    try {
+      await bridges;
+      connectEndpoints(this, net.rec, started.report.pid); // the netns exists, the process has not started yet
+    } catch (err) {
+      this.killPid(started.report.pid, 9);
+      this.cleanupRuntime(net.rec);
+      throw err;
     }
     // The container holds the handed-over fds now; our copies would only keep the sockets alive.
     if (opts.fds) for (const fd of listenFdNumbers(opts.fds.count)) fs.closeSync(fd);
@@ -316,9 +355,9 @@ export class LocalEngine {
       this.killPid(pid, 9);
       throw runtimeStartError(r.stderr.trim() || `runtime start exited with ${r.status}`);
     }
-    this.store.update((db) => {
+    const removed = this.store.update((db) => {
       const cur = db.containers[rec.id];
-      if (!cur) return;
+      if (!cur) return true;
       Object.assign(cur.state, {
         status: 'running',
         mounted: true,
@@ -329,7 +368,13 @@ export class LocalEngine {
         finishedAt: '',
         error: '',
       });
+      return false;
     });
+    if (removed) {
+      // removed while it was starting (a restart policy's start racing `rm -f`): it must not run on unrecorded
+      this.killPid(pid, 9);
+      throw noSuchContainer(rec.id);
+    }
     emitEvent(this.paths, { Type: 'container', Status: 'start', ID: rec.id, Name: rec.name, Image: rec.config.image });
   }
 
@@ -365,6 +410,7 @@ export class LocalEngine {
     this.startRuntime(rec, pid, conmonPid);
     this.sendNotify(rec, conmonPid, opts);
     opts.onRunning?.(pid);
+    if (rec.config.tty) streams.onTerminal?.((rows, cols) => resizeContainerTerminal(bundleDir(this.paths, rec.id), rows, cols));
     if (sock) await pumpAttach(sock, streams);
     const running = { ...rec, state: { ...rec.state, pid, conmonPid } };
     const exit = readExitFile(this.paths, rec.id) ?? (await waitForExit(this.paths, running));
@@ -384,6 +430,13 @@ export class LocalEngine {
     } catch {
       /* Podman only logs this */
     }
+  }
+
+  /** Sets the window size of a running container's terminal (no-op without one). */
+  resizeTerminal(idOrName: string, rows: number, cols: number): void {
+    const rec = this.get(idOrName);
+    if (rec.state.status !== 'running') throw new EngineError('state-improper', `container ${rec.id} is not running: container state improper`);
+    if (rec.config.tty) resizeContainerTerminal(bundleDir(this.paths, rec.id), rows, cols);
   }
 
   /** Waits for a running container to exit; returns its exit code. */
@@ -409,14 +462,24 @@ export class LocalEngine {
     const rec = this.get(idOrName);
     if (rec.state.status !== 'running')
       throw new EngineError('state-improper', `can only kill running containers. ${rec.id} is in state ${rec.state.status}: container state improper`);
+    this.markStoppedByUser(rec.id);
     this.killPid(rec.state.pid, signal);
     emitEvent(this.paths, { Type: 'container', Status: 'kill', ID: rec.id, Name: rec.name, Image: rec.config.image });
     return rec;
   }
 
+  /** The user ended this run: restart policies leave it down (until the next start). */
+  private markStoppedByUser(id: string): void {
+    this.store.update((db) => {
+      const cur = db.containers[id];
+      if (cur && !cur.state.stoppedByUser) cur.state.stoppedByUser = true;
+    });
+  }
+
   /** Sends the stop signal, then SIGKILL after the timeout; returns any warning to print. */
   async stop(idOrName: string, timeout?: number): Promise<{ rec: ContainerRecord; warning?: string }> {
     const rec = this.get(idOrName);
+    this.markStoppedByUser(rec.id); // also between a policy restart's exit and its start
     if (rec.state.status !== 'running') return { rec };
     const t = timeout ?? rec.config.stopTimeout;
     let warning: string | undefined;
@@ -443,17 +506,28 @@ export class LocalEngine {
 
   // ---- cleanup and removal
 
-  /** Releases what a run held: the runtime's container and the rootfs mount. Idempotent. */
+  /** Releases what a run held: the runtime's container, the rootfs mount, network endpoints. Idempotent. */
   cleanupRuntime(rec: ContainerRecord): void {
     if (rec.state.status === 'running' && !readExitFile(this.paths, rec.id)) return;
     const stateDir = path.join(runtimeStateDir(this.paths), rec.id);
     if (fs.existsSync(stateDir)) runRuntime(this.runtime(), ['delete', '--force', rec.id]);
     unmountRootfs(this.paths, rec.id);
+    releaseEndpoints(this, rec);
   }
 
-  /** The monitor's exit command: record the exit, release resources, and honour --rm. */
-  cleanup(idOrName: string, rm: boolean, runId?: string): void {
+  /** `--network container:X`: X's network namespace, which X must be running to lend. */
+  private sharedNetns(rec: ContainerRecord): string | undefined {
+    if (!rec.config.network.startsWith('container:')) return undefined;
+    const owner = this.get(rec.config.network.slice('container:'.length));
+    if (owner.state.status !== 'running')
+      throw new EngineError('state-improper', `cannot join the network namespace of container ${owner.id}: it is not running: container state improper`);
+    return `/proc/${owner.state.pid}/ns/net`;
+  }
+
+  /** The monitor's exit command: record the exit, release resources, honour --rm and the restart policy. */
+  async cleanup(idOrName: string, rm: boolean, runId?: string): Promise<void> {
     if (!fs.existsSync(dbFile(this.paths))) return; // the whole store is gone: nothing to clean, nothing to recreate
+    let restart = false;
     const done = this.store.locked(() => {
       const db = this.store.read();
       let cur: ContainerRecord;
@@ -468,11 +542,26 @@ export class LocalEngine {
       if (cur.state.status === 'running') return undefined;
       this.cleanupRuntime(cur);
       cur.state.mounted = false;
+      const s = cur.state;
+      restart = shouldRestart(parseRestartPolicy(cur.config.restartPolicy), {
+        exitCode: s.exitCode,
+        stoppedByUser: s.stoppedByUser ?? false,
+        restartCount: s.restartCount,
+        autoRemove: rm,
+      });
+      if (restart) s.restartCount++;
       this.store.writeUnlocked(db);
       return cur;
     });
     if (!done) return;
-    if (rm) this.remove(done.id, { force: true, ignoreMissing: true });
+    if (rm) this.remove(done.id, { force: true, ignoreMissing: true, volumes: true });
+    else if (restart)
+      try {
+        const started = await this.start(done.id, { restartOf: done.state.runId ?? '' });
+        if (started.state.stoppedByUser) await this.stop(done.id, 0); // the user's stop came while it was starting
+      } catch (err) {
+        if (!(err instanceof EngineError && (err.kind === 'state-improper' || err.kind === 'no-such-container'))) throw err;
+      }
   }
 
   /** The container to remove, or undefined when it is missing and that is fine; refuses a running one without force. */
@@ -493,17 +582,18 @@ export class LocalEngine {
   }
 
   /** `rm`: a running container (with force) is stopped first, with the given timeout. */
-  async removeAsync(idOrName: string, opts: { force?: boolean; ignoreMissing?: boolean; timeout?: number }): Promise<string | undefined> {
+  async removeAsync(idOrName: string, opts: { force?: boolean; ignoreMissing?: boolean; timeout?: number; volumes?: boolean }): Promise<string | undefined> {
     const rec = this.removable(idOrName, opts);
     if (!rec) return undefined;
     if (rec.state.status === 'running') await this.stop(rec.id, opts.timeout ?? 0);
     return this.remove(rec.id, opts);
   }
 
-  /** Removes a container; a running one (with force) is killed first. */
-  remove(idOrName: string, opts: { force?: boolean; ignoreMissing?: boolean }): string | undefined {
+  /** Removes a container (with `volumes`, its anonymous volumes too); a running one (with force) is killed first. */
+  remove(idOrName: string, opts: { force?: boolean; ignoreMissing?: boolean; volumes?: boolean }): string | undefined {
     const rec = this.removable(idOrName, opts);
     if (!rec) return undefined;
+    this.markStoppedByUser(rec.id); // also cancels a restart policy's pending start
     if (rec.state.status === 'running') {
       this.killPid(rec.state.pid, 9);
       const deadline = Date.now() + 5000;
@@ -515,9 +605,13 @@ export class LocalEngine {
       this.cleanupRuntime(rec);
       removeRootfsStorage(this.paths, rec.id);
       fs.rmSync(containerDir(this.paths, rec.id), { recursive: true, force: true });
-      fs.rmSync(bundleDir(this.paths, rec.id), { recursive: true, force: true });
+      fs.rmSync(bundleDir(this.paths, rec.id), { recursive: true, force: true, maxRetries: 5, retryDelay: 50 }); // a racing start may still write there
       fs.rmSync(exitFile(this.paths, rec.id), { force: true });
+      removeCidfile(rec);
+      // rm -v, and always for --rm containers (Docker and Podman drop their anonymous volumes)
+      const anonymous = opts.volumes || rec.config.autoRemove ? anonymousVolumes(db, db.containers[rec.id]) : [];
       delete db.containers[rec.id];
+      for (const v of anonymous) if (volumeUsers(db, v).length === 0) dropVolume(db, this.paths, v);
       this.store.writeUnlocked(db);
       emitEvent(this.paths, { Type: 'container', Status: 'remove', ID: rec.id, Name: rec.name, Image: rec.config.image });
       return rec.id;
@@ -539,6 +633,17 @@ export class LocalEngine {
     const img = this.store.read().images[rec.imageId];
     if (!img) throw new EngineError('no-such-image', `${rec.imageId}: image not known`);
     return img;
+  }
+}
+
+/** The --cidfile `create`/`run` wrote (annotation as Podman's), if it still names this container. */
+function removeCidfile(rec: ContainerRecord): void {
+  const file = rec.config.annotations?.['io.podman.annotations.cid-file'];
+  if (!file) return;
+  try {
+    if (fs.readFileSync(file, 'utf8').trim() === rec.id) fs.rmSync(file, { force: true });
+  } catch {
+    /* gone already */
   }
 }
 

@@ -6,6 +6,9 @@ import { signalName } from './signals';
 import type { ImageDefaults } from '../oci/generate';
 import { containerCommand } from '../oci/generate';
 import { DEFAULT_CAPS } from '../oci/generate';
+import { networkSettings, portBindings } from '../network/inspect';
+import { volumeMountpoint } from '../volume/volumes';
+import { restartForInspect } from './restart-policy';
 
 const ZERO_TIME = '0001-01-01T00:00:00Z';
 
@@ -62,34 +65,13 @@ export function inspectContainer(paths: StoragePaths, ctr: ContainerRecord, imag
     BoundingCaps: DEFAULT_CAPS,
     ExecIDs: [],
     GraphDriver: { Name: 'overlay', Data: { UpperDir: path.join(userdata, 'upper'), WorkDir: path.join(userdata, 'work'), MergedDir: path.join(bundle, 'rootfs') } },
-    Mounts: c.mounts.map((m) => ({
-      Type: m.type,
-      Source: m.source,
-      Destination: m.destination,
-      Driver: '',
-      Mode: '',
-      Options: ['rbind', ...m.options],
-      RW: m.rw,
-      Propagation: 'rprivate',
-    })),
+    Mounts: c.mounts.map((m) =>
+      m.type === 'volume'
+        ? { Type: m.type, Name: m.source, Source: volumeMountpoint(paths, m.source), Destination: m.destination, Driver: 'local', Mode: '', Options: ['nosuid', 'nodev', 'rbind', ...m.options], RW: m.rw, Propagation: 'rprivate' }
+        : { Type: m.type, Source: m.source, Destination: m.destination, Driver: '', Mode: '', Options: ['rbind', ...m.options], RW: m.rw, Propagation: 'rprivate' },
+    ),
     Dependencies: [],
-    NetworkSettings: {
-      EndpointID: '',
-      Gateway: '',
-      IPAddress: '',
-      IPPrefixLen: 0,
-      IPv6Gateway: '',
-      GlobalIPv6Address: '',
-      GlobalIPv6PrefixLen: 0,
-      MacAddress: '',
-      Bridge: '',
-      SandboxID: '',
-      HairpinMode: false,
-      LinkLocalIPv6Address: '',
-      LinkLocalIPv6PrefixLen: 0,
-      Ports: {},
-      SandboxKey: '',
-    },
+    NetworkSettings: networkSettings(ctr, 'podman'),
     Namespace: '',
     IsInfra: false,
     IsService: false,
@@ -124,11 +106,19 @@ export function inspectContainer(paths: StoragePaths, ctr: ContainerRecord, imag
       SdNotifySocket: c.sdNotifySocket || undefined,
     },
     HostConfig: {
-      Binds: c.mounts.filter((m) => m.type === 'bind').map((m) => `${m.source}:${m.destination}:${m.rw ? 'rw' : 'ro'},rprivate,rbind`),
-      NetworkMode: c.network === 'private' ? 'private' : c.network,
+      Binds: c.mounts
+        .filter((m) => m.type !== 'tmpfs')
+        .map((m) => `${m.source}:${m.destination}:${m.rw ? 'rw' : 'ro'},rprivate,${m.type === 'volume' ? 'nosuid,nodev,' : ''}rbind`),
+      NetworkMode: c.network,
+      PortBindings: portBindings(ctr),
+      PublishAllPorts: c.publishAll ?? false,
+      Dns: c.dns ?? [],
+      DnsSearch: c.dnsSearch ?? [],
+      DnsOptions: c.dnsOptions ?? [],
+      ExtraHosts: c.addHosts ?? [],
       AutoRemove: c.autoRemove,
       LogConfig: { Type: c.logDriver, Config: null, Path: c.logDriver === 'k8s-file' ? path.join(userdata, 'ctr.log') : '', Tag: '', Size: '0B' },
-      RestartPolicy: { Name: c.restartPolicy, MaximumRetryCount: 0 },
+      RestartPolicy: restartForInspect(c.restartPolicy),
       Privileged: c.privileged,
       ReadonlyRootfs: c.readOnly,
       CapAdd: c.capAdd,

@@ -7,6 +7,8 @@ import type { ContainerRecord } from '../storage/records';
 import type { Mount, Spec } from './runtime-spec';
 import { loadContainersConf } from '../config/containers-conf';
 import { invalidArgument } from '../errors';
+import { isSystemdMode, systemdEnv, systemdTmpfsMounts } from '../systemd/container-mode';
+import { cgroupPathsAmbiguous } from './cgroup-namespace';
 
 export interface ImageDefaults {
   Env?: string[];
@@ -25,6 +27,8 @@ export interface SpecInputs {
   /** LISTEN_FDS/LISTEN_FDNAMES for the container when sockets are handed over */
   listen?: { count: number; names?: string };
   notifySocketDir?: string;
+  /** --network container:X: the namespace to join instead of a new one */
+  netnsPath?: string;
 }
 
 const DEFAULT_PATH = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
@@ -79,7 +83,9 @@ export function generateSpec(inp: SpecInputs): Spec {
   const c = ctr.config;
   const args = containerCommand(ctr, image);
   if (args.length === 0) throw invalidArgument('no command or entrypoint provided, and no CMD or ENTRYPOINT from image');
+  const systemdMode = isSystemdMode(c.systemd, args);
   const extraEnv: string[] = [`container=tspod`, `HOSTNAME=${c.hostname}`];
+  if (systemdMode) extraEnv.push(...systemdEnv(ctr.id));
   if (c.tty) extraEnv.push('TERM=xterm');
   if (inp.listen) {
     // In its own pid namespace the container's process is pid 1.
@@ -90,7 +96,7 @@ export function generateSpec(inp: SpecInputs): Spec {
   let env = mergeEnv([DEFAULT_PATH], image.Env ?? [], extraEnv, c.env);
   if (!inp.listen) env = env.filter((e) => !/^LISTEN_(PID|FDS|FDNAMES)=/.test(e));
   const user = resolveUser(inp.rootfs, c.user || image.User || '');
-  const caps = c.privileged ? ALL_CAPS : applyCapChanges(DEFAULT_CAPS, c.capAdd, c.capDrop);
+  const caps = c.privileged ? boundingCaps() : applyCapChanges(DEFAULT_CAPS, c.capAdd, c.capDrop);
 
   const mounts: Mount[] = [
     { destination: '/proc', type: 'proc', source: 'proc', options: ['nosuid', 'noexec', 'nodev'] },
@@ -101,14 +107,14 @@ export function generateSpec(inp: SpecInputs): Spec {
     c.network === 'host'
       ? { destination: '/sys', type: 'bind', source: '/sys', options: ['rbind', 'nosuid', 'noexec', 'nodev', 'ro'] }
       : { destination: '/sys', type: 'sysfs', source: 'sysfs', options: ['nosuid', 'noexec', 'nodev', 'ro'] },
-    { destination: '/sys/fs/cgroup', type: 'cgroup', source: 'cgroup', options: ['nosuid', 'noexec', 'nodev', 'relatime', 'ro'] },
+    // Privileged or systemd mode: the container's own cgroups are writable (systemd and a nested runtime create cgroups there).
+    { destination: '/sys/fs/cgroup', type: 'cgroup', source: 'cgroup', options: ['nosuid', 'noexec', 'nodev', 'relatime', c.privileged || systemdMode ? 'rw' : 'ro'] },
     { destination: '/etc/hosts', type: 'bind', source: inp.etcFiles.hosts, options: ['bind', 'rprivate'] },
     { destination: '/etc/hostname', type: 'bind', source: inp.etcFiles.hostname, options: ['bind', 'rprivate'] },
     { destination: '/etc/resolv.conf', type: 'bind', source: inp.etcFiles.resolvConf, options: ['bind', 'rprivate'] },
   ];
-  if (c.systemd === 'always') {
-    for (const d of ['/run', '/run/lock', '/tmp', '/var/log/journal'])
-      mounts.push({ destination: d, type: 'tmpfs', source: 'tmpfs', options: ['rw', 'rprivate', 'nosuid', 'nodev', 'tmpcopyup'] });
+  if (systemdMode) {
+    mounts.push(...systemdTmpfsMounts(c.mounts.map((m) => m.destination)));
   }
   if (inp.notifySocketDir) mounts.push({ destination: '/run/notify', type: 'bind', source: inp.notifySocketDir, options: ['bind', 'rprivate'] });
   for (const m of c.mounts) {
@@ -119,7 +125,10 @@ export function generateSpec(inp: SpecInputs): Spec {
   const namespaces: Spec['linux'] = {
     namespaces: [{ type: 'pid' }, { type: 'ipc' }, { type: 'uts' }, { type: 'mount' }],
   };
-  if (c.network !== 'host') namespaces.namespaces?.push({ type: 'network' });
+  if (c.network !== 'host') namespaces.namespaces?.push(inp.netnsPath ? { type: 'network', path: inp.netnsPath } : { type: 'network' });
+  // systemd mode: a cgroup namespace, so systemd (and a runtime nested in it) finds its cgroup at "/" of the tree it sees;
+  // also when we run where the runtime cannot map our cgroups through the mounts (nested in some containers).
+  if (systemdMode || cgroupPathsAmbiguous()) namespaces.namespaces?.push({ type: 'cgroup' });
 
   return {
     ociVersion: '1.0.2-dev',
@@ -141,11 +150,42 @@ export function generateSpec(inp: SpecInputs): Spec {
     linux: {
       ...namespaces,
       cgroupsPath: `/tspod/tspod-${ctr.id}`,
-      resources: { devices: [{ allow: false, access: 'rwm' }] },
+      // Privileged: every device, as Podman does (a runtime nested in it sets up its own devices cgroup).
+      resources: { devices: [{ allow: c.privileged, access: 'rwm' }] },
       maskedPaths: c.privileged ? [] : MASKED,
       readonlyPaths: c.privileged ? [] : READONLY,
     },
   };
+}
+
+/** Capability names by number (linux/capability.h), for reading a CapBnd mask. */
+const CAP_BY_NUMBER = [
+  'CHOWN', 'DAC_OVERRIDE', 'DAC_READ_SEARCH', 'FOWNER', 'FSETID', 'KILL', 'SETGID', 'SETUID', 'SETPCAP',
+  'LINUX_IMMUTABLE', 'NET_BIND_SERVICE', 'NET_BROADCAST', 'NET_ADMIN', 'NET_RAW', 'IPC_LOCK', 'IPC_OWNER',
+  'SYS_MODULE', 'SYS_RAWIO', 'SYS_CHROOT', 'SYS_PTRACE', 'SYS_PACCT', 'SYS_ADMIN', 'SYS_BOOT', 'SYS_NICE',
+  'SYS_RESOURCE', 'SYS_TIME', 'SYS_TTY_CONFIG', 'MKNOD', 'LEASE', 'AUDIT_WRITE', 'AUDIT_CONTROL', 'SETFCAP',
+  'MAC_OVERRIDE', 'MAC_ADMIN', 'SYSLOG', 'WAKE_ALARM', 'BLOCK_SUSPEND', 'AUDIT_READ', 'PERFMON', 'BPF',
+  'CHECKPOINT_RESTORE',
+].map((n) => `CAP_${n}`);
+
+/**
+ * "All" capabilities means all this process may grant (its bounding set), as
+ * Podman does for --privileged: runc refuses a cap outside it ("unable to apply
+ * caps"), and a sandbox (or an outer container) may lack some, e.g. CAP_SYS_RESOURCE.
+ */
+export function boundingCaps(status = readProcStatus()): string[] {
+  const m = /^CapBnd:\s*([0-9a-f]+)$/m.exec(status);
+  if (!m) return ALL_CAPS;
+  const mask = BigInt(`0x${m[1]}`);
+  return CAP_BY_NUMBER.filter((_, i) => (mask >> BigInt(i)) & 1n);
+}
+
+function readProcStatus(): string {
+  try {
+    return fs.readFileSync('/proc/self/status', 'utf8');
+  } catch {
+    return '';
+  }
 }
 
 function applyCapChanges(base: string[], add: string[], drop: string[]): string[] {
@@ -153,7 +193,7 @@ function applyCapChanges(base: string[], add: string[], drop: string[]): string[
   const dropAll = drop.some((d) => d.toLowerCase() === 'all');
   const set = new Set(dropAll ? [] : base.filter((c) => !drop.map(norm).includes(c)));
   for (const a of add) {
-    if (a.toLowerCase() === 'all') ALL_CAPS.forEach((c) => set.add(c));
+    if (a.toLowerCase() === 'all') boundingCaps().forEach((c) => set.add(c));
     else set.add(norm(a));
   }
   return [...set];

@@ -24,7 +24,21 @@ export interface ContainerConfig {
   labels: Record<string, string>;
   annotations: Record<string, string>;
   mounts: MountSpec[];
-  network: 'none' | 'host' | 'private';
+  /** none, host, private (loopback only), bridge (the networks below) or container:<id> */
+  network: NetworkMode;
+  /** bridge mode: the networks joined, by name, with this container's aliases and static IP (lib/network) */
+  networks?: Record<string, EndpointConfig>;
+  /** -p/-P: published ports, host ports already chosen */
+  ports?: PortMapping[];
+  /** --expose and the image's EXPOSE, e.g. "8080/tcp" */
+  exposedPorts?: string[];
+  /** -P: every exposed port was published on a host port */
+  publishAll?: boolean;
+  dns?: string[];
+  dnsSearch?: string[];
+  dnsOptions?: string[];
+  /** --add-host host:ip */
+  addHosts?: string[];
   stopSignal: number;
   stopTimeout: number;
   autoRemove: boolean;
@@ -44,6 +58,46 @@ export interface ContainerConfig {
   createCommand: string[];
 }
 
+export type NetworkMode = 'none' | 'host' | 'private' | 'bridge' | `container:${string}`;
+
+export interface EndpointConfig {
+  aliases: string[];
+  /** --ip: a static address */
+  ip?: string;
+}
+
+export interface PortMapping {
+  hostIp: string; // '' = every address
+  hostPort: number;
+  containerPort: number;
+  protocol: 'tcp' | 'udp';
+}
+
+/** A container's live attachment to one network, while it runs (lib/network). */
+export interface Endpoint {
+  networkId: string;
+  ip: string;
+  prefixLen: number;
+  gateway: string;
+  mac: string;
+  hostVeth: string;
+  ifname: string; // inside the container: eth0, eth1...
+}
+
+/** A bridge network (lib/network); its bridge device and subnet are host-global. */
+export interface NetworkRecord {
+  id: string;
+  name: string;
+  driver: 'bridge';
+  bridge: string;
+  subnet: string; // a.b.c.d/n
+  gateway: string;
+  internal: boolean;
+  labels: Record<string, string>;
+  options: Record<string, string>;
+  created: string;
+}
+
 export interface ContainerState {
   status: ContainerStatus;
   pid: number;
@@ -56,6 +110,10 @@ export interface ContainerState {
   mounted: boolean;
   /** Names the current run; a monitor's cleanup acts only on its own run. */
   runId?: string;
+  /** The last exit came from `stop`/`kill`: restart policies leave the container down. */
+  stoppedByUser?: boolean;
+  /** network name -> the endpoint set up for the current run (lib/network) */
+  endpoints?: Record<string, Endpoint>;
 }
 
 export interface ContainerRecord {
@@ -77,10 +135,25 @@ export interface ImageRecord {
   size: number;
 }
 
+/** A named or anonymous volume (lib/volume); its data lives in <root>/volumes/<name>/_data. */
+export interface VolumeRecord {
+  name: string;
+  driver: 'local';
+  labels: Record<string, string>;
+  options: Record<string, string>;
+  created: string;
+  /** made for one container (image VOLUME, `-v /path`): `rm -v` removes it with the container */
+  anonymous: boolean;
+  /** still empty: the first container to mount it copies the image's content in */
+  needsCopyUp: boolean;
+}
+
 export interface Database {
   version: 1;
   containers: Record<string, ContainerRecord>;
   images: Record<string, ImageRecord>;
+  volumes?: Record<string, VolumeRecord>;
+  networks?: Record<string, NetworkRecord>;
 }
 
 export const emptyDatabase = (): Database => ({ version: 1, containers: {}, images: {} });

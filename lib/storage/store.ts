@@ -33,14 +33,24 @@ export class Store {
 
   /** Holds the store lock around fn (for work that must not interleave with updates). */
   locked<T>(fn: () => T): T {
+    // Re-entrant: a second flock on a new fd of the same file would wait for ourselves.
+    if (this.held) return fn();
     fs.mkdirSync(this.paths.root, { recursive: true });
     const fd = fs.openSync(lockFile(this.paths), 'a');
     try {
       native().flock(fd, true, false);
+      this.held = true;
       return fn();
     } finally {
+      this.held = false;
       fs.closeSync(fd); // closing releases the flock
     }
+  }
+  private held = false;
+
+  /** Whether this process is inside `locked` (its caller will write what it changes). */
+  isHeld(): boolean {
+    return this.held;
   }
 
   /** Saves db; the caller holds the lock (inside `locked`). */

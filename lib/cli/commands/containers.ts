@@ -1,7 +1,6 @@
 // Container commands: create, run, start, stop, kill, rm, ps, logs, wait, inspect, exec, ...
 import * as fs from 'node:fs';
-import { ensureImage, parsePullPolicy } from '../../image/pull-policy';
-import { stderrProgress } from '../../image/registry/progress';
+import { parsePullPolicy } from '../../image/pull-policy';
 import type { CliContext, CommandDef } from '../command';
 import { err, out } from '../command';
 import { CREATE_FLAGS, createRequest, parseEnvList } from '../create-options';
@@ -10,17 +9,15 @@ import { EngineError, exitCodeFor, invalidArgument } from '../../errors';
 import { listenFdsFor, withoutListenEnv } from '../../activation/listen-fds';
 import { signalNumber } from '../../container/signals';
 import type { StartOptions } from '../../container/engine';
-import { execInContainer } from '../../container/exec';
-import { followLog, readLogWithOffset, rfc3339Nano, type LogLine } from '../../container/logs';
-import { inspectContainer, publicStatus } from '../../container/inspect';
-import { imageConfig, inspectImage } from '../../image';
-import { containerCommand } from '../../oci/generate';
-import type { ContainerRecord } from '../../storage/records';
-import { containerDir } from '../../storage/paths';
 import { renderFormat, renderList, printJson } from '../output';
 import { PODMAN_PS_FIELDS, PODMAN_PS_HEADERS, PODMAN_PS_ROW } from '../../format/gotemplate';
-import { waitForExit } from '../../container/state';
-import { humanDuration, psStatus } from '../../format/units';
+import { humanDuration } from '../../format/units';
+import { portsColumn } from '../../network/ports';
+import { currentWindowSize, userTerminal } from '../../terminal/user-terminal';
+import { DEFAULT_DETACH_KEYS } from '../../terminal/detach-keys';
+import { filterFlags } from '../../container/filters';
+import type { ContainerBrief, ContainerListEntry } from '../../engine/engine';
+import { remoteSignalProxy } from '../../remote/signals';
 
 /**
  * Whether fd was handed to us. Node has already opened its own fds (epoll,
@@ -64,7 +61,7 @@ function inheritedFds(p: Parsed | undefined): StartOptions['fds'] {
 const PROXIED_SIGNALS: NodeJS.Signals[] = ['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGWINCH', 'SIGCONT', 'SIGALRM', 'SIGTSTP'];
 
 /** Installs the proxy now; signals that arrive before the container runs are delivered once it does. */
-function signalProxy(enabled: boolean): { setPid(pid: number): void; stop(): void } {
+export function signalProxy(enabled: boolean): { setPid(pid: number): void; stop(): void } {
   let pid = 0;
   const pending: NodeJS.Signals[] = [];
   const handler = (sig: NodeJS.Signals) => {
@@ -90,20 +87,26 @@ function signalProxy(enabled: boolean): { setPid(pid: number): void; stop(): voi
   };
 }
 
-async function runForeground(ctx: CliContext, rec: ContainerRecord, p: Parsed, opts: StartOptions, sigProxy: boolean): Promise<number> {
-  const proxy = signalProxy(sigProxy);
+/** Runs a container attached to our stdio (and terminal, for -t); `detached` when the user typed the detach keys. */
+async function runForeground(ctx: CliContext, rec: ContainerBrief, p: Parsed, opts: StartOptions, sigProxy: boolean): Promise<{ code: number; detached: boolean }> {
+  // run -i / start -i: our stdin goes to a container that keeps one open
+  const term = userTerminal({ tty: rec.tty, stdin: rec.stdin && bool(p.flags.interactive), detachKeys: str(p.flags['detach-keys']) ?? DEFAULT_DETACH_KEYS });
+  // remote: the service's kill endpoint gets the signals
+  const proxy = ctx.remote ? remoteSignalProxy(ctx.client, rec.id, sigProxy) : signalProxy(sigProxy);
   if (!sigProxy) {
     // Podman's own handler when not proxying: TERM exits 0, INT exits 1; the container keeps running.
     process.on('SIGTERM', () => process.exit(0));
     process.on('SIGINT', () => process.exit(1));
   }
   try {
-    return await ctx.engine.startAttached(
-      rec.id,
-      { stdout: process.stdout, stderr: process.stderr, stdin: rec.config.stdin ? process.stdin : undefined },
-      { ...opts, onRunning: (pid) => proxy.setPid(pid) },
-    );
+    const exit = ctx.client.startAttached(rec.id, term.streams, {
+      ...opts,
+      consoleSize: rec.tty ? currentWindowSize() : undefined,
+      onRunning: (pid) => proxy.setPid(pid),
+    });
+    return await Promise.race([exit.then((code) => ({ code, detached: false })), term.detached.then(() => ({ code: 0, detached: true }))]);
   } finally {
+    term.restore();
     proxy.stop();
   }
 }
@@ -123,6 +126,7 @@ const RUN_FLAGS = [
   ...CREATE_FLAGS,
   { name: 'detach', short: 'd', type: 'bool' as const, help: 'Run container in background and print container ID' },
   { name: 'sig-proxy', type: 'bool' as const, default: true, help: 'Proxy received signals to the process' },
+  { name: 'detach-keys', type: 'string' as const, help: 'Override the key sequence for detaching a container (default "ctrl-p,ctrl-q")' },
   { name: 'preserve-fds', type: 'int' as const, help: 'Pass a number of additional file descriptors into the container' },
 ];
 
@@ -137,14 +141,14 @@ export const runCommand: CommandDef = {
     const fds = inheritedFds(p);
     const req = createRequest(p);
     checkCidfile(str(p.flags.cidfile));
-    await ensureImage(ctx.engine.store, req.image, parsePullPolicy(str(p.flags.pull)), { progress: stderrProgress(false) });
-    const rec = ctx.engine.create(req);
+    await ctx.client.ensureImage(req.image, parsePullPolicy(str(p.flags.pull)));
+    const rec = await ctx.client.create(req);
     writeCidfile(str(p.flags.cidfile), rec.id);
     if (bool(p.flags.detach)) {
       try {
-        await ctx.engine.start(rec.id, { fds });
+        await ctx.client.start(rec.id, { fds });
       } catch (e) {
-        if (rec.config.autoRemove) ctx.engine.remove(rec.id, { force: true, ignoreMissing: true });
+        if (rec.autoRemove) await ctx.client.remove(rec.id, { force: true, ignoreMissing: true });
         throw e;
       }
       out(`${rec.id}\n`);
@@ -152,12 +156,14 @@ export const runCommand: CommandDef = {
     }
     let code: number;
     try {
-      code = await runForeground(ctx, rec, p, { fds }, bool(p.flags['sig-proxy']));
+      const r = await runForeground(ctx, rec, p, { fds }, bool(p.flags['sig-proxy']));
+      if (r.detached) return 0; // still running: --rm is left to its monitor's cleanup
+      code = r.code;
     } catch (e) {
-      if (rec.config.autoRemove) ctx.engine.remove(rec.id, { force: true, ignoreMissing: true });
+      if (rec.autoRemove) await ctx.client.remove(rec.id, { force: true, ignoreMissing: true });
       throw e;
     }
-    if (rec.config.autoRemove) ctx.engine.remove(rec.id, { force: true, ignoreMissing: true });
+    if (rec.autoRemove) await ctx.client.remove(rec.id, { force: true, ignoreMissing: true });
     return code;
   },
 };
@@ -172,8 +178,8 @@ export const createCommand: CommandDef = {
   async run(ctx, p) {
     checkCidfile(str(p.flags.cidfile));
     const req = createRequest(p);
-    await ensureImage(ctx.engine.store, req.image, parsePullPolicy(str(p.flags.pull)), { progress: stderrProgress(false) });
-    const rec = ctx.engine.create(req);
+    await ctx.client.ensureImage(req.image, parsePullPolicy(str(p.flags.pull)));
+    const rec = await ctx.client.create(req);
     writeCidfile(str(p.flags.cidfile), rec.id);
     out(`${rec.id}\n`);
     return 0;
@@ -188,6 +194,7 @@ export const startCommand: CommandDef = {
     { name: 'attach', short: 'a', type: 'bool', help: 'Attach container\'s STDOUT and STDERR' },
     { name: 'interactive', short: 'i', type: 'bool', help: 'Make STDIN available to the contained process' },
     { name: 'sig-proxy', type: 'bool', help: 'Proxy received signals to the process (default true if attaching, false otherwise)' },
+    { name: 'detach-keys', type: 'string', help: 'Select the key sequence for detaching a container (default "ctrl-p,ctrl-q")' },
   ],
   minArgs: 1,
   async run(ctx, p) {
@@ -197,10 +204,10 @@ export const startCommand: CommandDef = {
     if (attach && p.args.length > 1) throw invalidArgument('you cannot start and attach multiple containers at once');
     const fds = inheritedFds(undefined);
     if (attach) {
-      const rec = ctx.engine.get(p.args[0]);
-      if (rec.state.status === 'running') throw new EngineError('already-running', `container ${rec.id} is already running`);
+      const rec = await ctx.client.brief(p.args[0]);
+      if (rec.running) throw new EngineError('already-running', `container ${rec.id} is already running`);
       try {
-        return await runForeground(ctx, rec, p, { fds }, sigProxy);
+        return (await runForeground(ctx, rec, p, { fds }, sigProxy)).code;
       } catch (e) {
         throw startError(p.args[0], e);
       }
@@ -208,7 +215,7 @@ export const startCommand: CommandDef = {
     let code = 0;
     for (const name of p.args) {
       try {
-        await ctx.engine.start(name, { fds });
+        await ctx.client.start(name, { fds });
         out(`${name}\n`);
       } catch (e) {
         err(`Error: ${startError(name, e).message}\n`);
@@ -237,16 +244,13 @@ function readCidfile(file: string, ignore: boolean): string[] {
 }
 
 /** The containers a command acts on: its arguments, or with --all every (running) container. */
-function targets(ctx: CliContext, p: Parsed, runningOnly: boolean): string[] {
+async function targets(ctx: CliContext, p: Parsed, runningOnly: boolean): Promise<string[]> {
   if (!bool(p.flags.all)) {
     const names = [...p.args, ...arr(p.flags.cidfile).flatMap((f) => readCidfile(f, bool(p.flags.ignore)))];
     if (!names.length && !arr(p.flags.cidfile).length) throw new UsageError('you must provide at least one container name or id');
     return names;
   }
-  return ctx.engine
-    .list()
-    .filter((c) => !runningOnly || c.state.status === 'running')
-    .map((c) => c.id);
+  return (await ctx.client.listContainers({ all: !runningOnly, filters: new Map() })).reverse().map((c) => c.Id);
 }
 
 export const stopCommand: CommandDef = {
@@ -260,12 +264,12 @@ export const stopCommand: CommandDef = {
     { name: 'cidfile', type: 'array', help: 'Read the container ID from the file' },
   ],
   async run(ctx, p) {
-    const names = targets(ctx, p, true);
+    const names = await targets(ctx, p, true);
     let code = 0;
     await Promise.all(
       names.map(async (name) => {
         try {
-          const r = await ctx.engine.stop(name, int(p.flags.time));
+          const r = await ctx.client.stop(name, int(p.flags.time));
           if (r.warning) err(`WARN[0000] ${r.warning}\n`);
           out(`${name}\n`);
         } catch (e) {
@@ -287,13 +291,13 @@ export const killCommand: CommandDef = {
     { name: 'signal', short: 's', type: 'string', default: 'KILL', help: 'Signal to send to the container' },
     { name: 'all', short: 'a', type: 'bool', help: 'Signal all running containers' },
   ],
-  run(ctx, p) {
+  async run(ctx, p) {
     const sig = signalNumber(str(p.flags.signal) ?? 'KILL');
-    const names = targets(ctx, p, true);
+    const names = await targets(ctx, p, true);
     let code = 0;
     for (const name of names) {
       try {
-        ctx.engine.kill(name, sig);
+        await ctx.client.kill(name, sig);
         out(`${name}\n`);
       } catch (e) {
         err(`Error: ${(e as Error).message}\n`);
@@ -317,11 +321,11 @@ export const rmCommand: CommandDef = {
     { name: 'cidfile', type: 'array', help: 'Read the container ID from the file' },
   ],
   async run(ctx, p) {
-    const names = targets(ctx, p, false);
+    const names = await targets(ctx, p, false);
     let code = 0;
     for (const name of names) {
       try {
-        await ctx.engine.removeAsync(name, { force: bool(p.flags.force), ignoreMissing: bool(p.flags.ignore), timeout: int(p.flags.time) ?? 0 });
+        await ctx.client.remove(name, { force: bool(p.flags.force), ignoreMissing: bool(p.flags.ignore), timeout: int(p.flags.time) ?? 0, volumes: bool(p.flags.volumes) });
         out(`${name}\n`);
       } catch (e) {
         err(`Error: ${(e as Error).message}\n`);
@@ -336,47 +340,39 @@ export const rmCommand: CommandDef = {
 };
 
 /** One `ps` row, with Podman's field names for --format. */
-function psRow(ctx: CliContext, c: ContainerRecord, noTrunc: boolean) {
-  let image = {};
-  try {
-    image = imageConfig(ctx.engine.paths, c.imageId).config ?? {};
-  } catch {
-    /* image removed */
-  }
-  const cmd = containerCommand(c, image);
-  const command = cmd.join(' ');
-  const created = Date.parse(c.created);
-  const status = psStatus(publicStatus(c.state.status), c.state.exitCode, Date.parse(c.state.startedAt), Date.parse(c.state.finishedAt), Date.now());
+function psRow(c: ContainerListEntry, noTrunc: boolean) {
+  const command = c.Command.join(' ');
+  const created = Date.parse(c.Created);
   return {
-    AutoRemove: c.config.autoRemove,
+    AutoRemove: c.AutoRemove,
     Command: noTrunc || command.length <= 17 ? command : `${command.slice(0, 17)}...`,
-    CommandArray: cmd,
+    CommandArray: c.Command,
     Created: Math.floor(created / 1000),
     CreatedAt: new Date(created).toString(),
     CreatedHuman: `${humanDuration(Date.now() - created)} ago`,
     RunningFor: humanDuration(Date.now() - created),
-    Exited: c.state.status === 'exited' || c.state.status === 'stopped',
-    ExitedAt: c.state.finishedAt ? Math.floor(Date.parse(c.state.finishedAt) / 1000) : -62135596800,
-    ExitCode: c.state.exitCode,
-    ID: noTrunc ? c.id : c.id.slice(0, 12),
-    Id: c.id,
-    Image: c.imageName,
-    ImageID: c.imageId,
-    IsInfra: false,
-    Labels: c.config.labels,
-    Mounts: c.config.mounts.map((m) => m.destination),
-    Names: c.name,
-    NamesArray: [c.name],
-    Namespaces: {},
-    Networks: [],
-    Pid: c.state.status === 'running' ? c.state.pid : 0,
-    Pod: '',
-    PodName: '',
-    Ports: '',
+    Exited: c.Exited,
+    ExitedAt: c.ExitedAt,
+    ExitCode: c.ExitCode,
+    ID: noTrunc ? c.Id : c.Id.slice(0, 12),
+    Id: c.Id,
+    Image: c.Image,
+    ImageID: c.ImageID,
+    IsInfra: c.IsInfra,
+    Labels: c.Labels,
+    Mounts: c.Mounts,
+    Names: c.Names[0] ?? '',
+    NamesArray: c.Names,
+    Namespaces: c.Namespaces,
+    Networks: c.Networks,
+    Pid: c.Pid,
+    Pod: c.Pod,
+    PodName: c.PodName,
+    Ports: portsColumn((c.Ports ?? []).map((p) => ({ hostIp: p.host_ip, hostPort: p.host_port, containerPort: p.container_port, protocol: p.protocol as 'tcp' | 'udp' }))),
     Size: null,
-    StartedAt: c.state.startedAt ? Math.floor(Date.parse(c.state.startedAt) / 1000) : -62135596800,
-    State: publicStatus(c.state.status),
-    Status: status,
+    StartedAt: c.StartedAt,
+    State: c.State,
+    Status: c.Status,
   };
 }
 
@@ -396,16 +392,14 @@ export const psCommand: CommandDef = {
     { name: 'noheading', type: 'bool', help: 'Do not print headers' },
   ],
   maxArgs: 0,
-  run(ctx, p) {
-    let recs = ctx.engine.list();
+  async run(ctx, p) {
     const all = bool(p.flags.all) || int(p.flags.last) !== undefined || bool(p.flags.latest);
-    if (!all) recs = recs.filter((c) => c.state.status === 'running');
-    recs = applyFilters(recs, arr(p.flags.filter));
-    recs = recs.reverse(); // newest first, as Podman lists
+    // As Podman: without --all, only running ones, unless filters say what to list; newest first.
+    let recs = await ctx.client.listContainers({ all: all || arr(p.flags.filter).length > 0, filters: filterFlags(arr(p.flags.filter)) });
     const last = bool(p.flags.latest) ? 1 : int(p.flags.last);
     if (last !== undefined && last >= 0) recs = recs.slice(0, last);
     const noTrunc = bool(p.flags['no-trunc']);
-    const rows = recs.map((c) => psRow(ctx, c, noTrunc));
+    const rows = recs.map((c) => psRow(c, noTrunc));
     const format = str(p.flags.format);
     if (bool(p.flags.quiet)) {
       for (const r of rows) out(`${r.ID}\n`);
@@ -421,35 +415,6 @@ export const psCommand: CommandDef = {
 };
 
 
-function applyFilters(recs: ContainerRecord[], filters: string[]): ContainerRecord[] {
-  for (const f of filters) {
-    const eq = f.indexOf('=');
-    const key = eq < 0 ? f : f.slice(0, eq);
-    const value = eq < 0 ? '' : f.slice(eq + 1);
-    recs = recs.filter((c) => {
-      switch (key) {
-        case 'name':
-          return new RegExp(value).test(c.name);
-        case 'id':
-          return c.id.startsWith(value);
-        case 'status':
-          return publicStatus(c.state.status) === value;
-        case 'label': {
-          const [k, v] = value.split('=');
-          return k in c.config.labels && (v === undefined || c.config.labels[k] === v);
-        }
-        case 'exited':
-          return c.state.status !== 'running' && c.state.exitCode === Number(value);
-        case 'ancestor':
-          return c.imageName.includes(value) || c.imageId.startsWith(value);
-        default:
-          throw invalidArgument(`${key} is an invalid filter`);
-      }
-    });
-  }
-  return recs;
-}
-
 export const logsCommand: CommandDef = {
   name: 'logs',
   usage: 'tspod logs [options] CONTAINER [CONTAINER...]',
@@ -464,19 +429,10 @@ export const logsCommand: CommandDef = {
   minArgs: 1,
   async run(ctx, p) {
     for (const name of p.args) {
-      const rec = ctx.engine.get(name);
-      if (rec.config.logDriver !== 'k8s-file')
-        throw new EngineError('invalid-argument', `this container is using the '${rec.config.logDriver}' log driver, cannot read logs: this container is not logging to file`);
-      const file = `${containerDir(ctx.engine.paths, rec.id)}/ctr.log`;
-      const tail = int(p.flags.tail) ?? -1;
-      const ts = bool(p.flags.timestamps);
-      const prefix = bool(p.flags.names) ? `${rec.name} ` : '';
-      const read = readLogWithOffset(file);
-      const lines = tail < 0 ? read.lines : tail === 0 ? [] : read.lines.slice(-tail);
-      const print = (l: LogLine) =>
-        (l.stream === 'stderr' ? process.stderr : process.stdout).write(`${prefix}${ts ? `${rfc3339Nano(l.time)} ` : ''}${l.text}`);
-      lines.forEach(print);
-      if (bool(p.flags.follow) && rec.state.status === 'running') await followLog(file, read.offset, print, waitForExit(ctx.engine.paths, rec));
+      const prefix = bool(p.flags.names) ? `${(await ctx.client.brief(name)).name} ` : '';
+      await ctx.client.logs(name, { follow: bool(p.flags.follow), tail: int(p.flags.tail) ?? -1, timestamps: bool(p.flags.timestamps) }, (stream, text) =>
+        (stream === 'stderr' ? process.stderr : process.stdout).write(`${prefix}${text}`),
+      );
     }
     return 0;
   },
@@ -490,7 +446,7 @@ export const waitCommand: CommandDef = {
   flags: [{ name: 'condition', type: 'array', help: 'Condition to wait on' }],
   minArgs: 1,
   async run(ctx, p) {
-    for (const name of p.args) out(`${await ctx.engine.wait(name)}\n`);
+    for (const name of p.args) out(`${await ctx.client.wait(name)}\n`);
     return 0;
   },
 };
@@ -506,25 +462,18 @@ export const inspectCommand: CommandDef = {
     { name: 'latest', short: 'l', type: 'bool', help: 'Act on the latest container' },
   ],
   minArgs: 0,
-  run(ctx, p) {
-    const names = bool(p.flags.latest) ? ctx.engine.list().slice(-1).map((c) => c.id) : p.args;
+  async run(ctx, p) {
+    const names = bool(p.flags.latest) ? (await ctx.client.listContainers({ all: true, filters: new Map() })).slice(0, 1).map((c) => c.Id) : p.args;
     if (!names.length) throw new UsageError('no names or ids specified');
     const results: unknown[] = [];
     let code = 0;
     const type = str(p.flags.type) ?? 'all';
     for (const name of names) {
       try {
-        const rec = ctx.engine.get(name);
-        let image = {};
-        try {
-          image = imageConfig(ctx.engine.paths, rec.imageId).config ?? {};
-        } catch {
-          /* image gone */
-        }
-        results.push(inspectContainer(ctx.engine.paths, rec, image, ctx.engine.runtimeName()));
+        results.push(await ctx.client.inspectContainer(name));
       } catch (e) {
         if (type !== 'container' && e instanceof EngineError && e.kind === 'no-such-container') {
-          const img = inspectImageOrUndefined(ctx, name);
+          const img = await inspectImageOrUndefined(ctx, name);
           if (img) {
             results.push(img);
             continue;
@@ -541,9 +490,9 @@ export const inspectCommand: CommandDef = {
   },
 };
 
-function inspectImageOrUndefined(ctx: CliContext, name: string): unknown {
+async function inspectImageOrUndefined(ctx: CliContext, name: string): Promise<unknown> {
   try {
-    return inspectImage(ctx.engine.store, name);
+    return await ctx.client.inspectImage(name);
   } catch {
     return undefined;
   }
@@ -563,12 +512,13 @@ export const execCommand: CommandDef = {
     { name: 'detach', short: 'd', type: 'bool', help: 'Run the exec session in detached mode (backgrounded)' },
     { name: 'privileged', type: 'bool', help: 'Give the process extended Linux capabilities' },
     { name: 'preserve-fds', type: 'int', help: 'Pass N additional file descriptors to the container' },
+    { name: 'detach-keys', type: 'string', help: 'Select the key sequence for detaching a container (default "ctrl-p,ctrl-q")' },
   ],
   interspersed: false,
   minArgs: 2,
   async run(ctx, p) {
     const [name, ...command] = p.args;
-    return execInContainer(ctx.engine, name, {
+    return ctx.client.exec(name, {
       command,
       env: parseEnvList(arr(p.flags.env)),
       workdir: str(p.flags.workdir),
@@ -576,6 +526,7 @@ export const execCommand: CommandDef = {
       tty: bool(p.flags.tty),
       interactive: bool(p.flags.interactive),
       preserveFds: int(p.flags['preserve-fds']),
+      detachKeys: str(p.flags['detach-keys']),
     });
   },
 };
@@ -587,8 +538,8 @@ export const existsCommand: CommandDef = {
   flags: [{ name: 'external', type: 'bool', hidden: true }],
   minArgs: 1,
   maxArgs: 1,
-  run(ctx, p) {
-    return ctx.engine.exists(p.args[0]) ? 0 : 1;
+  async run(ctx, p) {
+    return (await ctx.client.exists(p.args[0])) ? 0 : 1;
   },
 };
 
@@ -599,8 +550,8 @@ export const renameCommand: CommandDef = {
   flags: [],
   minArgs: 2,
   maxArgs: 2,
-  run(ctx, p) {
-    ctx.engine.rename(p.args[0], p.args[1]);
+  async run(ctx, p) {
+    await ctx.client.rename(p.args[0], p.args[1]);
     return 0;
   },
 };
@@ -616,8 +567,8 @@ export const cleanupCommand: CommandDef = {
     { name: 'run-id', type: 'string', hidden: true }, // from a monitor: clean up only that run
   ],
   minArgs: 1,
-  run(ctx, p) {
-    for (const name of p.args) ctx.engine.cleanup(name, bool(p.flags.rm), str(p.flags['run-id']));
+  async run(ctx, p) {
+    for (const name of p.args) await ctx.engine.cleanup(name, bool(p.flags.rm), str(p.flags['run-id']));
     return 0;
   },
 };

@@ -3,11 +3,11 @@ import type { CliContext, CommandDef } from '../command';
 import { err, out } from '../command';
 import { arr, bool, str, UsageError } from '../parse';
 import { EngineError, exitCodeFor } from '../../errors';
-import { importTarball, inspectImage, listImages, loadArchive, removeImage, resolveImage, tagImage } from '../../image';
+import { importTarball, loadArchive } from '../../image';
 import { printJson, renderFormat, renderList } from '../output';
 import { PODMAN_IMAGES_FIELDS, PODMAN_IMAGES_HEADERS, PODMAN_IMAGES_ROW } from '../../format/gotemplate';
 import { humanSize, imageCreatedAgo } from '../../format/units';
-import type { ImageRecord } from '../../storage/records';
+import type { ImageListEntry } from '../../engine/engine';
 
 export const importCommand: CommandDef = {
   name: 'import',
@@ -53,32 +53,32 @@ function repoTag(name: string): [string, string] {
   return [name, 'latest'];
 }
 
-function imageRows(images: ImageRecord[], noTrunc: boolean) {
+function imageRows(images: ImageListEntry[], noTrunc: boolean) {
   const rows = [];
   for (const img of images) {
-    const names = img.names.length ? img.names : ['<none>:<none>'];
+    const names = img.Names.length ? img.Names : ['<none>:<none>'];
     for (const n of names) {
       const [repo, tag] = n === '<none>:<none>' ? ['<none>', '<none>'] : repoTag(n);
-      const created = Date.parse(img.created);
+      const created = img.Created * 1000;
       rows.push({
-        ID: noTrunc ? `sha256:${img.id}` : img.id.slice(0, 12),
+        ID: noTrunc ? `sha256:${img.Id}` : img.Id.slice(0, 12),
         Repository: repo,
         Tag: tag,
         ParentId: '',
-        RepoTags: img.names,
-        RepoDigests: img.digest ? img.names.map((n) => `${repoTag(n)[0]}@${img.digest}`) : [],
-        Digest: img.digest,
+        RepoTags: img.Names,
+        RepoDigests: img.Digest ? img.Names.map((n) => `${repoTag(n)[0]}@${img.Digest}`) : [],
+        Digest: img.Digest,
         Created: imageCreatedAgo(created),
         CreatedAt: new Date(created),
-        Size: humanSize(img.size),
+        Size: humanSize(img.Size),
         SharedSize: 0,
-        VirtualSize: img.size,
+        VirtualSize: img.Size,
         Labels: {},
         Containers: 0,
         ReadOnly: false,
-        Dangling: img.names.length === 0,
-        Names: img.names,
-        History: img.names,
+        Dangling: img.Names.length === 0,
+        Names: img.Names,
+        History: img.Names,
       });
     }
   }
@@ -99,38 +99,38 @@ export const imagesCommand: CommandDef = {
     { name: 'digests', type: 'bool', help: 'Show digests' },
   ],
   maxArgs: 1,
-  run(ctx, p) {
-    let images = listImages(ctx.engine.store).sort((a, b) => (a.created < b.created ? 1 : -1));
+  async run(ctx, p) {
+    let images = await ctx.client.listImages(); // newest first
     if (p.args[0]) {
-      const want = resolveImage(ctx.engine.store, p.args[0]);
-      images = images.filter((i) => i.id === want.id);
+      const want = await ctx.client.inspectImage(p.args[0]);
+      images = images.filter((i) => i.Id === want.Id);
     }
     const format = str(p.flags.format);
     if (bool(p.flags.quiet)) {
       const seen = new Set<string>();
-      for (const img of images) if (!seen.has(img.id)) {
-        seen.add(img.id);
-        out(`${bool(p.flags['no-trunc']) ? `sha256:${img.id}` : img.id.slice(0, 12)}\n`);
+      for (const img of images) if (!seen.has(img.Id)) {
+        seen.add(img.Id);
+        out(`${bool(p.flags['no-trunc']) ? `sha256:${img.Id}` : img.Id.slice(0, 12)}\n`);
       }
       return 0;
     }
     if (format === 'json') {
       printJson(
         images.map((img) => ({
-          Id: img.id,
+          Id: img.Id,
           ParentId: '',
-          RepoTags: img.names,
-          RepoDigests: img.digest ? img.names.map((n) => `${repoTag(n)[0]}@${img.digest}`) : [],
-          Size: img.size,
+          RepoTags: img.Names,
+          RepoDigests: img.Digest ? img.Names.map((n) => `${repoTag(n)[0]}@${img.Digest}`) : [],
+          Size: img.Size,
           SharedSize: 0,
-          VirtualSize: img.size,
+          VirtualSize: img.Size,
           Labels: {},
-          Containers: Object.values(ctx.engine.store.read().containers).filter((c) => c.imageId === img.id).length,
-          Names: img.names,
-          Digest: img.digest,
-          History: img.names,
-          Created: Math.floor(Date.parse(img.created) / 1000),
-          CreatedAt: img.created,
+          Containers: img.Containers,
+          Names: img.Names,
+          Digest: img.Digest,
+          History: img.Names,
+          Created: img.Created,
+          CreatedAt: new Date(img.Created * 1000).toISOString().replace(/\.000Z$/, 'Z'),
         })),
       );
       return 0;
@@ -152,14 +152,12 @@ export const rmiCommand: CommandDef = {
     { name: 'ignore', short: 'i', type: 'bool', help: 'Ignore errors if a specified image does not exist' },
   ],
   async run(ctx, p) {
-    const refs = bool(p.flags.all) ? listImages(ctx.engine.store).map((i) => i.id) : p.args;
+    const refs = bool(p.flags.all) ? (await ctx.client.listImages()).map((i) => i.Id) : p.args;
     if (!refs.length && !bool(p.flags.all)) throw new UsageError('image name or ID must be specified');
     let code = 0;
     for (const ref of refs) {
       try {
-        const r = removeImage(ctx.engine.store, ref, bool(p.flags.force), (id) => {
-          ctx.engine.remove(id, { force: true, ignoreMissing: true });
-        });
+        const r = await ctx.client.removeImage(ref, bool(p.flags.force));
         for (const u of r.untagged) out(`Untagged: ${u}\n`);
         for (const d of r.deleted) out(`Deleted: ${d}\n`);
       } catch (e) {
@@ -179,8 +177,8 @@ export const tagCommand: CommandDef = {
   description: 'Add an additional name to a local image',
   flags: [],
   minArgs: 2,
-  run(ctx, p) {
-    for (const name of p.args.slice(1)) tagImage(ctx.engine.store, p.args[0], name);
+  async run(ctx, p) {
+    for (const name of p.args.slice(1)) await ctx.client.tagImage(p.args[0], name);
     return 0;
   },
 };
@@ -191,12 +189,12 @@ export const imageInspectCommand: CommandDef = {
   description: 'Display the configuration of an image',
   flags: [{ name: 'format', short: 'f', type: 'string', help: 'Format the output to a Go template or json' }],
   minArgs: 1,
-  run(ctx: CliContext, p) {
+  async run(ctx: CliContext, p) {
     const results: unknown[] = [];
     let code = 0;
     for (const ref of p.args) {
       try {
-        results.push(inspectImage(ctx.engine.store, ref));
+        results.push(await ctx.client.inspectImage(ref));
       } catch (e) {
         err(`Error: ${(e as Error).message}\n`);
         code = 125;
@@ -216,14 +214,8 @@ export const imageExistsCommand: CommandDef = {
   flags: [],
   minArgs: 1,
   maxArgs: 1,
-  run(ctx, p) {
-    try {
-      resolveImage(ctx.engine.store, p.args[0]);
-      return 0;
-    } catch (e) {
-      if (e instanceof EngineError && e.kind === 'no-such-image') return 1;
-      throw e;
-    }
+  async run(ctx, p) {
+    return (await ctx.client.imageExists(p.args[0])) ? 0 : 1;
   },
 };
 

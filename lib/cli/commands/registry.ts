@@ -1,7 +1,7 @@
 // Registry and archive commands: pull, push, login, logout, search, save, export.
 import * as fs from 'node:fs';
 import * as readline from 'node:readline';
-import type { CommandDef } from '../command';
+import type { CliContext, CommandDef } from '../command';
 import { err, out } from '../command';
 import type { FlagDef, Parsed } from '../parse';
 import { bool, int, str, UsageError } from '../parse';
@@ -82,6 +82,7 @@ export const pullCommand: CommandDef = {
   ],
   minArgs: 1,
   async run(ctx, p) {
+    if (ctx.remote) return pullRemote(ctx, p);
     const store = ctx.engine.store;
     const quiet = bool(p.flags.quiet);
     const base: PullOptions = { ...registryOptions(p), platform: platformOf(p) };
@@ -109,6 +110,21 @@ export const pullCommand: CommandDef = {
     return 0;
   },
 };
+
+/** `pull --remote`: the service pulls (with its own registry configuration); progress comes back on stderr. */
+async function pullRemote(ctx: CliContext, p: Parsed): Promise<number> {
+  if (bool(p.flags['all-tags']) || p.args.some((a) => archiveTransport(a)) || str(p.flags.authfile) || str(p.flags.creds))
+    throw new EngineError('invalid-argument', 'pull --all-tags, archive transports, --authfile and --creds are not supported by the remote client');
+  for (const arg of p.args) {
+    const id = await ctx.client.pull(arg.replace(/^docker:\/\//, ''), {
+      quiet: bool(p.flags.quiet),
+      tlsVerify: p.given.has('tls-verify') ? bool(p.flags['tls-verify']) : undefined,
+      platform: platformOf(p),
+    });
+    out(`${id}\n`);
+  }
+  return 0;
+}
 
 export const pushCommand: CommandDef = {
   name: 'push',

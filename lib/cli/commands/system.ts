@@ -5,7 +5,6 @@ import { out } from '../command';
 import { printJson, renderFormat } from '../output';
 import { str } from '../parse';
 import { serviceCommand } from './service';
-import { systemInfo } from '../../system/info';
 
 import { API_VERSION, VERSION } from '../../version';
 
@@ -15,8 +14,8 @@ export const versionCommand: CommandDef = {
   description: 'Display the tspod version information',
   flags: [{ name: 'format', short: 'f', type: 'string', help: 'Change the output format to JSON or a Go template' }],
   maxArgs: 0,
-  run(_ctx, p) {
-    const info = {
+  async run(ctx, p) {
+    const info: { Client: Record<string, unknown>; Server?: Record<string, unknown> } = {
       Client: {
         APIVersion: API_VERSION,
         Version: VERSION,
@@ -28,13 +27,16 @@ export const versionCommand: CommandDef = {
         Os: 'linux',
       },
     };
+    // remote: the service's version too, in Podman's Client/Server layout
+    const server = ctx.remote ? await ctx.client.serverVersion() : undefined;
+    if (server) info.Server = { ...server };
     const format = str(p.flags.format);
+    const block = (v: Record<string, unknown>, built: string) =>
+      `Version:      ${v.Version}\nAPI Version:  ${v.APIVersion}\nGo Version:   ${v.GoVersion}\nBuilt:        ${built}\nOS/Arch:      ${v.OsArch}\n`;
     if (format === 'json') printJson(info);
     else if (format) renderFormat(format, [info]);
-    else
-      out(
-        `Version:      ${VERSION}\nAPI Version:  ${API_VERSION}\nGo Version:   ${info.Client.GoVersion}\nBuilt:        ${new Date(0).toUTCString()}\nOS/Arch:      ${info.Client.OsArch}\n`,
-      );
+    else if (server) out(`Client:       tspod\n${block(info.Client, new Date(0).toUTCString())}\nServer:       tspod\n${block(server as unknown as Record<string, unknown>, server.BuiltTime)}`);
+    else out(block(info.Client, new Date(0).toUTCString()));
     return 0;
   },
 };
@@ -45,8 +47,8 @@ export const infoCommand: CommandDef = {
   description: 'Display tspod system information',
   flags: [{ name: 'format', short: 'f', type: 'string', help: 'Change the output format to JSON or a Go template' }],
   maxArgs: 0,
-  run(ctx, p) {
-    const info = systemInfo(ctx.engine, false);
+  async run(ctx, p) {
+    const info = await ctx.client.info();
     const format = str(p.flags.format);
     if (format && format !== 'json') renderFormat(format, [info]);
     else printJson(info);

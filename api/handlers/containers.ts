@@ -28,7 +28,9 @@ export function listContainers(ctx: RouteContext): ContainerRecord[] {
 }
 
 export function list(ctx: RouteContext): void {
-  sendJson(ctx.res, 200, listContainers(ctx).map((c) => containerListItem(ctx.engine, c)));
+  const list = listContainers(ctx);
+  const db = ctx.engine.store.read();
+  sendJson(ctx.res, 200, list.map((c) => containerListItem(ctx.engine, c, db)));
 }
 
 export async function create(ctx: RouteContext): Promise<void> {

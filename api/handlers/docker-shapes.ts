@@ -1,7 +1,7 @@
 // Docker-shaped documents built from the engine's records: container list
 // items and inspect, image list items and inspect.
 import type { LocalEngine } from '../../lib/container/engine';
-import type { ContainerRecord, ImageRecord } from '../../lib/storage/records';
+import type { ContainerRecord, Database, ImageRecord } from '../../lib/storage/records';
 import { inspectContainer, publicStatus } from '../../lib/container/inspect';
 import { containerCommand, type ImageDefaults } from '../../lib/oci/generate';
 import { imageConfig, inspectImage, repoDigests } from '../../lib/image';
@@ -21,7 +21,8 @@ export function imageDefaults(engine: LocalEngine, rec: ContainerRecord): ImageD
 
 const dockerState = (rec: ContainerRecord) => publicStatus(rec.state.status);
 
-export function containerListItem(engine: LocalEngine, rec: ContainerRecord) {
+/** db: the store as read once for the whole list (reading it per item cost ~0.3 ms each). */
+export function containerListItem(engine: LocalEngine, rec: ContainerRecord, db: Database = engine.store.read()) {
   const cmd = containerCommand(rec, imageDefaults(engine, rec));
   const state = dockerState(rec);
   return {
@@ -36,7 +37,7 @@ export function containerListItem(engine: LocalEngine, rec: ContainerRecord) {
     State: state,
     Status: psStatus(state, rec.state.exitCode, rec.state.startedAt ? Date.parse(rec.state.startedAt) : null, rec.state.finishedAt ? Date.parse(rec.state.finishedAt) : null),
     HostConfig: { NetworkMode: networkModeName(rec) },
-    NetworkSettings: { Networks: networkSettings(rec, 'docker', engine.store.read()).Networks },
+    NetworkSettings: { Networks: networkSettings(rec, 'docker', db).Networks },
     Mounts: rec.config.mounts.map((m) =>
       m.type === 'volume'
         ? { Type: m.type, Name: m.source, Source: volumeMountpoint(engine.paths, m.source), Destination: m.destination, Driver: 'local', Mode: '', RW: m.rw, Propagation: '' }

@@ -34,4 +34,17 @@ export interface CommandGroup {
 }
 
 export const out = (s: string) => process.stdout.write(s);
+
+/** Asks on stdout and reads one answer from stdin (prune's question); only y or yes agree. */
+export function confirmed(question: string): boolean {
+  out(question);
+  const buf = Buffer.alloc(256);
+  let n = 0;
+  try {
+    n = require('node:fs').readSync(0, buf, 0, buf.length, null);
+  } catch {
+    return false;
+  }
+  return /^y(es)?$/i.test(buf.subarray(0, n).toString().trim());
+}
 export const err = (s: string) => process.stderr.write(s);

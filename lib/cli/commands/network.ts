@@ -1,8 +1,7 @@
 // `tspod network create|ls|inspect|rm|connect|disconnect|prune|exists` and
 // `tspod port`, in Podman's formats and exit codes.
-import * as fs from 'node:fs';
 import type { CommandDef } from '../command';
-import { err, out } from '../command';
+import { confirmed, err, out } from '../command';
 import { arr, bool, int, str, UsageError } from '../parse';
 import { EngineError, exitCodeFor } from '../../errors';
 import { printJson, renderFormat, renderList } from '../output';
@@ -29,18 +28,6 @@ function keyValues(items: string[]): Record<string, string> {
     else o[l.slice(0, eq)] = l.slice(eq + 1);
   }
   return o;
-}
-
-function confirmed(question: string): boolean {
-  out(question);
-  const buf = Buffer.alloc(256);
-  let n = 0;
-  try {
-    n = fs.readSync(0, buf, 0, buf.length, null);
-  } catch {
-    return false;
-  }
-  return /^y(es)?$/i.test(buf.subarray(0, n).toString().trim());
 }
 
 export const networkCreateCommand: CommandDef = {

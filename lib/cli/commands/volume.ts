@@ -1,7 +1,6 @@
 // `tspod volume create|ls|inspect|rm|prune|exists`, in Podman's formats and exit codes.
-import * as fs from 'node:fs';
 import type { CommandDef } from '../command';
-import { err, out } from '../command';
+import { confirmed, err, out } from '../command';
 import { arr, bool, str, UsageError } from '../parse';
 import { EngineError, exitCodeFor } from '../../errors';
 import { printJson, renderFormat, renderList } from '../output';
@@ -139,18 +138,6 @@ export const volumeRmCommand: CommandDef = {
     return code;
   },
 };
-
-function confirmed(question: string): boolean {
-  process.stdout.write(question);
-  const buf = Buffer.alloc(256);
-  let n = 0;
-  try {
-    n = fs.readSync(0, buf, 0, buf.length, null);
-  } catch {
-    return false;
-  }
-  return /^y(es)?$/i.test(buf.subarray(0, n).toString().trim());
-}
 
 export const volumePruneCommand: CommandDef = {
   name: 'prune',

@@ -2,6 +2,7 @@
 import type { FlagDef, Parsed } from './parse';
 import type { LocalEngine } from '../container/engine';
 import type { Engine } from '../engine/engine';
+import { EngineError, exitCodeFor } from '../errors';
 
 export interface CliContext {
   /** The local engine itself, for commands without remote support: with --remote, using it is an error (125). */
@@ -48,3 +49,31 @@ export function confirmed(question: string): boolean {
   return /^y(es)?$/i.test(buf.subarray(0, n).toString().trim());
 }
 export const err = (s: string) => process.stderr.write(s);
+
+/**
+ * Runs op on each name, as Podman's multi-target commands do: prints what op
+ * returns, reports every error and goes on; the exit code is that of the last error.
+ */
+export async function forEachTarget(
+  names: string[],
+  op: (name: string) => Promise<string> | string,
+  codeFor: (e: unknown, code: number) => number = (e) => exitCodeFor(e),
+): Promise<number> {
+  let code = 0;
+  for (const name of names) {
+    try {
+      out(`${await op(name)}\n`);
+    } catch (e) {
+      err(`Error: ${(e as Error).message}\n`);
+      code = codeFor(e, code);
+    }
+  }
+  return code;
+}
+
+/** Podman's rm exit codes (containers, volumes, networks): 1 when missing, 2 when in use. */
+export function removalExitCode(e: unknown, code: number): number {
+  if (e instanceof EngineError && (e.kind === 'no-such-container' || e.kind === 'no-such-object')) return code || 1;
+  if (e instanceof EngineError && e.kind === 'state-improper') return 2;
+  return exitCodeFor(e);
+}

@@ -2,7 +2,7 @@
 import * as fs from 'node:fs';
 import { parsePullPolicy } from '../../image/pull-policy';
 import type { CliContext, CommandDef } from '../command';
-import { err, out } from '../command';
+import { err, forEachTarget, out, removalExitCode } from '../command';
 import { CREATE_FLAGS, createRequest, parseEnvList } from '../create-options';
 import { arr, bool, int, str, UsageError, type Parsed } from '../parse';
 import { EngineError, exitCodeFor, invalidArgument } from '../../errors';
@@ -293,18 +293,10 @@ export const killCommand: CommandDef = {
   ],
   async run(ctx, p) {
     const sig = signalNumber(str(p.flags.signal) ?? 'KILL');
-    const names = await targets(ctx, p, true);
-    let code = 0;
-    for (const name of names) {
-      try {
-        await ctx.client.kill(name, sig);
-        out(`${name}\n`);
-      } catch (e) {
-        err(`Error: ${(e as Error).message}\n`);
-        code = exitCodeFor(e);
-      }
-    }
-    return code;
+    return forEachTarget(await targets(ctx, p, true), async (name) => {
+      await ctx.client.kill(name, sig);
+      return name;
+    });
   },
 };
 
@@ -321,21 +313,15 @@ export const rmCommand: CommandDef = {
     { name: 'cidfile', type: 'array', help: 'Read the container ID from the file' },
   ],
   async run(ctx, p) {
-    const names = await targets(ctx, p, false);
-    let code = 0;
-    for (const name of names) {
-      try {
-        await ctx.client.remove(name, { force: bool(p.flags.force), ignoreMissing: bool(p.flags.ignore), timeout: int(p.flags.time) ?? 0, volumes: bool(p.flags.volumes) });
-        out(`${name}\n`);
-      } catch (e) {
-        err(`Error: ${(e as Error).message}\n`);
-        // Podman: 1 for a missing container, 2 for a running one without --force
-        if (e instanceof EngineError && e.kind === 'no-such-container') code = code || 1;
-        else if (e instanceof EngineError && e.kind === 'state-improper') code = 2;
-        else code = exitCodeFor(e);
-      }
-    }
-    return code;
+    const opts = { force: bool(p.flags.force), ignoreMissing: bool(p.flags.ignore), timeout: int(p.flags.time) ?? 0, volumes: bool(p.flags.volumes) };
+    return forEachTarget(
+      await targets(ctx, p, false),
+      async (name) => {
+        await ctx.client.remove(name, opts);
+        return name;
+      },
+      removalExitCode,
+    );
   },
 };
 

@@ -1,9 +1,9 @@
 // `tspod network create|ls|inspect|rm|connect|disconnect|prune|exists` and
 // `tspod port`, in Podman's formats and exit codes.
 import type { CommandDef } from '../command';
-import { confirmed, err, out } from '../command';
+import { confirmed, err, forEachTarget, out, removalExitCode } from '../command';
 import { arr, bool, int, str, UsageError } from '../parse';
-import { EngineError, exitCodeFor } from '../../errors';
+import { EngineError } from '../../errors';
 import { printJson, renderFormat, renderList } from '../output';
 import { filterFlags } from '../../container/filters';
 import {
@@ -164,18 +164,8 @@ export const networkRmCommand: CommandDef = {
   ],
   minArgs: 1,
   async run(ctx, p) {
-    let code = 0;
-    for (const ref of p.args) {
-      try {
-        out(`${await removeNetwork(ctx.engine, ref, { force: bool(p.flags.force), timeout: int(p.flags.time) })}\n`);
-      } catch (e) {
-        err(`Error: ${(e as Error).message}\n`);
-        if (e instanceof EngineError && e.kind === 'no-such-object') code = code || 1;
-        else if (e instanceof EngineError && e.kind === 'state-improper') code = 2;
-        else code = exitCodeFor(e);
-      }
-    }
-    return code;
+    const opts = { force: bool(p.flags.force), timeout: int(p.flags.time) };
+    return forEachTarget(p.args, (ref) => removeNetwork(ctx.engine, ref, opts), removalExitCode);
   },
 };
 

@@ -1,8 +1,8 @@
 // `tspod volume create|ls|inspect|rm|prune|exists`, in Podman's formats and exit codes.
 import type { CommandDef } from '../command';
-import { confirmed, err, out } from '../command';
+import { confirmed, err, forEachTarget, out, removalExitCode } from '../command';
 import { arr, bool, str, UsageError } from '../parse';
-import { EngineError, exitCodeFor } from '../../errors';
+import { EngineError } from '../../errors';
 import { printJson, renderFormat, renderList } from '../output';
 import { createVolume, getVolume, listVolumes, pruneVolumes, removeVolume, volumeUsers } from '../../volume/volumes';
 import { filterVolumes, inspectVolume } from '../../volume/inspect';
@@ -122,20 +122,15 @@ export const volumeRmCommand: CommandDef = {
     if (all && p.args.length) throw new UsageError('choose either one or more volumes or all');
     const names = all ? listVolumes(ctx.engine.store).map((v) => v.name) : p.args;
     const force = bool(p.flags.force);
-    let code = 0;
-    for (const name of names) {
-      try {
-        removeVolume(ctx.engine.store, name, { force, removeContainer: (id) => ctx.engine.remove(id, { force: true, ignoreMissing: true }) });
-        out(`${name}\n`);
-      } catch (e) {
-        err(`Error: ${(e as Error).message}\n`);
-        // Podman: 1 for a missing volume, 2 for one in use
-        if (e instanceof EngineError && e.kind === 'no-such-object') code = code || 1;
-        else if (e instanceof EngineError && e.kind === 'state-improper') code = 2;
-        else code = exitCodeFor(e);
-      }
-    }
-    return code;
+    const removeContainer = (id: string) => ctx.engine.remove(id, { force: true, ignoreMissing: true });
+    return forEachTarget(
+      names,
+      (name) => {
+        removeVolume(ctx.engine.store, name, { force, removeContainer });
+        return name;
+      },
+      removalExitCode,
+    );
   },
 };
 

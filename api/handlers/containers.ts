@@ -4,6 +4,7 @@ import type { RouteContext } from '../router';
 import { badRequest, qbool, qfilters, qint, readJson, sendEmpty, sendJson } from '../http';
 import { dockerCreateRequest } from './create-body';
 import { containerInspect, containerListItem } from './docker-shapes';
+import type { ImageDefaults } from '../../lib/oci/generate';
 import { startContainer, waitCondition } from './container-ops';
 import { attachStream } from '../streams/attach';
 import { hijack } from '../streams/hijack';
@@ -30,7 +31,8 @@ export function listContainers(ctx: RouteContext): ContainerRecord[] {
 export function list(ctx: RouteContext): void {
   const list = listContainers(ctx);
   const db = ctx.engine.store.read();
-  sendJson(ctx.res, 200, list.map((c) => containerListItem(ctx.engine, c, db)));
+  const images = new Map<string, ImageDefaults>();
+  sendJson(ctx.res, 200, list.map((c) => containerListItem(ctx.engine, c, db, images)));
 }
 
 export async function create(ctx: RouteContext): Promise<void> {

@@ -8,7 +8,7 @@ import { containerProcesses, podmanTop, psEf } from '../../lib/container/top';
 import { blkioTotals, cpuPercent, dockerStats, memUsed, netTotals, sampleStats, type StatsSample } from '../../lib/container/stats';
 import { diskUsage } from '../../lib/container/df';
 import { containerCommand } from '../../lib/oci/generate';
-import { imageDefaults } from './docker-shapes';
+import { imageDefaultsOf } from '../../lib/engine/views';
 import { publicStatus } from '../../lib/container/inspect';
 import { psStatus } from '../../lib/format/units';
 import { EngineError } from '../../lib/errors';
@@ -189,7 +189,7 @@ export function dfDocker(ctx: RouteContext): void {
         Names: [`/${ctr.name}`],
         Image: ctr.config.image,
         ImageID: `sha256:${ctr.imageId}`,
-        Command: containerCommand(ctr, imageDefaults(ctx.engine, ctr)).join(' '),
+        Command: containerCommand(ctr, imageDefaultsOf(ctx.engine, ctr)).join(' '),
         Created: Math.floor(Date.parse(ctr.created) / 1000),
         Ports: [],
         SizeRw: sizeRw,
@@ -222,7 +222,7 @@ export function dfLibpod(ctx: RouteContext): void {
     Containers: du.containers.map(({ ctr, sizeRw, sizeRootFs }) => ({
       ContainerID: ctr.id,
       Image: ctr.imageId,
-      Command: containerCommand(ctr, imageDefaults(ctx.engine, ctr)),
+      Command: containerCommand(ctr, imageDefaultsOf(ctx.engine, ctr)),
       LocalVolumes: 0,
       Size: sizeRootFs,
       RWSize: sizeRw,

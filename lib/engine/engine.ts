@@ -128,6 +128,8 @@ export interface Engine {
   logs(idOrName: string, req: LogRequest, write: (stream: 'stdout' | 'stderr', text: string) => void): Promise<void>;
   /** Runs a process in the container on this process's stdio; resolves with its exit code. */
   exec(idOrName: string, req: ExecRequest): Promise<number>;
+  /** `exec -d`: starts the process and resolves with the exec session's ID. */
+  execDetached(idOrName: string, req: ExecRequest): Promise<string>;
 
   // ---- images
   listImages(): Promise<ImageListEntry[]>;

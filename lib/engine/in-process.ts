@@ -11,7 +11,7 @@ import { stderrProgress } from '../image/registry/progress';
 import { inspectContainer } from '../container/inspect';
 import { inspectImage, removeImage, resolveImage, tagImage } from '../image';
 import { EngineError } from '../errors';
-import { execInContainer } from '../container/exec';
+import { execDetached, execInContainer } from '../container/exec';
 import { followLog, readLogWithOffset, rfc3339Nano, type LogLine } from '../container/logs';
 import { waitForExit } from '../container/state';
 import { containerDir } from '../storage/paths';
@@ -97,6 +97,10 @@ export class InProcessEngine implements Engine {
 
   exec(idOrName: string, req: ExecRequest): Promise<number> {
     return execInContainer(this.local, idOrName, req);
+  }
+
+  execDetached(idOrName: string, req: ExecRequest): Promise<string> {
+    return execDetached(this.local, idOrName, req);
   }
 
   async listImages(): Promise<ImageListEntry[]> {

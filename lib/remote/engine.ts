@@ -190,6 +190,22 @@ export class RemoteEngine implements Engine {
     return s.ExitCode;
   }
 
+  async execDetached(idOrName: string, req: ExecRequest): Promise<string> {
+    if (req.preserveFds) throw new EngineError('invalid-argument', REMOTE_UNSUPPORTED('exec --preserve-fds'));
+    const created = await this.conn.json<{ Id: string }>('POST', `/containers/${enc(idOrName)}/exec`, {
+      Cmd: req.command,
+      Env: req.env,
+      WorkingDir: req.workdir,
+      User: req.user,
+      Tty: false,
+      AttachStdin: false,
+      AttachStdout: false,
+      AttachStderr: false,
+    });
+    await this.conn.request('POST', `/exec/${created.Id}/start`, { Detach: true, Tty: false });
+    return created.Id;
+  }
+
   listImages(): Promise<ImageListEntry[]> {
     return this.conn.json('GET', '/images/json');
   }

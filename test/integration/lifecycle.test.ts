@@ -167,6 +167,20 @@ describe('detached containers', () => {
     env.ok(['rm', '-f', '-t', '0', 'execme']);
   });
 
+  test('exec -d returns at once with the session ID while the process runs on', async () => {
+    env.ok(['run', '-d', '--name', 'execd', 'busybox', 'sleep', '1000']);
+    const started = Date.now();
+    const id = env.ok(['exec', '-d', 'execd', 'sh', '-c', 'echo ran > /tmp/mark; sleep 600']).trim();
+    assert.match(id, /^[0-9a-f]{64}$/);
+    assert.ok(Date.now() - started < 10_000, 'exec -d waited for the process');
+    await until(() => env.run(['exec', 'execd', 'cat', '/tmp/mark']).stdout === 'ran\n', 10_000);
+    assert.match(env.ok(['top', 'execd']), /sleep 600/);
+    const missing = env.run(['exec', '-d', 'execd', '/nonexistent']);
+    assert.equal(missing.code, 127);
+    assert.match(missing.stderr, /^Error: .*not found/m);
+    env.ok(['rm', '-f', '-t', '0', 'execd']);
+  });
+
   test('kill -9 of a foreground run leaves the container running and supervised', async () => {
     const child = env.spawn(['run', '--name', 'orphan', 'busybox', 'sh', '-c', 'trap "exit 5" TERM; while :; do sleep 0.1; done'], { stdio: 'ignore' });
     await until(() => env.run(['ps', '--format', '{{.Names}}']).stdout.includes('orphan'), 15_000);

@@ -376,6 +376,9 @@ export const psCommand: CommandDef = {
     { name: 'latest', short: 'l', type: 'bool', help: 'Act on the latest container' },
     { name: 'filter', short: 'f', type: 'array', help: 'Filter output based on conditions given' },
     { name: 'noheading', type: 'bool', help: 'Do not print headers' },
+    // Podman lists containers that other tools (buildah) left in its storage; every container
+    // in tspod's store is tspod's own, so there is nothing more to show.
+    { name: 'external', type: 'bool', help: 'Show containers in storage not controlled by tspod (there are none)' },
   ],
   maxArgs: 0,
   async run(ctx, p) {
@@ -504,7 +507,7 @@ export const execCommand: CommandDef = {
   minArgs: 2,
   async run(ctx, p) {
     const [name, ...command] = p.args;
-    return ctx.client.exec(name, {
+    const req = {
       command,
       env: parseEnvList(arr(p.flags.env)),
       workdir: str(p.flags.workdir),
@@ -513,7 +516,12 @@ export const execCommand: CommandDef = {
       interactive: bool(p.flags.interactive),
       preserveFds: int(p.flags['preserve-fds']),
       detachKeys: str(p.flags['detach-keys']),
-    });
+    };
+    if (bool(p.flags.detach)) {
+      out(`${await ctx.client.execDetached(name, req)}\n`);
+      return 0;
+    }
+    return ctx.client.exec(name, req);
   },
 };
 

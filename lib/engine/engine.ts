@@ -139,6 +139,8 @@ export interface Engine {
   pull(ref: string, req: PullRequest): Promise<string>;
   removeImage(ref: string, force: boolean): Promise<RemoveReport>;
   tagImage(ref: string, name: string): Promise<void>;
+  /** Removes the given names from the image (all of its names when none are given). */
+  untagImage(ref: string, names: string[]): Promise<void>;
 
   // ---- system
   info(): Promise<Record<string, unknown>>;

@@ -9,7 +9,7 @@ import { assertReadableLogs, containerBrief, containerListEntry, imageDefaultsOf
 import { ensureImage } from '../image/pull-policy';
 import { stderrProgress } from '../image/registry/progress';
 import { inspectContainer } from '../container/inspect';
-import { inspectImage, removeImage, resolveImage, tagImage } from '../image';
+import { inspectImage, removeImage, resolveImage, tagImage, untagImage } from '../image';
 import { EngineError } from '../errors';
 import { execDetached, execInContainer } from '../container/exec';
 import { followLog, readLogWithOffset, rfc3339Nano, type LogLine } from '../container/logs';
@@ -131,6 +131,10 @@ export class InProcessEngine implements Engine {
     return removeImage(this.local.store, ref, force, (id) => {
       this.local.remove(id, { force: true, ignoreMissing: true });
     });
+  }
+
+  async untagImage(ref: string, names: string[]): Promise<void> {
+    untagImage(this.local.store, ref, names);
   }
 
   async tagImage(ref: string, name: string): Promise<void> {

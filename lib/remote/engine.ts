@@ -262,10 +262,12 @@ export class RemoteEngine implements Engine {
   }
 
   async tagImage(ref: string, name: string): Promise<void> {
-    const slash = name.lastIndexOf('/');
-    const colon = name.lastIndexOf(':');
-    const [repo, tag] = colon > slash ? [name.slice(0, colon), name.slice(colon + 1)] : [name, 'latest'];
-    await this.conn.request('POST', `/images/${enc(ref)}/tag${q({ repo, tag })}`);
+    await this.conn.request('POST', `/images/${enc(ref)}/tag${q(repoAndTag(name))}`);
+  }
+
+  async untagImage(ref: string, names: string[]): Promise<void> {
+    if (names.length === 0) await this.conn.request('POST', `/images/${enc(ref)}/untag`);
+    for (const name of names) await this.conn.request('POST', `/images/${enc(ref)}/untag${q(repoAndTag(name))}`);
   }
 
   info(): Promise<Record<string, unknown>> {
@@ -285,4 +287,11 @@ export class RemoteEngine implements Engine {
       Os: v.Os,
     };
   }
+}
+
+/** A name's repository and tag as the tag endpoints take them (tag latest when none is given). */
+function repoAndTag(name: string): { repo: string; tag: string } {
+  const slash = name.lastIndexOf('/');
+  const colon = name.lastIndexOf(':');
+  return colon > slash ? { repo: name.slice(0, colon), tag: name.slice(colon + 1) } : { repo: name, tag: 'latest' };
 }

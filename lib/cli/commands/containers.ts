@@ -9,7 +9,7 @@ import { EngineError, exitCodeFor, invalidArgument } from '../../errors';
 import { listenFdsFor, withoutListenEnv } from '../../activation/listen-fds';
 import { signalNumber } from '../../container/signals';
 import type { StartOptions } from '../../container/engine';
-import { renderFormat, renderList, printJson } from '../output';
+import { inspectTemplateView, renderFormat, renderList, printJson } from '../output';
 import { PODMAN_PS_FIELDS, PODMAN_PS_HEADERS, PODMAN_PS_ROW } from '../../format/gotemplate';
 import { humanDuration } from '../../format/units';
 import { portsColumn } from '../../network/ports';
@@ -473,7 +473,7 @@ export const inspectCommand: CommandDef = {
       }
     }
     const format = str(p.flags.format);
-    if (format && format !== 'json') renderFormat(format, results);
+    if (format && format !== 'json') renderFormat(format, results.map(inspectTemplateView));
     else printJson(results);
     return code;
   },

@@ -69,6 +69,8 @@ export interface LogRequest {
   follow: boolean;
   tail: number; // < 0: all
   timestamps: boolean;
+  since?: number; // unix seconds
+  until?: number; // unix seconds
 }
 
 export interface RemoveRequest {

@@ -12,7 +12,7 @@ import { inspectContainer } from '../container/inspect';
 import { inspectImage, removeImage, resolveImage, tagImage, untagImage } from '../image';
 import { EngineError } from '../errors';
 import { execDetached, execInContainer } from '../container/exec';
-import { followLog, readLogWithOffset, rfc3339Nano, type LogLine } from '../container/logs';
+import { emitLog, rfc3339Nano, type LogLine } from '../container/logs';
 import { waitForExit } from '../container/state';
 import { containerDir } from '../storage/paths';
 import { systemInfo } from '../system/info';
@@ -88,11 +88,9 @@ export class InProcessEngine implements Engine {
     const rec = this.local.get(idOrName);
     assertReadableLogs(rec);
     const file = path.join(containerDir(this.local.paths, rec.id), 'ctr.log');
-    const read = readLogWithOffset(file);
-    const lines = req.tail < 0 ? read.lines : req.tail === 0 ? [] : read.lines.slice(-req.tail);
     const print = (l: LogLine) => write(l.stream === 'stderr' ? 'stderr' : 'stdout', `${req.timestamps ? `${rfc3339Nano(l.time)} ` : ''}${l.text}`);
-    lines.forEach(print);
-    if (req.follow && rec.state.status === 'running') await followLog(file, read.offset, print, waitForExit(this.local.paths, rec));
+    const follow = req.follow && rec.state.status === 'running' ? waitForExit(this.local.paths, rec) : undefined;
+    await emitLog(file, { tail: req.tail, since: req.since, until: req.until, follow }, print);
   }
 
   exec(idOrName: string, req: ExecRequest): Promise<number> {

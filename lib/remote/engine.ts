@@ -158,7 +158,7 @@ export class RemoteEngine implements Engine {
 
   async logs(idOrName: string, req: LogRequest, write: (stream: 'stdout' | 'stderr', text: string) => void): Promise<void> {
     const b = await this.brief(idOrName);
-    const res = await this.conn.open('GET', `/containers/${b.id}/logs${q({ stdout: true, stderr: true, follow: req.follow, timestamps: req.timestamps, tail: req.tail < 0 ? 'all' : req.tail })}`);
+    const res = await this.conn.open('GET', `/containers/${b.id}/logs${q({ stdout: true, stderr: true, follow: req.follow, timestamps: req.timestamps, tail: req.tail < 0 ? 'all' : req.tail, since: req.since, until: req.until })}`);
     if ((res.statusCode ?? 500) >= 400) {
       throw errorFromBody(res.statusCode ?? 500, (await readAll(res)).toString('utf8'));
     }

@@ -71,7 +71,7 @@ export function imageListEntries(engine: LocalEngine): ImageListEntry[] {
     Size: img.size,
     SharedSize: 0,
     VirtualSize: img.size,
-    Labels: {},
+    Labels: imageLabels(engine, img.id),
     Containers: used.get(img.id) ?? 0,
     Names: img.names,
     Digest: img.digest,
@@ -98,4 +98,13 @@ export function assertReadableLogs(rec: ContainerRecord): void {
       'invalid-argument',
       `this container is using the '${rec.config.logDriver}' log driver, cannot read logs: this container is not logging to file`,
     );
+}
+
+/** An image's labels from its config (a read of one small file per image). */
+function imageLabels(engine: LocalEngine, id: string): Record<string, string> {
+  try {
+    return imageConfig(engine.paths, id).config?.Labels ?? {};
+  } catch {
+    return {};
+  }
 }

@@ -69,6 +69,7 @@ describe('libpod port mappings', () => {
   });
 
   test('ranges and ports are bounded', async () => {
+    const accepted: string[] = [];
     for (const m of [
       { container_port: 80, range: 100000 },
       { container_port: 80, host_port: 18000, range: 5000 },
@@ -81,8 +82,9 @@ describe('libpod port mappings', () => {
       { container_port: 80, protocol: 'tcp\n-A' },
     ]) {
       const r = await create([m]);
-      assert.equal(r.status, 400, `${JSON.stringify(m)}: ${r.text}`);
+      if (r.status !== 400) accepted.push(`${JSON.stringify(m)}: ${r.status} ${r.text}`);
     }
+    assert.deepEqual(accepted, []);
     // Many mappings add up to the same limit.
     const many = Array.from({ length: 3 }, (_, i) => ({ container_port: 1000 + i * 2000, range: 2000 }));
     assert.equal((await create(many)).status, 400);
@@ -112,12 +114,13 @@ describe('names and DNS values for /etc/hosts and resolv.conf', () => {
   ];
 
   test('the CLI refuses each with exit 125 and creates nothing', () => {
+    const accepted: string[] = [];
     for (const [flag, value] of bad) {
       const args = ['create', ...(flag === '--ip' ? ['--network', NET] : []), flag, value, 'localhost/busybox', 'true'];
       const r: Result = env.run(args);
-      assert.equal(r.code, 125, `${flag} ${JSON.stringify(value)}: ${r.stdout}${r.stderr}`);
-      assert.match(r.stderr, /invalid/, `${flag}: ${r.stderr}`);
+      if (r.code !== 125 || !/invalid/.test(r.stderr)) accepted.push(`${flag} ${JSON.stringify(value)}: exit ${r.code} ${r.stderr}`);
     }
+    assert.deepEqual(accepted, []);
     assert.equal(containerCount(), 0);
   });
 
@@ -131,6 +134,7 @@ describe('names and DNS values for /etc/hosts and resolv.conf', () => {
   });
 
   test('the Docker and libpod create bodies refuse them with 400', async () => {
+    const accepted: string[] = [];
     const docker = (extra: Record<string, unknown>) => api('POST', '/v1.41/containers/create', { Image: 'localhost/busybox', Cmd: ['true'], ...extra });
     for (const body of [
       { HostConfig: { ExtraHosts: ['evil\n10.0.0.1 bank:1.2.3.4'] } },
@@ -142,7 +146,7 @@ describe('names and DNS values for /etc/hosts and resolv.conf', () => {
       { HostConfig: { PortBindings: { '80/tcp': [{ HostIp: '127.0.0.1\n', HostPort: '18082' }] } } },
     ]) {
       const r = await docker(body);
-      assert.equal(r.status, 400, `${JSON.stringify(body)}: ${r.text}`);
+      if (r.status !== 400) accepted.push(`${JSON.stringify(body)}: ${r.status} ${r.text}`);
     }
     const libpod = (extra: Record<string, unknown>) => api('POST', '/v4.3.1/libpod/containers/create', { image: 'localhost/busybox', command: ['true'], ...extra });
     for (const body of [
@@ -154,8 +158,9 @@ describe('names and DNS values for /etc/hosts and resolv.conf', () => {
       { networks: { [NET]: { aliases: ['a\tb'] } } },
     ]) {
       const r = await libpod(body);
-      assert.equal(r.status, 400, `${JSON.stringify(body)}: ${r.text}`);
+      if (r.status !== 400) accepted.push(`${JSON.stringify(body)}: ${r.status} ${r.text}`);
     }
+    assert.deepEqual(accepted, []);
     assert.equal(containerCount(), 0);
   });
 

@@ -12,7 +12,7 @@ import { invalidArgument } from '../errors';
 
 const MAX_NAME = 253;
 /** Host names as RFC 1123 spells them, plus `_` (compose service names become aliases). */
-const HOST_NAME = /^[A-Za-z0-9_](?:[A-Za-z0-9_.-]*[A-Za-z0-9_])?$/;
+const HOST_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
 /** resolv.conf options: `ndots:2`, `timeout:1`, `rotate`, `edns0`, `use-vc`, ... */
 const RESOLVER_OPTION = /^[A-Za-z0-9][A-Za-z0-9_.:-]*$/;
 

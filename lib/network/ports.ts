@@ -69,8 +69,12 @@ const isPort = (n: unknown, min: number): n is number => typeof n === 'number' &
  */
 export function parsePortMappingSpec(m: Record<string, unknown>): PortMapping[] {
   const spec = JSON.stringify(m);
-  const hostIp = hostIpOf(m.host_ip === undefined || m.host_ip === null ? '' : String(m.host_ip), spec);
-  if (typeof m.host_ip !== 'string' && m.host_ip !== undefined && m.host_ip !== null) throw invalidArgument(`invalid host_ip in port mapping ${spec}`);
+  const text = (v: unknown, key: string): string => {
+    if (v === undefined || v === null) return '';
+    if (typeof v !== 'string') throw invalidArgument(`invalid ${key} in port mapping ${spec}: must be a string`);
+    return v;
+  };
+  const hostIp = hostIpOf(text(m.host_ip, 'host_ip'), spec);
   const cport = m.container_port;
   const hport = m.host_port ?? 0;
   const range = m.range === undefined || m.range === null || m.range === 0 ? 1 : m.range;
@@ -79,7 +83,7 @@ export function parsePortMappingSpec(m: Record<string, unknown>): PortMapping[] 
   if (typeof range !== 'number' || !Number.isInteger(range) || range < 1) throw invalidArgument(`invalid range in port mapping ${spec}: must be a positive integer`);
   checkPortCount(range, spec);
   if (cport + range - 1 > 65535 || (hport && hport + range - 1 > 65535)) throw invalidArgument(`invalid range in port mapping ${spec}: the ports would go beyond 65535`);
-  const protocols = (typeof m.protocol === 'string' && m.protocol ? m.protocol : 'tcp').split(',');
+  const protocols = [...new Set((text(m.protocol, 'protocol') || 'tcp').split(','))];
   const out: PortMapping[] = [];
   for (const proto of protocols) {
     if (proto !== 'tcp' && proto !== 'udp') throw invalidArgument(`invalid protocol "${proto}" in port mapping ${spec}`);

@@ -26,7 +26,7 @@ function api(method: string, p: string, body?: unknown): Promise<{ status: numbe
   return new Promise((resolve, reject) => {
     const data = body === undefined ? undefined : JSON.stringify(body);
     const req = http.request(
-      { socketPath: sock, method, path: p, headers: data ? { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(data) } : {} },
+      { socketPath: sock, method, path: p, agent: false, headers: data ? { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(data) } : {} },
       (res) => {
         let text = '';
         res.setEncoding('utf8');

@@ -45,7 +45,12 @@ const injected = () => ['nat', 'filter'].some((t) => spawnSync('iptables-save', 
 
 before(async () => {
   env.importTestImages();
-  env.ok(['network', 'create', NET]);
+  // A free subnet can be taken by a parallel test between our pick and our bridge: pick again (bounded).
+  for (let i = 0; ; i++) {
+    const r = env.run(['network', 'create', NET]);
+    if (r.code === 0) break;
+    if (i === 4 || !/already used/.test(r.stderr)) throw new Error(`network create: ${r.stderr}`);
+  }
   await svc.start();
 });
 

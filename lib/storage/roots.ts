@@ -31,7 +31,7 @@ export function ensurePrivateDir(dir: string): void {
   }
   if ((st.mode & TOO_OPEN) === 0 || st.uid !== process.getuid?.()) return;
   try {
-    fs.chmodSync(dir, PRIVATE_DIR_MODE | (st.mode & 0o010));
+    fs.chmodSync(dir, PRIVATE_DIR_MODE);
   } catch {
     // a read-only store: nothing can be planted there, and reads must go on
   }

@@ -65,8 +65,6 @@ describe('store permissions (issue 12, item 1)', () => {
     importBusybox(env);
     env.ok(['run', '--rm', '-v', 'secret:/data', 'localhost/busybox', 'sh', '-c', 'echo s3cret > /data/key; chmod 644 /data/key']);
     const id = env.ok(['run', '-d', '-v', 'secret:/data', 'localhost/busybox', 'sleep', '1000']).trim();
-    assert.equal(modeOf(env.root), 0o700);
-    assert.equal(modeOf(env.runroot), 0o700);
     const layers = path.join(env.root, 'layers');
     const layer = fs.readdirSync(layers).find((n) => /^[0-9a-f]{64}$/.test(n));
     assert.ok(layer, 'a stored layer');
@@ -96,6 +94,8 @@ describe('store permissions (issue 12, item 1)', () => {
       }
     });
     assert.ok(!fs.existsSync(path.join(diff, 'tmp', 'planted')));
+    assert.equal(modeOf(env.root), 0o700);
+    assert.equal(modeOf(env.runroot), 0o700);
     // containers still reach their root, volumes and bind mounts, also as a non-root user
     assert.equal(env.ok(['exec', id, 'cat', '/data/key']), 's3cret\n');
     assert.equal(env.ok(['run', '--rm', '--user', '1000', '-v', 'secret:/data', 'localhost/busybox', 'sh', '-c', 'id -u; cat /data/key']), '1000\ns3cret\n');
@@ -110,6 +110,7 @@ describe('store permissions (issue 12, item 1)', () => {
   test('a store an older tspod created 0755 is closed by the next command', () => {
     const env = newEnv('perm-old');
     importBusybox(env);
+    env.ok(['run', '--rm', 'localhost/busybox', 'true']);
     fs.chmodSync(env.root, 0o755);
     fs.chmodSync(env.runroot, 0o755);
     env.ok(['ps', '-a']);

@@ -495,7 +495,7 @@ export class LocalEngine {
       this.killPid(rec.state.pid, 9);
       await waitForExit(this.paths, rec, 5000);
     }
-    this.store.update((db) => {
+    this.store.updateUnlessFull((db) => {
       const cur = db.containers[rec.id];
       this.recordExit(cur);
       if (cur && cur.state.status === 'exited') cur.state.status = 'stopped';
@@ -613,7 +613,7 @@ export class LocalEngine {
       const anonymous = opts.volumes || rec.config.autoRemove ? anonymousVolumes(db, db.containers[rec.id]) : [];
       delete db.containers[rec.id];
       for (const v of anonymous) if (volumeUsers(db, v).length === 0) dropVolume(db, this.paths, v);
-      this.store.writeUnlocked(db);
+      this.store.writeUnlocked(db, { freesSpace: true });
       emitEvent(this.paths, { Type: 'container', Status: 'remove', ID: rec.id, Name: rec.name, Image: rec.config.image });
       return rec.id;
     });

@@ -104,12 +104,17 @@ export class Store {
     return this.held;
   }
 
-  /** Saves db; the caller holds the lock (inside `locked`). */
-  writeUnlocked(db: Database): void {
-    this.writeText(JSON.stringify(db));
+  /**
+   * Saves db; the caller holds the lock (inside `locked`). freesSpace: a write
+   * that removed data first (rm) and so must succeed on a full disk: it may
+   * take the backup's blocks when no new ones can be had (the backup is then
+   * gone until the next write). Other writes leave that reserve alone.
+   */
+  writeUnlocked(db: Database, opts: { freesSpace?: boolean } = {}): void {
+    this.writeText(JSON.stringify(db), opts.freesSpace ?? false);
   }
 
-  private writeText(json: string): void {
+  private writeText(json: string, mayTakeBackup = false): void {
     const file = dbFile(this.paths);
     const backup = dbBackupFile(this.paths);
     const tmp = `${file}.${process.pid}.tmp`;
@@ -118,10 +123,10 @@ export class Store {
     } catch (err) {
       fs.rmSync(tmp, { force: true });
       if (!isStorageFull(err)) throw err;
-      // A full disk: the backup's blocks take the new state (it is never larger
+      // A full disk: the backup's blocks take the new state (it is not larger
       // in the writes that free space, such as rm), then replace db.json.
       try {
-        if (fs.statSync(backup).size < Buffer.byteLength(json)) throw err;
+        if (!mayTakeBackup || fs.statSync(backup).size < Buffer.byteLength(json)) throw err;
         writeFileSynced(backup, json, 'r+');
         fs.renameSync(backup, file);
         return;

@@ -120,6 +120,15 @@ describe('store permissions (issue 12, item 1)', () => {
     fs.chmodSync(env.runroot, 0o710);
     env.ok(['ps', '-a']);
     assert.equal(modeOf(env.runroot), 0o710);
+    // a directory that is not a store (--root /tmp, a home) is never closed, only warned about
+    const shared = path.join(env.dir, 'shared');
+    fs.mkdirSync(shared, { mode: 0o1777 });
+    fs.chmodSync(shared, 0o1777);
+    fs.writeFileSync(path.join(shared, 'someone-elses-file'), '');
+    const r = env.run(['--root', shared, 'images']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /is open to other users and is not a tspod store/);
+    assert.equal(modeOf(shared), 0o1777);
   });
 });
 

@@ -209,7 +209,12 @@ describe('a damaged state file (issue 12, item 7)', () => {
     const check = env.run(['system', 'check']);
     assert.equal(check.code, 125);
     assert.match(check.stdout, /container [0-9a-f]{12} \(b\): its storage directory .* is gone/);
+    // and a temporary file of a writer that died (an older tspod on a full disk)
+    const stale = `${db}.99999999.tmp`;
+    fs.writeFileSync(stale, '{');
+    assert.match(env.run(['system', 'check']).stdout, /left-over temporary file .*db\.json\.99999999\.tmp/);
     assert.equal(env.run(['system', 'check', '-r']).code, 0);
+    assert.ok(!fs.existsSync(stale));
     assert.equal(env.ok(['ps', '-a', '--format', '{{.Names}}']), '');
     assert.equal(env.ok(['run', '--rm', 'localhost/busybox', 'echo', 'ok']), 'ok\n');
     assert.deepEqual(tempFiles(env.root), []);

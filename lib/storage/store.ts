@@ -40,11 +40,22 @@ function damaged(file: string, why: string): EngineError {
 }
 
 export class Store {
-  constructor(readonly paths: StoragePaths) {
-    ensurePrivateRoots(paths);
+  constructor(readonly paths: StoragePaths) {}
+
+  /**
+   * Makes the roots private (creates them 0700, closes old open ones) at the
+   * first use of the store: a monitor's exit command that finds the store
+   * deleted does not bring its directories back.
+   */
+  private ensureRoots(): void {
+    if (this.rootsChecked) return;
+    ensurePrivateRoots(this.paths);
+    this.rootsChecked = true;
   }
+  private rootsChecked = false;
 
   read(): Database {
+    this.ensureRoots();
     const file = dbFile(this.paths);
     let text: string;
     try {
@@ -86,7 +97,7 @@ export class Store {
   locked<T>(fn: () => T): T {
     // Re-entrant: a second flock on a new fd of the same file would wait for ourselves.
     if (this.held) return fn();
-    fs.mkdirSync(this.paths.root, { recursive: true, mode: 0o700 });
+    this.ensureRoots();
     const fd = fs.openSync(lockFile(this.paths), 'a', 0o600);
     try {
       native().flock(fd, true, false);

@@ -8,7 +8,7 @@ import type { StoragePaths } from './paths';
 
 export const PRIVATE_DIR_MODE = 0o700;
 /** What tspod makes in a store or run root (lib/storage/paths.ts). */
-const STORE_ENTRIES = new Set(['db.json', 'db.lock', 'layers', 'containers', 'exits', 'events', 'runtime', 'runtime-probe.json']);
+const STORE_ENTRIES = new Set(['db.json', 'db.lock', 'layers', 'containers', 'exits', 'events', 'runtime', 'runtime-probe.json', 'tspod.sock']);
 /** Bits that must stay clear on a root. Group search alone (0710) is tolerated:
  * an admin may give a group the way to a 0660 API socket in the run root. */
 const TOO_OPEN = 0o067;

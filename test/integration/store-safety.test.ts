@@ -120,6 +120,13 @@ describe('store permissions (issue 12, item 1)', () => {
     fs.chmodSync(env.runroot, 0o710);
     env.ok(['ps', '-a']);
     assert.equal(modeOf(env.runroot), 0o710);
+    // a run root that systemd made 0755 for the API socket (tspod.socket) before any command
+    fs.rmSync(env.runroot, { recursive: true });
+    fs.mkdirSync(env.runroot, { mode: 0o755 });
+    fs.chmodSync(env.runroot, 0o755);
+    fs.writeFileSync(path.join(env.runroot, 'tspod.sock'), '');
+    env.ok(['ps', '-a']);
+    assert.equal(modeOf(env.runroot), 0o700);
     // a directory that is not a store (--root /tmp, a home) is never closed, only warned about
     const shared = path.join(env.dir, 'shared');
     fs.mkdirSync(shared, { mode: 0o1777 });

@@ -49,7 +49,8 @@ function corrupt(msg: string): EngineError {
 const unsupportedFormat = (why?: string) =>
   new EngineError(
     'invalid-argument',
-    `payload does not match any of the supported image formats (oci-archive, docker-archive)${why ? `: ${why}` : ''}`,
+    // Podman's wording, one line per format tried
+    `payload does not match any of the supported image formats:\n * oci-archive: ${why ?? 'not an OCI archive'}\n * docker-archive: ${why ?? 'not a docker archive'}`,
   );
 
 function parseJson<T>(bytes: Buffer | undefined, what: string): T {

@@ -34,7 +34,13 @@ function deviceNumbers(rdev: number): { devmajor: number; devminor: number } {
 
 function addEntry(pack: tar.Pack, header: Partial<tar.Header>, file?: string): Promise<void> {
   return new Promise((resolve, reject) => {
-    const entry = pack.entry(header as tar.Header, (err) => (err ? reject(err) : resolve()));
+    const done = (err?: Error | null) => (err ? reject(err) : resolve());
+    // An empty regular file (a whiteout) is given its (empty) content: the entry ends at once.
+    if (file === undefined && header.type === 'file') {
+      pack.entry(header as tar.Header, Buffer.alloc(0), done);
+      return;
+    }
+    const entry = pack.entry(header as tar.Header, done);
     if (file !== undefined) {
       const fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
       const body = fs.createReadStream('', { fd });

@@ -7,6 +7,7 @@ import { EngineError } from '../../errors';
 import { REMOTE_UNSUPPORTED } from '../../engine/engine';
 import { parsePullPolicy } from '../../image/pull-policy';
 import type { NetworkMode } from '../../storage/records';
+import { defaultNetworkMode } from '../../network/container-config';
 
 function localOnly(ctx: CliContext, command: string): void {
   if (ctx.remote) throw new EngineError('invalid-argument', REMOTE_UNSUPPORTED(command));
@@ -48,7 +49,7 @@ export const buildCommand: CommandDef = {
       else if (process.env[a] !== undefined) buildArgs.set(a, process.env[a] as string); // `--build-arg NAME` takes the environment's
     }
     const networkFlag = str(p.flags.network);
-    let network: NetworkMode = 'host';
+    let network: NetworkMode = defaultNetworkMode(); // as `run`: RUN containers are isolated like any other
     if (networkFlag !== undefined) {
       if (!['host', 'none', 'private', 'bridge'].includes(networkFlag)) throw new UsageError(`build --network: unsupported mode "${networkFlag}" (host, none, private, bridge)`);
       network = networkFlag as NetworkMode;

@@ -160,3 +160,15 @@ test('commit refuses a bad --change and an unknown container without storing any
   assert.equal(env.ok(['images', '-q']), before);
   env.ok(['rm', 'badchange']);
 });
+
+test('-f FILE, --label, --iidfile, and --layers=false keeps only the final image', () => {
+  const ctx = context('flags', { 'build.file': 'FROM localhost/busybox\nRUN echo a > /a\nENV X=1\nRUN echo b > /b\n' });
+  const before = env.ok(['images', '-q']).trim().split('\n').length;
+  const iid = path.join(env.dir, 'iid');
+  const out = env.ok(['build', '--layers=false', '-f', path.join(ctx, 'build.file'), '--label', 'a=b', '--iidfile', iid, '-t', 'nolayers', ctx]);
+  const id = out.trim().split('\n').pop();
+  assert.equal(fs.readFileSync(iid, 'utf8'), `sha256:${id}`);
+  assert.equal(env.ok(['images', '-q']).trim().split('\n').length, before + 1, 'the step images are gone');
+  assert.equal(inspect('nolayers', '{{index .Labels "a"}}'), 'b');
+  assert.equal(env.ok(['run', '--rm', 'nolayers', 'sh', '-c', 'cat /a /b; echo $X']), 'a\nb\n1\n');
+});

@@ -172,3 +172,17 @@ test('-f FILE, --label, --iidfile, and --layers=false keeps only the final image
   assert.equal(inspect('nolayers', '{{index .Labels "a"}}'), 'b');
   assert.equal(env.ok(['run', '--rm', 'nolayers', 'sh', '-c', 'cat /a /b; echo $X']), 'a\nb\n1\n');
 });
+
+test('context as a tar file, a tar on stdin, or a Containerfile on stdin', () => {
+  const ctx = context('tarctx', { 'Containerfile': 'FROM localhost/busybox\nCOPY hello.txt /\nCMD ["cat", "/hello.txt"]\n', 'hello.txt': 'from the tar\n' });
+  const tarFile = path.join(env.dir, 'context.tar');
+  assert.equal(spawnSync('tar', ['-C', ctx, '-cf', tarFile, '.']).status, 0);
+  env.ok(['build', '-q', '-t', 'fromtar', tarFile]);
+  assert.equal(env.ok(['run', '--rm', 'fromtar']), 'from the tar\n');
+  // Plain ASCII files: the tar's bytes are all below 0x80 and pass through a string unchanged.
+  env.ok(['build', '-q', '-t', 'fromstdin', '-'], { input: fs.readFileSync(tarFile).toString('latin1') });
+  assert.equal(env.ok(['run', '--rm', 'fromstdin']), 'from the tar\n');
+  env.ok(['build', '-q', '-t', 'fromfile', '-'], { input: 'FROM localhost/busybox\nCMD ["echo", "stdin-file"]\n' });
+  assert.equal(env.ok(['run', '--rm', 'fromfile']), 'stdin-file\n');
+  assert.deepEqual(fs.readdirSync(path.join(env.root, 'tmp')).filter((f) => f.startsWith('build-context')), [], 'the unpacked contexts are removed');
+});

@@ -8,6 +8,7 @@ import { REMOTE_UNSUPPORTED } from '../../engine/engine';
 import { parsePullPolicy } from '../../image/pull-policy';
 import type { NetworkMode } from '../../storage/records';
 import { defaultNetworkMode } from '../../network/container-config';
+import { resolveInRoot } from '../../container/archive';
 
 function localOnly(ctx: CliContext, command: string): void {
   if (ctx.remote) throw new EngineError('invalid-argument', REMOTE_UNSUPPORTED(command));
@@ -40,8 +41,8 @@ export const buildCommand: CommandDef = {
     for (const f of UNSUPPORTED_BUILD_FLAGS)
       if (p.given.has(f)) throw new EngineError('invalid-argument', `build --${f} is not supported by tspod yet`);
     const context = p.args[0] ?? '.';
-    if (context === '-' || /^https?:\/\/|^git:\/\//.test(context) || (fs.statSync(context, { throwIfNoEntry: false })?.isFile() ?? false))
-      throw new EngineError('invalid-argument', `build context "${context}": only a local directory is supported by tspod build yet`);
+    if (/^[a-z][a-z0-9+.-]*:\/\//i.test(context) || context.startsWith('git@'))
+      throw new EngineError('invalid-argument', `build context "${context}": remote contexts are not supported by tspod build (no downloads during builds)`);
     const buildArgs = new Map<string, string>();
     for (const a of arr(p.flags['build-arg'])) {
       const eq = a.indexOf('=');
@@ -56,10 +57,18 @@ export const buildCommand: CommandDef = {
     }
     const quiet = bool(p.flags.quiet);
     const { buildImage, RunStepError } = await import('../../build/builder');
+    // `-` (stdin) or a tar file: unpacked into a private directory for the build.
+    const archived = context === '-' || (fs.statSync(context, { throwIfNoEntry: false })?.isFile() ?? false);
+    if (context === '-' && process.stdin.isTTY) throw new EngineError('invalid-argument', 'build -: cannot read the context from a terminal, use redirection');
+    const unpacked = archived
+      ? await (await import('../../build/context-archive')).unpackContext(ctx.engine.store, context === '-' ? process.stdin : fs.createReadStream(context))
+      : undefined;
     try {
+      let file = str(p.flags.file) ?? unpacked?.containerfile;
+      if (unpacked && !unpacked.containerfile && file !== undefined) file = resolveInRoot(unpacked.dir, file, true); // -f names a file of the archive
       const image = await buildImage(ctx.engine, {
-        contextDir: context,
-        file: str(p.flags.file),
+        contextDir: unpacked?.dir ?? context,
+        file,
         tags: arr(p.flags.tag),
         buildArgs,
         target: str(p.flags.target),
@@ -83,6 +92,8 @@ export const buildCommand: CommandDef = {
         return e.exitCode;
       }
       throw e;
+    } finally {
+      unpacked?.remove();
     }
   },
 };

@@ -116,14 +116,20 @@ test('a failing RUN exits with its code, shows its output, leaves no container b
   assert.equal(env.run(['image', 'inspect', 'failing']).code, 125, 'no image was tagged');
 });
 
-test('ADD extracts a local tar, refuses URLs; unsupported flags and instructions are refused', () => {
-  const ctx = context('add', { 'Containerfile': 'FROM localhost/busybox\nADD files.tar.gz /unpacked/\nADD plain.txt /plain.txt\n', 'plain.txt': 'plain\n' });
+test('ADD extracts a local tar, refuses URLs; COPY --chown/--chmod; HEALTHCHECK; unsupported flags are refused', () => {
+  const ctx = context('add', {
+    'Containerfile': 'FROM localhost/busybox\nADD files.tar.gz /unpacked/\nADD plain.txt /plain.txt\nCOPY --chown=1000:2000 --chmod=640 plain.txt /owned.txt\nHEALTHCHECK --interval=30s --retries=2 CMD test -e /plain.txt\n',
+    'plain.txt': 'plain\n',
+  });
   const src = path.join(env.dir, 'tarsrc');
   fs.mkdirSync(path.join(src, 'dir'), { recursive: true });
   fs.writeFileSync(path.join(src, 'dir', 'inside.txt'), 'inside\n');
   assert.equal(spawnSync('tar', ['-C', src, '-czf', path.join(ctx, 'files.tar.gz'), 'dir']).status, 0);
   env.ok(['build', '-q', '-t', 'added', ctx]);
   assert.equal(env.ok(['run', '--rm', 'added', 'cat', '/unpacked/dir/inside.txt', '/plain.txt']), 'inside\nplain\n');
+  assert.equal(env.ok(['run', '--rm', 'added', 'stat', '-c', '%u:%g %a', '/owned.txt', '/plain.txt']), '1000:2000 640\n0:0 644\n');
+  const health = JSON.parse(inspect('added', '{{json .Config.Healthcheck}}')) as { Test: string[]; Interval: number; Retries: number };
+  assert.deepEqual(health, { Test: ['CMD-SHELL', 'test -e /plain.txt'], Interval: 30e9, Retries: 2 });
 
   fs.writeFileSync(path.join(ctx, 'Containerfile'), 'FROM localhost/busybox\nADD http://example.com/x.tar /x\n');
   const url = env.run(['build', ctx]);

@@ -213,7 +213,7 @@ export class Builder {
   }
 
   private async from(stage: Stage): Promise<StageState> {
-    this.log(`STEP ${++this.stepNo}/${this.totalSteps}: ${stage.from.text}`);
+    this.log(`STEP ${++this.stepNo}/${this.totalSteps}: ${expandVariables(stage.from.text, this.globalArgs)}`); // as Podman: the base as expanded
     for (const [flag] of stage.from.flags)
       if (flag !== 'platform') throw new EngineError('invalid-argument', `FROM: unsupported flag --${flag}`);
     const ref = expandVariables(stage.from.args.split(/\s+/)[0], this.globalArgs);

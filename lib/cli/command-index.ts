@@ -32,7 +32,7 @@ export const TOP_INDEX: IndexEntry[] = [
   { names: ['cp', 'top', 'stats', 'attach', 'events'], load: () => observe().OBSERVE_COMMANDS },
   { names: ['port'], load: () => network().PORT_COMMANDS },
   { names: ['restart'], load: () => restart().RESTART_COMMANDS },
-  { names: ['build', 'commit'], load: () => build().BUILD_COMMANDS },
+  { names: ['build', 'commit', 'diff', 'history'], load: () => build().BUILD_COMMANDS },
 ];
 
 export const GROUP_INDEX: Record<string, { description: string; load: () => CommandDef[]; find?: (name: string) => CommandDef | undefined }> = {

@@ -208,13 +208,55 @@ function copyEntries(copy: string, lowerDirs: string[]): DiffEntry[] {
   return walk(copy, '');
 }
 
+// Empty files the runtime creates as mount targets for the engine's bind mounts
+// (when the image has none): not changes of the container's own.
+const MOUNT_TARGETS = ['etc/hostname', 'etc/hosts', 'etc/resolv.conf', 'run/.containerenv'];
+
+/** Whether a layer has rel (two components; the first must be a real directory: nothing is followed). */
+function inLayer(layer: string, rel: string): boolean {
+  const [dir] = rel.split('/');
+  return !!fs.lstatSync(path.join(layer, dir), { throwIfNoEntry: false })?.isDirectory() && !!fs.lstatSync(path.join(layer, rel), { throwIfNoEntry: false });
+}
+
+function withoutMountTargets(entries: DiffEntry[], lowerDirs: string[]): DiffEntry[] {
+  return entries.filter(
+    (e) => !('st' in e && MOUNT_TARGETS.includes(e.name) && e.st.isFile() && e.st.size === 0 && !lowerDirs.some((l) => inLayer(l, e.name))),
+  );
+}
+
+function changedEntries(paths: StoragePaths, containerId: string, lowerDirs: string[]): DiffEntry[] {
+  const copy = rootfsCopyDir(paths, containerId);
+  const entries = fs.existsSync(copy) ? copyEntries(copy, lowerDirs) : upperEntries(rootfsUpperDir(paths, containerId));
+  return withoutMountTargets(entries, lowerDirs);
+}
+
 /**
  * Writes the container's changes over its image's layers (lowerDirs, bottom
  * first) to outFile as a layer tar. The container must not be running (or be
  * paused): its files are read as they are.
  */
 export async function writeContainerDiff(paths: StoragePaths, containerId: string, lowerDirs: string[], outFile: string): Promise<void> {
-  const copy = rootfsCopyDir(paths, containerId);
-  const entries = fs.existsSync(copy) ? copyEntries(copy, lowerDirs) : upperEntries(rootfsUpperDir(paths, containerId));
-  await writeTar(entries, outFile);
+  await writeTar(changedEntries(paths, containerId, lowerDirs), outFile);
+}
+
+export interface Change {
+  /** A added, C changed, D deleted (Podman's `diff` letters) */
+  kind: 'A' | 'C' | 'D';
+  path: string;
+}
+
+/** The container's changes over its image's layers, as `diff` lists them (sorted by path). */
+export function containerChanges(paths: StoragePaths, containerId: string, lowerDirs: string[]): Change[] {
+  const entries = changedEntries(paths, containerId, lowerDirs);
+  const lower = mergedLayers(lowerDirs);
+  const changes: Change[] = [];
+  for (const e of entries) {
+    const base = path.posix.basename(e.name);
+    if ('whiteout' in e) {
+      if (base === OPAQUE_MARKER) continue;
+      const dir = path.posix.dirname(e.name);
+      changes.push({ kind: 'D', path: `/${dir === '.' ? '' : `${dir}/`}${base.slice(WHITEOUT_PREFIX.length)}` });
+    } else changes.push({ kind: lower.has(e.name) ? 'C' : 'A', path: `/${e.name}` });
+  }
+  return changes.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }

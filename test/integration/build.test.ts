@@ -147,6 +147,8 @@ for (const driver of ['overlay', 'vfs']) {
     const name = `tocommit-${driver}`;
     const r = env.run(['run', '--name', name, 'localhost/busybox', 'sh', '-c', 'echo new > /etc/added; rm /bin/ls; rm -rf /usr; mkdir /d; echo x > /d/f'], { env: runEnv });
     assert.equal(r.code, 0, r.stderr);
+    // diff: the same changes the layer gets (the runtime's mount targets left out)
+    assert.equal(env.ok(['diff', name], { env: runEnv }), 'C /bin\nD /bin/ls\nA /d\nA /d/f\nC /etc\nA /etc/added\nD /usr\n');
     const id = env.ok(['commit', '-c', 'ENV COMMITTED=yes', '-c', 'CMD ["sh", "-c", "echo $COMMITTED"]', '-m', 'my message', '-a', 'me', name, `committed-${driver}`], { env: runEnv }).trim();
     assert.match(id, /^[0-9a-f]{64}$/);
     env.ok(['rm', name]);
@@ -155,6 +157,10 @@ for (const driver of ['overlay', 'vfs']) {
     assert.equal(env.ok(['run', '--rm', `committed-${driver}`], { env: runEnv }), 'yes\n');
     assert.equal(inspect(`committed-${driver}`, '{{.Comment}} {{.Author}}'), 'my message me');
     assert.equal(inspect(`committed-${driver}`, '{{len .RootFS.Layers}}'), '2');
+    const history = env.ok(['history', `committed-${driver}`]).trim().split('\n');
+    assert.match(history[0], /^ID\s+CREATED\s+CREATED BY\s+SIZE\s+COMMENT$/);
+    assert.match(history[1], new RegExp(`^${id.slice(0, 12)}\\s.*commit of container.*my message$`));
+    assert.match(history[2], /^<missing>\s.*imported from tarball$/);
   });
 }
 

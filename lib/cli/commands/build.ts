@@ -1,4 +1,5 @@
-// Image building commands: build (a Containerfile) and commit (a container's changes).
+// Image building commands: build (a Containerfile), commit (a container's changes),
+// and the two views of the same layers: diff (a container's changes) and history.
 import * as fs from 'node:fs';
 import type { CliContext, CommandDef } from '../command';
 import { err, out } from '../command';
@@ -129,4 +130,75 @@ export const commitCommand: CommandDef = {
   },
 };
 
-export const BUILD_COMMANDS: CommandDef[] = [buildCommand, commitCommand];
+
+export const diffCommand: CommandDef = {
+  name: 'diff',
+  usage: 'tspod diff [options] CONTAINER',
+  description: "Inspect changes to the container's file systems",
+  flags: [{ name: 'format', type: 'string', help: 'Change the output format (json)' }],
+  minArgs: 1,
+  maxArgs: 1,
+  async run(ctx, p) {
+    localOnly(ctx, 'diff');
+    const format = str(p.flags.format);
+    if (format !== undefined && format !== 'json') throw new EngineError('invalid-argument', `diff --format ${format}: only json is supported`);
+    const { containerChanges } = await import('../../storage/container-diff');
+    const { layerPaths } = await import('../../image/store');
+    const rec = ctx.engine.get(p.args[0]);
+    const changes = containerChanges(ctx.engine.paths, rec.id, layerPaths(ctx.engine.paths, ctx.engine.imageOf(rec)));
+    if (format === 'json') {
+      const pick = (k: string) => changes.filter((c) => c.kind === k).map((c) => c.path);
+      out(`${JSON.stringify({ changed: pick('C'), added: pick('A'), deleted: pick('D') }, null, 4)}\n`);
+    } else for (const c of changes) out(`${c.kind} ${c.path}\n`);
+    return 0;
+  },
+};
+
+export const historyCommand: CommandDef = {
+  name: 'history',
+  usage: 'tspod history [options] IMAGE',
+  description: 'Show history of a specified image',
+  flags: [
+    { name: 'no-trunc', type: 'bool', help: 'Do not truncate the output' },
+    { name: 'quiet', short: 'q', type: 'bool', help: 'Display the numeric IDs only' },
+    { name: 'human', short: 'H', type: 'bool', default: true, help: 'Display sizes and dates in human readable format' },
+    { name: 'format', type: 'string', hidden: true },
+  ],
+  minArgs: 1,
+  maxArgs: 1,
+  async run(ctx, p) {
+    localOnly(ctx, 'history');
+    if (p.given.has('format')) throw new EngineError('invalid-argument', 'history --format is not supported by tspod yet');
+    const { resolveImage } = await import('../../image/resolve');
+    const { imageConfig } = await import('../../image/store');
+    const { readLayerInfo } = await import('../../storage/layer');
+    const { humanSize, imageCreatedAgo } = await import('../../format/units');
+    const image = resolveImage(ctx.engine.store, p.args[0]);
+    const config = imageConfig(ctx.engine.paths, image.id);
+    const noTrunc = bool(p.flags['no-trunc']);
+    const layers = [...config.rootfs.diff_ids];
+    // Newest first; a history entry with a layer takes the next diff id from the bottom up.
+    const rows = (config.history ?? []).map((h) => ({ h, size: h.empty_layer ? 0 : (readLayerInfo(ctx.engine.paths, layers.shift() ?? '')?.size ?? 0) })).reverse();
+    const id = (i: number) => (i === 0 ? (noTrunc ? image.id : image.id.slice(0, 12)) : '<missing>');
+    if (bool(p.flags.quiet)) {
+      for (let i = 0; i < rows.length; i++) out(`${id(i)}\n`);
+      return 0;
+    }
+    const table = rows.map(({ h, size }, i) => {
+      const by = h.created_by ?? '';
+      return [
+        id(i),
+        h.created ? (p.flags.human === false ? h.created : imageCreatedAgo(Date.parse(h.created))) : '',
+        noTrunc || by.length <= 45 ? by : `${by.slice(0, 42)}...`,
+        p.flags.human === false ? String(size) : humanSize(size),
+        h.comment ?? '',
+      ];
+    });
+    const all = [['ID', 'CREATED', 'CREATED BY', 'SIZE', 'COMMENT'], ...table];
+    const widths = all[0].map((_, c) => Math.max(...all.map((r) => r[c].length)));
+    for (const r of all) out(`${r.map((v, c) => (c === r.length - 1 ? v : v.padEnd(widths[c] + 2))).join('').trimEnd()}\n`);
+    return 0;
+  },
+};
+
+export const BUILD_COMMANDS: CommandDef[] = [buildCommand, commitCommand, diffCommand, historyCommand];

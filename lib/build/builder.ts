@@ -26,6 +26,7 @@ import { expandVariables } from './expand';
 import { IgnoreRules } from './patterns';
 import { type Source, type SourceFile, SourceTree, contentDigest } from './sources';
 import { cachedImage, rememberImage, stepKey } from './cache';
+import { OCI_OS, ociArchitecture } from '../image/platform';
 
 export interface BuildOptions {
   contextDir: string;
@@ -214,8 +215,12 @@ export class Builder {
 
   private async from(stage: Stage): Promise<StageState> {
     this.log(`STEP ${++this.stepNo}/${this.totalSteps}: ${expandVariables(stage.from.text, this.globalArgs)}`); // as Podman: the base as expanded
-    for (const [flag] of stage.from.flags)
+    for (const [flag, value] of stage.from.flags) {
       if (flag !== 'platform') throw new EngineError('invalid-argument', `FROM: unsupported flag --${flag}`);
+      const here = `${OCI_OS}/${ociArchitecture()}`;
+      if (value !== here && !value?.startsWith(`${here}/`)) // builds run here: another platform would need emulation
+        throw new EngineError('invalid-argument', `FROM --platform=${value}: only this machine's platform (${here}) can be built`);
+    }
     const ref = expandVariables(stage.from.args.split(/\s+/)[0], this.globalArgs);
     const args = new Map<string, string>();
     if (ref === 'scratch') return { stage, config: scratchConfig(), args };

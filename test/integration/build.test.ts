@@ -138,6 +138,8 @@ test('ADD extracts a local tar, refuses URLs; COPY --chown/--chmod; HEALTHCHECK;
   fs.writeFileSync(path.join(ctx, 'Containerfile'), 'FROM localhost/busybox\nRUN --mount=type=cache,target=/c true\n');
   assert.match(env.run(['build', ctx]).stderr, /--mount is not supported/);
   assert.match(env.run(['build', '--squash', ctx]).stderr, /--squash is not supported/);
+  fs.writeFileSync(path.join(ctx, 'Containerfile'), 'FROM --platform=linux/not-this-one localhost/busybox\n');
+  assert.match(env.run(['build', ctx]).stderr, /only this machine's platform/);
   assert.equal(leftoverContainers(), '');
 });
 

@@ -36,12 +36,12 @@ export const TOP_INDEX: IndexEntry[] = [
 ];
 
 export const GROUP_INDEX: Record<string, { description: string; load: () => CommandDef[]; find?: (name: string) => CommandDef | undefined }> = {
-  container: { description: 'Manage containers', load: () => [...containers().CONTAINER_GROUP, ...observe().OBSERVE_COMMANDS, ...network().PORT_COMMANDS, ...restart().RESTART_COMMANDS] },
+  container: { description: 'Manage containers', load: () => [...containers().CONTAINER_GROUP, ...observe().OBSERVE_COMMANDS, ...network().PORT_COMMANDS, ...restart().RESTART_COMMANDS, build().commitCommand, build().diffCommand] },
   image: {
     description: 'Manage images',
     load: () => {
       const r = registry();
-      return [...images().IMAGE_GROUP, r.pullCommand, r.pushCommand, r.saveCommand];
+      return [...images().IMAGE_GROUP, r.pullCommand, r.pushCommand, r.saveCommand, build().buildCommand, build().historyCommand];
     },
   },
   system: {

@@ -58,11 +58,22 @@ export function containerListEntry(engine: LocalEngine, c: ContainerRecord, now 
   };
 }
 
-export function imageListEntries(engine: LocalEngine): ImageListEntry[] {
+/**
+ * Images as `images` lists them. Without `all`, intermediate images are left
+ * out as Podman does: nameless images another image is built on (its layers
+ * begin with theirs), such as the steps of a build.
+ */
+export function imageListEntries(engine: LocalEngine, opts: { all?: boolean } = {}): ImageListEntry[] {
   const db = engine.store.read();
   const used = new Map<string, number>();
   for (const c of Object.values(db.containers)) used.set(c.imageId, (used.get(c.imageId) ?? 0) + 1);
-  return listImages(engine.store).map((img) => ({
+  let images = listImages(engine.store);
+  if (!opts.all) {
+    const isParent = (p: (typeof images)[number]) =>
+      images.some((c) => c.id !== p.id && c.layers.length > p.layers.length && p.layers.every((l, i) => c.layers[i] === l));
+    images = images.filter((img) => img.names.length > 0 || used.has(img.id) || !isParent(img));
+  }
+  return images.map((img) => ({
     Id: img.id,
     ParentId: '',
     RepoTags: img.names,

@@ -87,6 +87,11 @@ test('layer cache: a rebuild reuses every step and gives the same id; a changed 
   const coldMs = Date.now() - t;
   assert.doesNotMatch(cold, /Using cache/);
   const id1 = cold.trim().split('\n').pop();
+  // The step images are intermediate: listed with -a only, as Podman does.
+  const shown = env.ok(['images', '-q', '--no-trunc']);
+  const all = env.ok(['images', '-a', '-q', '--no-trunc']);
+  assert.ok(all.trim().split('\n').length >= shown.trim().split('\n').length + 3, `${shown}\n---\n${all}`);
+  assert.match(shown, new RegExp(`sha256:${id1}`));
 
   t = Date.now();
   const warm = env.ok(['build', '-t', 'cached', ctx]);
@@ -177,12 +182,12 @@ test('commit refuses a bad --change and an unknown container without storing any
 
 test('-f FILE, --label, --iidfile, and --layers=false keeps only the final image', () => {
   const ctx = context('flags', { 'build.file': 'FROM localhost/busybox\nRUN echo a > /a\nENV X=1\nRUN echo b > /b\n' });
-  const before = env.ok(['images', '-q']).trim().split('\n').length;
+  const before = env.ok(['images', '-a', '-q']).trim().split('\n').length;
   const iid = path.join(env.dir, 'iid');
   const out = env.ok(['build', '--layers=false', '-f', path.join(ctx, 'build.file'), '--label', 'a=b', '--iidfile', iid, '-t', 'nolayers', ctx]);
   const id = out.trim().split('\n').pop();
   assert.equal(fs.readFileSync(iid, 'utf8'), `sha256:${id}`);
-  assert.equal(env.ok(['images', '-q']).trim().split('\n').length, before + 1, 'the step images are gone');
+  assert.equal(env.ok(['images', '-a', '-q']).trim().split('\n').length, before + 1, 'the step images are gone');
   assert.equal(inspect('nolayers', '{{index .Labels "a"}}'), 'b');
   assert.equal(env.ok(['run', '--rm', 'nolayers', 'sh', '-c', 'cat /a /b; echo $X']), 'a\nb\n1\n');
 });

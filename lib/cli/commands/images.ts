@@ -124,7 +124,7 @@ export const imagesCommand: CommandDef = {
   ],
   maxArgs: 1,
   async run(ctx, p) {
-    let images = await ctx.client.listImages(); // newest first
+    let images = await ctx.client.listImages({ all: bool(p.flags.all) }); // newest first
     if (p.args[0]) {
       const want = await ctx.client.inspectImage(p.args[0]);
       images = images.filter((i) => i.Id === want.Id);
@@ -193,7 +193,7 @@ export const rmiCommand: CommandDef = {
     { name: 'ignore', short: 'i', type: 'bool', help: 'Ignore errors if a specified image does not exist' },
   ],
   async run(ctx, p) {
-    const refs = bool(p.flags.all) ? (await ctx.client.listImages()).map((i) => i.Id) : p.args;
+    const refs = bool(p.flags.all) ? (await ctx.client.listImages({ all: true })).map((i) => i.Id) : p.args;
     if (!refs.length && !bool(p.flags.all)) throw new UsageError('image name or ID must be specified');
     let code = 0;
     for (const ref of refs) {

@@ -1,0 +1,127 @@
+// Issue 12, item 2 (CVE-2018-15664 class): a running container swaps a
+// directory for a symlink to a host directory as fast as it can while tspod
+// copies out of and into that directory (`cp` both ways and the Docker
+// `PUT /containers/{id}/archive`). The host directory holds unique canary
+// files: none may ever appear in a copy, and the directory must stay exactly
+// as it was. The symlink points at the canary directory rather than at `/`
+// so that a tspod without the fix leaks a few known files, not the whole host.
+import { after, before, test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import * as crypto from 'node:crypto';
+import * as fs from 'node:fs';
+import * as http from 'node:http';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { ApiService } from '../helpers/api-service';
+import { TspodEnv } from '../helpers/tspod-env';
+
+const env = new TspodEnv('cp-race');
+const sock = path.join(env.dir, 'api.sock');
+const svc = new ApiService(env, sock);
+const ROUNDS = 25;
+const FILES = 20;
+const secret = `HOST-CANARY-${crypto.randomBytes(12).toString('hex')}`;
+/** the host directory the container's symlink points at: never read, never written */
+const hostDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tspod-race-canary-'));
+const names = Array.from({ length: FILES }, (_, i) => `f${i}`);
+
+/** name -> content of every file under dir (relative names). */
+function treeFiles(dir: string): Map<string, string> {
+  const out = new Map<string, string>();
+  const walk = (d: string, rel: string) => {
+    for (const n of fs.readdirSync(d)) {
+      const p = path.join(d, n);
+      const st = fs.lstatSync(p);
+      if (st.isDirectory()) walk(p, `${rel}${n}/`);
+      else out.set(`${rel}${n}`, st.isFile() ? fs.readFileSync(p, 'utf8') : `<${st.mode.toString(8)}>`);
+    }
+  };
+  walk(dir, '');
+  return out;
+}
+
+function assertHostDirUntouched(): void {
+  const now = treeFiles(hostDir);
+  assert.deepEqual([...now.keys()].sort(), [...names].sort(), 'a file was created in or removed from the host directory');
+  for (const n of names) assert.equal(now.get(n), `${secret} ${n}\n`, `host file ${n} was written`);
+}
+
+before(async () => {
+  for (const n of names) fs.writeFileSync(path.join(hostDir, n), `${secret} ${n}\n`);
+  env.importTestImages();
+  // /dir holds files of the same names; it is swapped for a symlink to hostDir and back, bounded.
+  const loop = [
+    'mkdir -p /dir',
+    `for n in ${names.join(' ')}; do echo container > /dir/$n; done`,
+    'touch /ready',
+    'i=0',
+    `ln -s ${hostDir} /lnk`,
+    // a directory most of the time (so copies go through), a symlink to the host directory in between
+    `while [ $i -lt 2000000 ]; do mv /dir /dir.real; mv /lnk /dir; mv /dir /lnk; mv /dir.real /dir; usleep 300; i=$((i+1)); done`,
+  ].join('; ');
+  env.ok(['run', '-d', '--name', 'racer', 'localhost/busybox', 'sh', '-c', loop]);
+  for (let i = 0; i < 100 && env.run(['exec', 'racer', 'test', '-e', '/ready']).code !== 0; i++) await new Promise((r) => setTimeout(r, 100));
+  await svc.start();
+});
+
+after(async () => {
+  await svc.stop();
+  env.cleanup();
+  fs.rmSync(hostDir, { recursive: true, force: true });
+});
+
+test('cp ctr:/dir HOST under a symlink race never reads a host file', () => {
+  let copied = 0;
+  for (let i = 0; i < ROUNDS; i++) {
+    const out = path.join(env.dir, `out-${i}`);
+    const r = env.run(['cp', 'racer:/dir', out]);
+    if (r.code === 0) copied++;
+    const top = fs.lstatSync(out, { throwIfNoEntry: false });
+    if (!top) continue;
+    // /dir caught as the symlink is copied as a symlink (as docker cp does): its target is not content
+    if (top.isDirectory())
+      for (const [name, content] of treeFiles(out)) assert.ok(!content.includes(secret), `round ${i}: host file read into ${name}`);
+    fs.rmSync(out, { recursive: true, force: true });
+  }
+  assertHostDirUntouched();
+  assert.ok(copied > 0, 'no copy succeeded at all: the race test tested nothing');
+});
+
+test('cp HOST ctr:/dir under a symlink race never writes a host file', () => {
+  const src = path.join(env.dir, 'src');
+  fs.mkdirSync(src);
+  for (const n of names) fs.writeFileSync(path.join(src, n), 'planted by cp\n');
+  let copied = 0;
+  for (let i = 0; i < ROUNDS; i++) {
+    if (env.run(['cp', `${src}/.`, 'racer:/dir']).code === 0) copied++;
+    if (env.run(['cp', src, 'racer:/dir']).code === 0) copied++;
+    assertHostDirUntouched();
+  }
+  assert.ok(copied > 0, 'no copy succeeded at all: the race test tested nothing');
+});
+
+test('PUT /containers/{id}/archive under a symlink race never writes a host file', async () => {
+  const src = path.join(env.dir, 'putsrc');
+  fs.mkdirSync(path.join(src, 'sub'), { recursive: true });
+  for (const n of names) {
+    fs.writeFileSync(path.join(src, n), 'planted by the API\n');
+    fs.writeFileSync(path.join(src, 'sub', n), 'planted by the API\n');
+  }
+  const tarred = spawnSync('tar', ['-C', src, '-cf', '-', '.'], { maxBuffer: 16 << 20 });
+  assert.equal(tarred.status, 0);
+  let ok = 0;
+  for (let i = 0; i < ROUNDS; i++) {
+    const status = await new Promise<number>((resolve, reject) => {
+      const req = http.request({ socketPath: sock, path: '/v1.41/containers/racer/archive?path=/dir', method: 'PUT', headers: { 'Content-Type': 'application/x-tar' } }, (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      });
+      req.on('error', reject);
+      req.end(tarred.stdout);
+    });
+    if (status === 200) ok++;
+    assertHostDirUntouched();
+  }
+  assert.ok(ok > 0, 'no PUT succeeded at all: the race test tested nothing');
+});

@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { FIXTURES, TspodEnv } from '../helpers/tspod-env';
+import { FIXTURES, TspodEnv, cleanEnv } from '../helpers/tspod-env';
 
 const env = new TspodEnv('image-user-files');
 /** a host directory whose passwd and group name the same user and group with other ids */
@@ -56,24 +56,27 @@ after(() => {
 });
 
 test('run --user NAME:GROUP with /etc/passwd and /etc/group symlinked to host paths uses the image files', () => {
-  assert.equal(env.ok(['run', '--rm', '--user', 'imguser', 'localhost/pwlink', 'id', '-u']).trim(), '1234');
-  assert.equal(env.ok(['run', '--rm', '--user', 'imguser:imggroup', 'localhost/pwlink', 'id', '-g']).trim(), '1236');
+  assert.equal(env.ok(['run', '--rm', '--network', 'none', '--user', 'imguser', 'localhost/pwlink', 'id', '-u']).trim(), '1234');
+  assert.equal(env.ok(['run', '--rm', '--network', 'none', '--user', 'imguser:imggroup', 'localhost/pwlink', 'id', '-g']).trim(), '1236');
   // the host files are untouched and were not what decided
   assert.equal(fs.readFileSync(path.join(hostDir, 'passwd'), 'utf8'), 'imguser:x:4242:4242::/:/bin/sh\n');
 });
 
 test('run --user NAME with a FIFO as /etc/passwd fails at once with a clear error', () => {
   const started = Date.now();
-  const r = env.run(['run', '--rm', '--user', 'someone', 'localhost/pwfifo', 'true'], { timeout: 20_000 });
+  // SIGKILL at the deadline: a run blocked on the FIFO does not end on SIGTERM
+  const [node, ...args] = env.argv(['run', '--rm', '--network', 'none', '--user', 'someone', 'localhost/pwfifo', 'true']);
+  const p = spawnSync(node, args, { env: cleanEnv(), encoding: 'utf8', timeout: 20_000, killSignal: 'SIGKILL' });
+  const r = { code: p.status, stderr: p.stderr ?? '' };
   const took = Date.now() - started;
-  assert.notEqual(r.code, 137, 'run hung on the FIFO and was killed');
+  assert.notEqual(p.signal, 'SIGKILL', 'run hung on the FIFO and was killed');
   assert.equal(r.code, 125, r.stderr);
   assert.match(r.stderr, /\/etc\/passwd.*not a regular file/);
   assert.ok(took < 15_000, `took ${took} ms`);
 });
 
 test('run --user NAME with an oversized /etc/passwd is refused', () => {
-  const r = env.run(['run', '--rm', '--user', 'big', 'localhost/pwhuge', 'true']);
+  const r = env.run(['run', '--rm', '--network', 'none', '--user', 'big', 'localhost/pwhuge', 'true']);
   assert.equal(r.code, 125, r.stderr);
   assert.match(r.stderr, /\/etc\/passwd.*larger than/);
 });

@@ -52,6 +52,18 @@ function statOrUndefined(p: string): fs.Stats | undefined {
   }
 }
 
+/** The fd of this process that dest names through its links (/dev/stdout -> /proc/self/fd/1), if it does. */
+function ownFdOf(dest: string): number | undefined {
+  let p = path.resolve(dest);
+  for (let hops = 0; hops < 16; hops++) {
+    const m = /^\/(?:proc\/self|proc\/thread-self|dev)\/fd\/(\d+)$/.exec(p);
+    if (m) return Number(m[1]);
+    if (!lstatOrUndefined(p)?.isSymbolicLink()) return undefined;
+    p = path.resolve(path.dirname(p), fs.readlinkSync(p));
+  }
+  return undefined;
+}
+
 /**
  * Writes the single file of a tar into the existing host destination dest,
  * opened as the user named it (symlinks followed, a device or FIFO written to,
@@ -67,7 +79,11 @@ async function writeThrough(tar: Readable, dest: string, src: string): Promise<v
     }
     written = true;
     const { O_WRONLY, O_CREAT, O_TRUNC } = fs.constants;
-    const out = fs.createWriteStream('', { fd: fs.openSync(dest, O_WRONLY | O_CREAT | O_TRUNC, 0o644) });
+    const own = ownFdOf(dest);
+    const out =
+      own !== undefined
+        ? fs.createWriteStream('', { fd: own, autoClose: false }) // a socket cannot be reopened through /proc
+        : fs.createWriteStream('', { fd: fs.openSync(dest, O_WRONLY | O_CREAT | O_TRUNC, 0o644) });
     await pipeline(Readable.from(body), out);
   });
   if (!written) throw new EngineError('invalid-argument', `cannot copy "${src}" onto "${dest}": not a regular file`);

@@ -7,7 +7,8 @@
 // never makes it read or write a host file.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { Readable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import type * as tar from 'tar-stream';
 import type { LocalEngine } from './engine';
 import { EngineError } from '../errors';
@@ -172,7 +173,8 @@ function entryDone(pack: tar.Pack, header: Partial<tar.Header>, body?: Readable)
 }
 
 /**
- * Tars the tree whose top is the held O_PATH fd topFd: each child is opened by
+ * Tars the tree whose top is the held O_PATH fd topFd (named name; '' leaves the
+ * top out and names its children as they are, as `export` does): each child is opened by
  * its single name inside its held parent and never followed, and its type is
  * the type of the opened inode, so a swapped-in symlink is archived as a symlink.
  */
@@ -181,12 +183,12 @@ async function packTree(pack: tar.Pack, topFd: number, name: string, st: fs.Stat
   const walk = async (fd: number, n: string, s: fs.Stats): Promise<void> => {
     const common = { name: n, mode: s.mode & 0o7777, uid: s.uid, gid: s.gid, mtime: s.mtime };
     if (s.isDirectory()) {
-      await entryDone(pack, { ...common, type: 'directory' });
+      if (n !== '') await entryDone(pack, { ...common, type: 'directory' });
       for (const child of readdirFd(fd).sort()) {
         const cfd = openEntryIfExists(fd, child);
         if (cfd === undefined) continue;
         try {
-          await walk(cfd, `${n}/${child}`, fs.fstatSync(cfd));
+          await walk(cfd, n === '' ? child : `${n}/${child}`, fs.fstatSync(cfd));
         } finally {
           closeFd(cfd);
         }
@@ -214,6 +216,32 @@ async function packTree(pack: tar.Pack, topFd: number, name: string, st: fs.Stat
     // sockets are not archived
   };
   await walk(topFd, name, st);
+}
+
+/** Writes the whole tree of the mounted root file system rootHost as a tar to out (`export`), entries named `bin`, `bin/sh`... */
+export async function exportRootfs(rootHost: string, out: Writable): Promise<void> {
+  const pack = (require('tar-stream') as typeof tar).pack();
+  const written = pipeline(pack as unknown as Readable, out);
+  const root = InRoot.open(rootHost);
+  try {
+    const top = root.resolve('/', false);
+    await withFdAsync(top, () => packTree(pack, top, '', fs.fstatSync(top)));
+    pack.finalize();
+    await written;
+  } catch (err) {
+    pack.destroy(err as Error);
+    throw err;
+  } finally {
+    root.close();
+  }
+}
+
+async function withFdAsync<T>(fd: number, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } finally {
+    closeFd(fd);
+  }
 }
 
 export interface PutArchiveOptions {

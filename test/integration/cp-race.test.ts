@@ -158,3 +158,16 @@ test('PUT /containers/{id}/archive under a symlink race never writes a host file
   }
   assert.ok(plantedInContainer('planted by the API'), 'no PUT reached the container: the race test tested nothing');
 });
+
+test('export of the racing container never reads a host file', () => {
+  const tarFile = path.join(env.dir, 'export.tar');
+  let exported = 0;
+  for (let i = 0; i < 10; i++) {
+    if (env.run(['export', '-o', tarFile, 'racer']).code !== 0) continue;
+    exported++;
+    const content = spawnSync('tar', ['-xOf', tarFile], { maxBuffer: 64 << 20 }).stdout.toString('latin1');
+    assert.ok(!content.includes(secret), `round ${i}: a host file was exported`);
+    fs.rmSync(tarFile, { force: true });
+  }
+  assert.ok(exported > 0, 'no export succeeded: the test tested nothing');
+});

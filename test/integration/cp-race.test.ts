@@ -92,7 +92,9 @@ before(async () => {
       // made while the name was free is dropped, so the swap goes on)
       'i=0; while [ $i -lt 2000000 ]; do mv -T /dir /dir.real; mv -T /lnk /dir; mv -T /dir /lnk; ' +
       '{ [ -d /dir ] && [ ! -L /dir ] && rm -rf /dir; }; mv -T /dir.real /dir; usleep 100; i=$((i+1)); done 2>/dev/null';
-  const script = ['mkdir -p /dir', `for n in ${names.join(' ')}; do echo container > /dir/$n; done`, `ln -s ${hostDir} /lnk`, 'touch /ready', swap].join('; ');
+  // the container's files have the host files' sizes: a size mismatch must not hide a leak
+  const fill = 'C'.repeat(secret.length);
+  const script = ['mkdir -p /dir', `for n in ${names.join(' ')}; do echo ${fill} $n > /dir/$n; done`, `ln -s ${hostDir} /lnk`, 'touch /ready', swap].join('; ');
   env.ok(['run', '-d', '--network', 'none', '--name', 'racer', 'localhost/busybox', 'sh', '-c', script]);
   for (let i = 0; i < 100 && env.run(['exec', 'racer', 'test', '-e', '/ready']).code !== 0; i++) await new Promise((r) => setTimeout(r, 100));
   if (racer) env.ok(['cp', racer, 'racer:/xchg']);

@@ -19,7 +19,8 @@ import { removeImage } from '../image/remove';
 import { ensureImage, type PullPolicy } from '../image/pull-policy';
 import { stderrProgress } from '../image/registry/progress';
 import { commitContainerLayer, scratchConfig, storeChildImage } from '../image/commit';
-import { extractTar, leaseRootfs, resolveInRoot } from '../container/archive';
+import { extractTar, leaseRootfs } from '../container/archive';
+import { hostPathInRoot, withRoot } from '../storage/in-root';
 import { entriesTar, type DiffEntry, type EntryOverride } from '../storage/container-diff';
 import { type Instruction, type Stage, parseContainerfile } from './containerfile';
 import { expandVariables } from './expand';
@@ -451,7 +452,7 @@ export class Builder {
         const root = lease.root;
         const override: EntryOverride = { ...ownerOf(root, flags.get('chown')), ...(flags.has('chmod') ? { mode: parseChmod(flags.get('chmod') ?? '') } : {}) };
         const destAbs = path.posix.resolve(rt.WorkingDir || '/', dest);
-        const destHost = resolveInRoot(root, destAbs, true);
+        const destHost = hostPathInRoot(root, destAbs, true);
         const destIsDir = fs.statSync(destHost, { throwIfNoEntry: false })?.isDirectory() ?? false;
         const many = groups.length > 1 || groups.some((g) => g.source.st.isDirectory());
         if (groups.length > 1 && !dest.endsWith('/') && !destIsDir)
@@ -511,7 +512,8 @@ function ownerOf(root: string, spec: string | undefined): EntryOverride {
   const [user, group] = spec.split(':', 2);
   const table = (file: string) => {
     try {
-      return fs.readFileSync(resolveInRoot(root, file, true), 'utf8').split('\n').map((l) => l.split(':'));
+      // a bounded read of a regular file only: a FIFO or a huge file in the image cannot stall the build
+      return (withRoot(root, (r) => r.readRegularFile(file))?.toString('utf8') ?? '').split('\n').map((l) => l.split(':'));
     } catch {
       return [];
     }
@@ -540,7 +542,7 @@ function ownerOf(root: string, spec: string | undefined): EntryOverride {
 function mkdirInRoot(root: string, containerPath: string): void {
   const parts = containerPath.split('/').filter(Boolean);
   for (let i = 1; i <= parts.length; i++) {
-    const host = resolveInRoot(root, `/${parts.slice(0, i).join('/')}`, true);
+    const host = hostPathInRoot(root, `/${parts.slice(0, i).join('/')}`, true);
     const st = fs.statSync(host, { throwIfNoEntry: false });
     if (st?.isDirectory()) continue;
     if (st) throw new EngineError('invalid-argument', `/${parts.slice(0, i).join('/')} is not a directory`);

@@ -1,11 +1,11 @@
 // Where COPY and ADD read: the build context (minus what the ignore file
 // excludes) or another stage's or image's root filesystem. Source paths are
-// resolved inside their root (resolveInRoot): `..` and symlinks never leave it.
+// resolved inside their root by the kernel (hostPathInRoot): `..` and symlinks never leave it.
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { EngineError } from '../errors';
-import { resolveInRoot } from '../container/archive';
+import { hostPathInRoot } from '../storage/in-root';
 import { IgnoreRules, hasGlob, patternRegExp } from './patterns';
 
 export interface Source {
@@ -58,7 +58,7 @@ export class SourceTree {
       if (matches.length === 0) throw new EngineError('invalid-argument', `no source files were specified: no files in the ${this.what} match "${src}"`);
       return matches.map((r) => ({ shown: r, host: path.join(this.root, r), st: fs.lstatSync(path.join(this.root, r)) }));
     }
-    const host = resolveInRoot(this.root, clean, false);
+    const host = hostPathInRoot(this.root, clean, false);
     const st = fs.lstatSync(host, { throwIfNoEntry: false });
     const rel = path.relative(this.root, host).split(path.sep).join('/');
     const source = { shown: clean || '.', host, st: st as fs.Stats };

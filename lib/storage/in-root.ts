@@ -7,6 +7,7 @@
 // a symlink to `/` at any moment therefore moves tspod to another place inside
 // its own root, never onto a host file (CVE-2018-15664).
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { EngineError } from '../errors';
 import { native, O_PATH, RESOLVE_IN_ROOT, RESOLVE_NO_MAGICLINKS, RESOLVE_NO_SYMLINKS, RESOLVE_BENEATH } from '../native';
 
@@ -224,6 +225,32 @@ export class InRoot {
       });
     });
   }
+}
+
+/**
+ * The host path of container path p under hostRoot, resolved by the kernel
+ * inside the root (symlinks and `..` never leave it); components that do not
+ * exist yet are appended as named. Only for trees no container process can
+ * change while the path is in use (a build between its RUN steps, a build
+ * context): where a container runs, work on held fds instead.
+ */
+export function hostPathInRoot(hostRoot: string, p: string, follow: boolean): string {
+  return withRoot(hostRoot, (root) => {
+    const parts = p.split('/').filter((c) => c !== '' && c !== '.');
+    const missing: string[] = [];
+    for (;;) {
+      const fd = root.resolveIfExists('/' + parts.join('/'), missing.length === 0 ? follow : true);
+      if (fd !== undefined) {
+        const host = withFd(fd, (f) => fs.readlinkSync(fdPath(f)));
+        const tail: string[] = [];
+        for (const c of missing.reverse()) c === '..' ? tail.pop() : tail.push(c);
+        return path.join(host, ...tail);
+      }
+      const last = parts.pop();
+      if (last === undefined) throw new EngineError('no-such-object', `${hostRoot}: no such directory`);
+      missing.push(last);
+    }
+  });
 }
 
 /** Runs fn with hostRoot held as an InRoot and releases it afterwards. */

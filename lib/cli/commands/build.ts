@@ -9,7 +9,7 @@ import { REMOTE_UNSUPPORTED } from '../../engine/engine';
 import { parsePullPolicy } from '../../image/pull-policy';
 import type { NetworkMode } from '../../storage/records';
 import { defaultNetworkMode } from '../../network/container-config';
-import { resolveInRoot } from '../../container/archive';
+import { hostPathInRoot } from '../../storage/in-root';
 
 function localOnly(ctx: CliContext, command: string): void {
   if (ctx.remote) throw new EngineError('invalid-argument', REMOTE_UNSUPPORTED(command));
@@ -66,7 +66,7 @@ export const buildCommand: CommandDef = {
       : undefined;
     try {
       let file = str(p.flags.file) ?? unpacked?.containerfile;
-      if (unpacked && !unpacked.containerfile && file !== undefined) file = resolveInRoot(unpacked.dir, file, true); // -f names a file of the archive
+      if (unpacked && !unpacked.containerfile && file !== undefined) file = hostPathInRoot(unpacked.dir, file, true); // -f names a file of the archive
       const image = await buildImage(ctx.engine, {
         contextDir: unpacked?.dir ?? context,
         file,

@@ -296,46 +296,59 @@ export class LocalEngine {
     fs.mkdirSync(bundle, { recursive: true, mode: 0o700 });
     fs.rmSync(exitFile(this.paths, rec.id), { force: true });
     fs.mkdirSync(exitDir(this.paths), { recursive: true });
-    const rootfs = mountRootfs(this.paths, rec.id, layerPaths(this.paths, image));
-    const c = rec.config;
-    const notifySocket = c.sdnotify === 'container' ? c.sdNotifySocket || opts.notifySocket || '' : '';
-    const fds = opts.fds ?? (c.preserveFds > 0 ? { count: c.preserveFds, listen: false } : undefined);
-    const mounts = prepareMounts(this.store, rec, rootfs); // volumes: data directories, copied up when fresh
-    const net = allocateEndpoints(this, rec.id); // addresses first: /etc/hosts lists them
-    const bridges = prepareBridges(this, net.rec); // a cold network's bridge and NAT, while the monitor starts
-    const spec = generateSpec({
-      ctr: { ...rec, config: { ...rec.config, mounts } },
-      image: imageConfig(this.paths, image.id).config ?? ({} as ImageDefaults),
-      rootfs,
-      etcFiles: writeEtcFiles(this.paths, net.rec, net.db),
-      netnsPath: this.sharedNetns(rec),
-      listen: fds?.listen ? { count: fds.count, names: fds.names } : undefined,
-      notifySocketDir: notifySocket ? path.join(bundle, 'notify') : undefined,
-    });
-    if (c.tty && opts.consoleSize && spec.process) spec.process.consoleSize = { height: opts.consoleSize.rows, width: opts.consoleSize.cols };
-    fs.writeFileSync(path.join(bundle, 'config.json'), JSON.stringify(spec));
-    const runtime = this.runtime();
-    const logPath = path.join(containerDir(this.paths, rec.id), 'ctr.log');
-    const started = await spawnMonitor({
-      id: rec.id,
-      bundle,
-      runroot: this.paths.runroot,
-      runtime: runtime.runtime.path,
-      runtimeStateRoot: runtime.stateRoot,
-      runtimeScript: entryScript('tspod-runtime'),
-      pidFile: path.join(bundle, 'pidfile'),
-      runtimeLog: path.join(bundle, 'oci-log'),
-      exitFile: exitFile(this.paths, rec.id),
-      logPath: c.logDriver === 'k8s-file' ? logPath : '',
-      logDriver: c.logDriver,
-      stdin: c.stdin,
-      tty: c.tty,
-      fdCount: fds?.count ?? 0,
-      listen: fds?.listen ?? false,
-      listenFdNames: fds?.names,
-      notifySocket,
-      exitCommand: this.exitCommand(rec, runId),
-    });
+    let net: ReturnType<typeof allocateEndpoints> | undefined;
+    let started: Awaited<ReturnType<typeof spawnMonitor>>;
+    let bridges: Promise<void>;
+    try {
+      const rootfs = mountRootfs(this.paths, rec.id, layerPaths(this.paths, image));
+      const c = rec.config;
+      const notifySocket = c.sdnotify === 'container' ? c.sdNotifySocket || opts.notifySocket || '' : '';
+      const fds = opts.fds ?? (c.preserveFds > 0 ? { count: c.preserveFds, listen: false } : undefined);
+      const mounts = prepareMounts(this.store, rec, rootfs); // volumes: data directories, copied up when fresh
+      net = allocateEndpoints(this, rec.id); // addresses first: /etc/hosts lists them
+      bridges = prepareBridges(this, net.rec); // a cold network's bridge and NAT, while the monitor starts
+      const spec = generateSpec({
+        ctr: { ...rec, config: { ...rec.config, mounts } },
+        image: imageConfig(this.paths, image.id).config ?? ({} as ImageDefaults),
+        rootfs,
+        etcFiles: writeEtcFiles(this.paths, net.rec, net.db),
+        netnsPath: this.sharedNetns(rec),
+        listen: fds?.listen ? { count: fds.count, names: fds.names } : undefined,
+        notifySocketDir: notifySocket ? path.join(bundle, 'notify') : undefined,
+      });
+      if (c.tty && opts.consoleSize && spec.process) spec.process.consoleSize = { height: opts.consoleSize.rows, width: opts.consoleSize.cols };
+      fs.writeFileSync(path.join(bundle, 'config.json'), JSON.stringify(spec));
+      const runtime = this.runtime();
+      const logPath = path.join(containerDir(this.paths, rec.id), 'ctr.log');
+      started = await spawnMonitor({
+        id: rec.id,
+        bundle,
+        runroot: this.paths.runroot,
+        runtime: runtime.runtime.path,
+        runtimeStateRoot: runtime.stateRoot,
+        runtimeScript: entryScript('tspod-runtime'),
+        pidFile: path.join(bundle, 'pidfile'),
+        runtimeLog: path.join(bundle, 'oci-log'),
+        exitFile: exitFile(this.paths, rec.id),
+        logPath: c.logDriver === 'k8s-file' ? logPath : '',
+        logDriver: c.logDriver,
+        stdin: c.stdin,
+        tty: c.tty,
+        fdCount: fds?.count ?? 0,
+        listen: fds?.listen ?? false,
+        listenFdNames: fds?.names,
+        notifySocket,
+        exitCommand: this.exitCommand(rec, runId),
+      });
+    } catch (err) {
+      // nothing runs yet: undo the mount and the endpoints here (no monitor will)
+      try {
+        this.cleanupRuntime(net?.rec ?? rec);
+      } catch {
+        /* the first error is the one to report */
+      }
+      throw err;
+    }
     if (started.report.error !== undefined || !started.report.pid) {
       this.cleanupRuntime(net.rec);
       throw runtimeStartError(started.report.error ?? 'unknown runtime error');
@@ -549,13 +562,15 @@ export class LocalEngine {
   cleanupRuntime(rec: ContainerRecord, force = false): void {
     if (!force && rec.state.status === 'running' && !readExitFile(this.paths, rec.id)) return;
     const stateDir = path.join(runtimeStateDir(this.paths), rec.id);
+    let failed: EngineError | undefined;
     if (fs.existsSync(stateDir)) {
       const r = runRuntime(this.runtime(), ['delete', '--force', rec.id]);
       if (r.status !== 0 && fs.existsSync(stateDir))
-        throw new EngineError('runtime', `removing the runtime's state of container ${rec.id}: ${r.stderr.trim() || `exit status ${r.status}`}`);
+        failed = new EngineError('runtime', `removing the runtime's state of container ${rec.id}: ${r.stderr.trim() || `exit status ${r.status}`}`);
     }
     unmountRootfs(this.paths, rec.id);
     releaseEndpoints(this, rec);
+    if (failed) throw failed; // after the rest is released: a retry (rm -f again) only has this left
   }
 
   /** cleanupRuntime, and the record says the rootfs is no longer mounted; with the container's lock held. */

@@ -25,7 +25,7 @@ const CONTAINERS = [
   { name: 'storm-none0', args: ['--network=none'] },
   { name: 'storm-none1', args: ['--network=none'] },
 ];
-const ROUNDS = 4;
+const ROUNDS = Number(process.env.TSPOD_STORM_ROUNDS ?? 4); // more for a local soak
 const OPS = ['start', 'start', 'stop', 'restart', 'rm'] as const;
 type Op = (typeof OPS)[number];
 const argsFor: Record<Op, (name: string) => string[]> = {
@@ -203,6 +203,7 @@ describe('start/stop/rm storms', () => {
     const unexpected: Outcome[] = [];
     const leftovers: string[] = [];
     const counts = { ok: 0, expected: 0 };
+    const kinds = new Map<string, number>();
     const t0 = Date.now();
     for (let round = 0; round < ROUNDS; round++) {
       const names = new Set(env.ok(['ps', '-a', '--format', '{{.Names}}']).split('\n').filter(Boolean));
@@ -224,7 +225,11 @@ describe('start/stop/rm storms', () => {
       clearInterval(poll);
       for (const o of outcomes) {
         if (o.code === 0) counts.ok++;
-        else if (expectedFailure(o)) counts.expected++;
+        else if (expectedFailure(o)) {
+          counts.expected++;
+          const kind = `${o.args[0]} -> ${o.code}: ${o.stderr.trim().replace(/[0-9a-f]{64}|storm-\w+/g, 'X')}`;
+          kinds.set(kind, (kinds.get(kind) ?? 0) + 1);
+        }
         else unexpected.push(o);
       }
       leftovers.push(...(await settled(false, `after round ${round + 1}`)));
@@ -240,5 +245,6 @@ describe('start/stop/rm storms', () => {
     );
     assert.ok(counts.ok > ROUNDS * CONTAINERS.length, `most commands succeed (${counts.ok} ok)`);
     console.log(`# storm: ${ROUNDS} rounds in ${stormMs} ms, ${counts.ok} ok, ${counts.expected} expected failures`);
+    for (const [k, n] of kinds) console.log(`#   ${n} x ${k}`);
   });
 });

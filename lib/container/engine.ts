@@ -278,6 +278,20 @@ export class LocalEngine {
    * exists (not yet started), so a client can attach before any output is produced.
    */
   private async init(rec: ContainerRecord, opts: StartOptions): Promise<{ pid: number; conmonPid: number }> {
+    try {
+      return await this.initRun(rec, opts);
+    } catch (err) {
+      // No monitor runs for this run (or it was killed): undo the mount and the endpoints here. Idempotent.
+      try {
+        this.teardown(this.get(rec.id));
+      } catch {
+        /* the first error is the one to report */
+      }
+      throw err;
+    }
+  }
+
+  private async initRun(rec: ContainerRecord, opts: StartOptions): Promise<{ pid: number; conmonPid: number }> {
     // A new run: from now on the previous run's cleanup (its monitor's exit command) leaves it alone.
     const runId = randomBytes(8).toString('hex');
     const claimed = this.store.update((db) => {
@@ -296,59 +310,46 @@ export class LocalEngine {
     fs.mkdirSync(bundle, { recursive: true, mode: 0o700 });
     fs.rmSync(exitFile(this.paths, rec.id), { force: true });
     fs.mkdirSync(exitDir(this.paths), { recursive: true });
-    let net: ReturnType<typeof allocateEndpoints> | undefined;
-    let started: Awaited<ReturnType<typeof spawnMonitor>>;
-    let bridges: Promise<void>;
-    try {
-      const rootfs = mountRootfs(this.paths, rec.id, layerPaths(this.paths, image));
-      const c = rec.config;
-      const notifySocket = c.sdnotify === 'container' ? c.sdNotifySocket || opts.notifySocket || '' : '';
-      const fds = opts.fds ?? (c.preserveFds > 0 ? { count: c.preserveFds, listen: false } : undefined);
-      const mounts = prepareMounts(this.store, rec, rootfs); // volumes: data directories, copied up when fresh
-      net = allocateEndpoints(this, rec.id); // addresses first: /etc/hosts lists them
-      bridges = prepareBridges(this, net.rec); // a cold network's bridge and NAT, while the monitor starts
-      const spec = generateSpec({
-        ctr: { ...rec, config: { ...rec.config, mounts } },
-        image: imageConfig(this.paths, image.id).config ?? ({} as ImageDefaults),
-        rootfs,
-        etcFiles: writeEtcFiles(this.paths, net.rec, net.db),
-        netnsPath: this.sharedNetns(rec),
-        listen: fds?.listen ? { count: fds.count, names: fds.names } : undefined,
-        notifySocketDir: notifySocket ? path.join(bundle, 'notify') : undefined,
-      });
-      if (c.tty && opts.consoleSize && spec.process) spec.process.consoleSize = { height: opts.consoleSize.rows, width: opts.consoleSize.cols };
-      fs.writeFileSync(path.join(bundle, 'config.json'), JSON.stringify(spec));
-      const runtime = this.runtime();
-      const logPath = path.join(containerDir(this.paths, rec.id), 'ctr.log');
-      started = await spawnMonitor({
-        id: rec.id,
-        bundle,
-        runroot: this.paths.runroot,
-        runtime: runtime.runtime.path,
-        runtimeStateRoot: runtime.stateRoot,
-        runtimeScript: entryScript('tspod-runtime'),
-        pidFile: path.join(bundle, 'pidfile'),
-        runtimeLog: path.join(bundle, 'oci-log'),
-        exitFile: exitFile(this.paths, rec.id),
-        logPath: c.logDriver === 'k8s-file' ? logPath : '',
-        logDriver: c.logDriver,
-        stdin: c.stdin,
-        tty: c.tty,
-        fdCount: fds?.count ?? 0,
-        listen: fds?.listen ?? false,
-        listenFdNames: fds?.names,
-        notifySocket,
-        exitCommand: this.exitCommand(rec, runId),
-      });
-    } catch (err) {
-      // nothing runs yet: undo the mount and the endpoints here (no monitor will)
-      try {
-        this.cleanupRuntime(net?.rec ?? rec);
-      } catch {
-        /* the first error is the one to report */
-      }
-      throw err;
-    }
+    const rootfs = mountRootfs(this.paths, rec.id, layerPaths(this.paths, image));
+    const c = rec.config;
+    const notifySocket = c.sdnotify === 'container' ? c.sdNotifySocket || opts.notifySocket || '' : '';
+    const fds = opts.fds ?? (c.preserveFds > 0 ? { count: c.preserveFds, listen: false } : undefined);
+    const mounts = prepareMounts(this.store, rec, rootfs); // volumes: data directories, copied up when fresh
+    const net = allocateEndpoints(this, rec.id); // addresses first: /etc/hosts lists them
+    const bridges = prepareBridges(this, net.rec); // a cold network's bridge and NAT, while the monitor starts
+    const spec = generateSpec({
+      ctr: { ...rec, config: { ...rec.config, mounts } },
+      image: imageConfig(this.paths, image.id).config ?? ({} as ImageDefaults),
+      rootfs,
+      etcFiles: writeEtcFiles(this.paths, net.rec, net.db),
+      netnsPath: this.sharedNetns(rec),
+      listen: fds?.listen ? { count: fds.count, names: fds.names } : undefined,
+      notifySocketDir: notifySocket ? path.join(bundle, 'notify') : undefined,
+    });
+    if (c.tty && opts.consoleSize && spec.process) spec.process.consoleSize = { height: opts.consoleSize.rows, width: opts.consoleSize.cols };
+    fs.writeFileSync(path.join(bundle, 'config.json'), JSON.stringify(spec));
+    const runtime = this.runtime();
+    const logPath = path.join(containerDir(this.paths, rec.id), 'ctr.log');
+    const started = await spawnMonitor({
+      id: rec.id,
+      bundle,
+      runroot: this.paths.runroot,
+      runtime: runtime.runtime.path,
+      runtimeStateRoot: runtime.stateRoot,
+      runtimeScript: entryScript('tspod-runtime'),
+      pidFile: path.join(bundle, 'pidfile'),
+      runtimeLog: path.join(bundle, 'oci-log'),
+      exitFile: exitFile(this.paths, rec.id),
+      logPath: c.logDriver === 'k8s-file' ? logPath : '',
+      logDriver: c.logDriver,
+      stdin: c.stdin,
+      tty: c.tty,
+      fdCount: fds?.count ?? 0,
+      listen: fds?.listen ?? false,
+      listenFdNames: fds?.names,
+      notifySocket,
+      exitCommand: this.exitCommand(rec, runId),
+    });
     if (started.report.error !== undefined || !started.report.pid) {
       this.cleanupRuntime(net.rec);
       throw runtimeStartError(started.report.error ?? 'unknown runtime error');

@@ -1,6 +1,7 @@
 // Start/stop/rm storms (issue 12, item 8): concurrent `start`, `stop -t 0`,
 // `restart -t 0` and `rm -f` on the same containers, some on a bridge network
 // with a published port (veths, iptables rules), some with --network=none.
+// The same through the API service, where the racing requests share one process.
 // Every command either succeeds or fails the way Podman does (no such
 // container, container state improper) with Podman's exit code; whenever the
 // storm has settled, only running containers hold a mount, a monitor, runc
@@ -9,8 +10,10 @@ import { after, before, describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import * as http from 'node:http';
 import { spawnSync } from 'node:child_process';
 import { TspodEnv, until } from '../helpers/tspod-env';
+import { ApiService } from '../helpers/api-service';
 
 const env = new TspodEnv('storm');
 const NET = 'tnet-storm';
@@ -246,5 +249,49 @@ describe('start/stop/rm storms', () => {
     assert.ok(counts.ok > ROUNDS * CONTAINERS.length, `most commands succeed (${counts.ok} ok)`);
     console.log(`# storm: ${ROUNDS} rounds in ${stormMs} ms, ${counts.ok} ok, ${counts.expected} expected failures`);
     for (const [k, n] of kinds) console.log(`#   ${n} x ${k}`);
+  });
+
+  test('the same storm through the Docker API in one service process: 404/409/304 only, nothing left behind', async () => {
+    const sock = path.join(env.dir, 'api.sock');
+    const svc = new ApiService(env, sock);
+    await svc.start();
+    const request = (method: string, p: string) =>
+      new Promise<{ method: string; p: string; status: number; body: string }>((resolve) => {
+        const req = http.request({ socketPath: sock, method, path: `/v1.41${p}`, timeout: 60_000 }, (res) => {
+          let body = '';
+          res.on('data', (d: Buffer) => (body += d.toString()));
+          res.on('end', () => resolve({ method, p, status: res.statusCode ?? 0, body }));
+        });
+        req.on('error', (e) => resolve({ method, p, status: 0, body: e.message }));
+        req.end();
+      });
+    const ops = [
+      (n: string) => request('POST', `/containers/${n}/start`),
+      (n: string) => request('POST', `/containers/${n}/start`),
+      (n: string) => request('POST', `/containers/${n}/stop?t=0`),
+      (n: string) => request('POST', `/containers/${n}/restart?t=0`),
+      (n: string) => request('DELETE', `/containers/${n}?force=true`),
+    ];
+    const unexpected: string[] = [];
+    const leftovers: string[] = [];
+    try {
+      for (let round = 0; round < 2; round++) {
+        const names = new Set(env.ok(['ps', '-a', '--format', '{{.Names}}']).split('\n').filter(Boolean));
+        for (const c of CONTAINERS) if (!names.has(c.name)) env.ok(['create', '--name', c.name, ...c.args, 'localhost/busybox', ...SLEEP]);
+        const poll = setInterval(remember, 50);
+        const storm = CONTAINERS.flatMap((c, i) =>
+          ops.map((op, j) => new Promise((r) => setTimeout(r, ((i + j * 3 + round) % 4) * 60)).then(() => op(c.name))),
+        );
+        const results = await Promise.all(storm);
+        clearInterval(poll);
+        for (const r of results) if (![200, 201, 204, 304, 404, 409].includes(r.status)) unexpected.push(`${r.method} ${r.p} -> ${r.status} ${r.body.trim()}`);
+        leftovers.push(...(await settled(false, `after API round ${round + 1}`)));
+      }
+    } finally {
+      await svc.stop();
+    }
+    env.ok(['rm', '-a', '-f', '-t', '0']);
+    leftovers.push(...(await settled(true, 'after the API storm and rm -a -f')));
+    assert.deepEqual({ unexpected, leftovers }, { unexpected: [], leftovers: [] });
   });
 });

@@ -705,8 +705,9 @@ export class LocalEngine {
   /** The removal itself, with the container's lock held and its process gone (or killed). */
   private removeHeld(rec: ContainerRecord, opts: { volumes?: boolean }): string {
     this.store.update((db) => this.recordExit(db.containers[rec.id]));
-    // Slow work first, outside the store lock: the runtime, the mount, the network, the rootfs data.
-    this.teardown(this.get(rec.id), true);
+    // Slow work first, outside the store lock: the runtime, the mount, the network, the rootfs data
+    // (no record write before the space is freed: the record goes anyway).
+    this.cleanupRuntime(this.get(rec.id), true);
     removeRootfsStorage(this.paths, rec.id);
     if (isMountPoint(rootfsMountDir(this.paths, rec.id)))
       throw new EngineError('internal', `the root filesystem of container ${rec.id} is still mounted: not removing its files`);

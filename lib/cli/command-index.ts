@@ -25,7 +25,7 @@ export const TOP_INDEX: IndexEntry[] = [
     names: ['run', 'create', 'start', 'stop', 'kill', 'rm', 'ps', 'list', 'ls', 'logs', 'wait', 'inspect', 'exec', 'rename'],
     load: () => containers().CONTAINER_COMMANDS,
   },
-  { names: ['import', 'load', 'images', 'rmi', 'tag'], load: () => images().IMAGE_COMMANDS },
+  { names: ['import', 'load', 'images', 'rmi', 'tag', 'untag'], load: () => images().IMAGE_COMMANDS },
   { names: ['version', 'info'], load: () => system().SYSTEM_COMMANDS },
   { names: ['pull', 'push', 'login', 'logout', 'search', 'save', 'export'], load: () => registry().REGISTRY_COMMANDS },
   { names: ['cp', 'top', 'stats', 'attach', 'events'], load: () => observe().OBSERVE_COMMANDS },

@@ -69,6 +69,8 @@ export interface LogRequest {
   follow: boolean;
   tail: number; // < 0: all
   timestamps: boolean;
+  since?: number; // unix seconds
+  until?: number; // unix seconds
 }
 
 export interface RemoveRequest {
@@ -128,6 +130,8 @@ export interface Engine {
   logs(idOrName: string, req: LogRequest, write: (stream: 'stdout' | 'stderr', text: string) => void): Promise<void>;
   /** Runs a process in the container on this process's stdio; resolves with its exit code. */
   exec(idOrName: string, req: ExecRequest): Promise<number>;
+  /** `exec -d`: starts the process and resolves with the exec session's ID. */
+  execDetached(idOrName: string, req: ExecRequest): Promise<string>;
 
   // ---- images
   listImages(): Promise<ImageListEntry[]>;
@@ -137,6 +141,8 @@ export interface Engine {
   pull(ref: string, req: PullRequest): Promise<string>;
   removeImage(ref: string, force: boolean): Promise<RemoveReport>;
   tagImage(ref: string, name: string): Promise<void>;
+  /** Removes the given names from the image (all of its names when none are given). */
+  untagImage(ref: string, names: string[]): Promise<void>;
 
   // ---- system
   info(): Promise<Record<string, unknown>>;

@@ -4,7 +4,7 @@ import { err, out } from '../command';
 import { arr, bool, str, UsageError } from '../parse';
 import { EngineError, exitCodeFor } from '../../errors';
 import { importTarball, loadArchive } from '../../image';
-import { printJson, renderFormat, renderList } from '../output';
+import { inspectTemplateView, printJson, renderFormat, renderList } from '../output';
 import { PODMAN_IMAGES_FIELDS, PODMAN_IMAGES_HEADERS, PODMAN_IMAGES_ROW } from '../../format/gotemplate';
 import { humanSize, imageCreatedAgo } from '../../format/units';
 import type { ImageListEntry } from '../../engine/engine';
@@ -161,7 +161,8 @@ export const rmiCommand: CommandDef = {
         for (const u of r.untagged) out(`Untagged: ${u}\n`);
         for (const d of r.deleted) out(`Deleted: ${d}\n`);
       } catch (e) {
-        if (bool(p.flags.ignore) && e instanceof EngineError && e.kind === 'no-such-image') continue;
+        // --force also ignores images that do not exist, as Podman's does.
+        if ((bool(p.flags.ignore) || bool(p.flags.force)) && e instanceof EngineError && e.kind === 'no-such-image') continue;
         err(`Error: ${(e as Error).message}\n`);
         // Podman: 1 when an image is missing, 2 when it is in use
         code = e instanceof EngineError && e.kind === 'no-such-image' ? 1 : e instanceof EngineError && e.kind === 'image-in-use' ? 2 : exitCodeFor(e);
@@ -179,6 +180,18 @@ export const tagCommand: CommandDef = {
   minArgs: 2,
   async run(ctx, p) {
     for (const name of p.args.slice(1)) await ctx.client.tagImage(p.args[0], name);
+    return 0;
+  },
+};
+
+export const untagCommand: CommandDef = {
+  name: 'untag',
+  usage: 'tspod untag IMAGE [IMAGE...]',
+  description: 'Remove a name from a local image',
+  flags: [],
+  minArgs: 1,
+  async run(ctx, p) {
+    await ctx.client.untagImage(p.args[0], p.args.slice(1));
     return 0;
   },
 };
@@ -201,7 +214,7 @@ export const imageInspectCommand: CommandDef = {
       }
     }
     const format = str(p.flags.format);
-    if (format && format !== 'json') renderFormat(format, results);
+    if (format && format !== 'json') renderFormat(format, results.map(inspectTemplateView));
     else printJson(results);
     return code;
   },
@@ -219,7 +232,7 @@ export const imageExistsCommand: CommandDef = {
   },
 };
 
-export const IMAGE_COMMANDS = [importCommand, loadCommand, imagesCommand, rmiCommand, tagCommand];
+export const IMAGE_COMMANDS = [importCommand, loadCommand, imagesCommand, rmiCommand, tagCommand, untagCommand];
 
 export const IMAGE_GROUP = [
   importCommand,
@@ -227,6 +240,7 @@ export const IMAGE_GROUP = [
   { ...imagesCommand, name: 'list', aliases: ['ls'] },
   { ...rmiCommand, name: 'rm' },
   tagCommand,
+  untagCommand,
   imageInspectCommand,
   imageExistsCommand,
 ];

@@ -5,6 +5,8 @@ import { out } from '../command';
 import { printJson, renderFormat } from '../output';
 import { str } from '../parse';
 import { serviceCommand } from './service';
+import { infoTemplateView } from '../../system/info';
+import { toYaml } from '../../format/yaml';
 
 import { API_VERSION, VERSION } from '../../version';
 
@@ -50,8 +52,10 @@ export const infoCommand: CommandDef = {
   async run(ctx, p) {
     const info = await ctx.client.info();
     const format = str(p.flags.format);
-    if (format && format !== 'json') renderFormat(format, [info]);
-    else printJson(info);
+    // As Podman: YAML by default, JSON keys for json, Go field names for templates.
+    if (format === 'json') printJson(info);
+    else if (format) renderFormat(format, [infoTemplateView(info)]);
+    else out(toYaml(info));
     return 0;
   },
 };

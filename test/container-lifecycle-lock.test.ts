@@ -51,6 +51,7 @@ test('another process holding it makes us wait; a removal while we wait is "no s
   const file = path.join(containerDir(paths, ID), 'lifecycle.lock');
   // flock(1) holds the lock for a while, then removes the container's directory, as rm does.
   const holder = spawn('flock', [file, 'sh', '-c', `sleep 0.4; rm -rf ${containerDir(paths, ID)}`], { stdio: 'ignore' });
+  const closed = new Promise((r) => holder.on('close', r));
   await sleep(150);
   const t0 = Date.now();
   await assert.rejects(
@@ -58,6 +59,6 @@ test('another process holding it makes us wait; a removal while we wait is "no s
     (e) => e instanceof EngineError && e.kind === 'no-such-container',
   );
   assert.ok(Date.now() - t0 >= 150, 'waited for the holder');
-  await new Promise((r) => holder.on('close', r));
+  await closed;
   await assert.rejects(locks.with(ID, async () => 'ran'), (e) => e instanceof EngineError && e.kind === 'no-such-container');
 });

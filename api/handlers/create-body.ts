@@ -8,6 +8,7 @@ import { signalNumber } from '../../lib/container/signals';
 import { restartFromDocker } from '../../lib/container/restart-policy';
 import { normalizeDestination } from '../../lib/volume/mounts';
 import { dockerNetworkConfig, libpodNetworkConfig } from './networks';
+import { checkNetworkValues } from '../../lib/network/input-checks';
 import { badRequest, optBool, optNumber, optObject, optString, optStringMap, optStrings } from '../http';
 
 /** A `Binds` entry: `/host:/ctr[:opts]` is a bind, `name:/ctr[:opts]` a named volume (made on demand, as Docker does). */
@@ -105,6 +106,7 @@ export function dockerCreateRequest(body: Record<string, unknown>, name: string 
     restartPolicy: restartPolicy(host),
     createCommand: [],
   };
+  checkNetworkValues(config);
   return { image, name: name || undefined, command: optStrings(body, 'Cmd') ?? [], config };
 }
 
@@ -173,5 +175,6 @@ export function libpodCreateRequest(body: Record<string, unknown>): CreateReques
     createCommand: [],
   };
   Object.assign(config, libpodNetworkConfig(body));
+  checkNetworkValues(config);
   return { image, name: optString(body, 'name') || undefined, command: optStrings(body, 'command') ?? [], config };
 }

@@ -8,7 +8,8 @@ import type { ContainerConfig, MountSpec } from '../storage/records';
 import { invalidArgument } from '../errors';
 import { signalNumber } from '../container/signals';
 import { checkAddHost, parseNetworkMode } from '../network/container-config';
-import { parseExpose, parsePublish } from '../network/ports';
+import { checkPublishedPorts, parseExpose, parsePublish } from '../network/ports';
+import { checkNetworkValues } from '../network/input-checks';
 import { parseIp } from '../network/ipv4';
 import { formatRestartPolicy, parseRestartPolicy } from '../container/restart-policy';
 
@@ -192,7 +193,7 @@ export function createRequest(p: Parsed): CreateRequest {
       ...arr(f.tmpfs).map((t) => ({ type: 'tmpfs' as const, source: 'tmpfs', destination: t.split(':')[0], rw: true, options: t.split(':')[1]?.split(',') ?? [] })),
     ],
     ...net,
-    ports: arr(f.publish).flatMap(parsePublish),
+    ports: checkPublishedPorts(arr(f.publish).flatMap(parsePublish)),
     publishAll: bool(f['publish-all']),
     exposedPorts: arr(f.expose).flatMap(parseExpose),
     dns: arr(f.dns),
@@ -213,6 +214,7 @@ export function createRequest(p: Parsed): CreateRequest {
     capDrop: arr(f['cap-drop']),
     restartPolicy: formatRestartPolicy(parseRestartPolicy(str(f.restart) ?? '')),
   };
+  checkNetworkValues(config);
   if (p.given.has('preserve-fds')) config.preserveFds = int(f['preserve-fds']) ?? 0;
   return { image, name: str(f.name), command, config, replace: bool(f.replace) };
 }

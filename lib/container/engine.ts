@@ -132,7 +132,7 @@ export class LocalEngine {
     if (rec.state.status !== 'running') return rec;
     const copy = structuredClone(rec);
     if (!syncState(this.paths, copy)) return rec;
-    return this.store.update((db) => {
+    return this.store.updateUnlessFull((db) => {
       const cur = db.containers[rec.id];
       this.recordExit(cur);
       return cur ?? copy;
@@ -145,7 +145,7 @@ export class LocalEngine {
     const stale = recs.filter((r) => r.state.status === 'running' && syncState(this.paths, structuredClone(r)));
     if (stale.length === 0) return recs.sort(byCreated);
     return Object.values(
-      this.store.update((db2) => {
+      this.store.updateUnlessFull((db2) => {
         for (const r of Object.values(db2.containers)) this.recordExit(r);
         return db2.containers;
       }),
@@ -508,7 +508,8 @@ export class LocalEngine {
 
   /** The user ended this run: restart policies leave it down (until the next start). */
   private markStoppedByUser(id: string): void {
-    this.store.update((db) => {
+    // not saved on a full disk: stop and rm must go on there (rm frees space)
+    this.store.updateUnlessFull((db) => {
       const cur = db.containers[id];
       if (cur && !cur.state.stoppedByUser) cur.state.stoppedByUser = true;
     });
@@ -540,7 +541,7 @@ export class LocalEngine {
       this.killPid(rec.state.pid, 9);
       await waitForExit(this.paths, rec, 5000);
     }
-    this.store.update((db) => {
+    this.store.updateUnlessFull((db) => {
       const cur = db.containers[rec.id];
       this.recordExit(cur);
       if (cur && cur.state.status === 'exited') cur.state.status = 'stopped';
@@ -577,7 +578,7 @@ export class LocalEngine {
   /** cleanupRuntime, and the record says the rootfs is no longer mounted; with the container's lock held. */
   private teardown(rec: ContainerRecord, force = false): void {
     this.cleanupRuntime(rec, force);
-    this.store.update((db) => {
+    this.store.updateUnlessFull((db) => {
       const cur = db.containers[rec.id];
       if (cur && cur.state.mounted && cur.state.status !== 'running') cur.state.mounted = false;
     });
@@ -704,7 +705,7 @@ export class LocalEngine {
 
   /** The removal itself, with the container's lock held and its process gone (or killed). */
   private removeHeld(rec: ContainerRecord, opts: { volumes?: boolean }): string {
-    this.store.update((db) => this.recordExit(db.containers[rec.id]));
+    this.store.updateUnlessFull((db) => this.recordExit(db.containers[rec.id])); // rm must go on (and free space) on a full disk
     // Slow work first, outside the store lock: the runtime, the mount, the network, the rootfs data
     // (no record write before the space is freed: the record goes anyway).
     this.cleanupRuntime(this.get(rec.id), true);
@@ -723,7 +724,7 @@ export class LocalEngine {
       const anonymous = opts.volumes || cur.config.autoRemove ? anonymousVolumes(db, cur) : [];
       delete db.containers[rec.id];
       for (const v of anonymous) if (volumeUsers(db, v).length === 0) dropVolume(db, this.paths, v);
-      this.store.writeUnlocked(db);
+      this.store.writeUnlocked(db, { freesSpace: true });
       fs.rmSync(containerDir(this.paths, rec.id), { recursive: true, force: true });
     });
     emitEvent(this.paths, { Type: 'container', Status: 'remove', ID: rec.id, Name: rec.name, Image: rec.config.image });

@@ -134,7 +134,8 @@ export interface Engine {
   execDetached(idOrName: string, req: ExecRequest): Promise<string>;
 
   // ---- images
-  listImages(): Promise<ImageListEntry[]>;
+  /** Without all, intermediate images (nameless parents of other images) are left out. */
+  listImages(opts?: { all?: boolean }): Promise<ImageListEntry[]>;
   imageExists(ref: string): Promise<boolean>;
   inspectImage(ref: string): Promise<Record<string, unknown>>;
   /** Pulls with progress on stderr; resolves with the image id. */

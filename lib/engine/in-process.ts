@@ -101,8 +101,8 @@ export class InProcessEngine implements Engine {
     return execDetached(this.local, idOrName, req);
   }
 
-  async listImages(): Promise<ImageListEntry[]> {
-    return imageListEntries(this.local);
+  async listImages(opts: { all?: boolean } = {}): Promise<ImageListEntry[]> {
+    return imageListEntries(this.local, opts);
   }
 
   async imageExists(ref: string): Promise<boolean> {

@@ -206,8 +206,8 @@ export class RemoteEngine implements Engine {
     return created.Id;
   }
 
-  listImages(): Promise<ImageListEntry[]> {
-    return this.conn.json('GET', '/images/json');
+  listImages(opts: { all?: boolean } = {}): Promise<ImageListEntry[]> {
+    return this.conn.json('GET', `/images/json${q({ all: opts.all || undefined })}`);
   }
 
   async imageExists(ref: string): Promise<boolean> {

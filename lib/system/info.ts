@@ -9,6 +9,7 @@ import { API_VERSION, VERSION } from '../version';
 import { loadRegistriesConf } from '../config/registries-conf';
 import { containersConfFiles, loadContainersConf } from '../config/containers-conf';
 import { entryScript } from '../package-root';
+import { goMap } from '../format/gotemplate';
 
 export const ociArch = () => (os.arch() === 'x64' ? 'amd64' : os.arch());
 
@@ -176,7 +177,7 @@ const GO_MAPS = new Set(['registries', 'graphOptions', 'graphStatus']);
 export function infoTemplateView(value: unknown, key = ''): unknown {
   if (value === null || typeof value !== 'object') return value;
   if (Array.isArray(value)) return value.map((v) => infoTemplateView(v));
-  if (GO_MAPS.has(key)) return value;
+  if (GO_MAPS.has(key)) return goMap({ ...(value as Record<string, unknown>) }); // printed as map[...] like Go's
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(value as Record<string, unknown>)) out[GO_NAMES[k] ?? k.charAt(0).toUpperCase() + k.slice(1)] = infoTemplateView(v, k);
   return out;

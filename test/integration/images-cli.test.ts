@@ -157,3 +157,22 @@ test('ps never shows a half-written container during heavy create and rm', async
   await Promise.all(churn.map((c) => new Promise((r) => (c.exitCode !== null ? r(null) : c.on('exit', r)))));
   assert.ok(checks > 5);
 });
+
+test('images: labels from the config, --filter (before, after, since, label, reference, dangling), --sort', async () => {
+  env.ok(['import', '--change', 'LABEL created_by=filters-test', path.join(FIXTURES, 'busybox-rootfs.tar'), 'localhost/filters-newer']);
+  assert.equal(env.ok(['images', '--filter', 'reference=filters-newer', '--format', '{{.Labels.created_by}}']), 'filters-test\n');
+  const json = JSON.parse(env.ok(['images', '--format', 'json', '--filter', 'label=created_by=filters-test'])) as { Labels: Record<string, string> }[];
+  assert.deepEqual(json.map((i) => i.Labels.created_by), ['filters-test']);
+  const names = (args: string[]) => env.ok(['images', ...args, '--format', '{{.Repository}}']).trim().split('\n').filter(Boolean);
+  assert.ok(names(['--filter', 'after=busybox']).includes('localhost/filters-newer'));
+  assert.ok(!names(['--filter', 'after=busybox']).includes('localhost/busybox'));
+  assert.ok(names(['--filter', 'before=localhost/filters-newer']).includes('localhost/busybox'));
+  assert.ok(!names(['--filter', 'since=localhost/filters-newer']).includes('localhost/filters-newer'));
+  assert.deepEqual(names(['--filter', 'label!=created_by', '--filter', 'reference=filters-*']), []);
+  assert.ok(!names(['--filter', 'dangling=true']).includes('localhost/busybox'));
+  const sorted = names(['--sort', 'repository']);
+  assert.deepEqual(sorted, [...sorted].sort());
+  assert.equal(env.run(['images', '--filter', 'nosuchkey=1']).code, 125);
+  assert.equal(env.run(['images', '--sort', 'bogus']).code, 125);
+  env.ok(['rmi', 'localhost/filters-newer']);
+});

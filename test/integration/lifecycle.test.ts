@@ -290,3 +290,19 @@ describe('selection flags as Podman has them', () => {
     env.ok(['rm', 'multi1', 'multi2']);
   });
 });
+
+test('signal parsing errors are Podman\'s, before the container is looked up', () => {
+  for (const [spec, msg] of [
+    ['0', 'invalid signal: 0'],
+    ['SIGBADSIG', 'invalid signal: SIGBADSIG'],
+    ['-BADSIG', 'invalid signal: BADSIG'],
+    ['65', 'valid signals are 1 through 64'],
+    ['99999999', 'valid signals are 1 through 64'],
+  ]) {
+    const r = env.run(['kill', '-s', spec, 'nosuchcontainer']);
+    assert.deepEqual([r.code, r.stderr], [125, `Error: ${msg}\n`], spec);
+  }
+  assert.equal(env.run(['create', '--stop-signal=99', 'busybox']).stderr, 'Error: valid signals are 1 through 64\n');
+  assert.deepEqual(env.run(['volume', 'rm', '--force', 'bogus']), { code: 0, stdout: '', stderr: '' });
+  assert.equal(env.run(['volume', 'rm', 'bogus']).code, 1);
+});

@@ -1,9 +1,10 @@
-// System commands: version, info.
+// System commands: version, info, check.
 import * as os from 'node:os';
 import type { CommandDef } from '../command';
 import { out } from '../command';
 import { printJson, renderFormat } from '../output';
-import { str } from '../parse';
+import { bool, str } from '../parse';
+import { EngineError } from '../../errors';
 import { serviceCommand } from './service';
 import { infoTemplateView } from '../../system/info';
 import { toYaml } from '../../format/yaml';
@@ -60,5 +61,26 @@ export const infoCommand: CommandDef = {
   },
 };
 
+export const checkCommand: CommandDef = {
+  name: 'check',
+  usage: 'tspod system check [options]',
+  description: 'Check storage consistency',
+  flags: [{ name: 'repair', short: 'r', type: 'bool', help: 'Restore a damaged state file from its backup and remove records whose files are gone' }],
+  maxArgs: 0,
+  run(ctx, p) {
+    const { checkStore } = require('../../system/check') as typeof import('../../system/check');
+    const report = checkStore(ctx.engine.store, { repair: bool(p.flags.repair) });
+    if (report.problems.length === 0) {
+      out('No problems found\n');
+      return 0;
+    }
+    out(`Problems found:\n${report.problems.map((l) => `  ${l}\n`).join('')}`);
+    if (report.repaired.length) out(`Repaired:\n${report.repaired.map((l) => `  ${l}\n`).join('')}`);
+    if (report.remaining > 0)
+      throw new EngineError('internal', bool(p.flags.repair) ? `${report.remaining} problem(s) could not be repaired` : `${report.remaining} problem(s) found: run "tspod system check --repair"`);
+    return 0;
+  },
+};
+
 export const SYSTEM_COMMANDS = [versionCommand, infoCommand];
-export const SYSTEM_GROUP = [infoCommand, serviceCommand];
+export const SYSTEM_GROUP = [infoCommand, serviceCommand, checkCommand];

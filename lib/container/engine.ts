@@ -5,17 +5,18 @@ import { randomBytes } from 'node:crypto';
 import * as path from 'node:path';
 import { Store } from '../storage/store';
 import type { ContainerConfig, ContainerRecord, Database, ImageRecord } from '../storage/records';
-import { type StoragePaths, bundleDir, containerDir, dbFile, exitDir, exitFile, runtimeStateDir } from '../storage/paths';
+import { type StoragePaths, bundleDir, containerDir, dbFile, exitDir, exitFile, rootfsMountDir, runtimeStateDir } from '../storage/paths';
 import { EngineError, invalidArgument, noSuchContainer } from '../errors';
 import { generateId } from './ids';
 import { generateName, NAME_REGEX_ERROR, validateName } from './names';
 import { imageConfig, layerPaths, resolveImage } from '../image';
-import { mountRootfs, removeRootfsStorage, unmountRootfs } from '../storage/rootfs';
+import { isMountPoint, mountRootfs, removeRootfsStorage, unmountRootfs } from '../storage/rootfs';
 import { generateSpec, type ImageDefaults } from '../oci/generate';
 import { writeEtcFiles } from './etc-files';
 import { allocateEndpoints, connectEndpoints, prepareBridges, releaseEndpoints } from '../network/endpoints';
 import { defaultNetworkMode, resolveNetworkConfig } from '../network/container-config';
 import { spawnMonitor } from './monitor';
+import { ContainerLocks } from './lifecycle-lock';
 import { readExitFile, syncState, waitForExit } from './state';
 import { detectRuntime, type RuntimeInfo } from '../../runtime/detect';
 import { runRuntime, type RuntimeTarget } from '../../runtime/oci-runtime';
@@ -57,11 +58,31 @@ export interface StartOptions {
 export class LocalEngine {
   readonly store: Store;
   readonly paths: StoragePaths;
+  /** Start, stop, rm and the monitor's cleanup of one container never overlap. */
+  private readonly locks: ContainerLocks;
   private runtimeInfo?: RuntimeInfo;
 
   constructor(private readonly opts: EngineOptions) {
     this.paths = opts.paths;
     this.store = new Store(opts.paths);
+    this.locks = new ContainerLocks(this.store);
+  }
+
+  /** The id of a container, for taking its lock (the lookup is repeated under the lock). */
+  private idOf(idOrName: string): string {
+    return this.lookup(this.store.read(), idOrName).id;
+  }
+
+  /** Runs fn under the container's lifecycle lock with its state brought up to date. */
+  private async withContainer<T>(idOrName: string, fn: (rec: ContainerRecord) => Promise<T>): Promise<T> {
+    const id = this.idOf(idOrName);
+    try {
+      return await this.locks.with(id, () => fn(this.get(id)));
+    } catch (err) {
+      // removed while we waited: say so with the name the user gave
+      if (err instanceof EngineError && err.kind === 'no-such-container' && err.message.includes(`"${id}"`)) throw noSuchContainer(idOrName);
+      throw err;
+    }
   }
 
   runtime(): RuntimeTarget {
@@ -257,6 +278,20 @@ export class LocalEngine {
    * exists (not yet started), so a client can attach before any output is produced.
    */
   private async init(rec: ContainerRecord, opts: StartOptions): Promise<{ pid: number; conmonPid: number }> {
+    try {
+      return await this.initRun(rec, opts);
+    } catch (err) {
+      // No monitor runs for this run (or it was killed): undo the mount and the endpoints here. Idempotent.
+      try {
+        this.teardown(this.get(rec.id));
+      } catch {
+        /* the first error is the one to report */
+      }
+      throw err;
+    }
+  }
+
+  private async initRun(rec: ContainerRecord, opts: StartOptions): Promise<{ pid: number; conmonPid: number }> {
     // A new run: from now on the previous run's cleanup (its monitor's exit command) leaves it alone.
     const runId = randomBytes(8).toString('hex');
     const claimed = this.store.update((db) => {
@@ -385,12 +420,13 @@ export class LocalEngine {
 
   /** Starts a container detached. */
   async start(idOrName: string, opts: StartOptions = {}): Promise<ContainerRecord> {
-    const rec = this.get(idOrName);
-    if (rec.state.status === 'running') return rec; // Podman: starting a running container is a no-op
-    const { pid, conmonPid } = await this.init(rec, opts);
-    this.startRuntime(rec, pid, conmonPid);
-    this.sendNotify(rec, conmonPid, opts);
-    return this.get(rec.id);
+    return this.withContainer(idOrName, async (rec) => {
+      if (rec.state.status === 'running') return rec; // Podman: starting a running container is a no-op
+      const { pid, conmonPid } = await this.init(rec, opts);
+      this.startRuntime(rec, pid, conmonPid);
+      this.sendNotify(rec, conmonPid, opts);
+      return this.get(rec.id);
+    });
   }
 
   /**
@@ -402,12 +438,14 @@ export class LocalEngine {
     streams: AttachStreams,
     opts: StartOptions & { onRunning?: (pid: number) => void } = {},
   ): Promise<number> {
-    const rec = this.get(idOrName);
-    this.assertStartable(rec);
-    const { pid, conmonPid } = await this.init(rec, opts);
-    const passthrough = rec.config.logDriver === 'passthrough';
-    const sock = passthrough ? undefined : await connectAttach(bundleDir(this.paths, rec.id), conmonPid);
-    this.startRuntime(rec, pid, conmonPid);
+    const { rec, pid, conmonPid, sock } = await this.withContainer(idOrName, async (rec) => {
+      this.assertStartable(rec);
+      const { pid, conmonPid } = await this.init(rec, opts);
+      const passthrough = rec.config.logDriver === 'passthrough';
+      const sock = passthrough ? undefined : await connectAttach(bundleDir(this.paths, rec.id), conmonPid);
+      this.startRuntime(rec, pid, conmonPid);
+      return { rec, pid, conmonPid, sock };
+    });
     this.sendNotify(rec, conmonPid, opts);
     opts.onRunning?.(pid);
     if (rec.config.tty) streams.onTerminal?.((rows, cols) => resizeContainerTerminal(bundleDir(this.paths, rec.id), rows, cols));
@@ -479,9 +517,17 @@ export class LocalEngine {
 
   /** Sends the stop signal, then SIGKILL after the timeout; returns any warning to print. */
   async stop(idOrName: string, timeout?: number): Promise<{ rec: ContainerRecord; warning?: string }> {
-    const rec = this.get(idOrName);
-    this.markStoppedByUser(rec.id); // also between a policy restart's exit and its start
-    if (rec.state.status !== 'running') return { rec };
+    this.markStoppedByUser(this.idOf(idOrName)); // at once: also between a policy restart's exit and its start
+    return this.withContainer(idOrName, (rec) => this.stopHeld(rec, timeout));
+  }
+
+  /** stop with the container's lock held. */
+  private async stopHeld(rec: ContainerRecord, timeout?: number): Promise<{ rec: ContainerRecord; warning?: string }> {
+    this.markStoppedByUser(rec.id);
+    if (rec.state.status !== 'running') {
+      this.teardown(rec); // an exit nobody has cleaned up after yet
+      return { rec: this.get(rec.id) };
+    }
     const t = timeout ?? rec.config.stopTimeout;
     let warning: string | undefined;
     if (t > 0) {
@@ -501,19 +547,41 @@ export class LocalEngine {
       if (cur && cur.state.status === 'exited') cur.state.status = 'stopped';
     });
     emitEvent(this.paths, { Type: 'container', Status: 'stop', ID: rec.id, Name: rec.name, Image: rec.config.image });
-    this.cleanupRuntime(rec);
+    this.teardown(this.get(rec.id));
     return { rec: this.get(rec.id), warning };
   }
 
   // ---- cleanup and removal
+  // Teardown happens under the container's lock only, by whoever finds the run
+  // over first (stop, the monitor's cleanup, rm, the next start); every step is
+  // idempotent, so a later one finds nothing left to do.
 
-  /** Releases what a run held: the runtime's container, the rootfs mount, network endpoints. Idempotent. */
-  cleanupRuntime(rec: ContainerRecord): void {
-    if (rec.state.status === 'running' && !readExitFile(this.paths, rec.id)) return;
+  /**
+   * Releases what a run held: the runtime's container, the rootfs mount, network
+   * endpoints. Idempotent. A run still going is left alone unless `force` (rm
+   * after SIGKILL): runc's delete --force then ends it.
+   */
+  cleanupRuntime(rec: ContainerRecord, force = false): void {
+    if (!force && rec.state.status === 'running' && !readExitFile(this.paths, rec.id)) return;
     const stateDir = path.join(runtimeStateDir(this.paths), rec.id);
-    if (fs.existsSync(stateDir)) runRuntime(this.runtime(), ['delete', '--force', rec.id]);
+    let failed: EngineError | undefined;
+    if (fs.existsSync(stateDir)) {
+      const r = runRuntime(this.runtime(), ['delete', '--force', rec.id]);
+      if (r.status !== 0 && fs.existsSync(stateDir))
+        failed = new EngineError('runtime', `removing the runtime's state of container ${rec.id}: ${r.stderr.trim() || `exit status ${r.status}`}`);
+    }
     unmountRootfs(this.paths, rec.id);
     releaseEndpoints(this, rec);
+    if (failed) throw failed; // after the rest is released: a retry (rm -f again) only has this left
+  }
+
+  /** cleanupRuntime, and the record says the rootfs is no longer mounted; with the container's lock held. */
+  private teardown(rec: ContainerRecord, force = false): void {
+    this.cleanupRuntime(rec, force);
+    this.store.updateUnlessFull((db) => {
+      const cur = db.containers[rec.id];
+      if (cur && cur.state.mounted && cur.state.status !== 'running') cur.state.mounted = false;
+    });
   }
 
   /** `--network container:X`: X's network namespace, which X must be running to lend. */
@@ -529,33 +597,32 @@ export class LocalEngine {
   async cleanup(idOrName: string, rm: boolean, runId?: string): Promise<void> {
     if (!fs.existsSync(dbFile(this.paths))) return; // the whole store is gone: nothing to clean, nothing to recreate
     let restart = false;
-    const done = this.store.locked(() => {
-      const db = this.store.read();
-      let cur: ContainerRecord;
-      try {
-        cur = this.lookup(db, idOrName);
-      } catch (err) {
-        if (err instanceof EngineError && err.kind === 'no-such-container') return undefined; // already removed
-        throw err;
-      }
-      if (runId && cur.state.runId && cur.state.runId !== runId) return undefined; // a newer run owns it now
-      this.recordExit(cur);
-      if (cur.state.status === 'running') return undefined;
-      this.cleanupRuntime(cur);
-      cur.state.mounted = false;
-      const s = cur.state;
-      restart = shouldRestart(parseRestartPolicy(cur.config.restartPolicy), {
-        exitCode: s.exitCode,
-        stoppedByUser: s.stoppedByUser ?? false,
-        restartCount: s.restartCount,
-        autoRemove: rm,
+    let done: ContainerRecord | undefined;
+    try {
+      done = await this.withContainer(idOrName, async (rec) => {
+        if (runId && rec.state.runId && rec.state.runId !== runId) return undefined; // a newer run owns it now
+        if (rec.state.status === 'running') return undefined;
+        this.teardown(rec);
+        return this.store.update((db) => {
+          const cur = db.containers[rec.id];
+          if (!cur) return undefined;
+          const s = cur.state;
+          restart = shouldRestart(parseRestartPolicy(cur.config.restartPolicy), {
+            exitCode: s.exitCode,
+            stoppedByUser: s.stoppedByUser ?? false,
+            restartCount: s.restartCount,
+            autoRemove: rm,
+          });
+          if (restart) s.restartCount++;
+          return structuredClone(cur);
+        });
       });
-      if (restart) s.restartCount++;
-      this.store.writeUnlocked(db);
-      return cur;
-    });
+    } catch (err) {
+      if (err instanceof EngineError && err.kind === 'no-such-container') return; // already removed
+      throw err;
+    }
     if (!done) return;
-    if (rm) this.remove(done.id, { force: true, ignoreMissing: true, volumes: true });
+    if (rm) await this.removeAsync(done.id, { force: true, ignoreMissing: true, volumes: true });
     else if (restart)
       try {
         const started = await this.start(done.id, { restartOf: done.state.runId ?? '' });
@@ -565,8 +632,21 @@ export class LocalEngine {
       }
   }
 
-  /** The container to remove, or undefined when it is missing and that is fine; refuses a running one without force. */
-  private removable(idOrName: string, opts: { force?: boolean; ignoreMissing?: boolean }): ContainerRecord | undefined {
+  /** Refuses a running container without force. */
+  private assertRemovable(rec: ContainerRecord, opts: { force?: boolean }): void {
+    if (rec.state.status === 'running' && !opts.force)
+      throw new EngineError(
+        'state-improper',
+        `cannot remove container ${rec.id} as it is running - running or paused containers cannot be removed without force: container state improper`,
+      );
+  }
+
+  /**
+   * The id of a container to remove (undefined when missing and that is fine). A
+   * running one (with force) gets SIGKILL at once unless it is to be stopped
+   * gracefully, before waiting for its lock: a stop holding the lock ends soon then.
+   */
+  private prepareRemoval(idOrName: string, opts: { force?: boolean; ignoreMissing?: boolean; timeout?: number }): string | undefined {
     let rec: ContainerRecord;
     try {
       rec = this.get(idOrName);
@@ -574,49 +654,81 @@ export class LocalEngine {
       if (opts.ignoreMissing && err instanceof EngineError && err.kind === 'no-such-container') return undefined;
       throw err;
     }
-    if (rec.state.status === 'running' && !opts.force)
-      throw new EngineError(
-        'state-improper',
-        `cannot remove container ${rec.id} as it is running - running or paused containers cannot be removed without force: container state improper`,
-      );
-    return rec;
+    this.assertRemovable(rec, opts);
+    this.markStoppedByUser(rec.id); // also cancels a restart policy's pending start
+    if (rec.state.status === 'running' && !opts.timeout) this.killPid(rec.state.pid, 9);
+    return rec.id;
   }
 
   /** `rm`: a running container (with force) is stopped first, with the given timeout. */
   async removeAsync(idOrName: string, opts: { force?: boolean; ignoreMissing?: boolean; timeout?: number; volumes?: boolean }): Promise<string | undefined> {
-    const rec = this.removable(idOrName, opts);
-    if (!rec) return undefined;
-    if (rec.state.status === 'running') await this.stop(rec.id, opts.timeout ?? 0);
-    return this.remove(rec.id, opts);
+    const id = this.prepareRemoval(idOrName, opts);
+    if (!id) return undefined;
+    try {
+      return await this.withContainer(id, async (rec) => {
+        this.assertRemovable(rec, opts);
+        if (rec.state.status === 'running') await this.stopHeld(rec, opts.timeout ?? 0);
+        return this.removeHeld(rec, opts);
+      });
+    } catch (err) {
+      if (err instanceof EngineError && err.kind === 'no-such-container') {
+        if (opts.ignoreMissing) return undefined;
+        throw noSuchContainer(idOrName);
+      }
+      throw err;
+    }
   }
 
   /** Removes a container (with `volumes`, its anonymous volumes too); a running one (with force) is killed first. */
   remove(idOrName: string, opts: { force?: boolean; ignoreMissing?: boolean; volumes?: boolean }): string | undefined {
-    const rec = this.removable(idOrName, opts);
-    if (!rec) return undefined;
-    this.markStoppedByUser(rec.id); // also cancels a restart policy's pending start
-    if (rec.state.status === 'running') {
-      this.killPid(rec.state.pid, 9);
-      const deadline = Date.now() + 5000;
-      while (!readExitFile(this.paths, rec.id) && Date.now() < deadline) sleepSync(20);
+    const id = this.prepareRemoval(idOrName, opts);
+    if (!id) return undefined;
+    try {
+      return this.locks.withSync(id, () => {
+        const rec = this.get(id);
+        this.assertRemovable(rec, opts);
+        if (rec.state.status === 'running') {
+          this.killPid(rec.state.pid, 9);
+          const deadline = Date.now() + 5000;
+          while (!readExitFile(this.paths, rec.id) && Date.now() < deadline) sleepSync(20);
+        }
+        return this.removeHeld(rec, opts);
+      });
+    } catch (err) {
+      if (err instanceof EngineError && err.kind === 'no-such-container') {
+        if (opts.ignoreMissing) return undefined;
+        throw noSuchContainer(idOrName);
+      }
+      throw err;
     }
-    return this.store.locked(() => {
+  }
+
+  /** The removal itself, with the container's lock held and its process gone (or killed). */
+  private removeHeld(rec: ContainerRecord, opts: { volumes?: boolean }): string {
+    this.store.updateUnlessFull((db) => this.recordExit(db.containers[rec.id])); // rm must go on (and free space) on a full disk
+    // Slow work first, outside the store lock: the runtime, the mount, the network, the rootfs data
+    // (no record write before the space is freed: the record goes anyway).
+    this.cleanupRuntime(this.get(rec.id), true);
+    removeRootfsStorage(this.paths, rec.id);
+    if (isMountPoint(rootfsMountDir(this.paths, rec.id)))
+      throw new EngineError('internal', `the root filesystem of container ${rec.id} is still mounted: not removing its files`);
+    fs.rmSync(bundleDir(this.paths, rec.id), { recursive: true, force: true, maxRetries: 5, retryDelay: 50 });
+    fs.rmSync(exitFile(this.paths, rec.id), { force: true });
+    removeCidfile(rec);
+    // One transaction: the record and its directory (with the lock file) go together.
+    this.store.locked(() => {
       const db = this.store.read();
-      if (!db.containers[rec.id]) return undefined; // removed meanwhile (--rm racing)
-      this.cleanupRuntime(rec);
-      removeRootfsStorage(this.paths, rec.id);
-      fs.rmSync(containerDir(this.paths, rec.id), { recursive: true, force: true });
-      fs.rmSync(bundleDir(this.paths, rec.id), { recursive: true, force: true, maxRetries: 5, retryDelay: 50 }); // a racing start may still write there
-      fs.rmSync(exitFile(this.paths, rec.id), { force: true });
-      removeCidfile(rec);
+      const cur = db.containers[rec.id];
+      if (!cur) return;
       // rm -v, and always for --rm containers (Docker and Podman drop their anonymous volumes)
-      const anonymous = opts.volumes || rec.config.autoRemove ? anonymousVolumes(db, db.containers[rec.id]) : [];
+      const anonymous = opts.volumes || cur.config.autoRemove ? anonymousVolumes(db, cur) : [];
       delete db.containers[rec.id];
       for (const v of anonymous) if (volumeUsers(db, v).length === 0) dropVolume(db, this.paths, v);
       this.store.writeUnlocked(db, { freesSpace: true });
-      emitEvent(this.paths, { Type: 'container', Status: 'remove', ID: rec.id, Name: rec.name, Image: rec.config.image });
-      return rec.id;
+      fs.rmSync(containerDir(this.paths, rec.id), { recursive: true, force: true });
     });
+    emitEvent(this.paths, { Type: 'container', Status: 'remove', ID: rec.id, Name: rec.name, Image: rec.config.image });
+    return rec.id;
   }
 
   rename(idOrName: string, newName: string): void {

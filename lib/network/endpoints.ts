@@ -241,7 +241,8 @@ export function releaseEndpoints(ctx: NetContext, rec: ContainerRecord, only?: s
     rewritePeerHosts(ctx.paths, db2, names, rec.id);
     return;
   }
-  ctx.store.update((db2) => {
+  // Not saved on a full disk: the links are gone already, and stop and rm must go on there (rm frees space).
+  ctx.store.updateUnlessFull((db2) => {
     const cur = db2.containers[rec.id];
     if (cur) forget(cur);
     rewritePeerHosts(ctx.paths, db2, names, rec.id);

@@ -31,7 +31,7 @@ export function inspectContainer(paths: StoragePaths, ctr: ContainerRecord, imag
       Running: s.status === 'running',
       Paused: false,
       Restarting: false,
-      OOMKilled: false,
+      OOMKilled: s.oomKilled ?? false,
       Dead: false,
       Pid: s.status === 'running' ? s.pid : 0,
       ConmonPid: s.status === 'running' ? s.conmonPid : 0,

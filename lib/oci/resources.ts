@@ -155,7 +155,7 @@ export function ociDevices(devices: DeviceMapping[]): { devices: Device[]; rules
     const rdev = BigInt(st.rdev);
     const major = Number(((rdev >> 8n) & 0xfffn) | ((rdev >> 32n) & 0xfffff000n));
     const minor = Number((rdev & 0xffn) | ((rdev >> 12n) & 0xffffff00n));
-    out.devices.push({ path: d.pathInContainer, type, major, minor, fileMode: st.mode & 0o7777, uid: st.uid, gid: st.gid });
+    out.devices.push({ path: d.pathInContainer, type, major, minor, fileMode: st.mode & 0o777, uid: st.uid, gid: st.gid });
     out.rules.push({ allow: true, type, major, minor, access: d.permissions });
   }
   return out;

@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import type { SecurityConfig } from '../storage/records';
 import { EngineError, invalidArgument } from '../errors';
 import { loadContainersConf } from '../config/containers-conf';
-import { loadSeccompProfile, seccompSection, type SeccompProfile } from './seccomp';
+import { loadSeccompProfile, parseSeccompProfile, seccompSection, type SeccompProfile } from './seccomp';
 import type { Seccomp } from './runtime-spec';
 
 export const emptySecurity = (): SecurityConfig => ({
@@ -45,7 +45,8 @@ export function parseSecurityOpts(opts: string[]): SecurityConfig {
     switch (key) {
       case 'seccomp':
         if (!value) throw bad();
-        sec.seccompProfile = value === 'unconfined' ? 'unconfined' : path.resolve(value);
+        // The docker CLI sends the profile's content, not its path.
+        sec.seccompProfile = value === 'unconfined' || isInline(value) ? value : path.resolve(value);
         break;
       case 'no-new-privileges':
         if (!['', 'true', 'false'].includes(value)) throw bad();
@@ -84,8 +85,14 @@ export function parseSecurityOpts(opts: string[]): SecurityConfig {
     const conf = loadContainersConf().seccompProfile;
     if (conf) sec.seccompProfile = conf;
   }
-  if (sec.seccompProfile && sec.seccompProfile !== 'unconfined') loadSeccompProfile(sec.seccompProfile); // fails early on a bad file
+  if (sec.seccompProfile && sec.seccompProfile !== 'unconfined') profileOf(sec.seccompProfile); // fails early on a bad profile
   return sec;
+}
+
+const isInline = (v: string) => v.trimStart().startsWith('{');
+
+function profileOf(value: string): SeccompProfile {
+  return isInline(value) ? parseSeccompProfile(value, 'inline profile') : loadSeccompProfile(value).profile;
 }
 
 let cachedDefault: SeccompProfile | undefined;
@@ -102,7 +109,7 @@ export function containerSeccomp(sec: SecurityConfig | undefined, privileged: bo
     // The default profile is read once per process (the API service starts many containers).
     cachedDefault ??= loadSeccompProfile(undefined).profile;
     profile = cachedDefault;
-  } else profile = loadSeccompProfile(file).profile;
+  } else profile = profileOf(file);
   return seccompSection(profile, { caps });
 }
 

@@ -131,8 +131,8 @@ function resourceConfig(r: ResourceConfig): ResourceConfig | undefined {
 
 const nonZero = (v: number | undefined) => (v ? v : undefined);
 
-/** HostConfig's limits (docker-compose's mem_limit, cpus, pids_limit arrive as Memory, NanoCpus, PidsLimit). */
-function dockerResources(host: Record<string, unknown>): ResourceConfig | undefined {
+/** HostConfig's limits (docker-compose's mem_limit, cpus, pids_limit arrive as Memory, NanoCpus, PidsLimit); also the body of Docker's update. */
+export function dockerResources(host: Record<string, unknown>): ResourceConfig | undefined {
   const pids = optNumber(host, 'PidsLimit');
   return resourceConfig({
     memory: nonZero(optNumber(host, 'Memory')),
@@ -157,18 +157,16 @@ function dockerResources(host: Record<string, unknown>): ResourceConfig | undefi
   });
 }
 
-/** SpecGenerator's limits: resource_limits (OCI-shaped), oom_score_adj, r_limits, devices, device_cgroup_rule. */
-function libpodResources(body: Record<string, unknown>): ResourceConfig | undefined {
-  const rl = optObject(body, 'resource_limits') ?? {};
+/** OCI-shaped resources (SpecGenerator's resource_limits, the body of libpod's update). */
+export function ociShapedResources(rl: Record<string, unknown>): ResourceConfig {
   const mem = optObject(rl, 'memory') ?? {};
   const cpu = optObject(rl, 'cpu') ?? {};
   const pids = optObject(rl, 'pids');
-  return resourceConfig({
+  return {
     memory: nonZero(optNumber(mem, 'limit')),
     memoryReservation: nonZero(optNumber(mem, 'reservation')),
     memorySwap: nonZero(optNumber(mem, 'swap')),
     oomKillDisable: optBool(mem, 'disableOOMKiller') || undefined,
-    oomScoreAdj: nonZero(optNumber(body, 'oom_score_adj')),
     cpuShares: nonZero(optNumber(cpu, 'shares')),
     cpuPeriod: nonZero(optNumber(cpu, 'period')),
     cpuQuota: nonZero(optNumber(cpu, 'quota')),
@@ -176,6 +174,15 @@ function libpodResources(body: Record<string, unknown>): ResourceConfig | undefi
     cpusetMems: optString(cpu, 'mems') || undefined,
     pidsLimit: pids ? optNumber(pids, 'limit') : undefined,
     blkioWeight: nonZero(optNumber(optObject(rl, 'blockIO') ?? {}, 'weight')),
+  };
+}
+
+/** SpecGenerator's limits: resource_limits (OCI-shaped), oom_score_adj, r_limits, devices, device_cgroup_rule. */
+function libpodResources(body: Record<string, unknown>): ResourceConfig | undefined {
+  const rl = optObject(body, 'resource_limits') ?? {};
+  return resourceConfig({
+    ...ociShapedResources(rl),
+    oomScoreAdj: nonZero(optNumber(body, 'oom_score_adj')),
     ulimits: objects(body, 'r_limits').map((u) => parseUlimit(`${(optString(u, 'type') ?? '').toLowerCase().replace(/^rlimit_/, '')}=${optNumber(u, 'soft') ?? 0}:${optNumber(u, 'hard') ?? 0}`)),
     devices: objects(body, 'devices').map((d) => parseDevice(optString(d, 'path') ?? '')),
     deviceCgroupRules: (optStrings(body, 'device_cgroup_rule') ?? []).map((r) => (parseDeviceCgroupRule(r), r)),

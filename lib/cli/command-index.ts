@@ -14,6 +14,7 @@ const observe = (): typeof import('./commands/observe') => require('./commands/o
 const volume = (): typeof import('./commands/volume') => require('./commands/volume');
 const restart = (): typeof import('./commands/restart') => require('./commands/restart');
 const network = (): typeof import('./commands/network') => require('./commands/network');
+const update = (): typeof import('./commands/update') => require('./commands/update');
 
 export interface IndexEntry {
   names: string[]; // command names and aliases
@@ -31,10 +32,11 @@ export const TOP_INDEX: IndexEntry[] = [
   { names: ['cp', 'top', 'stats', 'attach', 'events'], load: () => observe().OBSERVE_COMMANDS },
   { names: ['port'], load: () => network().PORT_COMMANDS },
   { names: ['restart'], load: () => restart().RESTART_COMMANDS },
+  { names: ['update'], load: () => update().UPDATE_COMMANDS },
 ];
 
 export const GROUP_INDEX: Record<string, { description: string; load: () => CommandDef[]; find?: (name: string) => CommandDef | undefined }> = {
-  container: { description: 'Manage containers', load: () => [...containers().CONTAINER_GROUP, ...observe().OBSERVE_COMMANDS, ...network().PORT_COMMANDS, ...restart().RESTART_COMMANDS] },
+  container: { description: 'Manage containers', load: () => [...containers().CONTAINER_GROUP, ...observe().OBSERVE_COMMANDS, ...network().PORT_COMMANDS, ...restart().RESTART_COMMANDS, ...update().UPDATE_COMMANDS] },
   image: {
     description: 'Manage images',
     load: () => {

@@ -247,8 +247,8 @@ export function createRequest(p: Parsed): CreateRequest {
   return { image, name: str(f.name), command, config, replace: bool(f.replace) };
 }
 
-/** The limit flags given, or undefined when none was. */
-function resourceFlags(p: Parsed): ResourceConfig | undefined {
+/** The limit flags given, or undefined when none was (also `update`'s). */
+export function resourceFlags(p: Parsed): ResourceConfig | undefined {
   const f = p.flags;
   const r: ResourceConfig = {};
   const mem = (name: string, unlimited = false) => (p.given.has(name) ? parseMemory(str(f[name]) ?? '', name, unlimited) : undefined);

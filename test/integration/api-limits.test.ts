@@ -61,6 +61,21 @@ describe('limits through the APIs', () => {
     await c.remove();
   });
 
+  test('Docker update and the remote client\'s update change a running container', async () => {
+    const c = await docker.createContainer({ Image: 'localhost/busybox', name: 'dupd', Cmd: ['sleep', '600'], HostConfig: { Memory: 64 << 20 } });
+    await c.start();
+    await c.update({ Memory: 96 << 20, PidsLimit: 33 });
+    const hc = (await c.inspect()).HostConfig;
+    assert.equal(hc.Memory, 96 << 20);
+    assert.equal(hc.PidsLimit, 33);
+    const read = ['exec', 'dupd', 'cat', '/sys/fs/cgroup/memory/memory.limit_in_bytes', '/sys/fs/cgroup/pids/pids.max'];
+    assert.equal(env.ok(read), `${96 << 20}\n33\n`);
+    const r = env.run(['--remote', '--url', `unix://${sock}`, 'update', '--memory', '80m', '--pids-limit', '44', 'dupd']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(env.ok(read), `${80 << 20}\n44\n`);
+    await c.remove({ force: true });
+  });
+
   test('bad limits and security options are a 400', async () => {
     for (const HostConfig of [{ Memory: 1024 }, { SecurityOpt: ['seccomp=/nonexistent.json'] }, { MemorySwap: 1 << 30 }, { Ulimits: [{ Name: 'bogus', Soft: 1, Hard: 1 }] }]) {
       await assert.rejects(docker.createContainer({ Image: 'localhost/busybox', Cmd: ['true'], HostConfig }), (e: { statusCode?: number }) => e.statusCode === 400, JSON.stringify(HostConfig));

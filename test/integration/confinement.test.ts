@@ -213,6 +213,23 @@ describe('limits', () => {
     assert.equal(env.ok(['inspect', 'killed', '--format', '{{.State.OOMKilled}} {{.State.ExitCode}}']), 'false 137\n');
   });
 
+  test('update changes a running container\'s cgroup, and the record keeps it for the next start', () => {
+    env.ok(['run', '-d', '--name', 'upd', '--memory', '64m', '--pids-limit', '30', 'busybox', 'sleep', '600']);
+    const read = 'cat /sys/fs/cgroup/memory/memory.limit_in_bytes /sys/fs/cgroup/pids/pids.max /sys/fs/cgroup/cpu/cpu.cfs_quota_us';
+    assert.equal(env.ok(['exec', 'upd', 'sh', '-c', read]), `${64 << 20}\n30\n-1\n`);
+    assert.match(env.ok(['update', '--memory', '128m', '--pids-limit', '40', '--cpus', '0.5', 'upd']), /^[0-9a-f]{64}\n$/);
+    assert.equal(env.ok(['exec', 'upd', 'sh', '-c', read]), `${128 << 20}\n40\n50000\n`);
+    assert.equal(env.ok(['inspect', 'upd', '--format', '{{.HostConfig.Memory}} {{.HostConfig.PidsLimit}} {{.HostConfig.NanoCpus}}']), `${128 << 20} 40 500000000\n`);
+    env.ok(['stop', '-t', '0', 'upd']);
+    env.ok(['start', 'upd']);
+    assert.equal(env.ok(['exec', 'upd', 'sh', '-c', read]), `${128 << 20}\n40\n50000\n`);
+    const bad = env.run(['update', '--memory', '1k', 'upd']);
+    assert.equal(bad.code, 125);
+    assert.match(bad.stderr, /minimum memory limit allowed is 6MB/);
+    assert.equal(env.ok(['events', '--stream=false', '--filter', 'container=upd', '--filter', 'event=update', '--format', '{{.Status}}']), 'update\n');
+    env.ok(['rm', '-f', '-t', '0', 'upd']);
+  });
+
   test('--cpus 0.5 holds a busy loop near half a CPU', async () => {
     env.ok(['run', '-d', '--name', 'busy', '--cpus', '0.5', 'busybox', 'sh', '-c', 'while :; do :; done']);
     const pid = Number(env.ok(['inspect', 'busy', '--format', '{{.State.Pid}}']).trim());

@@ -127,7 +127,11 @@ test('limits: sizes, Podman\'s checks, and the cgroup values', () => {
   assert.equal(ociResources({ pidsLimit: -1 }, support).pids, undefined);
   assert.equal(ociResources({ memory: 64 << 20 }, { ...support, swap: false }).memory?.swap, undefined);
   assert.deepEqual(parseDeviceCgroupRule('c 1:* rw'), { allow: true, type: 'c', major: 1, minor: undefined, access: 'rw' });
-  assert.throws(() => parseDeviceCgroupRule('x 1:3 rwm'), /invalid device cgroup rule/);
+  assert.deepEqual(parseDeviceCgroupRule('a 7 mrw'), { allow: true, type: 'a', major: 7, minor: undefined, access: 'mrw' });
+  assert.throws(() => parseDeviceCgroupRule('x 1:3 rwm'), /^Error: invalid device type in device-access-add: x$/);
+  assert.throws(() => parseDeviceCgroupRule('b 7:2'), /invalid device cgroup rule requires type, major:Minor, and access rules: "b 7:2"/);
+  assert.throws(() => parseDeviceCgroupRule('b 7:* rmX'), /invalid device access in device-access-add: X$/);
+  assert.throws(() => parseDeviceCgroupRule('a a:* rmw'), /strconv.ParseUint: parsing "a": invalid syntax/);
 });
 
 function record(config: Partial<ContainerConfig>): ContainerRecord {

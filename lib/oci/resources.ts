@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { DeviceMapping, ResourceConfig } from '../storage/records';
-import { invalidArgument } from '../errors';
+import { EngineError, invalidArgument } from '../errors';
 import { loadContainersConf } from '../config/containers-conf';
 import type { CgroupSupport } from './cgroups';
 import type { Device, DeviceCgroup, Resources } from './runtime-spec';
@@ -59,12 +59,20 @@ export function parseDevice(spec: string): DeviceMapping {
   return { pathOnHost: host, pathInContainer: ctr, permissions: perms };
 }
 
-/** `--device-cgroup-rule 'c 1:3 mr'`, `'a *:* rwm'`. */
+/** `--device-cgroup-rule 'c 1:3 mr'`, `'a *:* rwm'`, `'c 7 rw'` (no minor: any), with Podman's messages. */
 export function parseDeviceCgroupRule(rule: string): DeviceCgroup {
-  const m = /^([abc]) (\d+|\*):(\d+|\*) ([rwm]{1,3})$/.exec(rule.trim());
-  if (!m) throw invalidArgument(`invalid device cgroup rule "${rule}": must be "type major:minor access", e.g. "c 1:3 rwm"`);
-  const num = (v: string) => (v === '*' ? undefined : Number(v));
-  return { allow: true, type: m[1] as DeviceCgroup['type'], major: num(m[2]), minor: num(m[3]), access: m[4] };
+  const fields = rule.trim().split(/\s+/);
+  if (fields.length !== 3) throw new EngineError('invalid-argument', `invalid device cgroup rule requires type, major:Minor, and access rules: ${JSON.stringify(rule)}`);
+  const [type, numbers, access] = fields;
+  if (!['a', 'b', 'c'].includes(type)) throw new EngineError('invalid-argument', `invalid device type in device-access-add: ${type}`);
+  const num = (v: string | undefined) => {
+    if (v === undefined || v === '*') return undefined;
+    if (!/^\d+$/.test(v)) throw new EngineError('invalid-argument', `strconv.ParseUint: parsing ${JSON.stringify(v)}: invalid syntax`);
+    return Number(v);
+  };
+  const [major, minor] = numbers.split(':');
+  for (const ch of access) if (!'rwm'.includes(ch)) throw new EngineError('invalid-argument', `invalid device access in device-access-add: ${ch}`);
+  return { allow: true, type: type as DeviceCgroup['type'], major: num(major), minor: num(minor), access };
 }
 
 /** Podman's checks of the combination; every message is Podman's. */

@@ -128,8 +128,9 @@ export function generateSpec(inp: SpecInputs): Spec {
     if (m.type === 'tmpfs') mounts.push({ destination: m.destination, type: 'tmpfs', source: 'tmpfs', options: ['rw', 'nosuid', 'nodev', ...m.options] });
     else mounts.push({ destination: m.destination, type: 'bind', source: m.source, options: ['rbind', m.rw ? 'rw' : 'ro', ...m.options] });
   }
+  // Beside /etc/hostname, which is always this container's own (hosts may be a --network container:X peer's).
   if (!c.mounts.some((m) => m.destination === '/run/.containerenv'))
-    mounts.push({ destination: '/run/.containerenv', type: 'bind', source: writeContainerEnv(path.dirname(inp.etcFiles.hosts), ctr), options: ['bind', 'rprivate', 'ro'] });
+    mounts.push({ destination: '/run/.containerenv', type: 'bind', source: writeContainerEnv(path.dirname(inp.etcFiles.hostname), ctr), options: ['bind', 'rprivate', 'ro'] });
   const paths = confinedPaths(sec, c.privileged, MASKED, READONLY);
   const devices = ociDevices(res?.devices ?? []);
   const seccomp = containerSeccomp(sec, c.privileged, caps);

@@ -112,6 +112,11 @@ describe('security options', () => {
     assert.match(out, /^Seccomp:\t0\nengine="tspod-[^"]+"\nname="priv"\nid="[0-9a-f]{64}"\nimage="localhost\/busybox:latest"\nimageid="[0-9a-f]{64}"\nrootless=0\n$/);
     // As Podman: the file exists in every container, empty unless privileged.
     assert.equal(env.ok(['run', '--rm', 'busybox', 'sh', '-c', 'test -f /run/.containerenv && wc -c < /run/.containerenv']), '0\n');
+    // A container sharing another's network namespace (and /etc/hosts) keeps its own file.
+    env.ok(['run', '-d', '--privileged', '--name', 'envowner', 'busybox', 'sleep', '600']);
+    assert.match(env.ok(['run', '--rm', '--privileged', '--name', 'envpeer', '--network', 'container:envowner', 'busybox', 'grep', '^name=', '/run/.containerenv']), /^name="envpeer"$/m);
+    assert.match(env.ok(['exec', 'envowner', 'grep', '^name=', '/run/.containerenv']), /^name="envowner"$/m);
+    env.ok(['rm', '-f', '-t', '0', 'envowner']);
   });
 });
 

@@ -5,7 +5,7 @@ import { type StoragePaths, bundleDir, containerDir } from '../storage/paths';
 import { signalName } from './signals';
 import type { ImageDefaults } from '../oci/generate';
 import { containerCommand } from '../oci/generate';
-import { DEFAULT_CAPS } from '../oci/generate';
+import { containerCaps } from '../oci/generate';
 import { networkSettings, portBindings } from '../network/inspect';
 import { volumeMountpoint } from '../volume/volumes';
 import { restartForInspect } from './restart-policy';
@@ -63,8 +63,8 @@ export function inspectContainer(paths: StoragePaths, ctr: ContainerRecord, imag
     MountLabel: '',
     ProcessLabel: '',
     AppArmorProfile: '',
-    EffectiveCaps: DEFAULT_CAPS,
-    BoundingCaps: DEFAULT_CAPS,
+    EffectiveCaps: containerCaps(c),
+    BoundingCaps: containerCaps(c),
     ExecIDs: [],
     GraphDriver: { Name: 'overlay', Data: { UpperDir: path.join(userdata, 'upper'), WorkDir: path.join(userdata, 'work'), MergedDir: path.join(bundle, 'rootfs') } },
     Mounts: c.mounts.map((m) =>

@@ -100,7 +100,7 @@ export function generateSpec(inp: SpecInputs): Spec {
   let env = mergeEnv([DEFAULT_PATH], image.Env ?? [], extraEnv, c.env);
   if (!inp.listen) env = env.filter((e) => !/^LISTEN_(PID|FDS|FDNAMES)=/.test(e));
   const user = resolveUser(inp.rootfs, c.user || image.User || '');
-  const caps = c.privileged ? boundingCaps() : applyCapChanges(DEFAULT_CAPS, c.capAdd, c.capDrop);
+  const caps = containerCaps(c);
   const sec = c.security;
   const res = c.resources;
 
@@ -176,6 +176,11 @@ export function generateSpec(inp: SpecInputs): Spec {
       readonlyPaths: paths.readonly,
     },
   };
+}
+
+/** The capabilities a container's process gets (also what inspect shows). */
+export function containerCaps(c: Pick<ContainerRecord['config'], 'privileged' | 'capAdd' | 'capDrop'>): string[] {
+  return c.privileged ? boundingCaps() : applyCapChanges(DEFAULT_CAPS, c.capAdd, c.capDrop);
 }
 
 /** Capability names by number (linux/capability.h), for reading a CapBnd mask. */

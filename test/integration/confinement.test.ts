@@ -100,6 +100,9 @@ describe('security options', () => {
   });
 
   test('security options are recorded and shown by inspect', () => {
+    env.ok(['create', '--name', 'caps', '--cap-add', 'NET_ADMIN', '--cap-drop', 'CHOWN', 'busybox', 'true']);
+    const caps = JSON.parse(env.ok(['inspect', 'caps', '--format', '{{json .EffectiveCaps}}'])) as string[];
+    assert.ok(caps.includes('CAP_NET_ADMIN') && !caps.includes('CAP_CHOWN') && caps.includes('CAP_KILL'), caps.join(','));
     env.ok(['create', '--name', 'secopts', '--security-opt', 'label=disable', '--security-opt', 'seccomp=unconfined', 'busybox', 'true']);
     assert.equal(env.ok(['inspect', 'secopts', '--format', '{{json .HostConfig.SecurityOpt}}']).trim(), '["label=disable","seccomp=unconfined"]');
     const bad = env.run(['create', '--security-opt', 'nonsense', 'busybox', 'true']);

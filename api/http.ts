@@ -92,9 +92,24 @@ export function readBody(req: http.IncomingMessage, limit = BODY_LIMIT): Promise
   });
 }
 
+/**
+ * Docker's rule for JSON bodies (httputils.CheckForJSON): a body must be
+ * declared application/json, so a browser's cross-site "simple" request
+ * (text/plain, form-encoded, or a typeless Blob) cannot smuggle one in. An
+ * empty body is no body, whatever its Content-Type (Docker's Go client labels
+ * every empty POST text/plain).
+ */
+function checkJsonContentType(req: http.IncomingMessage, bodyLength: number): void {
+  if (bodyLength === 0) return;
+  const ct = req.headers['content-type'] ?? '';
+  if (ct.split(';')[0].trim().toLowerCase() === 'application/json') return;
+  throw badRequest(`Content-Type specified (${ct}) must be 'application/json'`);
+}
+
 /** A JSON object body; an empty body is `{}`. */
 export async function readJson(req: http.IncomingMessage): Promise<Record<string, unknown>> {
   const buf = await readBody(req);
+  checkJsonContentType(req, buf.length);
   if (buf.length === 0) return {};
   let v: unknown;
   try {

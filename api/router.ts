@@ -89,6 +89,18 @@ const CORS_HEADERS = (origin: string): Record<string, string> => ({
   'Access-Control-Allow-Methods': 'HEAD, GET, POST, DELETE, PUT, OPTIONS',
 });
 
+/**
+ * A browser names the page that sent a request in `Origin`; no API client
+ * does. A state-changing request from a page `--cors` did not allow is refused
+ * (a cross-site form or fetch must not create or start containers), whatever
+ * the CORS headers would have let the page read back.
+ */
+export function checkOrigin(cors: string | undefined, method: string, origin: string | undefined): void {
+  if (origin === undefined || method === 'GET' || method === 'HEAD') return;
+  if (cors === '*' || (cors !== undefined && cors === origin)) return;
+  throw new ApiError(403, `requests from origin ${JSON.stringify(origin)} are not allowed${cors ? '' : ' (the service allows other origins with --cors)'}`, 'forbidden');
+}
+
 /** Splits `/v1.41/x`, `/v3.0.0/libpod/x`, `/libpod/_ping` and `/x` into the tree and the path inside it. */
 export function splitPath(pathname: string): { tree: 'compat' | 'libpod'; path: string } | undefined {
   const v = /^\/v([0-9][0-9A-Za-z.-]*)(\/.*)$/.exec(pathname);
@@ -172,6 +184,7 @@ export async function dispatch(opts: RouterOptions, req: http.IncomingMessage, r
     for (let i = 0; i < SERVICE_HEADERS.length; i += 2) res.setHeader(SERVICE_HEADERS[i], SERVICE_HEADERS[i + 1]);
     res.setHeader('X-Reference-Id', referenceId(req));
     if (opts.cors) for (const [k, v] of Object.entries(CORS_HEADERS(opts.cors))) res.setHeader(k, v);
+    checkOrigin(opts.cors, method, req.headers.origin);
     await m.handler({ req, res, params: m.params, query: url.searchParams, engine: opts.engine, service: opts.service, upgrade });
   } catch (err) {
     try {

@@ -129,6 +129,7 @@ export function libpodRoutes(): RouteTable {
     .add('GET', '/images/{name+}/exists', img.exists)
     .add('GET', '/images/{name+}/json', img.libpodInspect)
     .add('POST', '/images/{name+}/tag', img.tag)
+    .add('POST', '/images/{name+}/untag', img.untag)
     .add('DELETE', '/images/{name+}', img.libpodRemove)
     .add('GET', '/volumes/json', vol.libpodList)
     .add('POST', '/volumes/create', vol.libpodCreate)

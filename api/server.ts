@@ -18,6 +18,14 @@ export interface ServiceOptions {
   log: (msg: string) => void;
 }
 
+/** How long a client may take to send a request's headers; TSPOD_API_HEADERS_TIMEOUT (seconds) changes it. */
+export const DEFAULT_HEADERS_TIMEOUT_MS = 30_000;
+
+function headersTimeoutMs(env: NodeJS.ProcessEnv): number {
+  const v = Number(env.TSPOD_API_HEADERS_TIMEOUT);
+  return env.TSPOD_API_HEADERS_TIMEOUT && Number.isFinite(v) && v > 0 ? Math.ceil(v * 1000) : DEFAULT_HEADERS_TIMEOUT_MS;
+}
+
 /** Serves until idle or signalled; resolves with the exit code. */
 export async function runService(o: ServiceOptions): Promise<number> {
   const ep = resolveEndpoint(o.uri, process.env, process.pid);
@@ -33,7 +41,17 @@ export async function runService(o: ServiceOptions): Promise<number> {
     finish = r;
   });
 
-  const server = http.createServer({ maxHeaderSize: 1024 * 1024, requestTimeout: 0, headersTimeout: 60_000 });
+  // A request's headers must arrive within headersTimeout (a client trickling
+  // header bytes is answered 408 and cut off, checked every second); once they
+  // have, nothing bounds the request: attach, logs -f and events stream for as
+  // long as they last (requestTimeout 0).
+  const headersTimeout = headersTimeoutMs(process.env);
+  const server = http.createServer({
+    maxHeaderSize: 1024 * 1024,
+    requestTimeout: 0,
+    headersTimeout,
+    connectionsCheckingInterval: Math.min(1000, headersTimeout),
+  });
   server.keepAliveTimeout = Math.max(5000, o.time * 2000);
   const idle = new IdleTracker(o.time, () => {
     if (process.env.TSPOD_DEBUG) o.log(`API service(s) shutting down, idle for ${o.time}s\n`);
@@ -67,7 +85,12 @@ export async function runService(o: ServiceOptions): Promise<number> {
   });
   server.on('clientError', (err: NodeJS.ErrnoException, socket: net.Socket) => {
     if (!socket.writable) return socket.destroy();
-    const status = err.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : '400 Bad Request';
+    const status =
+      err.code === 'HPE_HEADER_OVERFLOW'
+        ? '431 Request Header Fields Too Large'
+        : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+          ? '408 Request Timeout'
+          : '400 Bad Request';
     socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
   });
 

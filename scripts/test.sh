@@ -7,6 +7,9 @@
 #                in a tspod container and checks the units, socket activation,
 #                the quadlet generator and template units inside it (the
 #                debootstrap tree is cached in /var/cache/tspod-test)
+#   conformance  Podman v4.3.1's own system and API tests (../shared/conformance)
+#                against this build: fails when a test in the expected-pass lists
+#                (test/conformance/*-expected.tsv) no longer passes
 # Each stage's output is shown in full, then its duration; the exit code is
 # non-zero when a stage failed. TSPOD_TEST_STAGES="main" (or "e2e-systemd")
 # runs one stage only.
@@ -16,7 +19,7 @@ bash scripts/setup.sh
 rm -rf build
 npx tsc -p .
 
-stages="${TSPOD_TEST_STAGES:-main e2e-systemd}"
+stages="${TSPOD_TEST_STAGES:-main e2e-systemd conformance}"
 logdir=$(mktemp -d)
 trap 'rm -rf "$logdir"' EXIT
 
@@ -38,6 +41,9 @@ for s in $stages; do
       ;;
     e2e-systemd)
       stage e2e-systemd node --test build/test/e2e-systemd/ &
+      ;;
+    conformance)
+      stage conformance bash scripts/conformance.sh system api &
       ;;
     *) echo "test.sh: unknown stage: $s" >&2; exit 2 ;;
   esac

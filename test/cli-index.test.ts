@@ -21,6 +21,8 @@ test('groups resolve their commands', () => {
   assert.ok(findCommand(GROUP_INDEX.generate.load(), 'systemd'));
   for (const name of ['create', 'ls', 'list', 'inspect', 'rm', 'prune', 'exists']) assert.ok(findCommand(GROUP_INDEX.volume.load(), name), `volume ${name}`);
   assert.ok(findCommand(GROUP_INDEX.container.load(), 'restart'));
+  for (const name of ['commit', 'diff']) assert.ok(findCommand(GROUP_INDEX.container.load(), name), `container ${name}`);
+  for (const name of ['build', 'history']) assert.ok(findCommand(GROUP_INDEX.image.load(), name), `image ${name}`);
   for (const name of ['create', 'ls', 'inspect', 'rm', 'prune', 'connect', 'disconnect', 'exists']) assert.ok(findCommand(GROUP_INDEX.network.load(), name), `network ${name}`);
   assert.ok(findTop('port'));
   for (const name of ['attach', 'events']) assert.ok(findTop(name), name);

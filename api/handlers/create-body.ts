@@ -8,6 +8,7 @@ import { signalNumber } from '../../lib/container/signals';
 import { restartFromDocker } from '../../lib/container/restart-policy';
 import { normalizeDestination } from '../../lib/volume/mounts';
 import { dockerNetworkConfig, libpodNetworkConfig } from './networks';
+import { checkNetworkValues } from '../../lib/network/input-checks';
 import { badRequest, optBool, optNumber, optObject, optString, optStringMap, optStrings } from '../http';
 import type { ResourceConfig } from '../../lib/storage/records';
 import { parseSecurityOpts } from '../../lib/oci/security-options';
@@ -110,6 +111,7 @@ export function dockerCreateRequest(body: Record<string, unknown>, name: string 
     security: parseSecurityOpts(optStrings(host, 'SecurityOpt') ?? []),
     resources: dockerResources(host),
   };
+  checkNetworkValues(config);
   return { image, name: name || undefined, command: optStrings(body, 'Cmd') ?? [], config };
 }
 
@@ -275,5 +277,6 @@ export function libpodCreateRequest(body: Record<string, unknown>): CreateReques
     ...(optBool(body, 'read_write_tmpfs') === false ? { readOnlyTmpfs: false } : {}),
   };
   Object.assign(config, libpodNetworkConfig(body));
+  checkNetworkValues(config);
   return { image, name: optString(body, 'name') || undefined, command: optStrings(body, 'command') ?? [], config };
 }

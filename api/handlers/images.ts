@@ -1,7 +1,7 @@
 // Image endpoints: list, inspect, exists, tag, remove, prune (both trees).
 import type { RouteContext } from '../router';
 import { badRequest, qbool, qfilters, sendEmpty, sendJson } from '../http';
-import { inspectImage, listImages, lookupImage, removeImage, tagImage, type RemoveReport } from '../../lib/image';
+import { inspectImage, listImages, lookupImage, removeImage, tagImage, untagImage, type RemoveReport } from '../../lib/image';
 import { imageInspectDocker, imageListItem } from './docker-shapes';
 import type { ImageRecord } from '../../lib/storage/records';
 
@@ -57,6 +57,14 @@ export function tag(ctx: RouteContext): void {
   if (!repo) throw badRequest('repo: a repository name is required');
   const t = ctx.query.get('tag') || 'latest';
   tagImage(ctx.engine.store, ctx.params.name, `${repo}:${t}`);
+  sendEmpty(ctx.res, 201);
+}
+
+/** libpod untag: the name repo:tag (tag defaults to latest), or every name when repo is not given. */
+export function untag(ctx: RouteContext): void {
+  const repo = ctx.query.get('repo');
+  const names = repo ? [`${repo}:${ctx.query.get('tag') || 'latest'}`] : [];
+  untagImage(ctx.engine.store, ctx.params.name, names);
   sendEmpty(ctx.res, 201);
 }
 

@@ -3,7 +3,7 @@
 // returns, so `tspod --remote` prints what a local command prints), exists
 // endpoints, wait answering a bare exit code, Podman's error messages.
 import type { RouteContext } from '../router';
-import { badRequest, optBool, optObject, optString, qint, readJson, sendEmpty, sendJson } from '../http';
+import { badRequest, optBool, optObject, optString, qbool, qint, readJson, sendEmpty, sendJson } from '../http';
 import { libpodCreateRequest } from './create-body';
 import { listContainers, logs } from './containers';
 import { create as execCreate } from './exec';
@@ -130,5 +130,5 @@ export async function execCreateLibpod(ctx: RouteContext): Promise<void> {
 }
 
 export function listImagesLibpod(ctx: RouteContext): void {
-  sendJson(ctx.res, 200, imageListEntries(ctx.engine));
+  sendJson(ctx.res, 200, imageListEntries(ctx.engine, { all: qbool(ctx.query, 'all') }));
 }

@@ -19,7 +19,7 @@ import {
 } from '../../lib/network/manage';
 import { defaultNetworkName } from '../../lib/network/networks';
 import { checkAddHost, parseNetworkMode } from '../../lib/network/container-config';
-import { parsePublish } from '../../lib/network/ports';
+import { checkPublishedPorts, parsePortMappingSpec, parsePublish } from '../../lib/network/ports';
 import type { ContainerConfig, PortMapping } from '../../lib/storage/records';
 
 /** Docker's wording for a missing network (compose creates the network on this 404). */
@@ -197,6 +197,7 @@ function portBindings(host: Record<string, unknown>): PortMapping[] {
       const hostIp = optString(b, 'HostIp') ?? '';
       try {
         out.push(...parsePublish(`${hostIp ? `${hostIp}:` : ''}${hostPort}${hostPort || hostIp ? ':' : ''}${ctr}/${proto}`));
+        checkPublishedPorts(out);
       } catch (err) {
         throw badRequest((err as Error).message);
       }
@@ -272,14 +273,12 @@ export function libpodNetworkConfig(body: Record<string, unknown>): Partial<Cont
   } catch (err) {
     throw badRequest((err as Error).message);
   }
+  const raw = body.portmappings ?? [];
+  if (!Array.isArray(raw) || raw.some((m) => !m || typeof m !== 'object' || Array.isArray(m))) throw badRequest('portmappings: must be an array of objects');
   const ports: PortMapping[] = [];
-  for (const m of Array.isArray(body.portmappings) ? (body.portmappings as Record<string, unknown>[]) : []) {
-    const cport = Number(m.container_port);
-    const range = Number(m.range ?? 1) || 1;
-    const hport = Number(m.host_port ?? 0);
-    for (const proto of (optString(m, 'protocol') || 'tcp').split(','))
-      for (let i = 0; i < range; i++)
-        ports.push({ hostIp: optString(m, 'host_ip') ?? '', hostPort: hport ? hport + i : 0, containerPort: cport + i, protocol: proto === 'udp' ? 'udp' : 'tcp' });
+  for (const m of raw as Record<string, unknown>[]) {
+    ports.push(...parsePortMappingSpec(m));
+    checkPublishedPorts(ports);
   }
   const expose = optObject(body, 'expose') ?? {};
   return {

@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import type * as http from 'node:http';
 import type { LocalEngine } from '../../lib/container/engine';
 import type { ContainerRecord } from '../../lib/storage/records';
-import { type LogLine, followLog, readLogWithOffset, rfc3339Nano } from '../../lib/container/logs';
+import { type LogLine, emitLog, rfc3339Nano } from '../../lib/container/logs';
 import { waitForExit } from '../../lib/container/state';
 import { containerDir } from '../../lib/storage/paths';
 import { outputChunk } from './mux';
@@ -25,28 +25,16 @@ export const logFile = (engine: LocalEngine, rec: ContainerRecord) => path.join(
 
 export async function streamLogs(engine: LocalEngine, rec: ContainerRecord, res: http.ServerResponse, o: LogOptions): Promise<void> {
   const tty = rec.config.tty;
-  const keep = (l: LogLine) => {
-    if (l.stream === 'stdout' ? !o.stdout : !o.stderr) return false;
-    const t = Date.parse(l.time) / 1000;
-    if (o.since !== undefined && o.since > 0 && t < o.since) return false;
-    if (o.until !== undefined && o.until > 0 && t > o.until) return false;
-    return true;
-  };
   const emit = (l: LogLine) => {
-    if (!keep(l)) return;
     const text = `${o.timestamps ? `${rfc3339Nano(l.time)} ` : ''}${l.text}`;
     res.write(outputChunk(tty, l.stream, Buffer.from(text)));
   };
   res.writeHead(200, { 'Content-Type': RAW_STREAM_TYPE });
   res.flushHeaders();
-  const file = logFile(engine, rec);
-  const read = readLogWithOffset(file);
-  let lines = read.lines.filter(keep);
-  if (o.tail >= 0) lines = o.tail === 0 ? [] : lines.slice(-o.tail);
-  lines.forEach(emit);
-  if (o.follow && rec.state.status === 'running') {
-    const closed = new Promise<void>((r) => res.on('close', () => r()));
-    await followLog(file, read.offset, emit, Promise.race([waitForExit(engine.paths, rec), closed]));
-  }
+  const follow =
+    o.follow && rec.state.status === 'running'
+      ? Promise.race([waitForExit(engine.paths, rec), new Promise<void>((r) => res.on('close', () => r()))])
+      : undefined;
+  await emitLog(logFile(engine, rec), { tail: o.tail, since: o.since, until: o.until, stdout: o.stdout, stderr: o.stderr, follow }, emit);
   res.end();
 }

@@ -14,6 +14,7 @@ const observe = (): typeof import('./commands/observe') => require('./commands/o
 const volume = (): typeof import('./commands/volume') => require('./commands/volume');
 const restart = (): typeof import('./commands/restart') => require('./commands/restart');
 const network = (): typeof import('./commands/network') => require('./commands/network');
+const build = (): typeof import('./commands/build') => require('./commands/build');
 const update = (): typeof import('./commands/update') => require('./commands/update');
 
 export interface IndexEntry {
@@ -26,22 +27,23 @@ export const TOP_INDEX: IndexEntry[] = [
     names: ['run', 'create', 'start', 'stop', 'kill', 'rm', 'ps', 'list', 'ls', 'logs', 'wait', 'inspect', 'exec', 'rename'],
     load: () => containers().CONTAINER_COMMANDS,
   },
-  { names: ['import', 'load', 'images', 'rmi', 'tag'], load: () => images().IMAGE_COMMANDS },
+  { names: ['import', 'load', 'images', 'rmi', 'tag', 'untag'], load: () => images().IMAGE_COMMANDS },
   { names: ['version', 'info'], load: () => system().SYSTEM_COMMANDS },
   { names: ['pull', 'push', 'login', 'logout', 'search', 'save', 'export'], load: () => registry().REGISTRY_COMMANDS },
   { names: ['cp', 'top', 'stats', 'attach', 'events'], load: () => observe().OBSERVE_COMMANDS },
   { names: ['port'], load: () => network().PORT_COMMANDS },
   { names: ['restart'], load: () => restart().RESTART_COMMANDS },
+  { names: ['build', 'commit', 'diff', 'history'], load: () => build().BUILD_COMMANDS },
   { names: ['update'], load: () => update().UPDATE_COMMANDS },
 ];
 
 export const GROUP_INDEX: Record<string, { description: string; load: () => CommandDef[]; find?: (name: string) => CommandDef | undefined }> = {
-  container: { description: 'Manage containers', load: () => [...containers().CONTAINER_GROUP, ...observe().OBSERVE_COMMANDS, ...network().PORT_COMMANDS, ...restart().RESTART_COMMANDS, ...update().UPDATE_COMMANDS] },
+  container: { description: 'Manage containers', load: () => [...containers().CONTAINER_GROUP, ...observe().OBSERVE_COMMANDS, ...network().PORT_COMMANDS, ...restart().RESTART_COMMANDS, build().commitCommand, build().diffCommand, ...update().UPDATE_COMMANDS] },
   image: {
     description: 'Manage images',
     load: () => {
       const r = registry();
-      return [...images().IMAGE_GROUP, r.pullCommand, r.pushCommand, r.saveCommand];
+      return [...images().IMAGE_GROUP, r.pullCommand, r.pushCommand, r.saveCommand, build().buildCommand, build().historyCommand];
     },
   },
   system: {

@@ -56,13 +56,14 @@ export const err = (s: string) => process.stderr.write(s);
  */
 export async function forEachTarget(
   names: string[],
-  op: (name: string) => Promise<string> | string,
+  op: (name: string) => Promise<string | undefined> | string | undefined,
   codeFor: (e: unknown, code: number) => number = (e) => exitCodeFor(e),
 ): Promise<number> {
   let code = 0;
   for (const name of names) {
     try {
-      out(`${await op(name)}\n`);
+      const shown = await op(name);
+      if (shown !== undefined) out(`${shown}\n`);
     } catch (e) {
       err(`Error: ${(e as Error).message}\n`);
       code = codeFor(e, code);

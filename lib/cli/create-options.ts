@@ -8,7 +8,8 @@ import type { ContainerConfig, MountSpec } from '../storage/records';
 import { invalidArgument } from '../errors';
 import { signalNumber } from '../container/signals';
 import { checkAddHost, parseNetworkMode } from '../network/container-config';
-import { parseExpose, parsePublish } from '../network/ports';
+import { checkPublishedPorts, parseExpose, parsePublish } from '../network/ports';
+import { checkNetworkValues } from '../network/input-checks';
 import { parseIp } from '../network/ipv4';
 import { formatRestartPolicy, parseRestartPolicy } from '../container/restart-policy';
 import type { ResourceConfig } from '../storage/records';
@@ -214,7 +215,7 @@ export function createRequest(p: Parsed): CreateRequest {
       ...arr(f.tmpfs).map(parseTmpfs),
     ],
     ...net,
-    ports: arr(f.publish).flatMap(parsePublish),
+    ports: checkPublishedPorts(arr(f.publish).flatMap(parsePublish)),
     publishAll: bool(f['publish-all']),
     exposedPorts: arr(f.expose).flatMap(parseExpose),
     dns: arr(f.dns),
@@ -235,6 +236,7 @@ export function createRequest(p: Parsed): CreateRequest {
     capDrop: arr(f['cap-drop']),
     restartPolicy: formatRestartPolicy(parseRestartPolicy(str(f.restart) ?? '')),
   };
+  checkNetworkValues(config);
   if (p.given.has('preserve-fds')) config.preserveFds = int(f['preserve-fds']) ?? 0;
   config.security = parseSecurityOpts(arr(f['security-opt']));
   if (!bool(f['read-only-tmpfs'])) config.readOnlyTmpfs = false;

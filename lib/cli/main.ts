@@ -12,12 +12,17 @@ import { EngineError, exitCodeFor } from '../errors';
 import type { Engine } from '../engine/engine';
 import { REMOTE_UNSUPPORTED } from '../engine/engine';
 import { InProcessEngine } from '../engine/in-process';
+import { LOG_LEVELS, isLogLevel, log, logEnabled, setLogLevel } from './log';
+import { containersConfFiles } from '../config/containers-conf';
 
 const GLOBAL_FLAGS: FlagDef[] = [
   { name: 'root', type: 'string', help: 'Path to the root directory in which data, including images, is stored' },
   { name: 'runroot', type: 'string', help: "Path to the 'run directory' where all state information is stored" },
   { name: 'runtime', type: 'string', help: 'Path to the OCI-compatible binary used to run containers' },
-  { name: 'log-level', type: 'string', default: 'warn', help: 'Log messages above specified level (trace, debug, info, warn, warning, error, fatal, panic)' },
+  { name: 'log-level', type: 'string', help: 'Log messages above specified level (trace, debug, info, warn, warning, error, fatal, panic)' },
+  { name: 'debug', short: 'D', type: 'bool', help: 'Docker compatibility, same as --log-level=debug' },
+  { name: 'noout', type: 'bool', help: 'Do not print to stdout' },
+  { name: 'storage-opt', type: 'array', help: "Storage driver options ('' for none; tspod's overlay driver takes none)" },
   { name: 'cgroup-manager', type: 'string', hidden: true },
   { name: 'events-backend', type: 'string', hidden: true },
   { name: 'storage-driver', type: 'string', hidden: true },
@@ -98,6 +103,12 @@ async function main(argv: string[]): Promise<number> {
     return 125;
   }
   const flag = (name: string) => parsed.flags[name] ?? globals.flags[name];
+  // Global flags may come before or after the command's name.
+  const setup = applyGlobalFlags({ 'log-level': flag('log-level'), debug: bool(parsed.flags.debug) || bool(globals.flags.debug), noout: bool(parsed.flags.noout) || bool(globals.flags.noout), 'storage-opt': [...((globals.flags['storage-opt'] as string[]) ?? []), ...((parsed.flags['storage-opt'] as string[]) ?? [])] });
+  if (setup !== 0) return setup;
+  log('info', `tspod filtering at log level ${logLevelName}`);
+  log('debug', `Called ${cmd.name}.PersistentPreRunE(${['tspod', ...argv].join(' ')})`);
+  if (logEnabled('trace')) log('trace', `Configuration files considered: ${containersConfFiles().join(', ')}`);
   if (str(flag('connection')) !== undefined)
     throw new EngineError('invalid-argument', 'named connections are not supported: give the service with --url unix:///path or tcp://host:port');
   // Podman's rules: --url or CONTAINER_HOST name the service and imply --remote.
@@ -114,6 +125,10 @@ async function main(argv: string[]): Promise<number> {
       },
       runtime: str(flag('runtime')),
     }));
+  if (!remote) {
+    log('debug', `Using graph root ${resolvePath(str(flag('root')) ?? defaults.root)}`);
+    log('debug', `Using run root ${resolvePath(str(flag('runroot')) ?? defaults.runroot)}`);
+  } else log('debug', `Using the service at ${url ?? 'the default socket'}`);
   let client: Engine | undefined;
   const ctx: CliContext = {
     commandPath: path,
@@ -127,6 +142,38 @@ async function main(argv: string[]): Promise<number> {
     },
   };
   return cmd.run(ctx, parsed);
+}
+
+let logLevelName = 'warn';
+
+/**
+ * --log-level / --debug, --noout and --storage-opt, checked as Podman checks
+ * them (exit 1 for a bad log level). Returns an exit code, 0 to go on.
+ */
+function applyGlobalFlags(flags: Record<string, string | boolean | number | string[] | undefined>): number {
+  const level = str(flags['log-level']);
+  if (bool(flags.debug) && level !== undefined) {
+    err('Setting --log-level and --debug is not allowed\n');
+    return 1;
+  }
+  const chosen = bool(flags.debug) ? 'debug' : level ?? logLevelName;
+  if (!isLogLevel(chosen)) {
+    err(`Log Level "${chosen}" is not supported, choose from: ${LOG_LEVELS.join(', ')}\n`);
+    return 1;
+  }
+  logLevelName = chosen;
+  setLogLevel(chosen);
+  for (const opt of (flags['storage-opt'] as string[] | undefined) ?? [])
+    if (opt !== '') throw new EngineError('invalid-argument', `storage option ${JSON.stringify(opt)}: tspod's overlay driver takes no options`);
+  if (bool(flags.noout)) {
+    // Podman points stdout at /dev/null: what tspod itself prints goes nowhere.
+    process.stdout.write = ((_chunk: unknown, encoding?: unknown, cb?: unknown) => {
+      const done = typeof encoding === 'function' ? encoding : cb;
+      if (typeof done === 'function') process.nextTick(done as () => void);
+      return true;
+    }) as typeof process.stdout.write;
+  }
+  return 0;
 }
 
 /** The remote engine is loaded only when used (its http client costs start-up time). */

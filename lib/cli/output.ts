@@ -16,6 +16,20 @@ function rethrow(e: unknown, partialOut = true): never {
   throw e;
 }
 
+/**
+ * An inspect result as a template sees it: Podman's inspect types name the ID
+ * field `ID` in Go (`json:"Id"`), so `{{.ID}}` must work where the JSON says
+ * `Id`. The alias is not enumerable: `{{json .}}` and JSON output stay as they are.
+ */
+export function inspectTemplateView(item: unknown): unknown {
+  if (item === null || typeof item !== 'object' || Array.isArray(item)) return item;
+  const o = item as Record<string, unknown>;
+  if (!('Id' in o) || 'ID' in o) return item;
+  const view = { ...o };
+  Object.defineProperty(view, 'ID', { value: o.Id, enumerable: false });
+  return view;
+}
+
 /** `inspect --format`: the template once per item. */
 export function renderFormat(format: string, items: unknown[]): void {
   try {

@@ -1,19 +1,22 @@
 // Copying files in and out of a container's root filesystem (`cp`, the
 // archive endpoints): stat a path, tar a path, extract a tar into a directory.
 // Running or stopped: a stopped container's rootfs is mounted for the
-// operation and released afterwards. Every path is resolved inside the rootfs,
-// symlinks included (an absolute link target means the rootfs's root), so
-// nothing outside it is ever read or written.
+// operation and released afterwards. Every path goes through the in-root
+// resolver (lib/storage/in-root.ts): resolved by the kernel inside the rootfs,
+// then worked on through held fds, so a container racing tspod with symlinks
+// never makes it read or write a host file.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { Readable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import type * as tar from 'tar-stream';
 import type { LocalEngine } from './engine';
 import { EngineError } from '../errors';
 import { layerPaths } from '../image';
 import { mountRootfs, unmountRootfs } from '../storage/rootfs';
 import { readTarEntries } from '../storage/layer';
-import { native } from '../native';
+import { native, RESOLVE_BENEATH, RESOLVE_NO_SYMLINKS } from '../native';
+import { chmodHeld, closeFd, fdPath, InRoot, openEntry, openEntryIfExists, readdirFd, readlinkHeld, removeEntry, reopen, withFd } from '../storage/in-root';
 
 /** Docker's container path stat (X-Docker-Container-Path-Stat). `mode` is a Go os.FileMode. */
 export interface PathStat {
@@ -40,49 +43,6 @@ export function goFileMode(st: fs.Stats): number {
   else if (st.isSocket()) m |= 1 << 24;
   return m >>> 0;
 }
-
-function lstatOrUndefined(p: string): fs.Stats | undefined {
-  try {
-    return fs.lstatSync(p);
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
-    throw err;
-  }
-}
-
-/**
- * The host path of a container path, resolved inside root: `..` stops at the
- * root, symlinks are followed with root as `/` (the last one only when
- * followLast). Components that do not exist are kept as they are.
- */
-export function resolveInRoot(root: string, p: string, followLast: boolean): string {
-  const pending = p.split('/').filter((c) => c !== '' && c !== '.');
-  const done: string[] = [];
-  let links = 0;
-  while (pending.length > 0) {
-    const c = pending.shift() as string;
-    if (c === '.' || c === '') continue;
-    if (c === '..') {
-      done.pop();
-      continue;
-    }
-    const host = path.join(root, ...done, c);
-    const st = lstatOrUndefined(host);
-    if (st?.isSymbolicLink() && (pending.length > 0 || followLast)) {
-      if (++links > 255) throw new EngineError('invalid-argument', `too many levels of symbolic links: ${p}`);
-      const target = fs.readlinkSync(host);
-      if (target.startsWith('/')) done.length = 0;
-      pending.unshift(...target.split('/').filter((x) => x !== '' && x !== '.'));
-      continue;
-    }
-    done.push(c);
-  }
-  return path.join(root, ...done);
-}
-
-/** The container path (absolute) of a host path under root. */
-const containerPathOf = (root: string, host: string) => '/' + path.relative(root, host);
 
 export interface RootfsLease {
   root: string;
@@ -121,26 +81,47 @@ export function leaseRootfs(engine: LocalEngine, idOrName: string): RootfsLease 
   };
 }
 
-function statAt(root: string, containerPath: string, ctr: string): { host: string; st: fs.Stats; stat: PathStat } {
-  const host = resolveInRoot(root, containerPath, false);
-  const st = lstatOrUndefined(host);
-  if (!st) throw noSuchPath(containerPath, ctr);
-  if (/\/\.?$/.test(containerPath) && containerPath !== '/' && !st.isDirectory() && !st.isSymbolicLink())
-    throw new EngineError('invalid-argument', `${containerPath}: not a directory`);
-  let linkTarget = '';
-  if (st.isSymbolicLink()) linkTarget = containerPathOf(root, resolveInRoot(root, containerPath, true));
-  const name = path.basename(host === root ? '/' : host);
-  return {
-    host,
-    st,
-    stat: { name, size: st.size, mode: goFileMode(st), mtime: st.mtime.toISOString(), linkTarget },
-  };
+interface FoundPath {
+  /** O_PATH fd of the path itself (a symlink not followed); the caller closes it */
+  fd: number;
+  st: fs.Stats;
+  stat: PathStat;
+  isRoot: boolean;
+}
+
+function statAt(root: InRoot, containerPath: string, ctr: string): FoundPath {
+  const fd = root.resolveIfExists(containerPath, false);
+  if (fd === undefined) throw noSuchPath(containerPath, ctr);
+  try {
+    const st = fs.fstatSync(fd);
+    if (/\/\.?$/.test(containerPath) && containerPath !== '/' && !st.isDirectory() && !st.isSymbolicLink())
+      throw new EngineError('invalid-argument', `${containerPath}: not a directory`);
+    let linkTarget = '';
+    if (st.isSymbolicLink()) {
+      const to = root.resolveIfExists(containerPath, true);
+      if (to !== undefined) linkTarget = withFd(to, () => root.containerPathOf(to));
+      else linkTarget = path.posix.resolve(path.posix.dirname(root.containerPathOf(fd)), readlinkHeld(fd)); // dangling
+    }
+    const where = root.containerPathOf(fd);
+    const name = path.posix.basename(where) || '/';
+    return { fd, st, isRoot: where === '/', stat: { name, size: st.size, mode: goFileMode(st), mtime: st.mtime.toISOString(), linkTarget } };
+  } catch (err) {
+    closeFd(fd);
+    throw err;
+  }
 }
 
 export function statContainerPath(engine: LocalEngine, idOrName: string, containerPath: string): PathStat {
   const lease = leaseRootfs(engine, idOrName);
   try {
-    return statAt(lease.root, containerPath, idOrName).stat;
+    const root = InRoot.open(lease.root);
+    try {
+      const found = statAt(root, containerPath, idOrName);
+      closeFd(found.fd);
+      return found.stat;
+    } finally {
+      root.close();
+    }
   } finally {
     lease.release();
   }
@@ -149,22 +130,29 @@ export function statContainerPath(engine: LocalEngine, idOrName: string, contain
 /** A tar of the path (named by its base name, a directory with its content) and the path's stat. */
 export function getArchive(engine: LocalEngine, idOrName: string, containerPath: string): { stat: PathStat; tar: Readable } {
   const lease = leaseRootfs(engine, idOrName);
-  let found;
+  let root: InRoot | undefined;
+  let found: FoundPath;
   try {
-    found = statAt(lease.root, containerPath, idOrName);
+    root = InRoot.open(lease.root);
+    found = statAt(root, containerPath, idOrName);
   } catch (err) {
+    root?.close();
     lease.release();
     throw err;
   }
   const pack = (require('tar-stream') as typeof tar).pack();
-  const base = found.host === lease.root ? '.' : path.basename(found.host);
-  packTree(pack, found.host, base, found.st).then(
+  const done = () => {
+    closeFd(found.fd);
+    root?.close();
+    lease.release();
+  };
+  packTree(pack, found.fd, found.isRoot ? '.' : found.stat.name, found.st).then(
     () => {
       pack.finalize();
-      lease.release();
+      done();
     },
     (err: unknown) => {
-      lease.release();
+      done();
       pack.destroy(err as Error);
     },
   );
@@ -184,16 +172,26 @@ function entryDone(pack: tar.Pack, header: Partial<tar.Header>, body?: Readable)
   });
 }
 
-async function packTree(pack: tar.Pack, host: string, name: string, st: fs.Stats): Promise<void> {
+/**
+ * Tars the tree whose top is the held O_PATH fd topFd (named name; '' leaves the
+ * top out and names its children as they are, as `export` does): each child is opened by
+ * its single name inside its held parent and never followed, and its type is
+ * the type of the opened inode, so a swapped-in symlink is archived as a symlink.
+ */
+async function packTree(pack: tar.Pack, topFd: number, name: string, st: fs.Stats): Promise<void> {
   const links = new Map<string, string>();
-  const walk = async (h: string, n: string, s: fs.Stats): Promise<void> => {
+  const walk = async (fd: number, n: string, s: fs.Stats): Promise<void> => {
     const common = { name: n, mode: s.mode & 0o7777, uid: s.uid, gid: s.gid, mtime: s.mtime };
     if (s.isDirectory()) {
-      await entryDone(pack, { ...common, type: 'directory' });
-      for (const child of fs.readdirSync(h).sort()) {
-        const ch = path.join(h, child);
-        const cs = lstatOrUndefined(ch);
-        if (cs) await walk(ch, `${n}/${child}`, cs);
+      if (n !== '') await entryDone(pack, { ...common, type: 'directory' });
+      for (const child of readdirFd(fd).sort()) {
+        const cfd = openEntryIfExists(fd, child);
+        if (cfd === undefined) continue;
+        try {
+          await walk(cfd, n === '' ? child : `${n}/${child}`, fs.fstatSync(cfd));
+        } finally {
+          closeFd(cfd);
+        }
       }
       return;
     }
@@ -202,10 +200,12 @@ async function packTree(pack: tar.Pack, host: string, name: string, st: fs.Stats
     if (first !== undefined) return entryDone(pack, { ...common, type: 'link', linkname: first, size: 0 });
     if (s.isFile()) {
       if (s.nlink > 1) links.set(inode, n);
-      const fd = fs.openSync(h, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
-      return entryDone(pack, { ...common, type: 'file', size: s.size }, fs.createReadStream('', { fd }));
+      const rfd = reopen(fd, fs.constants.O_RDONLY);
+      // at most the size in the header: a file the container grows meanwhile still fits its entry
+      const body = fs.createReadStream('', s.size > 0 ? { fd: rfd, start: 0, end: s.size - 1 } : { fd: rfd });
+      return entryDone(pack, { ...common, type: 'file', size: s.size }, body);
     }
-    if (s.isSymbolicLink()) return entryDone(pack, { ...common, type: 'symlink', linkname: fs.readlinkSync(h) });
+    if (s.isSymbolicLink()) return entryDone(pack, { ...common, type: 'symlink', linkname: readlinkHeld(fd) });
     if (s.isFIFO()) return entryDone(pack, { ...common, type: 'fifo' });
     if (s.isCharacterDevice() || s.isBlockDevice()) {
       const rdev = s.rdev;
@@ -215,7 +215,33 @@ async function packTree(pack: tar.Pack, host: string, name: string, st: fs.Stats
     }
     // sockets are not archived
   };
-  await walk(host, name, st);
+  await walk(topFd, name, st);
+}
+
+/** Writes the whole tree of the mounted root file system rootHost as a tar to out (`export`), entries named `bin`, `bin/sh`... */
+export async function exportRootfs(rootHost: string, out: Writable): Promise<void> {
+  const pack = (require('tar-stream') as typeof tar).pack();
+  const written = pipeline(pack as unknown as Readable, out);
+  const root = InRoot.open(rootHost);
+  try {
+    const top = root.resolve('/', false);
+    await withFdAsync(top, () => packTree(pack, top, '', fs.fstatSync(top)));
+    pack.finalize();
+    await written;
+  } catch (err) {
+    pack.destroy(err as Error);
+    throw err;
+  } finally {
+    root.close();
+  }
+}
+
+async function withFdAsync<T>(fd: number, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } finally {
+    closeFd(fd);
+  }
 }
 
 export interface PutArchiveOptions {
@@ -235,110 +261,180 @@ export async function putArchive(engine: LocalEngine, idOrName: string, containe
   }
 }
 
-/** A tar of the tree at host path, its top entry named name ('.' for the content only). */
+/** A tar of the tree at host path (the user's own file), its top entry named name ('.' for the content only). */
 export function packTar(host: string, name: string): Readable {
-  const st = fs.lstatSync(host);
   const pack = (require('tar-stream') as typeof tar).pack();
-  packTree(pack, host, name, st).then(
-    () => pack.finalize(),
-    (err: unknown) => pack.destroy(err as Error),
+  const abs = path.resolve(host);
+  const dir = InRoot.open(path.dirname(abs));
+  let fd: number;
+  try {
+    fd = abs === '/' ? dir.resolve('/', false) : openEntry(dir.fd, path.basename(abs));
+  } catch (err) {
+    dir.close();
+    throw err;
+  }
+  const done = () => {
+    closeFd(fd);
+    dir.close();
+  };
+  packTree(pack, fd, name, fs.fstatSync(fd)).then(
+    () => {
+      pack.finalize();
+      done();
+    },
+    (err: unknown) => {
+      done();
+      pack.destroy(err as Error);
+    },
   );
   return pack as unknown as Readable;
 }
 
-/** Extracts a tar into the existing directory destPath, every path resolved inside root. */
-export async function extractTar(root: string, destPath: string, input: Readable, opts: PutArchiveOptions = {}): Promise<void> {
-  {
+const writeFd = (fd: number, chunk: Buffer) =>
+  new Promise<void>((resolve, reject) => {
+    const step = (off: number) =>
+      fs.write(fd, chunk, off, chunk.length - off, null, (err, n) => {
+        if (err) reject(err);
+        else if (off + n < chunk.length) step(off + n);
+        else resolve();
+      });
+    step(0);
+  });
+
+/**
+ * Extracts a tar into the existing directory destPath of the file system whose
+ * root is the host directory rootHost ('/' for the host itself). Each entry's
+ * parent is resolved inside that root by the kernel, and the entry is made by
+ * its single name inside the held parent, never through a symlink.
+ */
+export async function extractTar(rootHost: string, destPath: string, input: Readable, opts: PutArchiveOptions = {}): Promise<void> {
+  const root = InRoot.open(rootHost);
+  try {
     const containerPath = destPath;
-    const dest = resolveInRoot(root, containerPath, true);
-    const st = lstatOrUndefined(dest);
-    if (!st) throw new EngineError('no-such-object', `Could not find the file ${containerPath}: no such file or directory`);
-    if (!st.isDirectory()) throw new EngineError('invalid-argument', `extraction point is not a directory: ${containerPath}`);
-    const destInCtr = containerPathOf(root, dest);
+    const destFd = root.resolveIfExists(containerPath, true);
+    if (destFd === undefined) throw new EngineError('no-such-object', `Could not find the file ${containerPath}: no such file or directory`);
+    const destInCtr = withFd(destFd, () => {
+      if (!fs.fstatSync(destFd).isDirectory()) throw new EngineError('invalid-argument', `extraction point is not a directory: ${containerPath}`);
+      return root.containerPathOf(destFd);
+    });
     const dirTimes: [string, Date][] = [];
     await readTarEntries(input, async (h, body) => {
       let rel = cleanRel(h.name);
       if (opts.rebase && rel[0] === opts.rebase.from) rel = [...cleanRel(opts.rebase.to), ...rel.slice(1)];
       if (rel.length === 0) return; // the archive's root: the destination itself
       const base = rel[rel.length - 1];
-      const parent = resolveInRoot(root, path.posix.join(destInCtr, ...rel.slice(0, -1)), true);
-      mkdirpInRoot(root, parent);
-      const target = path.join(parent, base);
-      const existing = lstatOrUndefined(target);
-      const isDir = h.type === 'directory';
-      if (opts.noOverwriteDirNonDir && existing) {
-        if (existing.isDirectory() && !isDir)
-          throw new EngineError('invalid-argument', `cannot overwrite directory "${containerPathOf(root, target)}" with non-directory "${h.name}"`);
-        if (!existing.isDirectory() && isDir)
-          throw new EngineError('invalid-argument', `cannot overwrite non-directory "${containerPathOf(root, target)}" with directory "${h.name}"`);
-      }
-      const mode = (h.mode ?? 0o644) & 0o7777;
-      const mtime = h.mtime ?? new Date();
-      const remove = () => {
-        if (existing) existing.isDirectory() ? fs.rmSync(target, { recursive: true, force: true }) : fs.unlinkSync(target);
-      };
-      switch (h.type) {
-        case 'directory':
-          if (!existing?.isDirectory()) {
-            remove();
-            fs.mkdirSync(target, { mode: 0o700 });
-          }
-          fs.lchownSync(target, h.uid ?? 0, h.gid ?? 0);
-          fs.chmodSync(target, mode);
-          dirTimes.push([target, mtime]);
-          return;
-        case 'file':
-        case 'contiguous-file':
-        case undefined:
-        case null: {
-          remove();
-          const { O_WRONLY, O_CREAT, O_EXCL, O_NOFOLLOW } = fs.constants;
-          const fh = await fs.promises.open(target, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0o600);
-          try {
-            for await (const chunk of body) await fh.write(chunk);
-            await fh.chown(h.uid ?? 0, h.gid ?? 0);
-            await fh.chmod(mode);
-            await fh.utimes(mtime, mtime);
-          } finally {
-            await fh.close();
-          }
-          return;
-        }
-        case 'symlink':
-          remove();
-          fs.symlinkSync(h.linkname ?? '', target);
-          fs.lchownSync(target, h.uid ?? 0, h.gid ?? 0);
-          fs.lutimesSync(target, mtime, mtime);
-          return;
-        case 'link': {
-          let lrel = cleanRel(h.linkname ?? '');
-          if (opts.rebase && lrel[0] === opts.rebase.from) lrel = [...cleanRel(opts.rebase.to), ...lrel.slice(1)];
-          const src = resolveInRoot(root, path.posix.join(destInCtr, ...lrel), false);
-          const sst = lstatOrUndefined(src);
-          if (!sst || sst.isDirectory()) throw new EngineError('invalid-argument', `invalid hard link "${h.name}" -> "${h.linkname}"`);
-          if (src === target) return;
-          remove();
-          fs.linkSync(src, target);
-          return;
-        }
-        case 'character-device':
-        case 'block-device':
-        case 'fifo': {
-          remove();
-          const kind = h.type === 'fifo' ? fs.constants.S_IFIFO : h.type === 'block-device' ? fs.constants.S_IFBLK : fs.constants.S_IFCHR;
-          native().mknod(target, kind | mode, h.devmajor ?? 0, h.devminor ?? 0);
-          fs.lchownSync(target, h.uid ?? 0, h.gid ?? 0);
-          fs.chmodSync(target, mode);
-          return;
-        }
-        default:
-          return;
+      const parentFd = root.mkdirAll(path.posix.join(destInCtr, ...rel.slice(0, -1)));
+      try {
+        await extractEntry(root, parentFd, base, path.posix.join(destInCtr, ...rel), h, body, destInCtr, opts, dirTimes);
+      } finally {
+        closeFd(parentFd);
       }
     });
     for (const [dir, mtime] of dirTimes.reverse()) {
-      const s = lstatOrUndefined(dir);
-      if (s?.isDirectory()) fs.lutimesSync(dir, mtime, mtime);
+      const fd = root.resolveIfExists(dir, false);
+      if (fd !== undefined)
+        withFd(fd, () => {
+          if (fs.fstatSync(fd).isDirectory()) fs.utimesSync(fdPath(fd), mtime, mtime);
+        });
     }
+  } finally {
+    root.close();
+  }
+}
+
+async function extractEntry(
+  root: InRoot,
+  parentFd: number,
+  base: string,
+  entryPath: string,
+  h: tar.Header,
+  body: AsyncIterable<Buffer>,
+  destInCtr: string,
+  opts: PutArchiveOptions,
+  dirTimes: [string, Date][],
+): Promise<void> {
+  const target = fdPath(parentFd, base);
+  const existingFd = openEntryIfExists(parentFd, base);
+  const existing = existingFd === undefined ? undefined : withFd(existingFd, () => fs.fstatSync(existingFd));
+  const isDir = h.type === 'directory';
+  if (opts.noOverwriteDirNonDir && existing) {
+    if (existing.isDirectory() && !isDir) throw new EngineError('invalid-argument', `cannot overwrite directory "${entryPath}" with non-directory "${h.name}"`);
+    if (!existing.isDirectory() && isDir) throw new EngineError('invalid-argument', `cannot overwrite non-directory "${entryPath}" with directory "${h.name}"`);
+  }
+  const mode = (h.mode ?? 0o644) & 0o7777;
+  const mtime = h.mtime ?? new Date();
+  const uid = h.uid ?? 0;
+  const gid = h.gid ?? 0;
+  const remove = () => {
+    if (existing) removeEntry(parentFd, base);
+  };
+  /** owner and mode on what was just made, through its own fd */
+  const settle = () =>
+    withFd(openEntry(parentFd, base), (fd) => {
+      fs.lchownSync(target, uid, gid); // by name, never followed
+      chmodHeld(fd, mode);
+    });
+  switch (h.type) {
+    case 'directory':
+      if (!existing?.isDirectory()) {
+        remove();
+        fs.mkdirSync(target, { mode: 0o700 });
+      }
+      settle();
+      dirTimes.push([entryPath, mtime]);
+      return;
+    case 'file':
+    case 'contiguous-file':
+    case undefined:
+    case null: {
+      remove();
+      const { O_WRONLY, O_CREAT, O_EXCL, O_NOFOLLOW } = fs.constants;
+      const fd = native().openat2(parentFd, base, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0o600, RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS);
+      try {
+        for await (const chunk of body) await writeFd(fd, chunk);
+        fs.fchownSync(fd, uid, gid);
+        fs.fchmodSync(fd, mode);
+        fs.futimesSync(fd, mtime, mtime);
+      } finally {
+        closeFd(fd);
+      }
+      return;
+    }
+    case 'symlink':
+      remove();
+      fs.symlinkSync(h.linkname ?? '', target);
+      fs.lchownSync(target, uid, gid);
+      fs.lutimesSync(target, mtime, mtime);
+      return;
+    case 'link': {
+      let lrel = cleanRel(h.linkname ?? '');
+      if (opts.rebase && lrel[0] === opts.rebase.from) lrel = [...cleanRel(opts.rebase.to), ...lrel.slice(1)];
+      if (lrel.length === 0) throw new EngineError('invalid-argument', `invalid hard link "${h.name}" -> "${h.linkname}"`);
+      const srcPath = path.posix.join(destInCtr, ...lrel);
+      const srcParent = root.resolveIfExists(path.posix.dirname(srcPath), true);
+      if (srcParent === undefined) throw new EngineError('invalid-argument', `invalid hard link "${h.name}" -> "${h.linkname}"`);
+      withFd(srcParent, () => {
+        const srcName = path.posix.basename(srcPath);
+        const srcFd = openEntryIfExists(srcParent, srcName);
+        const sst = srcFd === undefined ? undefined : withFd(srcFd, () => fs.fstatSync(srcFd));
+        if (!sst || sst.isDirectory()) throw new EngineError('invalid-argument', `invalid hard link "${h.name}" -> "${h.linkname}"`);
+        if (existing && existing.dev === sst.dev && existing.ino === sst.ino) return;
+        remove();
+        fs.linkSync(fdPath(srcParent, srcName), target); // link(2) does not follow the source name
+      });
+      return;
+    }
+    case 'character-device':
+    case 'block-device':
+    case 'fifo': {
+      remove();
+      const kind = h.type === 'fifo' ? fs.constants.S_IFIFO : h.type === 'block-device' ? fs.constants.S_IFBLK : fs.constants.S_IFCHR;
+      native().mknod(target, kind | mode, h.devmajor ?? 0, h.devminor ?? 0);
+      settle();
+      return;
+    }
+    default:
+      return;
   }
 }
 
@@ -351,19 +447,4 @@ function cleanRel(name: string): string[] {
     else out.push(c);
   }
   return out;
-}
-
-/** Creates the missing directories of dir (already resolved inside root). */
-function mkdirpInRoot(root: string, dir: string): void {
-  const rel = path.relative(root, dir);
-  if (rel.startsWith('..') || path.isAbsolute(rel)) throw new EngineError('invalid-argument', `path escapes the container: ${dir}`);
-  let cur = root;
-  for (const c of rel.split('/').filter(Boolean)) {
-    cur = path.join(cur, c);
-    const st = lstatOrUndefined(cur);
-    if (!st) {
-      fs.mkdirSync(cur);
-      fs.chmodSync(cur, 0o755);
-    } else if (!st.isDirectory()) throw new EngineError('invalid-argument', `${containerPathOf(root, cur)}: not a directory`);
-  }
 }

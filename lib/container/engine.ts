@@ -112,7 +112,7 @@ export class LocalEngine {
     if (rec.state.status !== 'running') return rec;
     const copy = structuredClone(rec);
     if (!syncState(this.paths, copy)) return rec;
-    return this.store.update((db) => {
+    return this.store.updateUnlessFull((db) => {
       const cur = db.containers[rec.id];
       this.recordExit(cur);
       return cur ?? copy;
@@ -125,7 +125,7 @@ export class LocalEngine {
     const stale = recs.filter((r) => r.state.status === 'running' && syncState(this.paths, structuredClone(r)));
     if (stale.length === 0) return recs.sort(byCreated);
     return Object.values(
-      this.store.update((db2) => {
+      this.store.updateUnlessFull((db2) => {
         for (const r of Object.values(db2.containers)) this.recordExit(r);
         return db2.containers;
       }),
@@ -472,7 +472,8 @@ export class LocalEngine {
 
   /** The user ended this run: restart policies leave it down (until the next start). */
   private markStoppedByUser(id: string): void {
-    this.store.update((db) => {
+    // not saved on a full disk: stop and rm must go on there (rm frees space)
+    this.store.updateUnlessFull((db) => {
       const cur = db.containers[id];
       if (cur && !cur.state.stoppedByUser) cur.state.stoppedByUser = true;
     });
@@ -496,7 +497,7 @@ export class LocalEngine {
       this.killPid(rec.state.pid, 9);
       await waitForExit(this.paths, rec, 5000);
     }
-    this.store.update((db) => {
+    this.store.updateUnlessFull((db) => {
       const cur = db.containers[rec.id];
       this.recordExit(cur);
       if (cur && cur.state.status === 'exited') cur.state.status = 'stopped';
@@ -614,7 +615,7 @@ export class LocalEngine {
       const anonymous = opts.volumes || rec.config.autoRemove ? anonymousVolumes(db, db.containers[rec.id]) : [];
       delete db.containers[rec.id];
       for (const v of anonymous) if (volumeUsers(db, v).length === 0) dropVolume(db, this.paths, v);
-      this.store.writeUnlocked(db);
+      this.store.writeUnlocked(db, { freesSpace: true });
       emitEvent(this.paths, { Type: 'container', Status: 'remove', ID: rec.id, Name: rec.name, Image: rec.config.image });
       return rec.id;
     });

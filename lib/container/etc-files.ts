@@ -7,6 +7,24 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { ContainerRecord, Database } from '../storage/records';
 import { type StoragePaths, bundleDir } from '../storage/paths';
+import { EngineError } from '../errors';
+import { breaksLine } from '../network/input-checks';
+
+/**
+ * The values were checked where they came in; one that would still start a
+ * new line (a record from an older tspod, a path that skipped the checks) is
+ * refused here rather than written.
+ */
+function field(f: string): string {
+  if (breaksLine(f)) throw new EngineError('invalid-argument', `refusing to write ${JSON.stringify(f)} into /etc/hosts or resolv.conf: invalid argument`);
+  return f;
+}
+
+/** One line of resolv.conf: a keyword and its values. */
+const line = (...fields: string[]) => `${fields.filter(Boolean).map(field).join(' ')}\n`;
+
+/** One line of /etc/hosts: `ip<TAB>name name...`. */
+const hostsLine = (ip: string, names: string[]) => `${field(ip)}\t${line(...names)}`;
 
 export interface EtcFiles {
   hosts: string;
@@ -46,15 +64,15 @@ export function hostsContent(ctr: ContainerRecord, db?: Database): string {
   }
   for (const h of c.addHosts ?? []) {
     const i = h.indexOf(':');
-    text += `${h.slice(i + 1)}\t${h.slice(0, i)}\n`;
+    text += hostsLine(h.slice(i + 1), [h.slice(0, i)]);
   }
   const own = Object.entries(ctr.state.endpoints ?? {});
   if (own.length === 0) {
-    text += `127.0.1.1\t${c.hostname}${c.hostname !== ctr.name && c.network !== 'host' ? ` ${ctr.name}` : ''}\n`;
+    text += hostsLine('127.0.1.1', c.hostname !== ctr.name && c.network !== 'host' ? [c.hostname, ctr.name] : [c.hostname]);
     return text;
   }
-  for (const [net, ep] of own) text += `${ep.ip}\t${namesOf(ctr, net).join(' ')}\n`;
-  text += `${own[0][1].gateway}\thost.containers.internal host.docker.internal\n`;
+  for (const [net, ep] of own) text += hostsLine(ep.ip, namesOf(ctr, net));
+  text += hostsLine(own[0][1].gateway, ['host.containers.internal', 'host.docker.internal']);
   // Peers: every other container with an endpoint on one of our networks.
   const seen = new Set<string>();
   for (const peer of Object.values(db?.containers ?? {})) {
@@ -62,7 +80,7 @@ export function hostsContent(ctr: ContainerRecord, db?: Database): string {
     for (const [net, ep] of Object.entries(peer.state.endpoints ?? {})) {
       if (!(net in (ctr.state.endpoints ?? {})) || seen.has(`${ep.ip}`)) continue;
       seen.add(ep.ip);
-      text += `${ep.ip}\t${namesOf(peer, net).join(' ')}\n`;
+      text += hostsLine(ep.ip, namesOf(peer, net));
     }
   }
   return text;
@@ -80,14 +98,14 @@ export function resolvContent(ctr: ContainerRecord): string {
   if (c.network === 'host' && !c.dns?.length && !c.dnsSearch?.length && !c.dnsOptions?.length) return host;
   const lines = host.split('\n');
   const pick = (key: string) => lines.filter((l) => l.startsWith(`${key} `) || l.startsWith(`${key}\t`)).map((l) => l.slice(key.length).trim());
-  let servers = c.dns?.length ? c.dns : pick('nameserver').filter((s) => !/^(127\.|::1$)/.test(s));
+  let servers = c.dns?.length ? c.dns : pick('nameserver').map((s) => s.split(/\s+/)[0]).filter((s) => !/^(127\.|::1$)/.test(s));
   if (servers.length === 0 && c.network !== 'host' && c.network !== 'none') servers = ['8.8.8.8', '8.8.4.4'];
   const search = c.dnsSearch?.length ? c.dnsSearch.filter((s) => s !== '.') : pick('search').flatMap((s) => s.split(/\s+/));
   const options = c.dnsOptions?.length ? c.dnsOptions : pick('options').flatMap((s) => s.split(/\s+/));
   let text = '';
-  if (search.length) text += `search ${search.join(' ')}\n`;
-  for (const s of servers) text += `nameserver ${s}\n`;
-  if (options.length) text += `options ${options.join(' ')}\n`;
+  if (search.length) text += line('search', ...search);
+  for (const s of servers) text += line('nameserver', s);
+  if (options.length) text += line('options', ...options);
   return text;
 }
 

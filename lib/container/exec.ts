@@ -9,6 +9,7 @@ import type { LocalEngine } from './engine';
 import { runtimeStartError } from './engine';
 import { EngineError } from '../errors';
 import { bundleDir } from '../storage/paths';
+import { generateId } from './ids';
 import { runtimeArgv, runtimeEnv, runtimeErrorFromLog } from '../../runtime/oci-runtime';
 import { entryScript } from '../package-root';
 import { MONITOR_NODE_FLAGS } from './monitor';
@@ -27,6 +28,8 @@ export interface ExecRequest {
   preserveFds?: number;
   /** --detach-keys for an interactive terminal ('' disables) */
   detachKeys?: string;
+  /** the runtime starts the process and returns; nobody waits for it */
+  detach?: boolean;
 }
 
 /** How a caller drives an exec that has a terminal: the size, and the way to change it later. */
@@ -63,8 +66,9 @@ async function runExec(
   if (req.workdir) args.push('--cwd', req.workdir);
   if (req.user) args.push('--user', req.user);
   if (req.preserveFds) args.push('--preserve-fds', String(req.preserveFds));
+  if (req.detach) args.push('--detach');
   let child: ChildProcess;
-  if (req.tty) {
+  if (req.tty && !req.detach) {
     // The terminal helper runs `runtime exec -d --tty --console-socket` and holds the pty.
     const cfg: ExecTerminalConfig = { runtimeArgs: runtimeArgv(engine.runtime(), args), tail: [rec.id, ...req.command], rows: terminal?.rows, cols: terminal?.cols };
     child = spawn(process.execPath, [...MONITOR_NODE_FLAGS, entryScript('tspod-conmon'), '--exec-terminal', JSON.stringify(cfg)], {
@@ -111,6 +115,18 @@ function execEnv(bundle: string, extra: string[], tty: boolean): string[] {
   for (const e of [...base, ...extra]) byName.set(e.split('=')[0], e);
   if (tty && !byName.has('TERM')) byName.set('TERM', 'TERM=xterm');
   return [...byName.values()];
+}
+
+/**
+ * `tspod exec -d`: the runtime starts the process in the container with no
+ * stdio and returns at once; the process runs on unwatched. Resolves with the
+ * exec session's ID, which Podman prints.
+ */
+export async function execDetached(engine: LocalEngine, idOrName: string, req: ExecRequest): Promise<string> {
+  const fds = Array.from({ length: req.preserveFds ?? 0 }, (_, i) => 3 + i);
+  const code = await runExec(engine, idOrName, { ...req, detach: true, tty: false }, ['ignore', 'ignore', 'ignore', ...fds]);
+  if (code !== 0) throw new EngineError('internal', `starting the detached exec session failed: the runtime exited ${code}`);
+  return generateId();
 }
 
 /** `tspod exec`: the command runs on our own stdio (and fds 3.. with --preserve-fds). */

@@ -98,7 +98,8 @@ export function filterContainers(recs: ContainerRecord[], filters: Map<string, s
           case 'is-task':
             return v === 'false';
           case 'restart-policy':
-            return (c.config.restartPolicy.split(':')[0] || 'no') === v;
+            // 'none' and '' name the absence of a policy too, as in Podman
+            return (c.config.restartPolicy.split(':')[0] || 'no') === (v === 'none' || v === '' ? 'no' : v);
           default:
             throw invalidArgument(`${key} is an invalid filter`);
         }

@@ -1,6 +1,7 @@
 // Reading a k8s-file log back: partial (P) records are joined into whole lines.
 import * as fs from 'node:fs';
 import { FileTail } from '../storage/file-tail';
+import { EngineError } from '../errors';
 
 export interface LogLine {
   time: string; // as recorded
@@ -73,4 +74,51 @@ export async function followLog(file: string, offset: number, emit: (l: LogLine)
     clearInterval(timer);
   }
   pump();
+}
+
+/** Which records of a container's log to emit (one rule for the CLI, remote and both APIs). */
+export interface LogSelection {
+  tail: number; // < 0: all
+  since?: number; // unix seconds; records before it are skipped
+  until?: number; // unix seconds; records after it are skipped
+  stdout?: boolean; // default true
+  stderr?: boolean; // default true
+  /** keep emitting appended records until `stop` settles (e.g. the container exited) */
+  follow?: Promise<unknown>;
+}
+
+/** Emits the selected records of the log file (and with follow, those appended later). */
+export async function emitLog(file: string, sel: LogSelection, emit: (l: LogLine) => void): Promise<void> {
+  const keep = (l: LogLine) => {
+    if (l.stream === 'stdout' ? sel.stdout === false : sel.stderr === false) return false;
+    const t = Date.parse(l.time) / 1000;
+    if (sel.since !== undefined && sel.since > 0 && t < sel.since) return false;
+    if (sel.until !== undefined && sel.until > 0 && t > sel.until) return false;
+    return true;
+  };
+  const read = readLogWithOffset(file);
+  let lines = read.lines.filter(keep);
+  if (sel.tail >= 0) lines = sel.tail === 0 ? [] : lines.slice(-sel.tail);
+  lines.forEach(emit);
+  if (sel.follow) await followLog(file, read.offset, (l) => keep(l) && emit(l), sel.follow);
+}
+
+const GO_DURATION = /^(?:\d+(?:\.\d+)?(?:ns|us|µs|ms|s|m|h))+$/;
+const GO_UNIT_MS: Record<string, number> = { ns: 1e-6, us: 1e-3, 'µs': 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+/**
+ * `--since` / `--until` as Podman reads them: a Unix timestamp (seconds, with
+ * an optional fraction), a Go duration before now (`10m`, `1h30m`), or an
+ * RFC 3339 / ISO 8601 time. Returns unix seconds.
+ */
+export function parseLogTime(spec: string, flag: string, now = Date.now()): number {
+  if (/^\d+(\.\d+)?$/.test(spec)) return Number(spec);
+  if (GO_DURATION.test(spec)) {
+    let ms = 0;
+    for (const m of spec.matchAll(/(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)/g)) ms += Number(m[1]) * GO_UNIT_MS[m[2]];
+    return (now - ms) / 1000;
+  }
+  const t = Date.parse(spec);
+  if (Number.isNaN(t)) throw new EngineError('invalid-argument', `invalid value for --${flag}: ${JSON.stringify(spec)}: not a timestamp, duration or RFC 3339 time`);
+  return t / 1000;
 }

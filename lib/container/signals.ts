@@ -1,6 +1,6 @@
 // Signal names and numbers as Podman accepts them: "TERM", "SIGTERM", "15", "RTMIN+3".
 import { constants } from 'node:os';
-import { invalidArgument } from '../errors';
+import { EngineError } from '../errors';
 
 const SIGRTMIN = 34;
 const SIGRTMAX = 64;
@@ -8,10 +8,13 @@ const byName = constants.signals as Record<string, number>;
 
 export function signalNumber(spec: string | number): number {
   if (typeof spec === 'number') return spec;
-  const s = spec.trim().toUpperCase();
+  // A leading dash is dropped (`kill -s -TERM`), as Podman's wrapper does.
+  const bare = spec.startsWith('-') ? spec.slice(1) : spec;
+  const s = bare.trim().toUpperCase();
   if (/^\d+$/.test(s)) {
     const n = Number(s);
-    if (n < 1 || n > SIGRTMAX) throw invalidArgument(`invalid signal: ${spec}`);
+    if (n === 0) throw new EngineError('invalid-argument', `invalid signal: ${bare}`);
+    if (n > SIGRTMAX) throw new EngineError('invalid-argument', `valid signals are 1 through ${SIGRTMAX}`);
     return n;
   }
   const name = s.startsWith('SIG') ? s : `SIG${s}`;
@@ -21,7 +24,7 @@ export function signalNumber(spec: string | number): number {
     const n = (rt[1] === 'IN' ? SIGRTMIN : SIGRTMAX) + Number(rt[2] ?? 0);
     if (n >= SIGRTMIN && n <= SIGRTMAX) return n;
   }
-  throw invalidArgument(`invalid signal: ${spec}`);
+  throw new EngineError('invalid-argument', `invalid signal: ${bare}`);
 }
 
 export function signalName(n: number): string {

@@ -70,6 +70,8 @@ export interface LogRequest {
   follow: boolean;
   tail: number; // < 0: all
   timestamps: boolean;
+  since?: number; // unix seconds
+  until?: number; // unix seconds
 }
 
 export interface RemoveRequest {
@@ -131,15 +133,20 @@ export interface Engine {
   logs(idOrName: string, req: LogRequest, write: (stream: 'stdout' | 'stderr', text: string) => void): Promise<void>;
   /** Runs a process in the container on this process's stdio; resolves with its exit code. */
   exec(idOrName: string, req: ExecRequest): Promise<number>;
+  /** `exec -d`: starts the process and resolves with the exec session's ID. */
+  execDetached(idOrName: string, req: ExecRequest): Promise<string>;
 
   // ---- images
-  listImages(): Promise<ImageListEntry[]>;
+  /** Without all, intermediate images (nameless parents of other images) are left out. */
+  listImages(opts?: { all?: boolean }): Promise<ImageListEntry[]>;
   imageExists(ref: string): Promise<boolean>;
   inspectImage(ref: string): Promise<Record<string, unknown>>;
   /** Pulls with progress on stderr; resolves with the image id. */
   pull(ref: string, req: PullRequest): Promise<string>;
   removeImage(ref: string, force: boolean): Promise<RemoveReport>;
   tagImage(ref: string, name: string): Promise<void>;
+  /** Removes the given names from the image (all of its names when none are given). */
+  untagImage(ref: string, names: string[]): Promise<void>;
 
   // ---- system
   info(): Promise<Record<string, unknown>>;

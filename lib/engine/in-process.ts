@@ -9,10 +9,10 @@ import { assertReadableLogs, containerBrief, containerListEntry, imageDefaultsOf
 import { ensureImage } from '../image/pull-policy';
 import { stderrProgress } from '../image/registry/progress';
 import { inspectContainer } from '../container/inspect';
-import { inspectImage, removeImage, resolveImage, tagImage } from '../image';
+import { inspectImage, removeImage, resolveImage, tagImage, untagImage } from '../image';
 import { EngineError } from '../errors';
-import { execInContainer } from '../container/exec';
-import { followLog, readLogWithOffset, rfc3339Nano, type LogLine } from '../container/logs';
+import { execDetached, execInContainer } from '../container/exec';
+import { emitLog, rfc3339Nano, type LogLine } from '../container/logs';
 import { waitForExit } from '../container/state';
 import { containerDir } from '../storage/paths';
 import { systemInfo } from '../system/info';
@@ -93,19 +93,21 @@ export class InProcessEngine implements Engine {
     const rec = this.local.get(idOrName);
     assertReadableLogs(rec);
     const file = path.join(containerDir(this.local.paths, rec.id), 'ctr.log');
-    const read = readLogWithOffset(file);
-    const lines = req.tail < 0 ? read.lines : req.tail === 0 ? [] : read.lines.slice(-req.tail);
     const print = (l: LogLine) => write(l.stream === 'stderr' ? 'stderr' : 'stdout', `${req.timestamps ? `${rfc3339Nano(l.time)} ` : ''}${l.text}`);
-    lines.forEach(print);
-    if (req.follow && rec.state.status === 'running') await followLog(file, read.offset, print, waitForExit(this.local.paths, rec));
+    const follow = req.follow && rec.state.status === 'running' ? waitForExit(this.local.paths, rec) : undefined;
+    await emitLog(file, { tail: req.tail, since: req.since, until: req.until, follow }, print);
   }
 
   exec(idOrName: string, req: ExecRequest): Promise<number> {
     return execInContainer(this.local, idOrName, req);
   }
 
-  async listImages(): Promise<ImageListEntry[]> {
-    return imageListEntries(this.local);
+  execDetached(idOrName: string, req: ExecRequest): Promise<string> {
+    return execDetached(this.local, idOrName, req);
+  }
+
+  async listImages(opts: { all?: boolean } = {}): Promise<ImageListEntry[]> {
+    return imageListEntries(this.local, opts);
   }
 
   async imageExists(ref: string): Promise<boolean> {
@@ -132,6 +134,10 @@ export class InProcessEngine implements Engine {
     return removeImage(this.local.store, ref, force, (id) => {
       this.local.remove(id, { force: true, ignoreMissing: true });
     });
+  }
+
+  async untagImage(ref: string, names: string[]): Promise<void> {
+    untagImage(this.local.store, ref, names);
   }
 
   async tagImage(ref: string, name: string): Promise<void> {

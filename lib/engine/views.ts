@@ -58,11 +58,22 @@ export function containerListEntry(engine: LocalEngine, c: ContainerRecord, now 
   };
 }
 
-export function imageListEntries(engine: LocalEngine): ImageListEntry[] {
+/**
+ * Images as `images` lists them. Without `all`, intermediate images are left
+ * out as Podman does: nameless images another image is built on (its layers
+ * begin with theirs), such as the steps of a build.
+ */
+export function imageListEntries(engine: LocalEngine, opts: { all?: boolean } = {}): ImageListEntry[] {
   const db = engine.store.read();
   const used = new Map<string, number>();
   for (const c of Object.values(db.containers)) used.set(c.imageId, (used.get(c.imageId) ?? 0) + 1);
-  return listImages(engine.store).map((img) => ({
+  let images = listImages(engine.store);
+  if (!opts.all) {
+    const isParent = (p: (typeof images)[number]) =>
+      images.some((c) => c.id !== p.id && c.layers.length > p.layers.length && p.layers.every((l, i) => c.layers[i] === l));
+    images = images.filter((img) => img.names.length > 0 || used.has(img.id) || !isParent(img));
+  }
+  return images.map((img) => ({
     Id: img.id,
     ParentId: '',
     RepoTags: img.names,
@@ -71,7 +82,7 @@ export function imageListEntries(engine: LocalEngine): ImageListEntry[] {
     Size: img.size,
     SharedSize: 0,
     VirtualSize: img.size,
-    Labels: {},
+    Labels: imageLabels(engine, img.id),
     Containers: used.get(img.id) ?? 0,
     Names: img.names,
     Digest: img.digest,
@@ -98,4 +109,13 @@ export function assertReadableLogs(rec: ContainerRecord): void {
       'invalid-argument',
       `this container is using the '${rec.config.logDriver}' log driver, cannot read logs: this container is not logging to file`,
     );
+}
+
+/** An image's labels from its config (a read of one small file per image). */
+function imageLabels(engine: LocalEngine, id: string): Record<string, string> {
+  try {
+    return imageConfig(engine.paths, id).config?.Labels ?? {};
+  } catch {
+    return {};
+  }
 }

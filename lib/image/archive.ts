@@ -26,6 +26,7 @@ import {
 import { EngineError } from '../errors';
 import { type StagedArchive, type StagedFile, stageArchive } from './archive-stage';
 import { openInput } from './input';
+import { checkDiffIds } from './digests';
 import { OCI_OS, ociArchitecture } from './platform';
 import { normalizeLocalName, normalizeName } from './reference';
 import { type NewImage, commitImages, dropUnusedLayers, layerRemovedError, sha256Hex } from './store';
@@ -48,7 +49,8 @@ function corrupt(msg: string): EngineError {
 const unsupportedFormat = (why?: string) =>
   new EngineError(
     'invalid-argument',
-    `payload does not match any of the supported image formats (oci-archive, docker-archive)${why ? `: ${why}` : ''}`,
+    // Podman's wording, one line per format tried
+    `payload does not match any of the supported image formats:\n * oci-archive: ${why ?? 'not an OCI archive'}\n * docker-archive: ${why ?? 'not a docker archive'}`,
   );
 
 function parseJson<T>(bytes: Buffer | undefined, what: string): T {
@@ -63,6 +65,11 @@ function parseJson<T>(bytes: Buffer | undefined, what: string): T {
 function parseConfig(bytes: Buffer, what: string): ImageConfig {
   const config = parseJson<ImageConfig>(bytes, what);
   if (!config.rootfs || !Array.isArray(config.rootfs.diff_ids)) throw corrupt(`${what} has no rootfs.diff_ids`);
+  try {
+    checkDiffIds(config.rootfs.diff_ids, what);
+  } catch (err) {
+    throw corrupt((err as Error).message);
+  }
   return config;
 }
 

@@ -21,6 +21,7 @@ import { type ImageReference, formatReference, parseReference, repositoryName, w
 import { commitImages, dropUnusedLayers, layerRemovedError } from './store';
 import { RegistryClient } from './registry/client';
 import { parseManifest, parsePlatform, selectManifest, formatPlatform } from './registry/manifests';
+import { checkDiffIds } from './digests';
 import { type Progress, silentProgress } from './registry/progress';
 
 export interface RegistryOptions {
@@ -146,6 +147,7 @@ export async function pullReference(store: Store, ref: ImageReference, opts: Pul
     throw new EngineError('invalid-argument', `config ${manifest.config.digest} of ${what} is not valid JSON`);
   }
   const diffIds = config?.rootfs?.diff_ids;
+  if (Array.isArray(diffIds)) checkDiffIds(diffIds, `config ${manifest.config.digest} of ${what}`);
   if (!Array.isArray(diffIds) || diffIds.length !== manifest.layers.length)
     throw new EngineError('invalid-argument', `config ${manifest.config.digest} of ${what} lists ${diffIds?.length ?? 'no'} layers, the manifest ${manifest.layers.length}`);
   if (opts.platform && (config.os !== wanted.os || config.architecture !== wanted.architecture))

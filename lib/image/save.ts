@@ -25,6 +25,7 @@ import {
 } from '../oci/image-spec';
 import { lookupImage } from './resolve';
 import { imageManifest, imageManifestBytes, sha256Hex } from './store';
+import { exportRootfs } from '../container/archive';
 
 export type SaveFormat = 'docker-archive' | 'oci-archive' | 'oci-dir' | 'docker-dir';
 export const SAVE_FORMATS: readonly SaveFormat[] = ['docker-archive', 'oci-archive', 'oci-dir', 'docker-dir'];
@@ -210,56 +211,11 @@ export async function saveImages(store: Store, refs: string[], opts: SaveOptions
 
 // ---- export: a directory tree as a tar
 
-/** Writes the tree at root (a container's mounted root file system) as a tar to out. */
-export async function exportTree(root: string, out: Writable): Promise<void> {
-  const pack = tar.pack();
-  const written = pipeline(pack, out);
-  const inodes = new Map<string, string>();
-  const add = (header: Partial<tar.Header> & { name: string }, body?: () => Readable) =>
-    new Promise<void>((resolve, reject) => {
-      if (!body) {
-        pack.entry(header as tar.Header, (e) => (e ? reject(e) : resolve()));
-        return;
-      }
-      const entry = pack.entry(header as tar.Header, (e) => (e ? reject(e) : resolve()));
-      pipeline(body(), entry).catch(reject);
-    });
-  const walk = async (rel: string): Promise<void> => {
-    const names = fs.readdirSync(path.join(root, rel)).sort();
-    for (const n of names) {
-      const r = rel ? `${rel}/${n}` : n;
-      const full = path.join(root, r);
-      const st = fs.lstatSync(full);
-      const base = { name: r, mode: st.mode & 0o7777, uid: st.uid, gid: st.gid, mtime: st.mtime };
-      if (st.isDirectory()) {
-        await add({ ...base, type: 'directory' });
-        await walk(r);
-      } else if (st.isSymbolicLink()) await add({ ...base, type: 'symlink', linkname: fs.readlinkSync(full) });
-      else if (st.isFile()) {
-        const key = `${st.dev}:${st.ino}`;
-        const first = st.nlink > 1 ? inodes.get(key) : undefined;
-        if (first) await add({ ...base, type: 'link', linkname: first });
-        else {
-          if (st.nlink > 1) inodes.set(key, r);
-          await add({ ...base, type: 'file', size: st.size }, () => fs.createReadStream(full));
-        }
-      } else if (st.isCharacterDevice() || st.isBlockDevice())
-        await add({
-          ...base,
-          type: st.isCharacterDevice() ? 'character-device' : 'block-device',
-          devmajor: Math.floor(st.rdev / 256) & 0xfff,
-          devminor: (st.rdev & 0xff) | ((st.rdev >> 12) & 0xfff00),
-        });
-      else if (st.isFIFO()) await add({ ...base, type: 'fifo' });
-      // sockets are not archived
-    }
-  };
-  try {
-    await walk('');
-    pack.finalize();
-    await written;
-  } catch (err) {
-    pack.destroy(err as Error);
-    throw err;
-  }
+/**
+ * Writes the tree at root (a container's mounted root file system) as a tar to
+ * out, walked through the in-root resolver's held fds (a running container's
+ * symlinks never lead it to host files).
+ */
+export function exportTree(root: string, out: Writable): Promise<void> {
+  return exportRootfs(root, out);
 }

@@ -51,8 +51,13 @@ export interface CommitResult {
 
 function writeAtomic(file: string, data: Buffer): void {
   const tmp = `${file}.${process.pid}.tmp`;
-  fs.writeFileSync(tmp, data);
-  fs.renameSync(tmp, file);
+  try {
+    fs.writeFileSync(tmp, data);
+    fs.renameSync(tmp, file);
+  } catch (err) {
+    fs.rmSync(tmp, { force: true }); // a full disk leaves no temporary file
+    throw err;
+  }
 }
 
 /** Takes names away from every image but keepId. */

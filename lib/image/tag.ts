@@ -1,7 +1,7 @@
 // Names: `tag` adds one (moving it from any image that had it), `untag` drops them.
 import type { Store } from '../storage/store';
 import type { Database, ImageRecord } from '../storage/records';
-import { invalidArgument, noSuchImage } from '../errors';
+import { EngineError, invalidArgument, noSuchImage } from '../errors';
 import { normalizeLocalName, normalizeName, parseReference } from './reference';
 import { lookupImage } from './resolve';
 import { takeNames } from './store';
@@ -39,7 +39,8 @@ export function untagImage(store: Store, ref: string, names: string[] = []): str
     }
     const removed = names.map((n) => {
       const found = [normalizeLocalName(n), normalizeName(n)].find((full) => image.names.includes(full));
-      if (!found) throw invalidArgument(`${normalizeLocalName(n)}: tag not known`);
+      // Podman's words exactly (no ": invalid argument" suffix here).
+      if (!found) throw new EngineError('invalid-argument', `${normalizeLocalName(n)}: tag not known`);
       return found;
     });
     image.names = image.names.filter((n) => !removed.includes(n));

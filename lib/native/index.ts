@@ -34,6 +34,10 @@ export interface NativeAddon {
   setWinsize(fd: number, rows: number, cols: number): void;
   /** Clears OPOST on a terminal (raw output, as cfmakeraw). */
   rawOutput(fd: number): void;
+  /** openat2(2): an fd (close-on-exec) for path resolved from dirFd under the RESOLVE_* bits. */
+  openat2(dirFd: number, path: string, flags: number, mode: number, resolve: number): number;
+  /** readlinkat(2); path '' reads the symlink an O_PATH|O_NOFOLLOW fd refers to. */
+  readlinkat(dirFd: number, path: string): string;
 }
 
 export const MS_RDONLY = 1;
@@ -42,6 +46,14 @@ export const MS_NODEV = 4;
 export const MS_BIND = 4096;
 export const MS_REC = 16384;
 export const MNT_DETACH = 2;
+
+// openat2(2)
+export const O_PATH = 0o10000000;
+export const RESOLVE_NO_XDEV = 0x01;
+export const RESOLVE_NO_MAGICLINKS = 0x02;
+export const RESOLVE_NO_SYMLINKS = 0x04;
+export const RESOLVE_BENEATH = 0x08;
+export const RESOLVE_IN_ROOT = 0x10;
 
 let addon: NativeAddon | undefined;
 

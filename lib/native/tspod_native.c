@@ -2,7 +2,8 @@
  * reaping a re-parented container, execve for the runtime wrapper, flock for
  * the state store, mount/mknod/xattr for layers and root filesystems, and unix
  * datagram sockets for sd_notify, SCM_RIGHTS receive for runc's console socket and
- * TIOCSWINSZ for container terminals. Everything else stays in TypeScript. */
+ * TIOCSWINSZ for container terminals, and openat2 so container paths resolve inside the
+ * container's root with the kernel's help. Everything else stays in TypeScript. */
 #define _GNU_SOURCE
 #include <node_api.h>
 #include <errno.h>
@@ -17,6 +18,8 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <linux/openat2.h>
 #include <sys/sysmacros.h>
 #include <sys/types.h>
 #include <sys/un.h>
@@ -46,6 +49,11 @@ static napi_value throw_errno(napi_env env, const char *syscall, int err) {
     case ENOTSUP: name = "ENOTSUP"; break;
     case ENAMETOOLONG: name = "ENAMETOOLONG"; break;
     case ETIMEDOUT: name = "ETIMEDOUT"; break;
+    case ELOOP: name = "ELOOP"; break;
+    case EXDEV: name = "EXDEV"; break;
+    case EISDIR: name = "EISDIR"; break;
+    case ENOSYS: name = "ENOSYS"; break;
+    case EBADF: name = "EBADF"; break;
   }
   napi_create_string_utf8(env, name, NAPI_AUTO_LENGTH, &code);
   napi_create_string_utf8(env, msg, NAPI_AUTO_LENGTH, &message);
@@ -404,6 +412,43 @@ static napi_value raw_output(napi_env env, napi_callback_info info) {
   return undefined(env);
 }
 
+/* openat2(dirfd, path, flags, mode, resolve) -> fd (always close-on-exec). resolve takes the
+ * RESOLVE_* bits: RESOLVE_IN_ROOT makes dirfd the root for `..` and absolute symlinks. */
+static napi_value do_openat2(napi_env env, napi_callback_info info) {
+  ARGS(5);
+  char path[MAX_STR];
+  int32_t dirfd, flags, mode, resolve;
+  if (get_i32(env, argv[0], &dirfd) || get_str(env, argv[1], path, sizeof path) || get_i32(env, argv[2], &flags) ||
+      get_i32(env, argv[3], &mode) || get_i32(env, argv[4], &resolve))
+    return throw_errno(env, "openat2", EINVAL);
+  struct open_how how;
+  memset(&how, 0, sizeof how);
+  how.flags = (uint64_t)(uint32_t)(flags | O_CLOEXEC);
+  /* the kernel refuses a mode without O_CREAT / O_TMPFILE */
+  how.mode = (flags & (O_CREAT | __O_TMPFILE)) ? (uint64_t)(uint32_t)mode : 0;
+  how.resolve = (uint64_t)(uint32_t)resolve;
+  long fd;
+  do {
+    fd = syscall(SYS_openat2, dirfd, path, &how, sizeof how);
+  } while (fd < 0 && (errno == EINTR || errno == EAGAIN));
+  if (fd < 0) return throw_errno(env, "openat2", errno);
+  return make_int(env, fd);
+}
+
+/* readlinkat(dirfd, path) -> the link's target; with path "" dirfd is an O_PATH fd of the link itself. */
+static napi_value do_readlinkat(napi_env env, napi_callback_info info) {
+  ARGS(2);
+  char path[MAX_STR], target[MAX_STR];
+  int32_t dirfd;
+  if (get_i32(env, argv[0], &dirfd) || get_str(env, argv[1], path, sizeof path)) return throw_errno(env, "readlinkat", EINVAL);
+  ssize_t n = readlinkat(dirfd, path, target, sizeof target);
+  if (n < 0) return throw_errno(env, "readlinkat", errno);
+  if ((size_t)n >= sizeof target) return throw_errno(env, "readlinkat", ENAMETOOLONG);
+  napi_value r;
+  napi_create_string_utf8(env, target, (size_t)n, &r);
+  return r;
+}
+
 #define EXPORT(name, fn)                                      \
   do {                                                        \
     napi_value f;                                             \
@@ -431,6 +476,8 @@ static napi_value init(napi_env env, napi_value exports) {
   EXPORT("recvFd", recv_fd);
   EXPORT("setWinsize", set_winsize);
   EXPORT("rawOutput", raw_output);
+  EXPORT("openat2", do_openat2);
+  EXPORT("readlinkat", do_readlinkat);
   return exports;
 }
 

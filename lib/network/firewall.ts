@@ -7,7 +7,26 @@
 // marked and masqueraded (with route_localnet on the bridge), as netavark does,
 // so replies come back through the host.
 import type { NetworkRecord, PortMapping } from '../storage/records';
-import { type Ruleset, iptablesRestore, iptablesRestoreAsync, iptablesSave, iptablesSaveAsync } from './system';
+import { type Ruleset, iptablesRestore as restoreUnchecked, iptablesRestoreAsync as restoreUncheckedAsync, iptablesSave, iptablesSaveAsync } from './system';
+import { EngineError } from '../errors';
+import { isIPv4 } from './input-checks';
+
+/**
+ * iptables-restore reads one rule per line: a value with a line break or a
+ * control character would add rules of its own. Every value was checked where
+ * it came in; a ruleset that still has one is refused here, before any rule
+ * is applied.
+ */
+function checkRules(tables: Record<string, string[]>): Record<string, string[]> {
+  for (const rules of Object.values(tables))
+    for (const r of rules) if (/[\x00-\x1f\x7f]/.test(r)) throw new EngineError('invalid-argument', `refusing a firewall rule with a control character: ${JSON.stringify(r)}`);
+  return tables;
+}
+const iptablesRestore = (tables: Record<string, string[]>) => restoreUnchecked(checkRules(tables));
+const iptablesRestoreAsync = (tables: Record<string, string[]>) => restoreUncheckedAsync(checkRules(tables));
+
+const isPort = (n: number) => Number.isInteger(n) && n >= 1 && n <= 65535;
+const SUBNET = /^\d{1,3}(?:\.\d{1,3}){3}\/\d{1,2}$/;
 
 const MARK = '0x20000/0x20000';
 const netChain = (prefix: string, id: string) => `${prefix}${id.slice(0, 16)}`;
@@ -109,8 +128,11 @@ export const portChain = (ctrId: string) => netChain('TSPOD-DN-', ctrId);
 
 /** The DNAT chain's rules for a container's ports. */
 function portRules(c: string, ip: string, subnet: string, ports: PortMapping[]): string[] {
+  if (!isIPv4(ip) || !SUBNET.test(subnet)) throw new EngineError('invalid-argument', `refusing port rules for address ${JSON.stringify(ip)} in ${JSON.stringify(subnet)}`);
   const out = [`:${c} - [0:0]`];
   for (const p of ports) {
+    if ((p.hostIp && !isIPv4(p.hostIp)) || !isPort(p.hostPort) || !isPort(p.containerPort) || (p.protocol !== 'tcp' && p.protocol !== 'udp'))
+      throw new EngineError('invalid-argument', `refusing a port rule for ${JSON.stringify(p)}: invalid port mapping`);
     const dst = p.hostIp ? `-d ${p.hostIp}/32 ` : '';
     const match = `${dst}-p ${p.protocol} -m ${p.protocol} --dport ${p.hostPort}`;
     out.push(

@@ -8,6 +8,7 @@ import { type NetworkCreateOptions, addNetwork, containersOn, defaultNetworkName
 import { allocateExtraEndpoint, connectEndpoints, releaseEndpoints } from './endpoints';
 import { removeIdleBridge } from './bridge';
 import { parseIp } from './ipv4';
+import { checkNetworkValues } from './input-checks';
 
 /** Bridge networks need root; without it only the default's record is ever shown. */
 const canUseBridges = () => process.getuid?.() === 0;
@@ -130,6 +131,7 @@ const isRunning = (c: ContainerRecord) => c.state.status === 'running';
 /** Adds a container to a network (live when it runs), with aliases and an optional static address. */
 export function connectNetwork(engine: LocalEngine, netRef: string, ctrRef: string, opts: { aliases?: string[]; ip?: string } = {}): void {
   if (opts.ip !== undefined && parseIp(opts.ip) === undefined) throw invalidArgument(`${opts.ip} is not an ip address`);
+  checkNetworkValues({ networks: { [netRef]: { aliases: opts.aliases ?? [], ...(opts.ip ? { ip: opts.ip } : {}) } } });
   const ctr = engine.get(ctrRef);
   const net = getNetwork(engine, netRef);
   engine.store.update((db) => {

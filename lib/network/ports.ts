@@ -4,7 +4,21 @@
 import * as fs from 'node:fs';
 import type { Database, PortMapping } from '../storage/records';
 import { invalidArgument } from '../errors';
-import { parseIp } from './ipv4';
+import { isIPv4 } from './input-checks';
+
+/** More published ports than this per container is a mistake, not a wish (each is three firewall rules and a host port). */
+export const MAX_PUBLISHED_PORTS = 4096;
+
+function checkPortCount(n: number, spec: string): void {
+  if (n > MAX_PUBLISHED_PORTS) throw invalidArgument(`too many ports in "${spec}": ${n} (at most ${MAX_PUBLISHED_PORTS} per container)`);
+}
+
+/** The host address of a mapping: a strict IPv4 address, or "" (0.0.0.0) for all. */
+function hostIpOf(ip: string, spec: string): string {
+  if (ip === '' || ip === '0.0.0.0') return '';
+  if (!isIPv4(ip)) throw invalidArgument(`invalid IP address ${JSON.stringify(ip)} in port mapping "${spec}"`);
+  return ip;
+}
 
 function parseRange(s: string, what: string): [number, number] {
   const m = /^(\d+)(?:-(\d+))?$/.exec(s);
@@ -30,11 +44,10 @@ export function parsePublish(spec: string): PortMapping[] {
   if (parts.length > 3) throw invalidArgument(`invalid port format "${spec}"`);
   const ctr = parts[parts.length - 1];
   const host = parts.length >= 2 ? parts[parts.length - 2] : '';
-  let hostIp = parts.length === 3 ? parts[0].replace(/^\[|\]$/g, '') : '';
-  if (hostIp === '0.0.0.0') hostIp = '';
-  if (hostIp && parseIp(hostIp) === undefined) throw invalidArgument(`invalid IP address "${hostIp}" in port mapping "${spec}"`);
+  const hostIp = hostIpOf(parts.length === 3 ? parts[0].replace(/^\[|\]$/g, '') : '', spec);
   const [c1, c2] = parseRange(ctr, 'container port');
   const count = c2 - c1 + 1;
+  checkPortCount(count, spec);
   let h1 = 0;
   if (host && host !== '0') {
     const [a, b] = parseRange(host, 'host port');
@@ -44,6 +57,45 @@ export function parsePublish(spec: string): PortMapping[] {
   const out: PortMapping[] = [];
   for (let i = 0; i < count; i++) out.push({ hostIp, hostPort: h1 ? h1 + i : 0, containerPort: c1 + i, protocol });
   return out;
+}
+
+const isPort = (n: unknown, min: number): n is number => typeof n === 'number' && Number.isInteger(n) && n >= min && n <= 65535;
+
+/**
+ * libpod's SpecGenerator `portmappings` entry ({host_ip, host_port,
+ * container_port, range, protocol}) under the same rules as `-p`: a strict
+ * IPv4 host address or none, ports 1-65535 (host port 0 = to be chosen), a
+ * range that stays below 65536 on both sides, tcp/udp.
+ */
+export function parsePortMappingSpec(m: Record<string, unknown>): PortMapping[] {
+  const spec = JSON.stringify(m);
+  const text = (v: unknown, key: string): string => {
+    if (v === undefined || v === null) return '';
+    if (typeof v !== 'string') throw invalidArgument(`invalid ${key} in port mapping ${spec}: must be a string`);
+    return v;
+  };
+  const hostIp = hostIpOf(text(m.host_ip, 'host_ip'), spec);
+  const cport = m.container_port;
+  const hport = m.host_port ?? 0;
+  const range = m.range === undefined || m.range === null || m.range === 0 ? 1 : m.range;
+  if (!isPort(cport, 1)) throw invalidArgument(`invalid container port in port mapping ${spec}: must be 1-65535`);
+  if (!isPort(hport, 0)) throw invalidArgument(`invalid host port in port mapping ${spec}: must be 1-65535`);
+  if (typeof range !== 'number' || !Number.isInteger(range) || range < 1) throw invalidArgument(`invalid range in port mapping ${spec}: must be a positive integer`);
+  checkPortCount(range, spec);
+  if (cport + range - 1 > 65535 || (hport && hport + range - 1 > 65535)) throw invalidArgument(`invalid range in port mapping ${spec}: the ports would go beyond 65535`);
+  const protocols = [...new Set((text(m.protocol, 'protocol') || 'tcp').split(','))];
+  const out: PortMapping[] = [];
+  for (const proto of protocols) {
+    if (proto !== 'tcp' && proto !== 'udp') throw invalidArgument(`invalid protocol "${proto}" in port mapping ${spec}`);
+    for (let i = 0; i < range; i++) out.push({ hostIp, hostPort: hport ? hport + i : 0, containerPort: cport + i, protocol: proto });
+  }
+  return out;
+}
+
+/** All of a container's published ports, counted against the limit. */
+export function checkPublishedPorts(ports: PortMapping[]): PortMapping[] {
+  checkPortCount(ports.length, 'the published ports');
+  return ports;
 }
 
 /** "8080", "8080/udp", "8000-8002/tcp" into "port/proto" strings. */

@@ -6,7 +6,8 @@ import * as path from 'node:path';
 import type { ContainerRecord } from '../storage/records';
 import type { Mount, Spec } from './runtime-spec';
 import { loadContainersConf } from '../config/containers-conf';
-import { invalidArgument } from '../errors';
+import { EngineError, invalidArgument } from '../errors';
+import { type InRoot, withRoot } from '../storage/in-root';
 import { isSystemdMode, systemdEnv, systemdTmpfsMounts } from '../systemd/container-mode';
 import { cgroupPathsAmbiguous } from './cgroup-namespace';
 import { apparmorProfile, confinedPaths, containerSeccomp } from './security-options';
@@ -224,41 +225,60 @@ function applyCapChanges(base: string[], add: string[], drop: string[]): string[
   return [...set];
 }
 
-/** uid[:gid] or names looked up in the container's /etc/passwd and /etc/group. */
+/**
+ * uid[:gid] or names looked up in the container's /etc/passwd and /etc/group,
+ * read through the in-root resolver: a symlink stays inside the rootfs, a
+ * FIFO or device is refused, the size is bounded.
+ */
 export function resolveUser(rootfs: string, spec: string): { uid: number; gid: number; additionalGids?: number[] } {
   if (!spec) return { uid: 0, gid: 0 };
-  const [u, g] = spec.split(':');
-  const passwd = readDb(path.join(rootfs, 'etc/passwd'));
-  let uid: number;
-  let gid = 0;
-  if (/^\d+$/.test(u)) {
-    uid = Number(u);
-    const entry = passwd.find((p) => p[2] === u);
-    if (entry) gid = Number(entry[3]);
-  } else {
-    const entry = passwd.find((p) => p[0] === u);
-    if (!entry) throw invalidArgument(`unable to find user ${u}: no matching entries in passwd file`);
-    uid = Number(entry[2]);
-    gid = Number(entry[3]);
-  }
-  if (g !== undefined) {
-    if (/^\d+$/.test(g)) gid = Number(g);
-    else {
-      const entry = readDb(path.join(rootfs, 'etc/group')).find((e) => e[0] === g);
-      if (!entry) throw invalidArgument(`unable to find group ${g}: no matching entries in group file`);
-      gid = Number(entry[2]);
+  return withRoot(rootfs, (root) => {
+    const [u, g] = spec.split(':');
+    let uid: number;
+    let gid = 0;
+    if (/^\d+$/.test(u)) {
+      uid = Number(u);
+      const entry = readDbOrEmpty(root, '/etc/passwd').find((p) => p[2] === u);
+      if (entry) gid = Number(entry[3]);
+    } else {
+      const entry = readDb(root, '/etc/passwd').find((p) => p[0] === u);
+      if (!entry) throw invalidArgument(`unable to find user ${u}: no matching entries in passwd file`);
+      uid = Number(entry[2]);
+      gid = Number(entry[3]);
     }
-  }
-  return { uid, gid };
+    if (g !== undefined) {
+      if (/^\d+$/.test(g)) gid = Number(g);
+      else {
+        const entry = readDb(root, '/etc/group').find((e) => e[0] === g);
+        if (!entry) throw invalidArgument(`unable to find group ${g}: no matching entries in group file`);
+        gid = Number(entry[2]);
+      }
+    }
+    return { uid, gid };
+  });
 }
 
-function readDb(file: string): string[][] {
+/** The entries of a passwd-style file in the container ([] when it is missing). */
+function readDb(root: InRoot, file: string): string[][] {
+  let text: string;
   try {
-    return fs
-      .readFileSync(file, 'utf8')
-      .split('\n')
-      .filter((l) => l && !l.startsWith('#'))
-      .map((l) => l.split(':'));
+    text = root.readRegularFile(file)?.toString('utf8') ?? '';
+  } catch (err) {
+    if (err instanceof EngineError) throw invalidArgument(`unable to read ${file}: ${err.message}`);
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOTDIR' || code === 'ELOOP') return [];
+    throw err;
+  }
+  return text
+    .split('\n')
+    .filter((l) => l && !l.startsWith('#'))
+    .map((l) => l.split(':'));
+}
+
+/** readDb for an optional lookup (a numeric user's group): an unreadable file counts as none. */
+function readDbOrEmpty(root: InRoot, file: string): string[][] {
+  try {
+    return readDb(root, file);
   } catch {
     return [];
   }

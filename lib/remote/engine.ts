@@ -165,7 +165,7 @@ export class RemoteEngine implements Engine {
 
   async logs(idOrName: string, req: LogRequest, write: (stream: 'stdout' | 'stderr', text: string) => void): Promise<void> {
     const b = await this.brief(idOrName);
-    const res = await this.conn.open('GET', `/containers/${b.id}/logs${q({ stdout: true, stderr: true, follow: req.follow, timestamps: req.timestamps, tail: req.tail < 0 ? 'all' : req.tail })}`);
+    const res = await this.conn.open('GET', `/containers/${b.id}/logs${q({ stdout: true, stderr: true, follow: req.follow, timestamps: req.timestamps, tail: req.tail < 0 ? 'all' : req.tail, since: req.since, until: req.until })}`);
     if ((res.statusCode ?? 500) >= 400) {
       throw errorFromBody(res.statusCode ?? 500, (await readAll(res)).toString('utf8'));
     }
@@ -197,8 +197,24 @@ export class RemoteEngine implements Engine {
     return s.ExitCode;
   }
 
-  listImages(): Promise<ImageListEntry[]> {
-    return this.conn.json('GET', '/images/json');
+  async execDetached(idOrName: string, req: ExecRequest): Promise<string> {
+    if (req.preserveFds) throw new EngineError('invalid-argument', REMOTE_UNSUPPORTED('exec --preserve-fds'));
+    const created = await this.conn.json<{ Id: string }>('POST', `/containers/${enc(idOrName)}/exec`, {
+      Cmd: req.command,
+      Env: req.env,
+      WorkingDir: req.workdir,
+      User: req.user,
+      Tty: false,
+      AttachStdin: false,
+      AttachStdout: false,
+      AttachStderr: false,
+    });
+    await this.conn.request('POST', `/exec/${created.Id}/start`, { Detach: true, Tty: false });
+    return created.Id;
+  }
+
+  listImages(opts: { all?: boolean } = {}): Promise<ImageListEntry[]> {
+    return this.conn.json('GET', `/images/json${q({ all: opts.all || undefined })}`);
   }
 
   async imageExists(ref: string): Promise<boolean> {
@@ -253,10 +269,12 @@ export class RemoteEngine implements Engine {
   }
 
   async tagImage(ref: string, name: string): Promise<void> {
-    const slash = name.lastIndexOf('/');
-    const colon = name.lastIndexOf(':');
-    const [repo, tag] = colon > slash ? [name.slice(0, colon), name.slice(colon + 1)] : [name, 'latest'];
-    await this.conn.request('POST', `/images/${enc(ref)}/tag${q({ repo, tag })}`);
+    await this.conn.request('POST', `/images/${enc(ref)}/tag${q(repoAndTag(name))}`);
+  }
+
+  async untagImage(ref: string, names: string[]): Promise<void> {
+    if (names.length === 0) await this.conn.request('POST', `/images/${enc(ref)}/untag`);
+    for (const name of names) await this.conn.request('POST', `/images/${enc(ref)}/untag${q(repoAndTag(name))}`);
   }
 
   info(): Promise<Record<string, unknown>> {
@@ -276,4 +294,11 @@ export class RemoteEngine implements Engine {
       Os: v.Os,
     };
   }
+}
+
+/** A name's repository and tag as the tag endpoints take them (tag latest when none is given). */
+function repoAndTag(name: string): { repo: string; tag: string } {
+  const slash = name.lastIndexOf('/');
+  const colon = name.lastIndexOf(':');
+  return colon > slash ? { repo: name.slice(0, colon), tag: name.slice(colon + 1) } : { repo: name, tag: 'latest' };
 }

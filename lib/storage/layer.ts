@@ -581,8 +581,13 @@ export function readLayerInfo(paths: StoragePaths, diffId: string): LayerInfo | 
 
 function writeJsonAtomic(file: string, value: unknown): void {
   const tmp = tempSibling(file);
-  fs.writeFileSync(tmp, JSON.stringify(value));
-  fs.renameSync(tmp, file);
+  try {
+    fs.writeFileSync(tmp, JSON.stringify(value));
+    fs.renameSync(tmp, file);
+  } catch (err) {
+    fs.rmSync(tmp, { force: true }); // a full disk leaves no temporary file
+    throw err;
+  }
 }
 
 /** Remembers that blob also yields the layer (so a later save can reproduce its digest). */
@@ -608,7 +613,7 @@ export async function storeLayer(
   opts: { expectedDiffId?: string; expectedDigest?: string; sourceChecksDigest?: boolean; keepBlob?: (d: LayerDigests) => string } = {},
 ): Promise<StoredLayer> {
   const root = layersRoot(paths);
-  fs.mkdirSync(root, { recursive: true });
+  fs.mkdirSync(root, { recursive: true, mode: 0o700 }); // inside the private store root; private itself too
   const tmpLayer = tempSibling(path.join(root, '.new'));
   fs.mkdirSync(tmpLayer, { mode: 0o700 });
   try {

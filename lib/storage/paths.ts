@@ -17,6 +17,8 @@ export function defaultPaths(): StoragePaths {
 }
 
 export const dbFile = (p: StoragePaths) => path.join(p.root, 'db.json');
+/** The state before the last write (lib/storage/store.ts), restored by `system check --repair`. */
+export const dbBackupFile = (p: StoragePaths) => path.join(p.root, 'db.json.bak');
 export const lockFile = (p: StoragePaths) => path.join(p.root, 'db.lock');
 /** Persistent per-container data: log, upper layer. */
 export const containerDir = (p: StoragePaths, id: string) => path.join(p.root, 'containers', id);

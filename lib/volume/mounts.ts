@@ -9,6 +9,7 @@ import type { ContainerRecord, Database, MountSpec } from '../storage/records';
 import type { StoragePaths } from '../storage/paths';
 import type { Store } from '../storage/store';
 import { EngineError } from '../errors';
+import { withFd, withRoot } from '../storage/in-root';
 import { addVolume, mountVolumeDevice, volumeMountpoint, volumesOf } from './volumes';
 
 /** A container path as one key: `/x/` and `/x/./` are `/x`. */
@@ -84,53 +85,20 @@ export function prepareMounts(store: Store, rec: ContainerRecord, rootfs: string
   return mounts;
 }
 
-/** Copies the image's directory at dst into an empty volume, keeping owners and modes. */
+/**
+ * Copies the image's directory at dst into an empty volume, keeping owners and
+ * modes. dst is resolved inside the rootfs by the kernel and cp reads it
+ * through the held fd (as its fd 3), so no symlink in the image leads it out.
+ */
 function copyUp(rootfs: string, dst: string, data: string): void {
   if (fs.readdirSync(data).length > 0) return; // only an empty volume is filled
-  const src = resolveInRoot(rootfs, dst);
-  if (!src) return;
-  let st: fs.Stats;
-  try {
-    st = fs.statSync(src);
-  } catch {
-    return; // nothing there in the image
-  }
-  if (!st.isDirectory()) return;
-  const r = spawnSync('cp', ['-a', `${src}/.`, `${data}/`], { encoding: 'utf8' });
-  if (r.status !== 0) throw new EngineError('internal', `copying up ${dst} into its volume: ${(r.stderr || '').trim()}`);
-}
-
-/**
- * A path inside rootfs with its symlinks followed as the container would see
- * them: an absolute link target stays inside rootfs. Undefined when missing.
- */
-export function resolveInRoot(rootfs: string, p: string): string | undefined {
-  const parts = p.split('/').filter(Boolean);
-  let cur = '';
-  for (let i = 0, hops = 0; i < parts.length; i++) {
-    const part = parts[i];
-    if (part === '.') continue;
-    if (part === '..') {
-      cur = path.posix.dirname(cur || '/') === '/' ? '' : path.posix.dirname(cur);
-      continue;
-    }
-    const next = `${cur}/${part}`;
-    let st: fs.Stats;
-    try {
-      st = fs.lstatSync(path.join(rootfs, next));
-    } catch {
-      return undefined;
-    }
-    if (st.isSymbolicLink()) {
-      if (++hops > 40) return undefined;
-      const target = fs.readlinkSync(path.join(rootfs, next));
-      const rest = parts.slice(i + 1);
-      parts.splice(0, parts.length, ...target.split('/').filter(Boolean), ...rest);
-      if (target.startsWith('/')) cur = '';
-      i = -1;
-      continue;
-    }
-    cur = next;
-  }
-  return path.join(rootfs, cur);
+  withRoot(rootfs, (root) => {
+    const src = root.resolveIfExists(dst, true);
+    if (src === undefined) return; // nothing there in the image
+    withFd(src, () => {
+      if (!fs.fstatSync(src).isDirectory()) return;
+      const r = spawnSync('cp', ['-a', '/proc/self/fd/3/.', `${data}/`], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe', src] });
+      if (r.status !== 0) throw new EngineError('internal', `copying up ${dst} into its volume: ${(r.stderr || '').trim()}`);
+    });
+  });
 }

@@ -67,6 +67,8 @@ export function addVolume(db: Database, paths: StoragePaths, req: VolumeCreate, 
     needsCopyUp: !('nocopy' in options),
   };
   const data = volumeMountpoint(paths, name);
+  // volumes/ and volumes/<name> are private; _data is what containers see
+  fs.mkdirSync(volumeDir(paths, name), { recursive: true, mode: 0o700 });
   fs.mkdirSync(data, { recursive: true, mode: 0o755 });
   const uid = options.uid ?? options.UID;
   const gid = options.gid ?? options.GID;

@@ -150,10 +150,10 @@ describe('unix socket service', () => {
     const bad = await request(s, 'POST', '/v1.41/containers/create', '{not json', { 'Content-Type': 'application/json' });
     assert.equal(bad.status, 400);
     assert.match(JSON.parse(bad.body).message as string, /invalid JSON/);
-    assert.equal((await request(s, 'POST', '/v1.41/containers/create', '{"Image": 5}')).status, 400);
-    assert.equal((await request(s, 'POST', '/v1.41/containers/create', '[1,2]')).status, 400);
-    assert.equal((await request(s, 'POST', '/v1.41/containers/create', '{"Image":"localhost/busybox","Cmd":{"a":1}}')).status, 400);
-    const noImage = await request(s, 'POST', '/v1.41/containers/create', '{"Image":"localhost/nosuchimage"}');
+    assert.equal((await request(s, 'POST', '/v1.41/containers/create', '{"Image": 5}', { 'Content-Type': 'application/json' })).status, 400);
+    assert.equal((await request(s, 'POST', '/v1.41/containers/create', '[1,2]', { 'Content-Type': 'application/json' })).status, 400);
+    assert.equal((await request(s, 'POST', '/v1.41/containers/create', '{"Image":"localhost/busybox","Cmd":{"a":1}}', { 'Content-Type': 'application/json' })).status, 400);
+    const noImage = await request(s, 'POST', '/v1.41/containers/create', '{"Image":"localhost/nosuchimage"}', { 'Content-Type': 'application/json' });
     assert.equal(noImage.status, 404);
     assert.match(JSON.parse(noImage.body).message as string, /^No such image: /);
     assert.equal((await request(s, 'POST', '/v1.41/containers/x/wait?condition=bogus')).status, 400);
@@ -219,7 +219,7 @@ describe('unix socket service', () => {
     req.on('error', () => undefined);
     try {
       await sleep(300);
-      const created = await request({ socketPath: sock }, 'POST', '/containers/create?name=evented', JSON.stringify({ Image: 'localhost/busybox', Cmd: ['true'] }));
+      const created = await request({ socketPath: sock }, 'POST', '/containers/create?name=evented', JSON.stringify({ Image: 'localhost/busybox', Cmd: ['true'] }), { 'Content-Type': 'application/json' });
       assert.equal(created.status, 201);
       await request({ socketPath: sock }, 'DELETE', '/containers/evented');
       const events = await until(() => {

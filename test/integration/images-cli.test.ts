@@ -92,6 +92,48 @@ test('tag, rmi of a name only untags, rmi of an image in use needs -f', () => {
   env.ok(['rmi', '-f', 'doomed']);
   assert.equal(env.run(['container', 'exists', 'user-of-doomed']).code, 1);
   assert.equal(env.run(['rmi', 'doomed']).code, 1);
+  // --force also ignores a missing image, silently (Podman's 010-images).
+  const forced = env.run(['image', 'rm', '--force', 'bogus']);
+  assert.deepEqual([forced.code, forced.stdout, forced.stderr], [0, '', '']);
+});
+
+test('untag: one name (normalized as tag does), an unknown one refused, all names', () => {
+  env.ok(['tag', 'busybox', 'registry.example/image', 'short']);
+  env.ok(['untag', 'busybox', 'registry.example/image:latest']);
+  assert.equal(env.run(['image', 'exists', 'registry.example/image']).code, 1);
+  env.ok(['untag', 'busybox', 'short']);
+  assert.equal(env.run(['image', 'exists', 'localhost/short:latest']).code, 1);
+  const bad = env.run(['untag', 'busybox', 'registry.example/foo:bar']);
+  assert.equal(bad.code, 125);
+  assert.equal(bad.stderr, 'Error: registry.example/foo:bar: tag not known\n');
+  env.ok(['import', path.join(FIXTURES, 'busybox-rootfs.tar'), 'nameless:a']);
+  env.ok(['tag', 'nameless:a', 'nameless:b']);
+  const id = env.ok(['image', 'inspect', '--format', '{{.ID}}', 'nameless:a']).trim();
+  env.ok(['untag', 'nameless:a']);
+  assert.equal(env.ok(['images', '--format', '{{.ID}} {{.Repository}}:{{.Tag}}', '--no-trunc']).includes(`${id} <none>:<none>`), true);
+  env.ok(['rmi', id]);
+});
+
+test('global flags: --log-level checked and honoured, --debug, --noout, --storage-opt', () => {
+  const bad = env.run(['--log-level=telepathic', 'images']);
+  assert.equal(bad.code, 1);
+  assert.match(bad.stderr, /^Log Level "telepathic" is not supported/);
+  const trace = env.run(['--log-level=trace', 'images', '-q']);
+  assert.equal(trace.code, 0);
+  for (const level of ['trace', 'debug', 'info']) assert.match(trace.stderr, new RegExp(` level=${level} `));
+  const info = env.run(['--log-level', 'info', 'images', '-q']);
+  assert.doesNotMatch(info.stderr, / level=(trace|debug) /);
+  assert.match(info.stderr, / level=info /);
+  assert.equal(env.run(['--log-level=warn', 'images', '-q']).stderr, '');
+  assert.match(env.run(['-D', 'images', '-q']).stderr, / level=debug /);
+  const both = env.run(['--debug', '--log-level=panic', 'images']);
+  assert.deepEqual([both.code, both.stderr], [1, 'Setting --log-level and --debug is not allowed\n']);
+  const quiet = env.run(['--noout', 'create', '--name', 'noout-ctr', 'busybox', 'true']);
+  assert.deepEqual([quiet.code, quiet.stdout], [0, '']);
+  assert.equal(env.run(['container', 'exists', 'noout-ctr']).code, 0);
+  assert.deepEqual(env.run(['--noout', 'rm', 'noout-ctr']).stdout, '');
+  assert.equal(env.run(['--storage-opt=', 'images', '-q']).code, 0);
+  assert.equal(env.run(['--storage-opt=overlay.mountopt=nodev', 'images']).code, 125);
 });
 
 test('ps never shows a half-written container during heavy create and rm', async () => {
@@ -114,4 +156,23 @@ test('ps never shows a half-written container during heavy create and rm', async
   }
   await Promise.all(churn.map((c) => new Promise((r) => (c.exitCode !== null ? r(null) : c.on('exit', r)))));
   assert.ok(checks > 5);
+});
+
+test('images: labels from the config, --filter (before, after, since, label, reference, dangling), --sort', async () => {
+  env.ok(['import', '--change', 'LABEL created_by=filters-test', path.join(FIXTURES, 'busybox-rootfs.tar'), 'localhost/filters-newer']);
+  assert.equal(env.ok(['images', '--filter', 'reference=filters-newer', '--format', '{{.Labels.created_by}}']), 'filters-test\n');
+  const json = JSON.parse(env.ok(['images', '--format', 'json', '--filter', 'label=created_by=filters-test'])) as { Labels: Record<string, string> }[];
+  assert.deepEqual(json.map((i) => i.Labels.created_by), ['filters-test']);
+  const names = (args: string[]) => env.ok(['images', ...args, '--format', '{{.Repository}}']).trim().split('\n').filter(Boolean);
+  assert.ok(names(['--filter', 'after=busybox']).includes('localhost/filters-newer'));
+  assert.ok(!names(['--filter', 'after=busybox']).includes('localhost/busybox'));
+  assert.ok(names(['--filter', 'before=localhost/filters-newer']).includes('localhost/busybox'));
+  assert.ok(!names(['--filter', 'since=localhost/filters-newer']).includes('localhost/filters-newer'));
+  assert.deepEqual(names(['--filter', 'label!=created_by', '--filter', 'reference=filters-*']), []);
+  assert.ok(!names(['--filter', 'dangling=true']).includes('localhost/busybox'));
+  const sorted = names(['--sort', 'repository']);
+  assert.deepEqual(sorted, [...sorted].sort());
+  assert.equal(env.run(['images', '--filter', 'nosuchkey=1']).code, 125);
+  assert.equal(env.run(['images', '--sort', 'bogus']).code, 125);
+  env.ok(['rmi', 'localhost/filters-newer']);
 });

@@ -167,6 +167,20 @@ describe('detached containers', () => {
     env.ok(['rm', '-f', '-t', '0', 'execme']);
   });
 
+  test('exec -d returns at once with the session ID while the process runs on', async () => {
+    env.ok(['run', '-d', '--name', 'execd', 'busybox', 'sleep', '1000']);
+    const started = Date.now();
+    const id = env.ok(['exec', '-d', 'execd', 'sh', '-c', 'echo ran > /tmp/mark; sleep 600']).trim();
+    assert.match(id, /^[0-9a-f]{64}$/);
+    assert.ok(Date.now() - started < 10_000, 'exec -d waited for the process');
+    await until(() => env.run(['exec', 'execd', 'cat', '/tmp/mark']).stdout === 'ran\n', 10_000);
+    assert.match(env.ok(['top', 'execd']), /sleep 600/);
+    const missing = env.run(['exec', '-d', 'execd', '/nonexistent']);
+    assert.equal(missing.code, 127);
+    assert.match(missing.stderr, /^Error: .*not found/m);
+    env.ok(['rm', '-f', '-t', '0', 'execd']);
+  });
+
   test('kill -9 of a foreground run leaves the container running and supervised', async () => {
     const child = env.spawn(['run', '--name', 'orphan', 'busybox', 'sh', '-c', 'trap "exit 5" TERM; while :; do sleep 0.1; done'], { stdio: 'ignore' });
     await until(() => env.run(['ps', '--format', '{{.Names}}']).stdout.includes('orphan'), 15_000);
@@ -217,4 +231,78 @@ describe('names and ids', () => {
     assert.equal(r.code, 125);
     assert.match(r.stderr, /no such object/);
   });
+});
+
+describe('selection flags as Podman has them', () => {
+  test('start --all and --filter: which containers start, what is printed, bad input', () => {
+    const ok0 = env.ok(['run', '-d', '--network=none', 'busybox', 'true']).trim();
+    const fail1 = env.ok(['run', '-d', '--network=none', 'busybox', 'false']).trim();
+    env.ok(['wait', ok0, fail1]);
+    assert.equal(env.ok(['start', '--all', '--filter', 'exited=0']), `${ok0}\n`);
+    env.ok(['wait', ok0]);
+    assert.equal(env.ok(['start', '--filter', 'restart-policy=always', ok0]), '');
+    assert.equal(env.ok(['start', '--filter', 'restart-policy=none', ok0.slice(0, 12)]), `${ok0.slice(0, 12)}\n`);
+    env.ok(['wait', ok0]);
+    const bad = env.run(['start', '--filter', 'restart-policy=fakepolicy', ok0]);
+    assert.deepEqual([bad.code, bad.stderr], [125, 'Error: fakepolicy invalid restart policy\n']);
+    const both = env.run(['start', '--all', ok0]);
+    assert.deepEqual([both.code, both.stderr], [125, 'Error: either start all containers or the container(s) provided in the arguments\n']);
+    env.ok(['rm', '-f', ok0, fail1]);
+  });
+
+  test('ps: a status filter lists stopped containers without -a, other filters do not; --sort', () => {
+    env.ok(['run', '-d', '--name', 'sort-runner', '--network=none', 'busybox', 'sleep', '100']);
+    env.ok(['run', '-d', '--name', 'sort-stopped', '--network=none', 'busybox', 'true']);
+    env.ok(['run', '-d', '--name', 'sort-failed', '--network=none', 'busybox', 'false']);
+    env.ok(['wait', 'sort-stopped', 'sort-failed']);
+    assert.equal(env.ok(['ps', '--filter', 'name=sort-stopped', '--format', '{{.Names}}']), '');
+    assert.equal(env.ok(['ps', '--filter', 'status=exited', '--filter', 'name=sort-', '--sort', 'names', '--format', '{{.Names}}']), 'sort-failed\nsort-stopped\n');
+    assert.equal(
+      env.ok(['ps', '-a', '--filter', 'name=sort-', '--sort', 'created', '--format', '{{.Names}}']),
+      'sort-runner\nsort-stopped\nsort-failed\n',
+    );
+    assert.equal(env.run(['ps', '--sort', 'bogus']).code, 125);
+    env.ok(['stop', '--timeout', '0', 'sort-runner']);
+    env.ok(['rm', 'sort-runner', 'sort-stopped', 'sort-failed']);
+    // --force ignores missing containers silently, as --ignore does
+    assert.deepEqual(env.run(['rm', '--force', 'bogus']), { code: 0, stdout: '', stderr: '' });
+  });
+
+  test('logs --since/--until (RFC 3339, Unix seconds, durations) and several containers followed', async () => {
+    const before = new Date(Date.now() - 1000).toISOString();
+    env.ok(['run', '-d', '--name', 'logtimes', '--network=none', 'busybox', 'sh', '-c', "echo first; trap 'echo second; exit' TERM; while :; do sleep 0.1; done"]);
+    await until(() => env.run(['logs', 'logtimes']).stdout === 'first\n', 10_000);
+    await sleep(1100);
+    const after = new Date().toISOString();
+    env.ok(['stop', 'logtimes']);
+    assert.equal(env.ok(['logs', '--since', before, 'logtimes']), 'first\nsecond\n');
+    assert.equal(env.ok(['logs', '--since', after, 'logtimes']), 'second\n');
+    assert.equal(env.ok(['logs', '--until', before, 'logtimes']), '');
+    assert.equal(env.ok(['logs', '--since', '1000', '--until', String(Date.now() / 1000 + 5), 'logtimes']), 'first\nsecond\n');
+    assert.equal(env.ok(['logs', '--since', '1h', 'logtimes']), 'first\nsecond\n');
+    assert.equal(env.run(['logs', '--since', 'yesterday-ish', 'logtimes']).code, 125);
+    env.ok(['rm', 'logtimes']);
+
+    const c1 = env.ok(['run', '-d', '--name', 'multi1', '--network=none', 'busybox', 'sh', '-c', 'echo a; sleep 2; echo d']).trim();
+    const c2 = env.ok(['run', '-d', '--name', 'multi2', '--network=none', 'busybox', 'sh', '-c', 'sleep 0.7; echo b; sleep 0.6; echo c']).trim();
+    const r = env.run(['logs', '-f', 'multi1', 'multi2']);
+    assert.equal(r.stdout, `${c1.slice(0, 12)} a\n${c2.slice(0, 12)} b\n${c2.slice(0, 12)} c\n${c1.slice(0, 12)} d\n`);
+    env.ok(['rm', 'multi1', 'multi2']);
+  });
+});
+
+test('signal parsing errors are Podman\'s, before the container is looked up', () => {
+  for (const [spec, msg] of [
+    ['0', 'invalid signal: 0'],
+    ['SIGBADSIG', 'invalid signal: SIGBADSIG'],
+    ['-BADSIG', 'invalid signal: BADSIG'],
+    ['65', 'valid signals are 1 through 64'],
+    ['99999999', 'valid signals are 1 through 64'],
+  ]) {
+    const r = env.run(['kill', '-s', spec, 'nosuchcontainer']);
+    assert.deepEqual([r.code, r.stderr], [125, `Error: ${msg}\n`], spec);
+  }
+  assert.equal(env.run(['create', '--stop-signal=99', 'busybox']).stderr, 'Error: valid signals are 1 through 64\n');
+  assert.deepEqual(env.run(['volume', 'rm', '--force', 'bogus']), { code: 0, stdout: '', stderr: '' });
+  assert.equal(env.run(['volume', 'rm', 'bogus']).code, 1);
 });

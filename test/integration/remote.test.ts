@@ -252,10 +252,15 @@ describe('tspod --remote', () => {
   });
 
   test('info, version, and what the remote client refuses', () => {
-    const li = JSON.parse(local(['info']).stdout) as { store: { containerStore: unknown; imageStore: unknown } };
-    const ri = JSON.parse(viaUnix(['info']).stdout) as typeof li & { host: { serviceIsRemote: boolean } };
+    const li = JSON.parse(local(['info', '--format', 'json']).stdout) as { store: { containerStore: unknown; imageStore: unknown } };
+    const ri = JSON.parse(viaUnix(['info', '--format', 'json']).stdout) as typeof li & { host: { serviceIsRemote: boolean } };
     assert.deepEqual(ri.store.containerStore, li.store.containerStore);
     assert.deepEqual(ri.store.imageStore, li.store.imageStore);
+    assert.equal(ri.host.serviceIsRemote, true);
+    // As Podman: YAML without --format, Go field names in templates.
+    assert.match(local(['info']).stdout, /^host:\n  arch: \S+\n[\s\S]*\nstore:\n[\s\S]*  graphRoot: \//);
+    const images = (li.store.imageStore as { number: number }).number;
+    assert.match(viaUnix(['info', '--format', '{{.Host.OCIRuntime.Name}} {{.Store.ImageStore.Number}}']).stdout, new RegExp(`^(runc|crun) ${images}\n$`));
     const v = viaTcp(['version']);
     assert.equal(v.code, 0);
     assert.match(v.stdout, /^Client: +tspod\nVersion: .*\n[\s\S]*\nServer: +tspod\nVersion: +\S+\nAPI Version: +\S+\n/);

@@ -9,13 +9,14 @@ import { EngineError, exitCodeFor, invalidArgument } from '../../errors';
 import { listenFdsFor, withoutListenEnv } from '../../activation/listen-fds';
 import { signalNumber } from '../../container/signals';
 import type { StartOptions } from '../../container/engine';
-import { renderFormat, renderList, printJson } from '../output';
+import { inspectTemplateView, renderFormat, renderList, printJson } from '../output';
 import { PODMAN_PS_FIELDS, PODMAN_PS_HEADERS, PODMAN_PS_ROW } from '../../format/gotemplate';
 import { humanDuration } from '../../format/units';
 import { portsColumn } from '../../network/ports';
 import { currentWindowSize, userTerminal } from '../../terminal/user-terminal';
 import { DEFAULT_DETACH_KEYS } from '../../terminal/detach-keys';
 import { filterFlags } from '../../container/filters';
+import { parseLogTime } from '../../container/logs';
 import type { ContainerBrief, ContainerListEntry } from '../../engine/engine';
 import { remoteSignalProxy } from '../../remote/signals';
 
@@ -195,9 +196,12 @@ export const startCommand: CommandDef = {
     { name: 'interactive', short: 'i', type: 'bool', help: 'Make STDIN available to the contained process' },
     { name: 'sig-proxy', type: 'bool', help: 'Proxy received signals to the process (default true if attaching, false otherwise)' },
     { name: 'detach-keys', type: 'string', help: 'Select the key sequence for detaching a container (default "ctrl-p,ctrl-q")' },
+    { name: 'all', type: 'bool', help: 'Start all containers regardless of their state or configuration' },
+    { name: 'filter', type: 'array', help: 'Filter output based on conditions given' },
   ],
-  minArgs: 1,
   async run(ctx, p) {
+    if (bool(p.flags.all) || arr(p.flags.filter).length > 0) return startSelected(ctx, p);
+    if (p.args.length === 0) throw new UsageError('requires at least 1 arg(s), only received 0');
     const attach = bool(p.flags.attach);
     if (p.given.has('sig-proxy') && !attach) throw invalidArgument('you cannot use sig-proxy without --attach');
     const sigProxy = p.given.has('sig-proxy') ? bool(p.flags['sig-proxy']) : attach;
@@ -225,6 +229,39 @@ export const startCommand: CommandDef = {
     return code;
   },
 };
+
+/**
+ * `start --all` (every container not running) and `start --filter` (the named
+ * ones, or all, that match): --all prints IDs, named containers print as given.
+ */
+async function startSelected(ctx: CliContext, p: Parsed): Promise<number> {
+  const all = bool(p.flags.all);
+  if (all && p.args.length > 0) throw new EngineError('invalid-argument', 'either start all containers or the container(s) provided in the arguments');
+  if (!all && p.args.length === 0) throw new UsageError('requires at least 1 arg(s), only received 0');
+  if (bool(p.flags.attach)) throw invalidArgument('--all and --filter cannot be used with --attach');
+  const filters = filterFlags(arr(p.flags.filter));
+  for (const v of filters.get('restart-policy') ?? [])
+    if (!['', 'no', 'none', 'always', 'on-failure', 'unless-stopped'].includes(v)) throw new EngineError('invalid-argument', `${v} invalid restart policy`);
+  const matching = (await ctx.client.listContainers({ all: true, filters })).reverse();
+  const chosen = all
+    ? matching.filter((c) => c.State !== 'running').map((c) => ({ name: c.Id, id: c.Id }))
+    : p.args.flatMap((arg) => {
+        const c = matching.find((m) => m.Id === arg || m.Names.includes(arg) || (arg.length >= 3 && m.Id.startsWith(arg)));
+        return c && c.State !== 'running' ? [{ name: arg, id: c.Id }] : [];
+      });
+  const fds = inheritedFds(undefined);
+  let code = 0;
+  for (const { name, id } of chosen) {
+    try {
+      await ctx.client.start(id, { fds });
+      out(`${name}\n`);
+    } catch (e) {
+      err(`Error: ${startError(name, e).message}\n`);
+      code = 125;
+    }
+  }
+  return code;
+}
 
 /** `start` reports every failure as an engine error (125), prefixed like Podman's. */
 function startError(name: string, e: unknown): Error {
@@ -259,6 +296,7 @@ export const stopCommand: CommandDef = {
   description: 'Stop one or more containers',
   flags: [
     { name: 'time', short: 't', type: 'int', help: 'Seconds to wait for stop before killing the container' },
+    { name: 'timeout', type: 'int', hidden: true },
     { name: 'all', short: 'a', type: 'bool', help: 'Stop all running containers' },
     { name: 'ignore', short: 'i', type: 'bool', help: 'Ignore errors when a specified container is missing' },
     { name: 'cidfile', type: 'array', help: 'Read the container ID from the file' },
@@ -269,7 +307,7 @@ export const stopCommand: CommandDef = {
     await Promise.all(
       names.map(async (name) => {
         try {
-          const r = await ctx.client.stop(name, int(p.flags.time));
+          const r = await ctx.client.stop(name, int(p.flags.time) ?? int(p.flags.timeout));
           if (r.warning) err(`WARN[0000] ${r.warning}\n`);
           out(`${name}\n`);
         } catch (e) {
@@ -313,17 +351,36 @@ export const rmCommand: CommandDef = {
     { name: 'cidfile', type: 'array', help: 'Read the container ID from the file' },
   ],
   async run(ctx, p) {
-    const opts = { force: bool(p.flags.force), ignoreMissing: bool(p.flags.ignore), timeout: int(p.flags.time) ?? 0, volumes: bool(p.flags.volumes) };
+    // As Podman: --force also ignores containers that do not exist; those print nothing.
+    const opts = { force: bool(p.flags.force), ignoreMissing: bool(p.flags.ignore) || bool(p.flags.force), timeout: int(p.flags.time) ?? 0, volumes: bool(p.flags.volumes) };
     return forEachTarget(
       await targets(ctx, p, false),
-      async (name) => {
-        await ctx.client.remove(name, opts);
-        return name;
-      },
+      async (name) => ((await ctx.client.remove(name, opts)) === undefined ? undefined : name),
       removalExitCode,
     );
   },
 };
+
+const PS_SORT_KEYS: Record<string, (c: ContainerListEntry) => string | number> = {
+  command: (c) => c.Command.join(' '),
+  created: (c) => Date.parse(c.Created),
+  id: (c) => c.Id,
+  image: (c) => c.Image,
+  names: (c) => c.Names[0] ?? '',
+  runningfor: (c) => -Date.parse(c.Created),
+  status: (c) => c.State,
+};
+
+/** `ps --sort KEY`, as Podman sorts (created: oldest first; runningfor: shortest first). */
+function sortContainers(recs: ContainerListEntry[], key: string): ContainerListEntry[] {
+  const get = PS_SORT_KEYS[key];
+  if (!get) throw new EngineError('invalid-argument', `invalid option for --sort, options are: ${Object.keys(PS_SORT_KEYS).join(', ')}`);
+  return [...recs].sort((a, b) => {
+    const x = get(a);
+    const y = get(b);
+    return x < y ? -1 : x > y ? 1 : 0;
+  });
+}
 
 /** One `ps` row, with Podman's field names for --format. */
 function psRow(c: ContainerListEntry, noTrunc: boolean) {
@@ -376,12 +433,19 @@ export const psCommand: CommandDef = {
     { name: 'latest', short: 'l', type: 'bool', help: 'Act on the latest container' },
     { name: 'filter', short: 'f', type: 'array', help: 'Filter output based on conditions given' },
     { name: 'noheading', type: 'bool', help: 'Do not print headers' },
+    // Podman lists containers that other tools (buildah) left in its storage; every container
+    // in tspod's store is tspod's own, so there is nothing more to show.
+    { name: 'external', type: 'bool', help: 'Show containers in storage not controlled by tspod (there are none)' },
+    { name: 'sort', type: 'string', help: 'Sort output by: command, created, id, image, names, runningfor, status' },
   ],
   maxArgs: 0,
   async run(ctx, p) {
     const all = bool(p.flags.all) || int(p.flags.last) !== undefined || bool(p.flags.latest);
-    // As Podman: without --all, only running ones, unless filters say what to list; newest first.
-    let recs = await ctx.client.listContainers({ all: all || arr(p.flags.filter).length > 0, filters: filterFlags(arr(p.flags.filter)) });
+    const filters = filterFlags(arr(p.flags.filter));
+    // As Podman: without --all only running ones, unless a status filter says which; newest first.
+    let recs = await ctx.client.listContainers({ all: all || filters.has('status'), filters });
+    const sort = str(p.flags.sort);
+    if (sort !== undefined) recs = sortContainers(recs, sort);
     const last = bool(p.flags.latest) ? 1 : int(p.flags.last);
     if (last !== undefined && last >= 0) recs = recs.slice(0, last);
     const noTrunc = bool(p.flags['no-trunc']);
@@ -410,16 +474,30 @@ export const logsCommand: CommandDef = {
     { name: 'tail', type: 'int', default: -1, help: 'Output the specified number of LINES at the end of the logs' },
     { name: 'timestamps', short: 't', type: 'bool', help: 'Output the timestamps in the log' },
     { name: 'names', short: 'n', type: 'bool', help: 'Output the container name in the log' },
-    { name: 'since', type: 'string', hidden: true },
+    { name: 'since', type: 'string', help: 'Show logs since TIMESTAMP (Unix time, duration such as 10m, or RFC 3339)' },
+    { name: 'until', type: 'string', help: 'Show logs until TIMESTAMP (Unix time, duration such as 10m, or RFC 3339)' },
   ],
   minArgs: 1,
   async run(ctx, p) {
-    for (const name of p.args) {
-      const prefix = bool(p.flags.names) ? `${(await ctx.client.brief(name)).name} ` : '';
-      await ctx.client.logs(name, { follow: bool(p.flags.follow), tail: int(p.flags.tail) ?? -1, timestamps: bool(p.flags.timestamps) }, (stream, text) =>
-        (stream === 'stderr' ? process.stderr : process.stdout).write(`${prefix}${text}`),
-      );
-    }
+    const sinceSpec = str(p.flags.since);
+    const untilSpec = str(p.flags.until);
+    const req = {
+      follow: bool(p.flags.follow),
+      tail: int(p.flags.tail) ?? -1,
+      timestamps: bool(p.flags.timestamps),
+      since: sinceSpec === undefined ? undefined : parseLogTime(sinceSpec, 'since'),
+      until: untilSpec === undefined ? undefined : parseLogTime(untilSpec, 'until'),
+    };
+    // As Podman: several containers' lines carry the container's short ID (or name with -n);
+    // followed, they are printed as they come.
+    const several = p.args.length > 1;
+    const one = async (name: string) => {
+      const b = several || bool(p.flags.names) ? await ctx.client.brief(name) : undefined;
+      const prefix = b ? `${bool(p.flags.names) ? b.name : b.id.slice(0, 12)} ` : '';
+      await ctx.client.logs(name, req, (stream, text) => (stream === 'stderr' ? process.stderr : process.stdout).write(`${prefix}${text}`));
+    };
+    if (req.follow && several) await Promise.all(p.args.map(one));
+    else for (const name of p.args) await one(name);
     return 0;
   },
 };
@@ -470,7 +548,7 @@ export const inspectCommand: CommandDef = {
       }
     }
     const format = str(p.flags.format);
-    if (format && format !== 'json') renderFormat(format, results);
+    if (format && format !== 'json') renderFormat(format, results.map(inspectTemplateView));
     else printJson(results);
     return code;
   },
@@ -504,7 +582,7 @@ export const execCommand: CommandDef = {
   minArgs: 2,
   async run(ctx, p) {
     const [name, ...command] = p.args;
-    return ctx.client.exec(name, {
+    const req = {
       command,
       env: parseEnvList(arr(p.flags.env)),
       workdir: str(p.flags.workdir),
@@ -513,7 +591,12 @@ export const execCommand: CommandDef = {
       interactive: bool(p.flags.interactive),
       preserveFds: int(p.flags['preserve-fds']),
       detachKeys: str(p.flags['detach-keys']),
-    });
+    };
+    if (bool(p.flags.detach)) {
+      out(`${await ctx.client.execDetached(name, req)}\n`);
+      return 0;
+    }
+    return ctx.client.exec(name, req);
   },
 };
 

@@ -4,10 +4,13 @@ import { err, out } from '../command';
 import { arr, bool, str, UsageError } from '../parse';
 import { EngineError, exitCodeFor } from '../../errors';
 import { importTarball, loadArchive } from '../../image';
-import { printJson, renderFormat, renderList } from '../output';
+import { inspectTemplateView, printJson, renderFormat, renderList } from '../output';
 import { PODMAN_IMAGES_FIELDS, PODMAN_IMAGES_HEADERS, PODMAN_IMAGES_ROW } from '../../format/gotemplate';
 import { humanSize, imageCreatedAgo } from '../../format/units';
 import type { ImageListEntry } from '../../engine/engine';
+import { filterFlags } from '../../container/filters';
+import { filterImages } from '../../image/filters';
+import { parseLogTime } from '../../container/logs';
 
 export const importCommand: CommandDef = {
   name: 'import',
@@ -73,8 +76,8 @@ function imageRows(images: ImageListEntry[], noTrunc: boolean) {
         Size: humanSize(img.Size),
         SharedSize: 0,
         VirtualSize: img.Size,
-        Labels: {},
-        Containers: 0,
+        Labels: img.Labels,
+        Containers: img.Containers,
         ReadOnly: false,
         Dangling: img.Names.length === 0,
         Names: img.Names,
@@ -83,6 +86,26 @@ function imageRows(images: ImageListEntry[], noTrunc: boolean) {
     }
   }
   return rows;
+}
+
+const IMAGE_SORT_KEYS: Record<string, (r: ReturnType<typeof imageRows>[number]) => string | number> = {
+  created: (r) => -r.CreatedAt.getTime(),
+  id: (r) => r.ID,
+  repository: (r) => r.Repository,
+  size: (r) => r.VirtualSize,
+  tag: (r) => r.Tag,
+};
+
+/** `images --sort`: Podman's keys; created is newest first, the others ascending. */
+function sortImageRows<T extends ReturnType<typeof imageRows>[number]>(rows: T[], key: string | undefined): T[] {
+  if (key === undefined || key === 'created') return rows;
+  const get = IMAGE_SORT_KEYS[key];
+  if (!get) throw new EngineError('invalid-argument', `invalid option for --sort, options are: ${Object.keys(IMAGE_SORT_KEYS).join(', ')}`);
+  return [...rows].sort((a, b) => {
+    const x = get(a);
+    const y = get(b);
+    return x < y ? -1 : x > y ? 1 : 0;
+  });
 }
 
 export const imagesCommand: CommandDef = {
@@ -97,13 +120,31 @@ export const imagesCommand: CommandDef = {
     { name: 'noheading', short: 'n', type: 'bool', help: 'Do not print column headings' },
     { name: 'filter', short: 'f', type: 'array', help: 'Filter output based on conditions provided' },
     { name: 'digests', type: 'bool', help: 'Show digests' },
+    { name: 'sort', type: 'string', help: 'Sort by created, id, repository, size or tag (default created)' },
   ],
   maxArgs: 1,
   async run(ctx, p) {
-    let images = await ctx.client.listImages(); // newest first
+    let images = await ctx.client.listImages({ all: bool(p.flags.all) }); // newest first
     if (p.args[0]) {
       const want = await ctx.client.inspectImage(p.args[0]);
       images = images.filter((i) => i.Id === want.Id);
+    }
+    const filters = filterFlags(arr(p.flags.filter));
+    if (filters.size > 0) {
+      // before/after/since name images: resolve them as every command does
+      const byRef = new Map<string, ImageListEntry>();
+      for (const key of ['before', 'after', 'since'])
+        for (const ref of filters.get(key) ?? []) {
+          const id = (await ctx.client.inspectImage(ref)).Id;
+          const hit = images.find((i) => i.Id === id);
+          if (hit) byRef.set(ref, hit);
+        }
+      const resolve = (ref: string): ImageListEntry => {
+        const hit = byRef.get(ref);
+        if (!hit) throw new EngineError('no-such-image', `${ref}: image not known`);
+        return hit;
+      };
+      images = filterImages(images, filters, resolve, (spec) => parseLogTime(spec, 'filter until'));
     }
     const format = str(p.flags.format);
     if (bool(p.flags.quiet)) {
@@ -124,7 +165,7 @@ export const imagesCommand: CommandDef = {
           Size: img.Size,
           SharedSize: 0,
           VirtualSize: img.Size,
-          Labels: {},
+          Labels: img.Labels,
           Containers: img.Containers,
           Names: img.Names,
           Digest: img.Digest,
@@ -135,7 +176,7 @@ export const imagesCommand: CommandDef = {
       );
       return 0;
     }
-    const rows = imageRows(images, bool(p.flags['no-trunc']));
+    const rows = sortImageRows(imageRows(images, bool(p.flags['no-trunc'])), str(p.flags.sort));
     renderList({ name: 'images', headers: PODMAN_IMAGES_HEADERS, fields: PODMAN_IMAGES_FIELDS, defaultRow: PODMAN_IMAGES_ROW }, format, rows, bool(p.flags.noheading));
     return 0;
   },
@@ -152,7 +193,7 @@ export const rmiCommand: CommandDef = {
     { name: 'ignore', short: 'i', type: 'bool', help: 'Ignore errors if a specified image does not exist' },
   ],
   async run(ctx, p) {
-    const refs = bool(p.flags.all) ? (await ctx.client.listImages()).map((i) => i.Id) : p.args;
+    const refs = bool(p.flags.all) ? (await ctx.client.listImages({ all: true })).map((i) => i.Id) : p.args;
     if (!refs.length && !bool(p.flags.all)) throw new UsageError('image name or ID must be specified');
     let code = 0;
     for (const ref of refs) {
@@ -161,7 +202,8 @@ export const rmiCommand: CommandDef = {
         for (const u of r.untagged) out(`Untagged: ${u}\n`);
         for (const d of r.deleted) out(`Deleted: ${d}\n`);
       } catch (e) {
-        if (bool(p.flags.ignore) && e instanceof EngineError && e.kind === 'no-such-image') continue;
+        // --force also ignores images that do not exist, as Podman's does.
+        if ((bool(p.flags.ignore) || bool(p.flags.force)) && e instanceof EngineError && e.kind === 'no-such-image') continue;
         err(`Error: ${(e as Error).message}\n`);
         // Podman: 1 when an image is missing, 2 when it is in use
         code = e instanceof EngineError && e.kind === 'no-such-image' ? 1 : e instanceof EngineError && e.kind === 'image-in-use' ? 2 : exitCodeFor(e);
@@ -179,6 +221,18 @@ export const tagCommand: CommandDef = {
   minArgs: 2,
   async run(ctx, p) {
     for (const name of p.args.slice(1)) await ctx.client.tagImage(p.args[0], name);
+    return 0;
+  },
+};
+
+export const untagCommand: CommandDef = {
+  name: 'untag',
+  usage: 'tspod untag IMAGE [IMAGE...]',
+  description: 'Remove a name from a local image',
+  flags: [],
+  minArgs: 1,
+  async run(ctx, p) {
+    await ctx.client.untagImage(p.args[0], p.args.slice(1));
     return 0;
   },
 };
@@ -201,7 +255,7 @@ export const imageInspectCommand: CommandDef = {
       }
     }
     const format = str(p.flags.format);
-    if (format && format !== 'json') renderFormat(format, results);
+    if (format && format !== 'json') renderFormat(format, results.map(inspectTemplateView));
     else printJson(results);
     return code;
   },
@@ -219,7 +273,7 @@ export const imageExistsCommand: CommandDef = {
   },
 };
 
-export const IMAGE_COMMANDS = [importCommand, loadCommand, imagesCommand, rmiCommand, tagCommand];
+export const IMAGE_COMMANDS = [importCommand, loadCommand, imagesCommand, rmiCommand, tagCommand, untagCommand];
 
 export const IMAGE_GROUP = [
   importCommand,
@@ -227,6 +281,7 @@ export const IMAGE_GROUP = [
   { ...imagesCommand, name: 'list', aliases: ['ls'] },
   { ...rmiCommand, name: 'rm' },
   tagCommand,
+  untagCommand,
   imageInspectCommand,
   imageExistsCommand,
 ];

@@ -1,11 +1,14 @@
 // Looking into containers: cp, top, stats, and `system df`.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import type { CommandDef, CliContext } from '../command';
 import { out } from '../command';
 import { bool, str, UsageError } from '../parse';
 import { EngineError } from '../../errors';
 import { extractTar, getArchive, packTar, putArchive, statContainerPath } from '../../container/archive';
+import { readTarEntries } from '../../storage/layer';
 import { containerProcesses, podmanTop } from '../../container/top';
 import { blkioTotals, cpuPercent, memUsed, netTotals, sampleStats, type StatsSample } from '../../container/stats';
 import { diskUsage } from '../../container/df';
@@ -41,6 +44,51 @@ function lstatOrUndefined(p: string): fs.Stats | undefined {
   }
 }
 
+function statOrUndefined(p: string): fs.Stats | undefined {
+  try {
+    return fs.statSync(p);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The fd of this process that dest names through its links (/dev/stdout -> /proc/self/fd/1), if it does. */
+function ownFdOf(dest: string): number | undefined {
+  let p = path.resolve(dest);
+  for (let hops = 0; hops < 16; hops++) {
+    const m = /^\/(?:proc\/self|proc\/thread-self|dev)\/fd\/(\d+)$/.exec(p);
+    if (m) return Number(m[1]);
+    if (!lstatOrUndefined(p)?.isSymbolicLink()) return undefined;
+    p = path.resolve(path.dirname(p), fs.readlinkSync(p));
+  }
+  return undefined;
+}
+
+/**
+ * Writes the single file of a tar into the existing host destination dest,
+ * opened as the user named it (symlinks followed, a device or FIFO written to,
+ * a dangling link's target created): /dev/stdout prints, /dev/null discards.
+ */
+async function writeThrough(tar: Readable, dest: string, src: string): Promise<void> {
+  let written = false;
+  await readTarEntries(tar, async (h, body) => {
+    if (written || (h.type !== 'file' && h.type !== 'contiguous-file')) {
+      for await (const _ of body); // drain
+      if (!written) throw new EngineError('invalid-argument', `cannot copy "${src}" onto "${dest}": not a regular file`);
+      return;
+    }
+    written = true;
+    const { O_WRONLY, O_CREAT, O_TRUNC } = fs.constants;
+    const own = ownFdOf(dest);
+    const out =
+      own !== undefined
+        ? fs.createWriteStream('', { fd: own, autoClose: false }) // a socket cannot be reopened through /proc
+        : fs.createWriteStream('', { fd: fs.openSync(dest, O_WRONLY | O_CREAT | O_TRUNC, 0o644) });
+    await pipeline(Readable.from(body), out);
+  });
+  if (!written) throw new EngineError('invalid-argument', `cannot copy "${src}" onto "${dest}": not a regular file`);
+}
+
 async function copyFromContainer(ctx: CliContext, ctr: string, src: string, dest: string): Promise<void> {
   const { stat, tar } = getArchive(ctx.engine, ctr, src);
   if (dest === '-') {
@@ -52,7 +100,17 @@ async function copyFromContainer(ctx: CliContext, ctr: string, src: string, dest
     return;
   }
   const srcIsDir = (stat.mode & 0x80000000) !== 0;
-  const st = lstatOrUndefined(dest);
+  const lst = lstatOrUndefined(dest);
+  // An existing symlink, device or FIFO is the user's: followed and written through (#21), never replaced.
+  const st = lst?.isSymbolicLink() ? statOrUndefined(dest) ?? lst : lst;
+  if (lst && !st?.isDirectory() && !lst.isFile()) {
+    if (srcIsDir) {
+      tar.destroy();
+      throw new EngineError('invalid-argument', `cannot copy a directory to a file: "${dest}" is not a directory`);
+    }
+    await writeThrough(tar, dest, src);
+    return;
+  }
   if (st?.isDirectory()) {
     await extractTar('/', path.resolve(dest), tar, contentOnly(src) && srcIsDir ? { rebase: { from: stat.name, to: '' } } : {});
     return;

@@ -1,10 +1,13 @@
-// System commands: version, info.
+// System commands: version, info, check.
 import * as os from 'node:os';
 import type { CommandDef } from '../command';
 import { out } from '../command';
 import { printJson, renderFormat } from '../output';
-import { str } from '../parse';
+import { bool, str } from '../parse';
+import { EngineError } from '../../errors';
 import { serviceCommand } from './service';
+import { infoTemplateView } from '../../system/info';
+import { toYaml } from '../../format/yaml';
 
 import { API_VERSION, VERSION } from '../../version';
 
@@ -50,11 +53,34 @@ export const infoCommand: CommandDef = {
   async run(ctx, p) {
     const info = await ctx.client.info();
     const format = str(p.flags.format);
-    if (format && format !== 'json') renderFormat(format, [info]);
-    else printJson(info);
+    // As Podman: YAML by default, JSON keys for json, Go field names for templates.
+    if (format === 'json') printJson(info);
+    else if (format) renderFormat(format, [infoTemplateView(info)]);
+    else out(toYaml(info));
+    return 0;
+  },
+};
+
+export const checkCommand: CommandDef = {
+  name: 'check',
+  usage: 'tspod system check [options]',
+  description: 'Check storage consistency',
+  flags: [{ name: 'repair', short: 'r', type: 'bool', help: 'Restore a damaged state file from its backup and remove records whose files are gone' }],
+  maxArgs: 0,
+  run(ctx, p) {
+    const { checkStore } = require('../../system/check') as typeof import('../../system/check');
+    const report = checkStore(ctx.engine.store, { repair: bool(p.flags.repair) });
+    if (report.problems.length === 0) {
+      out('No problems found\n');
+      return 0;
+    }
+    out(`Problems found:\n${report.problems.map((l) => `  ${l}\n`).join('')}`);
+    if (report.repaired.length) out(`Repaired:\n${report.repaired.map((l) => `  ${l}\n`).join('')}`);
+    if (report.remaining > 0)
+      throw new EngineError('internal', bool(p.flags.repair) ? `${report.remaining} problem(s) could not be repaired` : `${report.remaining} problem(s) found: run "tspod system check --repair"`);
     return 0;
   },
 };
 
 export const SYSTEM_COMMANDS = [versionCommand, infoCommand];
-export const SYSTEM_GROUP = [infoCommand, serviceCommand];
+export const SYSTEM_GROUP = [infoCommand, serviceCommand, checkCommand];

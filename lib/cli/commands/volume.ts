@@ -126,7 +126,13 @@ export const volumeRmCommand: CommandDef = {
     return forEachTarget(
       names,
       (name) => {
-        removeVolume(ctx.engine.store, name, { force, removeContainer });
+        try {
+          removeVolume(ctx.engine.store, name, { force, removeContainer });
+        } catch (e) {
+          // As Podman: --force also ignores volumes that do not exist, silently
+          if (force && e instanceof EngineError && e.kind === 'no-such-object') return undefined;
+          throw e;
+        }
         return name;
       },
       removalExitCode,

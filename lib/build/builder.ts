@@ -1,0 +1,581 @@
+// `build`: runs a Containerfile's stages. Every step that changes the image
+// makes an (unnamed) image: config instructions a config-only child, RUN a
+// real container of the stage's image whose changes become a layer, COPY/ADD
+// files written into a (never started) container's root filesystem and
+// committed the same way. The layer cache maps each step's key to its image.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as zlib from 'node:zlib';
+import { Readable } from 'node:stream';
+import type { LocalEngine } from '../container/engine';
+import type { ImageRecord, NetworkMode } from '../storage/records';
+import type { ImageConfig, ImageRuntimeConfig } from '../oci/image-spec';
+import { EngineError } from '../errors';
+import { applyChanges } from '../image/changes';
+import { imageConfig } from '../image/store';
+import { resolveImage } from '../image/resolve';
+import { tagImage } from '../image/tag';
+import { removeImage } from '../image/remove';
+import { ensureImage, type PullPolicy } from '../image/pull-policy';
+import { stderrProgress } from '../image/registry/progress';
+import { commitContainerLayer, scratchConfig, storeChildImage } from '../image/commit';
+import { extractTar, leaseRootfs } from '../container/archive';
+import { hostPathInRoot, withRoot } from '../storage/in-root';
+import { entriesTar, type DiffEntry, type EntryOverride } from '../storage/container-diff';
+import { type Instruction, type Stage, parseContainerfile } from './containerfile';
+import { expandVariables } from './expand';
+import { IgnoreRules } from './patterns';
+import { type Source, type SourceFile, SourceTree, contentDigest } from './sources';
+import { cachedImage, rememberImage, stepKey } from './cache';
+import { OCI_OS, ociArchitecture } from '../image/platform';
+
+export interface BuildOptions {
+  contextDir: string;
+  /** the Containerfile; default Containerfile, then Dockerfile, in the context */
+  file?: string;
+  tags: string[];
+  buildArgs: Map<string, string>;
+  target?: string;
+  noCache: boolean;
+  /** keep every step's image and use the cache (Podman's default) */
+  layers: boolean;
+  labels: string[];
+  pull: PullPolicy;
+  network: NetworkMode;
+  quiet: boolean;
+  /** step lines (STEP, -->, COMMIT) */
+  log: (line: string) => void;
+  /** where RUN output goes */
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream;
+}
+
+/** A RUN that failed: the build exits with its code, as Podman's does. */
+export class RunStepError extends EngineError {
+  constructor(
+    step: string,
+    readonly exitCode: number,
+  ) {
+    super('runtime', `building at STEP "${step}": while running runtime: exit status ${exitCode}`);
+  }
+}
+
+/** What a step does: its cache key (besides its parent), the work, what to release after. */
+interface StepPlan {
+  key: () => Promise<unknown> | unknown;
+  run: () => Promise<ImageRecord>;
+  cleanup?: () => void;
+}
+
+interface StageState {
+  stage: Stage;
+  /** the image so far; undefined: scratch with no step yet */
+  image?: ImageRecord;
+  config: ImageConfig;
+  args: Map<string, string>;
+}
+
+const DEFAULT_SHELL = ['/bin/sh', '-c'];
+const SCRATCH_CREATED = '1970-01-01T00:00:00Z';
+
+/** Docker's config fields beyond the OCI ones. */
+interface Healthcheck {
+  Test: string[];
+  Interval?: number;
+  Timeout?: number;
+  StartPeriod?: number;
+  StartInterval?: number;
+  Retries?: number;
+}
+type BuildRuntimeConfig = ImageRuntimeConfig & { Shell?: string[]; OnBuild?: string[]; Healthcheck?: Healthcheck };
+
+function runtimeOf(config: ImageConfig): BuildRuntimeConfig {
+  return (config.config ?? {}) as BuildRuntimeConfig;
+}
+
+/** A Go duration (1m30s, 500ms) in nanoseconds, as Docker stores health check times. */
+function goDuration(v: string, what: string): number {
+  const units: Record<string, number> = { ns: 1, us: 1e3, µs: 1e3, ms: 1e6, s: 1e9, m: 60e9, h: 3600e9 };
+  const parts = [...v.matchAll(/(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)/g)];
+  if (parts.length === 0 || parts.map((m) => m[0]).join('') !== v) throw new EngineError('invalid-argument', `HEALTHCHECK --${what}: invalid duration "${v}"`);
+  return Math.round(parts.reduce((sum, m) => sum + Number(m[1]) * units[m[2]], 0));
+}
+
+/** HEALTHCHECK NONE | [--interval=D --timeout=D --start-period=D --start-interval=D --retries=N] CMD command */
+function healthcheck(ins: Instruction): Healthcheck {
+  const m = /^(NONE|CMD)\b\s*([\s\S]*)$/i.exec(ins.args);
+  if (!m) throw new EngineError('invalid-argument', `HEALTHCHECK must be NONE or CMD (line ${ins.line})`);
+  if (m[1].toUpperCase() === 'NONE') {
+    if (m[2] || ins.flags.length > 0) throw new EngineError('invalid-argument', `HEALTHCHECK NONE takes no other arguments (line ${ins.line})`);
+    return { Test: ['NONE'] };
+  }
+  let json: string[] | undefined;
+  try {
+    const v: unknown = JSON.parse(m[2]);
+    if (Array.isArray(v) && v.every((x) => typeof x === 'string')) json = v as string[];
+  } catch {
+    // shell form
+  }
+  const h: Healthcheck = { Test: json ? ['CMD', ...json] : ['CMD-SHELL', m[2]] };
+  for (const [name, value = ''] of ins.flags) {
+    if (name === 'retries') {
+      if (!/^\d+$/.test(value)) throw new EngineError('invalid-argument', `HEALTHCHECK --retries: "${value}" is not a number`);
+      h.Retries = Number(value);
+    } else {
+      const key = ({ interval: 'Interval', timeout: 'Timeout', 'start-period': 'StartPeriod', 'start-interval': 'StartInterval' } as const)[name as 'interval'];
+      h[key] = goDuration(value, name);
+    }
+  }
+  return h;
+}
+
+/** The Containerfile to use: -f, else Containerfile, else Dockerfile in the context. */
+export function findContainerfile(contextDir: string, file?: string): string {
+  if (file) {
+    if (!fs.existsSync(file)) throw new EngineError('invalid-argument', `the specified Containerfile or Dockerfile does not exist, ${file}: no such file or directory`);
+    return file;
+  }
+  for (const name of ['Containerfile', 'Dockerfile']) {
+    const f = path.join(contextDir, name);
+    if (fs.existsSync(f)) return f;
+  }
+  throw new EngineError('invalid-argument', `no Containerfile or Dockerfile specified or found in context directory, ${contextDir}`);
+}
+
+/** `.containerignore`, else `.dockerignore`, in the context. */
+function ignoreRules(contextDir: string): IgnoreRules | undefined {
+  for (const name of ['.containerignore', '.dockerignore']) {
+    const f = path.join(contextDir, name);
+    if (fs.existsSync(f)) return new IgnoreRules(fs.readFileSync(f, 'utf8'));
+  }
+  return undefined;
+}
+
+export class Builder {
+  private readonly stages: StageState[] = [];
+  private readonly context: SourceTree;
+  private readonly globalArgs = new Map<string, string>();
+  private readonly madeImages: string[] = [];
+  private stepNo = 0;
+  private totalSteps = 0;
+
+  constructor(
+    private readonly engine: LocalEngine,
+    private readonly opts: BuildOptions,
+  ) {
+    if (!fs.statSync(opts.contextDir, { throwIfNoEntry: false })?.isDirectory())
+      throw new EngineError('invalid-argument', `context directory ${opts.contextDir} does not exist or is not a directory`);
+    this.context = new SourceTree(fs.realpathSync(opts.contextDir), ignoreRules(opts.contextDir));
+  }
+
+  async build(): Promise<ImageRecord> {
+    const parsed = parseContainerfile(fs.readFileSync(findContainerfile(this.opts.contextDir, this.opts.file), 'utf8'));
+    for (const a of parsed.globalArgs) for (const [k, v] of a.properties ?? []) {
+      const val = this.opts.buildArgs.get(k) ?? (v !== undefined ? expandVariables(v, this.globalArgs) : undefined);
+      if (val !== undefined) this.globalArgs.set(k, val);
+    }
+    let last = parsed.stages.length - 1;
+    if (this.opts.target !== undefined) {
+      last = parsed.stages.findIndex((s) => s.name === this.opts.target?.toLowerCase());
+      if (last < 0) throw new EngineError('invalid-argument', `the target "${this.opts.target}" was not found in the provided Containerfile`);
+    }
+    const todo = parsed.stages.slice(0, last + 1);
+    this.totalSteps = todo.reduce((n, s) => n + 1 + s.steps.length, 0);
+    let final: ImageRecord | undefined;
+    for (const stage of todo) final = await this.runStage(stage, stage.index === last);
+    if (!final) throw new EngineError('internal', 'the build produced no image');
+    if (!this.opts.layers) this.dropIntermediates(final.id);
+    return final;
+  }
+
+  private log(line: string): void {
+    if (!this.opts.quiet) this.opts.log(line);
+  }
+
+  private async runStage(stage: Stage, isFinal: boolean): Promise<ImageRecord> {
+    const state = await this.from(stage);
+    this.stages.push(state);
+    for (const [i, ins] of stage.steps.entries()) {
+      this.log(`STEP ${++this.stepNo}/${this.totalSteps}: ${ins.text}`);
+      await this.step(state, ins, !(isFinal && i === stage.steps.length - 1 && this.opts.labels.length === 0));
+    }
+    if (isFinal && this.opts.labels.length > 0) {
+      const config = structuredClone(state.config);
+      config.config = applyChanges(runtimeOf(config), this.opts.labels.map((l) => `LABEL ${l}`));
+      state.image = await this.childImage(state, config, undefined, { created_by: '/bin/sh -c #(nop) LABEL from --label' });
+      state.config = imageConfig(this.engine.paths, state.image.id);
+    }
+    const image = state.image ?? (await this.materialize(state));
+    if (isFinal) {
+      this.log(`COMMIT ${this.opts.tags[0] ?? ''}`.trimEnd());
+      this.log(`--> ${image.id.slice(0, 12)}`);
+      for (const t of this.opts.tags) this.log(`Successfully tagged ${tagImage(this.engine.store, image.id, t)}`);
+    }
+    return image;
+  }
+
+  private async from(stage: Stage): Promise<StageState> {
+    this.log(`STEP ${++this.stepNo}/${this.totalSteps}: ${expandVariables(stage.from.text, this.globalArgs)}`); // as Podman: the base as expanded
+    for (const [flag, value] of stage.from.flags) {
+      if (flag !== 'platform') throw new EngineError('invalid-argument', `FROM: unsupported flag --${flag}`);
+      const here = `${OCI_OS}/${ociArchitecture()}`;
+      if (value !== here && !value?.startsWith(`${here}/`)) // builds run here: another platform would need emulation
+        throw new EngineError('invalid-argument', `FROM --platform=${value}: only this machine's platform (${here}) can be built`);
+    }
+    const ref = expandVariables(stage.from.args.split(/\s+/)[0], this.globalArgs);
+    const args = new Map<string, string>();
+    if (ref === 'scratch') return { stage, config: scratchConfig(), args };
+    const earlier = this.stages.find((s) => s.stage.name !== undefined && s.stage.name === ref.toLowerCase());
+    if (earlier) {
+      const image = earlier.image ?? (await this.materialize(earlier));
+      return { stage, image, config: imageConfig(this.engine.paths, image.id), args };
+    }
+    await ensureImage(this.engine.store, ref, this.opts.pull, { progress: stderrProgress(this.opts.quiet) });
+    const image = resolveImage(this.engine.store, ref);
+    return { stage, image, config: imageConfig(this.engine.paths, image.id), args };
+  }
+
+  /** The stage's image as a stored image (a scratch stage before its first step: an empty one). */
+  private async materialize(state: StageState): Promise<ImageRecord> {
+    state.image ??= await storeChildImage(this.engine.store, { config: state.config, names: [], created: SCRATCH_CREATED });
+    return state.image;
+  }
+
+  /** Variables for expansion: the stage's ARGs, then its ENV (which wins). */
+  private vars(state: StageState): Map<string, string> {
+    const vars = new Map(state.args);
+    for (const e of runtimeOf(state.config).Env ?? []) {
+      const eq = e.indexOf('=');
+      if (eq > 0) vars.set(e.slice(0, eq), e.slice(eq + 1));
+    }
+    return vars;
+  }
+
+  private async step(state: StageState, ins: Instruction, showId: boolean): Promise<void> {
+    if (ins.keyword === 'ARG') return this.arg(state, ins);
+    const allowed: Record<string, string[]> = {
+      COPY: ['from', 'chown', 'chmod'],
+      ADD: ['chown', 'chmod'],
+      HEALTHCHECK: ['interval', 'timeout', 'start-period', 'start-interval', 'retries'],
+    };
+    for (const [flag] of ins.flags)
+      if (!(allowed[ins.keyword] ?? []).includes(flag)) throw new EngineError('invalid-argument', `${ins.keyword}: the flag --${flag} is not supported by tspod build (line ${ins.line})`);
+    const parent = state.image?.id ?? 'scratch';
+    const plan = this.plan(state, ins);
+    try {
+      const key = stepKey([parent, await plan.key()]);
+      const cached = this.opts.noCache || !this.opts.layers ? undefined : cachedImage(this.engine.store, key);
+      if (cached) {
+        this.log(`--> Using cache ${cached}`);
+        state.image = resolveImage(this.engine.store, cached);
+      } else {
+        state.image = await plan.run();
+        this.madeImages.push(state.image.id);
+        if (this.opts.layers) rememberImage(this.engine.store, key, state.image.id);
+      }
+    } finally {
+      plan.cleanup?.();
+    }
+    state.config = imageConfig(this.engine.paths, state.image.id);
+    if (showId) this.log(`--> ${state.image.id.slice(0, 12)}`);
+  }
+
+  private arg(state: StageState, ins: Instruction): void {
+    const vars = this.vars(state);
+    for (const [k, v] of ins.properties ?? []) {
+      const val = this.opts.buildArgs.get(k) ?? (v !== undefined ? expandVariables(v, vars) : this.globalArgs.get(k));
+      if (val !== undefined) state.args.set(k, val);
+    }
+  }
+
+  private childImage(state: StageState, config: ImageConfig, layerTar: string | undefined, history: { created_by: string }): Promise<ImageRecord> {
+    return storeChildImage(this.engine.store, { base: state.image, config, layerTar, history, names: [] });
+  }
+
+  private plan(state: StageState, ins: Instruction): StepPlan {
+    const vars = this.vars(state);
+    const k = ins.keyword;
+    const configStep = (change: (rt: BuildRuntimeConfig, config: ImageConfig) => void, shown = ins.text): StepPlan => ({
+      key: () => [k, shown],
+      run: () => {
+        const config = structuredClone(state.config);
+        config.config = structuredClone(runtimeOf(config));
+        change(config.config as BuildRuntimeConfig, config);
+        return this.childImage(state, config, undefined, { created_by: `/bin/sh -c #(nop) ${shown}` });
+      },
+    });
+    const shellForm = (rt: BuildRuntimeConfig) => (ins.json ? ins.json : [...(rt.Shell ?? DEFAULT_SHELL), ins.args]);
+    switch (k) {
+      case 'RUN':
+        return this.runPlan(state, ins, vars);
+      case 'COPY':
+      case 'ADD':
+        return this.copyPlan(state, ins, vars);
+      case 'CMD':
+        return configStep((rt) => (rt.Cmd = shellForm(rt)));
+      case 'ENTRYPOINT':
+        return configStep((rt) => {
+          rt.Entrypoint = shellForm(rt);
+          if (!state.stage.steps.some((s) => s.keyword === 'CMD')) rt.Cmd = null; // Docker: a new ENTRYPOINT drops the base's CMD
+        });
+      case 'SHELL':
+        if (!ins.json || ins.json.length === 0) throw new EngineError('invalid-argument', `SHELL requires the arguments to be in JSON form (line ${ins.line})`);
+        return configStep((rt) => (rt.Shell = ins.json));
+      case 'ENV':
+      case 'LABEL': {
+        const pairs = (ins.properties ?? []).map(([n, v]) => [expandVariables(n, vars), expandVariables(v ?? '', vars)]);
+        if (pairs.length === 0) throw new EngineError('invalid-argument', `${k} requires at least one argument (line ${ins.line})`);
+        const shown = `${k} ${pairs.map(([n, v]) => `${n}=${JSON.stringify(v)}`).join(' ')}`;
+        return configStep((rt) => {
+          if (k === 'LABEL') rt.Labels = { ...(rt.Labels ?? {}), ...Object.fromEntries(pairs) };
+          else {
+            const env = [...(rt.Env ?? [])];
+            for (const [n, v] of pairs) {
+              const i = env.findIndex((e) => e.split('=', 1)[0] === n);
+              if (i >= 0) env[i] = `${n}=${v}`;
+              else env.push(`${n}=${v}`);
+            }
+            rt.Env = env;
+          }
+        }, shown);
+      }
+      case 'WORKDIR':
+      case 'USER':
+      case 'EXPOSE':
+      case 'VOLUME':
+      case 'STOPSIGNAL': {
+        const expanded = `${k} ${expandVariables(ins.args, vars)}`;
+        return configStep((rt, config) => (config.config = applyChanges(rt, [expanded])), expanded);
+      }
+      case 'MAINTAINER':
+        return configStep((_rt, config) => (config.author = ins.args));
+      case 'HEALTHCHECK': {
+        const health = healthcheck(ins);
+        return configStep((rt) => (rt.Healthcheck = health));
+      }
+      case 'ONBUILD':
+        return configStep((rt) => (rt.OnBuild = [...(rt.OnBuild ?? []), ins.args]));
+      default:
+        throw new EngineError('invalid-argument', `${k} is not supported by tspod build yet (line ${ins.line})`);
+    }
+  }
+
+  private runPlan(state: StageState, ins: Instruction, vars: Map<string, string>): StepPlan {
+    const rt = runtimeOf(state.config);
+    let argv: string[];
+    const heredoc = /^<<(-?)["']?([A-Za-z_][A-Za-z0-9_]*)["']?\n([\s\S]*)\n\2$/.exec(ins.args);
+    if (ins.json) argv = ins.json;
+    else if (heredoc) argv = [...(rt.Shell ?? DEFAULT_SHELL), heredoc[1] ? heredoc[3].replace(/^\t+/gm, '') : heredoc[3]];
+    else argv = [...(rt.Shell ?? DEFAULT_SHELL), ins.args];
+    // ARGs reach RUN as environment variables (not kept in the image); ENV of the same name wins.
+    const envNames = new Set((rt.Env ?? []).map((e) => e.split('=', 1)[0]));
+    const env = [...vars].filter(([n]) => state.args.has(n) && !envNames.has(n)).map(([n, v]) => `${n}=${v}`);
+    return {
+      key: () => ['RUN', argv, env],
+      run: async () => {
+        const image = await this.materialize(state);
+        const ctr = this.engine.create({
+          image: image.id,
+          command: argv,
+          config: { entrypoint: [], entrypointSet: true, env, network: this.opts.network, labels: {}, systemd: 'false' },
+        });
+        try {
+          const out = this.opts.quiet ? this.opts.stderr : this.opts.stdout;
+          const code = await this.engine.startAttached(ctr.id, { stdout: out, stderr: this.opts.stderr });
+          if (code !== 0) throw new RunStepError(ins.text, code);
+          return await commitContainerLayer(this.engine, ctr.id, rt, { created_by: `/bin/sh -c ${ins.args}` }, []);
+        } finally {
+          await this.engine.removeAsync(ctr.id, { force: true, ignoreMissing: true, timeout: 0, volumes: true });
+        }
+      },
+    };
+  }
+
+  private copyPlan(state: StageState, ins: Instruction, vars: Map<string, string>): StepPlan {
+    const flags = new Map(ins.flags.map(([n, v]) => [n, v === undefined ? '' : expandVariables(v, vars)]));
+    const words = ins.json ?? splitWords(ins.args);
+    const expanded = words.map((w) => expandVariables(w, vars));
+    if (expanded.length < 2) throw new EngineError('invalid-argument', `${ins.keyword} requires at least two arguments (line ${ins.line})`);
+    const dest = expanded[expanded.length - 1];
+    const srcs = expanded.slice(0, -1);
+    if (ins.keyword === 'ADD' && srcs.some((s) => /^[a-z][a-z0-9+.-]*:\/\//i.test(s)))
+      throw new EngineError('invalid-argument', `ADD from a URL is not supported by tspod build (no downloads during builds): ${srcs.find((s) => s.includes('://'))}`);
+    const from = flags.get('from');
+    let tree: SourceTree = this.context;
+    let release = (): void => {};
+    let fromImage: string | undefined;
+    let groups: { shown: string; source: Source; files: SourceFile[] }[] | undefined;
+    const read = () => {
+      groups ??= srcs.flatMap((s) => tree.resolve(s)).map((source) => ({ shown: source.shown, source, files: tree.files(source) }));
+      return groups;
+    };
+    return {
+      key: async () => {
+        if (from === undefined) return [ins.keyword, ins.text, expanded, contentDigest(read())];
+        // Another stage or an image: its id says what the files hold.
+        const earlier = /^\d+$/.test(from) ? this.stages[Number(from)] : this.stages.find((s) => s.stage.name === from.toLowerCase());
+        let image: ImageRecord;
+        if (earlier) image = earlier.image ?? (await this.materialize(earlier));
+        else {
+          await ensureImage(this.engine.store, from, this.opts.pull, { progress: stderrProgress(this.opts.quiet) });
+          image = resolveImage(this.engine.store, from);
+        }
+        fromImage = image.id;
+        return [ins.keyword, ins.text, expanded, image.id];
+      },
+      run: async () => {
+        if (fromImage !== undefined) {
+          // The other image's files, from a (never started) container's mounted root.
+          const ctr = this.engine.create({ image: fromImage, command: ['true'], config: { network: 'none', labels: {} } });
+          release = () => this.engine.remove(ctr.id, { force: true, ignoreMissing: true, volumes: true });
+          const lease = leaseRootfs(this.engine, ctr.id);
+          release = () => {
+            lease.release();
+            this.engine.remove(ctr.id, { force: true, ignoreMissing: true, volumes: true });
+          };
+          tree = new SourceTree(lease.root, undefined, `image ${from}`);
+        }
+        return this.copy(state, ins, read(), dest, flags);
+      },
+      cleanup: () => release(),
+    };
+  }
+
+  /** Writes the sources into a container of the stage's image and commits its changes. */
+  private async copy(state: StageState, ins: Instruction, groups: { shown: string; source: Source; files: SourceFile[] }[], dest: string, flags: Map<string, string>): Promise<ImageRecord> {
+    const image = await this.materialize(state);
+    const rt = runtimeOf(state.config);
+    const ctr = this.engine.create({ image: image.id, command: ['true'], config: { network: 'none', labels: {} } });
+    try {
+      const lease = leaseRootfs(this.engine, ctr.id);
+      try {
+        const root = lease.root;
+        const override: EntryOverride = { ...ownerOf(root, flags.get('chown')), ...(flags.has('chmod') ? { mode: parseChmod(flags.get('chmod') ?? '') } : {}) };
+        const destAbs = path.posix.resolve(rt.WorkingDir || '/', dest);
+        const destHost = hostPathInRoot(root, destAbs, true);
+        const destIsDir = fs.statSync(destHost, { throwIfNoEntry: false })?.isDirectory() ?? false;
+        const many = groups.length > 1 || groups.some((g) => g.source.st.isDirectory());
+        if (groups.length > 1 && !dest.endsWith('/') && !destIsDir)
+          throw new EngineError('invalid-argument', `When using ${ins.keyword} with more than one source file, the destination must be a directory and end with a / (line ${ins.line})`);
+        const intoDir = dest.endsWith('/') || destIsDir || many;
+        const destRel = destAbs.replace(/^\/+/, '');
+        const join = (...p: string[]) => p.filter(Boolean).join('/');
+        const entries: DiffEntry[] = [];
+        for (const g of groups) {
+          if (ins.keyword === 'ADD' && g.source.st.isFile() && isTarArchive(g.source.host)) {
+            mkdirInRoot(root, destAbs);
+            await extractTar(root, destAbs, archiveStream(g.source.host));
+            continue;
+          }
+          if (g.source.st.isDirectory()) {
+            for (const f of g.files.slice(1)) entries.push({ name: join(destRel, f.sub), host: f.host, st: f.st });
+          } else entries.push({ name: intoDir ? join(destRel, path.posix.basename(g.shown)) : destRel, host: g.source.host, st: g.source.st });
+        }
+        if (intoDir) mkdirInRoot(root, destAbs);
+        if (entries.length > 0) await extractTar(root, '/', entriesTar(entries, override));
+      } finally {
+        lease.release();
+      }
+      const shown = `${ins.keyword} ${groups.map((g) => g.shown).join(' ')} ${dest}`;
+      return await commitContainerLayer(this.engine, ctr.id, rt, { created_by: `/bin/sh -c #(nop) ${shown}` }, []);
+    } finally {
+      this.engine.remove(ctr.id, { force: true, ignoreMissing: true, volumes: true });
+    }
+  }
+
+  /** --layers=false: the step images of this build go, the final one stays. */
+  private dropIntermediates(finalId: string): void {
+    for (const id of this.madeImages.reverse()) {
+      if (id === finalId) continue;
+      try {
+        removeImage(this.engine.store, id, false, () => {});
+      } catch {
+        // still used (a base of another image): kept
+      }
+    }
+  }
+}
+
+/** Splits shell-form arguments on whitespace (COPY a b /dst/). */
+function splitWords(s: string): string[] {
+  return s.split(/\s+/).filter(Boolean);
+}
+
+function parseChmod(v: string): number {
+  if (!/^[0-7]{3,4}$/.test(v)) throw new EngineError('invalid-argument', `--chmod: "${v}" is not an octal mode`);
+  return parseInt(v, 8);
+}
+
+/** --chown USER[:GROUP] with names looked up in the image's /etc/passwd and /etc/group. */
+function ownerOf(root: string, spec: string | undefined): EntryOverride {
+  if (spec === undefined) return { uid: 0, gid: 0 }; // COPY: root owns new files unless --chown
+  const [user, group] = spec.split(':', 2);
+  const table = (file: string) => {
+    try {
+      // a bounded read of a regular file only: a FIFO or a huge file in the image cannot stall the build
+      return (withRoot(root, (r) => r.readRegularFile(file))?.toString('utf8') ?? '').split('\n').map((l) => l.split(':'));
+    } catch {
+      return [];
+    }
+  };
+  let uid: number;
+  let gid: number | undefined;
+  if (/^\d+$/.test(user)) uid = Number(user);
+  else {
+    const row = table('/etc/passwd').find((r) => r[0] === user);
+    if (!row) throw new EngineError('invalid-argument', `--chown: no user "${user}" in the image's /etc/passwd`);
+    uid = Number(row[2]);
+    gid = Number(row[3]);
+  }
+  if (group !== undefined) {
+    if (/^\d+$/.test(group)) gid = Number(group);
+    else {
+      const row = table('/etc/group').find((r) => r[0] === group);
+      if (!row) throw new EngineError('invalid-argument', `--chown: no group "${group}" in the image's /etc/group`);
+      gid = Number(row[2]);
+    }
+  }
+  return { uid, gid: gid ?? uid };
+}
+
+/** Creates the directories of containerPath inside root (0755, root's), each resolved inside root. */
+function mkdirInRoot(root: string, containerPath: string): void {
+  const parts = containerPath.split('/').filter(Boolean);
+  for (let i = 1; i <= parts.length; i++) {
+    const host = hostPathInRoot(root, `/${parts.slice(0, i).join('/')}`, true);
+    const st = fs.statSync(host, { throwIfNoEntry: false });
+    if (st?.isDirectory()) continue;
+    if (st) throw new EngineError('invalid-argument', `/${parts.slice(0, i).join('/')} is not a directory`);
+    fs.mkdirSync(host);
+    fs.chmodSync(host, 0o755);
+  }
+}
+
+function isGzip(file: string): boolean {
+  const fd = fs.openSync(file, 'r');
+  try {
+    const b = Buffer.alloc(2);
+    return fs.readSync(fd, b, 0, 2, 0) === 2 && b[0] === 0x1f && b[1] === 0x8b;
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** ADD extracts local tar archives (plain or gzip): ustar magic in the first header. */
+export function isTarArchive(file: string): boolean {
+  try {
+    const data = isGzip(file) ? zlib.gunzipSync(fs.readFileSync(file)).subarray(0, 512) : fs.readFileSync(file).subarray(0, 512);
+    return data.length === 512 && data.subarray(257, 262).toString('latin1') === 'ustar';
+  } catch {
+    return false;
+  }
+}
+
+export function archiveStream(file: string): Readable {
+  const raw = fs.createReadStream(file);
+  return isGzip(file) ? raw.pipe(zlib.createGunzip()) : raw;
+}
+
+export async function buildImage(engine: LocalEngine, opts: BuildOptions): Promise<ImageRecord> {
+  return new Builder(engine, opts).build();
+}

@@ -1,0 +1,26 @@
+// The CLI's own log lines, in logrus' text format as Podman prints them on
+// stderr (`time="..." level=debug msg="..."`), filtered by --log-level.
+
+export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'warning', 'error', 'fatal', 'panic'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+const RANK: Record<LogLevel, number> = { trace: 0, debug: 1, info: 2, warn: 3, warning: 3, error: 4, fatal: 5, panic: 6 };
+
+let threshold = RANK.warn;
+
+export function isLogLevel(s: string): s is LogLevel {
+  return (LOG_LEVELS as readonly string[]).includes(s);
+}
+
+export function setLogLevel(level: LogLevel): void {
+  threshold = RANK[level];
+}
+
+export function logEnabled(level: LogLevel): boolean {
+  return RANK[level] >= threshold;
+}
+
+/** Writes one log line on stderr when level passes the filter. */
+export function log(level: Exclude<LogLevel, 'warning'>, msg: string): void {
+  if (!logEnabled(level)) return;
+  process.stderr.write(`time="${new Date().toISOString()}" level=${level} msg=${JSON.stringify(msg)}\n`);
+}

@@ -1,0 +1,160 @@
+// New images on top of stored ones: a config change with or without a new
+// layer (build steps), and `commit`: a container's changes as one layer (the
+// same writer as build's, lib/storage/container-diff.ts).
+import * as crypto from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Store } from '../storage/store';
+import type { ImageRecord } from '../storage/records';
+import { storeLayer } from '../storage/layer';
+import { storageTmpDir } from '../storage/paths';
+import { writeContainerDiff } from '../storage/container-diff';
+import {
+  type Descriptor,
+  type HistoryEntry,
+  type ImageConfig,
+  type ImageManifest,
+  type ImageRuntimeConfig,
+  MEDIA_TYPE_OCI_CONFIG,
+  MEDIA_TYPE_OCI_LAYER,
+  MEDIA_TYPE_OCI_MANIFEST,
+} from '../oci/image-spec';
+import type { LocalEngine } from '../container/engine';
+import { EngineError } from '../errors';
+import { applyChanges } from './changes';
+import { OCI_OS, ociArchitecture } from './platform';
+import { normalizeLocalName } from './reference';
+import { commitImages, dropUnusedLayers, imageConfig, imageManifest, layerPaths, layerRemovedError, sha256Hex } from './store';
+import { emitEvent } from '../events/journal';
+
+/** The config of an image with no layers and no history (FROM scratch). */
+export function scratchConfig(): ImageConfig {
+  return { architecture: ociArchitecture(), os: OCI_OS, config: {}, rootfs: { type: 'layers', diff_ids: [] }, history: [] };
+}
+
+export interface ChildImage {
+  /** the image below; undefined: scratch */
+  base?: ImageRecord;
+  /** the new image's config: base's (or scratchConfig()) with its runtime config changed */
+  config: ImageConfig;
+  /** a layer tar to add on top; none: an empty_layer history entry */
+  layerTar?: string;
+  /** the history entry; none for a build's scratch image */
+  history?: HistoryEntry;
+  names: string[];
+  /** a fixed creation time (the scratch image of a build, so its id is stable) */
+  created?: string;
+}
+
+/** Stores the layer (if any) and records the image; returns its record. */
+export async function storeChildImage(store: Store, img: ChildImage): Promise<ImageRecord> {
+  const config: ImageConfig = structuredClone(img.config);
+  const created = img.created ?? new Date().toISOString();
+  const layers: Descriptor[] = img.base ? [...imageManifest(store.paths, img.base.id).layers] : [];
+  let stored: Awaited<ReturnType<typeof storeLayer>> | undefined;
+  if (img.layerTar) {
+    stored = await storeLayer(store.paths, fs.createReadStream(img.layerTar), { keepBlob: () => MEDIA_TYPE_OCI_LAYER });
+    layers.push({ mediaType: MEDIA_TYPE_OCI_LAYER, digest: stored.digest, size: stored.blobSize });
+  }
+  try {
+    config.created = created;
+    config.rootfs = { type: 'layers', diff_ids: [...config.rootfs.diff_ids, ...(stored ? [stored.diffId] : [])] };
+    if (img.history) config.history = [...(config.history ?? []), { created, ...img.history, ...(stored ? {} : { empty_layer: true }) }];
+    const configBytes = Buffer.from(JSON.stringify(config));
+    const manifest: ImageManifest = {
+      schemaVersion: 2,
+      mediaType: MEDIA_TYPE_OCI_MANIFEST,
+      config: { mediaType: MEDIA_TYPE_OCI_CONFIG, digest: `sha256:${sha256Hex(configBytes)}`, size: configBytes.length },
+      layers,
+    };
+    const result = commitImages(store, [{ configBytes, manifestBytes: Buffer.from(JSON.stringify(manifest)), names: img.names }]);
+    if (result.missingLayers.length > 0) throw layerRemovedError(result.missingLayers);
+    return result.records[0];
+  } catch (err) {
+    if (stored?.created) dropUnusedLayers(store, [stored.diffId]);
+    throw err;
+  }
+}
+
+/** A private scratch file in the store (removed by the caller). */
+export function tempLayerFile(store: Store): string {
+  const dir = storageTmpDir(store.paths);
+  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  return path.join(dir, `layer-${process.pid}-${crypto.randomBytes(6).toString('hex')}.tar`);
+}
+
+/** Records a container's changes as a new image over its own; the history entry as given. */
+export async function commitContainerLayer(
+  engine: LocalEngine,
+  containerId: string,
+  runtimeConfig: ImageRuntimeConfig,
+  history: HistoryEntry,
+  names: string[],
+  author?: string,
+): Promise<ImageRecord> {
+  const rec = engine.get(containerId);
+  const base = engine.imageOf(rec);
+  const config = imageConfig(engine.paths, base.id);
+  const file = tempLayerFile(engine.store);
+  try {
+    await writeContainerDiff(engine.paths, rec.id, layerPaths(engine.paths, base), file);
+    return await storeChildImage(engine.store, {
+      base,
+      config: { ...config, ...(author !== undefined ? { author } : {}), config: runtimeConfig },
+      layerTar: file,
+      history: { ...history, ...(author ? { author } : {}) },
+      names,
+    });
+  } finally {
+    fs.rmSync(file, { force: true });
+  }
+}
+
+export interface CommitOptions {
+  changes: string[];
+  message?: string;
+  author?: string;
+  pause: boolean;
+  name?: string;
+}
+
+/**
+ * `commit`: the container's upper layer becomes a new layer over its image.
+ * The new image's defaults are the container's (command, entrypoint, env,
+ * user, working directory, labels), then the --change instructions.
+ */
+export async function commitContainer(engine: LocalEngine, idOrName: string, opts: CommitOptions): Promise<ImageRecord> {
+  const names = opts.name ? [normalizeLocalName(opts.name)] : [];
+  const rec = engine.get(idOrName);
+  if (opts.pause && rec.state.status === 'running')
+    throw new EngineError('invalid-argument', 'commit --pause: pausing containers is not supported by tspod; commit without --pause, or stop the container first');
+  const base = imageConfig(engine.paths, engine.imageOf(rec).id).config ?? {};
+  const c = rec.config;
+  const runtime: ImageRuntimeConfig = structuredClone(base);
+  if (c.entrypointSet) runtime.Entrypoint = c.entrypoint;
+  if (c.cmd.length > 0) runtime.Cmd = c.cmd;
+  if (c.env.length > 0) {
+    const env = [...(runtime.Env ?? [])];
+    for (const e of c.env) {
+      const key = e.split('=', 1)[0];
+      const i = env.findIndex((x) => x.split('=', 1)[0] === key);
+      if (i >= 0) env[i] = e;
+      else env.push(e);
+    }
+    runtime.Env = env;
+  }
+  if (c.user) runtime.User = c.user;
+  if (c.workdir) runtime.WorkingDir = c.workdir;
+  if (Object.keys(c.labels).length > 0) runtime.Labels = { ...(runtime.Labels ?? {}), ...c.labels };
+  const changed = applyChanges(runtime, opts.changes); // refused before anything is written
+  const image = await commitContainerLayer(
+    engine,
+    rec.id,
+    changed,
+    { created_by: `/bin/sh -c #(nop) commit of container ${rec.id.slice(0, 12)}`, ...(opts.message ? { comment: opts.message } : {}) },
+    names,
+    opts.author,
+  );
+  emitEvent(engine.paths, { Type: 'container', Status: 'commit', ID: rec.id, Name: rec.name, Image: names[0] ?? image.id });
+  return image;
+}

@@ -11,6 +11,7 @@ import * as img from './handlers/images';
 import * as lp from './handlers/libpod';
 import * as vol from './handlers/volumes';
 import * as nets from './handlers/networks';
+import * as upd from './handlers/update';
 
 /** A handler module loaded at its first request: a socket-activated start pays only for what it serves. */
 function lazy<M extends object>(load: () => M): M {
@@ -57,6 +58,7 @@ export function compatRoutes(): RouteTable {
     .add('POST', '/containers/{id}/kill', c(ctr.kill))
     .add('POST', '/containers/{id}/wait', c(ctr.wait))
     .add('POST', '/containers/{id}/rename', c(ctr.rename))
+    .add('POST', '/containers/{id}/update', c(upd.updateDocker))
     .add('POST', '/containers/{id}/resize', c(ctr.resize))
     .add('POST', '/containers/{id}/attach', c(ctr.attach))
     .add('GET', '/containers/{id}/logs', c(ctr.logs))
@@ -107,6 +109,7 @@ export function libpodRoutes(): RouteTable {
     .add('POST', '/containers/{id}/kill', lp.killLibpod)
     .add('POST', '/containers/{id}/wait', lp.waitLibpod)
     .add('POST', '/containers/{id}/rename', ctr.rename)
+    .add('POST', '/containers/{id}/update', upd.updateLibpod)
     .add('POST', '/containers/{id}/attach', ctr.attach)
     .add('POST', '/containers/{id}/resize', ctr.resize)
     .add('GET', '/containers/{id}/logs', lp.logsLibpod)

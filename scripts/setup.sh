@@ -7,6 +7,8 @@ cd "$(dirname "$0")/.."
 packages=(runc socat busybox-static gcc libc6-dev systemd iproute2 iptables docker-registry apache2-utils curl tar make g++ python3 docker-compose debootstrap bats jq skopeo file openssl)
 # The API tests drive the real docker CLI; machines of this kind ship it, else Debian's docker.io has it.
 command -v docker >/dev/null || packages+=(docker.io)
+# containers-common's default seccomp profile (tspod ships a copy for machines without it)
+packages+=(golang-github-containers-common)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p")

@@ -10,6 +10,9 @@ import { normalizeDestination } from '../../lib/volume/mounts';
 import { dockerNetworkConfig, libpodNetworkConfig } from './networks';
 import { checkNetworkValues } from '../../lib/network/input-checks';
 import { badRequest, optBool, optNumber, optObject, optString, optStringMap, optStrings } from '../http';
+import type { ResourceConfig } from '../../lib/storage/records';
+import { parseSecurityOpts } from '../../lib/oci/security-options';
+import { checkResources, parseDevice, parseDeviceCgroupRule, parseUlimit } from '../../lib/oci/resources';
 
 /** A `Binds` entry: `/host:/ctr[:opts]` is a bind, `name:/ctr[:opts]` a named volume (made on demand, as Docker does). */
 function bind(spec: string): MountSpec {
@@ -105,9 +108,105 @@ export function dockerCreateRequest(body: Record<string, unknown>, name: string 
     init: optBool(host, 'Init') ?? false,
     restartPolicy: restartPolicy(host),
     createCommand: [],
+    security: parseSecurityOpts(optStrings(host, 'SecurityOpt') ?? []),
+    resources: dockerResources(host),
   };
   checkNetworkValues(config);
   return { image, name: name || undefined, command: optStrings(body, 'Cmd') ?? [], config };
+}
+
+/** A list of objects in a body, or [] (wrong types are a 400). */
+function objects(o: Record<string, unknown>, key: string): Record<string, unknown>[] {
+  const v = o[key];
+  if (v === undefined || v === null) return [];
+  if (!Array.isArray(v) || v.some((x) => !x || typeof x !== 'object')) throw badRequest(`${key}: must be an array of objects`);
+  return v as Record<string, unknown>[];
+}
+
+/** Only the fields given, checked as the CLI checks them; undefined when none. */
+function resourceConfig(r: ResourceConfig): ResourceConfig | undefined {
+  const given = Object.fromEntries(Object.entries(r).filter(([, v]) => v !== undefined && !(Array.isArray(v) && v.length === 0))) as ResourceConfig;
+  if (!Object.keys(given).length) return undefined;
+  checkResources(given);
+  return given;
+}
+
+const nonZero = (v: number | undefined) => (v ? v : undefined);
+
+/** HostConfig's limits (docker-compose's mem_limit, cpus, pids_limit arrive as Memory, NanoCpus, PidsLimit); also the body of Docker's update. */
+export function dockerResources(host: Record<string, unknown>): ResourceConfig | undefined {
+  const pids = optNumber(host, 'PidsLimit');
+  return resourceConfig({
+    memory: nonZero(optNumber(host, 'Memory')),
+    memoryReservation: nonZero(optNumber(host, 'MemoryReservation')),
+    memorySwap: nonZero(optNumber(host, 'MemorySwap')),
+    oomKillDisable: optBool(host, 'OomKillDisable') || undefined,
+    oomScoreAdj: nonZero(optNumber(host, 'OomScoreAdj')),
+    nanoCpus: nonZero(optNumber(host, 'NanoCpus')),
+    cpuShares: nonZero(optNumber(host, 'CpuShares')),
+    cpuPeriod: nonZero(optNumber(host, 'CpuPeriod')),
+    cpuQuota: nonZero(optNumber(host, 'CpuQuota')),
+    cpusetCpus: optString(host, 'CpusetCpus') || undefined,
+    cpusetMems: optString(host, 'CpusetMems') || undefined,
+    // Docker: null leaves the default, 0 or -1 means unlimited.
+    pidsLimit: pids === undefined ? undefined : pids <= 0 ? -1 : pids,
+    blkioWeight: nonZero(optNumber(host, 'BlkioWeight')),
+    ulimits: objects(host, 'Ulimits').map((u) => parseUlimit(`${optString(u, 'Name') ?? ''}=${optNumber(u, 'Soft') ?? 0}:${optNumber(u, 'Hard') ?? 0}`)),
+    devices: objects(host, 'Devices').map((d) =>
+      parseDevice([optString(d, 'PathOnHost') ?? '', optString(d, 'PathInContainer') || optString(d, 'PathOnHost') || '', optString(d, 'CgroupPermissions') || 'rwm'].join(':')),
+    ),
+    deviceCgroupRules: (optStrings(host, 'DeviceCgroupRules') ?? []).map((r) => (parseDeviceCgroupRule(r), r)),
+  });
+}
+
+/** OCI-shaped resources (SpecGenerator's resource_limits, the body of libpod's update). */
+export function ociShapedResources(rl: Record<string, unknown>): ResourceConfig {
+  const mem = optObject(rl, 'memory') ?? {};
+  const cpu = optObject(rl, 'cpu') ?? {};
+  const pids = optObject(rl, 'pids');
+  return {
+    memory: nonZero(optNumber(mem, 'limit')),
+    memoryReservation: nonZero(optNumber(mem, 'reservation')),
+    memorySwap: nonZero(optNumber(mem, 'swap')),
+    oomKillDisable: optBool(mem, 'disableOOMKiller') || undefined,
+    cpuShares: nonZero(optNumber(cpu, 'shares')),
+    cpuPeriod: nonZero(optNumber(cpu, 'period')),
+    cpuQuota: nonZero(optNumber(cpu, 'quota')),
+    cpusetCpus: optString(cpu, 'cpus') || undefined,
+    cpusetMems: optString(cpu, 'mems') || undefined,
+    pidsLimit: pids ? optNumber(pids, 'limit') : undefined,
+    blkioWeight: nonZero(optNumber(optObject(rl, 'blockIO') ?? {}, 'weight')),
+  };
+}
+
+/** SpecGenerator's limits: resource_limits (OCI-shaped), oom_score_adj, r_limits, devices, device_cgroup_rule. */
+function libpodResources(body: Record<string, unknown>): ResourceConfig | undefined {
+  const rl = optObject(body, 'resource_limits') ?? {};
+  return resourceConfig({
+    ...ociShapedResources(rl),
+    oomScoreAdj: nonZero(optNumber(body, 'oom_score_adj')),
+    ulimits: objects(body, 'r_limits').map((u) => parseUlimit(`${(optString(u, 'type') ?? '').toLowerCase().replace(/^rlimit_/, '')}=${optNumber(u, 'soft') ?? 0}:${optNumber(u, 'hard') ?? 0}`)),
+    devices: objects(body, 'devices').map((d) => parseDevice(optString(d, 'path') ?? '')),
+    deviceCgroupRules: (optStrings(body, 'device_cgroup_rule') ?? []).map((r) => (parseDeviceCgroupRule(r), r)),
+  });
+}
+
+/** SpecGenerator's security fields, as the --security-opt values they stand for. */
+function libpodSecurity(body: Record<string, unknown>) {
+  const opts: string[] = [];
+  const seccomp = optString(body, 'seccomp_profile_path');
+  if (seccomp) opts.push(`seccomp=${seccomp}`);
+  if (optBool(body, 'no_new_privileges')) opts.push('no-new-privileges');
+  const apparmor = optString(body, 'apparmor_profile');
+  if (apparmor) opts.push(`apparmor=${apparmor}`);
+  for (const l of optStrings(body, 'selinux_opts') ?? []) opts.push(`label=${l}`);
+  const mask = optString(body, 'mask');
+  if (mask) opts.push(`mask=${mask}`);
+  const unmask = optString(body, 'unmask');
+  if (unmask) opts.push(`unmask=${unmask}`);
+  const proc = optStrings(body, 'procfs_opts');
+  if (proc?.length) opts.push(`proc-opts=${proc.join(',')}`);
+  return parseSecurityOpts(opts);
 }
 
 /** SpecGenerator `mounts` (OCI mounts: bind, tmpfs, volume) and `volumes` (named: Name, Dest, Options; no Name = anonymous). */
@@ -173,6 +272,9 @@ export function libpodCreateRequest(body: Record<string, unknown>): CreateReques
     restartPolicy: libpodRestart(body),
     mounts: libpodMounts(body),
     createCommand: [],
+    security: libpodSecurity(body),
+    resources: libpodResources(body),
+    ...(optBool(body, 'read_write_tmpfs') === false ? { readOnlyTmpfs: false } : {}),
   };
   Object.assign(config, libpodNetworkConfig(body));
   checkNetworkValues(config);

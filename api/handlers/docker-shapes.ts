@@ -2,7 +2,7 @@
 // items and inspect, image list items and inspect.
 import type { LocalEngine } from '../../lib/container/engine';
 import type { ContainerRecord, Database, ImageRecord } from '../../lib/storage/records';
-import { inspectContainer, publicStatus } from '../../lib/container/inspect';
+import { confinementForInspect, inspectContainer, publicStatus } from '../../lib/container/inspect';
 import { containerCommand, type ImageDefaults } from '../../lib/oci/generate';
 import { inspectImage, repoDigests } from '../../lib/image';
 import { psStatus } from '../../lib/format/units';
@@ -81,6 +81,7 @@ export function containerInspect(engine: LocalEngine, rec: ContainerRecord) {
       Privileged: c.privileged,
       ReadonlyRootfs: c.readOnly,
       Init: c.init,
+      ...confinementForInspect(c, 'docker'),
     },
     GraphDriver: p.GraphDriver,
     Mounts: p.Mounts.map(({ Options: _o, ...m }) => ({ ...m, Mode: m.RW ? 'rw' : 'ro' })),

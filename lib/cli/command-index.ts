@@ -15,6 +15,7 @@ const volume = (): typeof import('./commands/volume') => require('./commands/vol
 const restart = (): typeof import('./commands/restart') => require('./commands/restart');
 const network = (): typeof import('./commands/network') => require('./commands/network');
 const build = (): typeof import('./commands/build') => require('./commands/build');
+const update = (): typeof import('./commands/update') => require('./commands/update');
 
 export interface IndexEntry {
   names: string[]; // command names and aliases
@@ -33,10 +34,11 @@ export const TOP_INDEX: IndexEntry[] = [
   { names: ['port'], load: () => network().PORT_COMMANDS },
   { names: ['restart'], load: () => restart().RESTART_COMMANDS },
   { names: ['build', 'commit', 'diff', 'history'], load: () => build().BUILD_COMMANDS },
+  { names: ['update'], load: () => update().UPDATE_COMMANDS },
 ];
 
 export const GROUP_INDEX: Record<string, { description: string; load: () => CommandDef[]; find?: (name: string) => CommandDef | undefined }> = {
-  container: { description: 'Manage containers', load: () => [...containers().CONTAINER_GROUP, ...observe().OBSERVE_COMMANDS, ...network().PORT_COMMANDS, ...restart().RESTART_COMMANDS, build().commitCommand, build().diffCommand] },
+  container: { description: 'Manage containers', load: () => [...containers().CONTAINER_GROUP, ...observe().OBSERVE_COMMANDS, ...network().PORT_COMMANDS, ...restart().RESTART_COMMANDS, build().commitCommand, build().diffCommand, ...update().UPDATE_COMMANDS] },
   image: {
     description: 'Manage images',
     load: () => {

@@ -12,6 +12,10 @@ import { checkPublishedPorts, parseExpose, parsePublish } from '../network/ports
 import { checkNetworkValues } from '../network/input-checks';
 import { parseIp } from '../network/ipv4';
 import { formatRestartPolicy, parseRestartPolicy } from '../container/restart-policy';
+import type { ResourceConfig } from '../storage/records';
+import { parseSecurityOpts } from '../oci/security-options';
+import { checkResources, parseCpus, parseDevice, parseDeviceCgroupRule, parseMemory, parseUlimit, resourceWarnings } from '../oci/resources';
+import { cgroupSupport } from '../oci/cgroups';
 
 export const CREATE_FLAGS: FlagDef[] = [
   { name: 'name', type: 'string', help: 'Assign a name to the container' },
@@ -55,6 +59,24 @@ export const CREATE_FLAGS: FlagDef[] = [
   { name: 'cidfile', type: 'string', help: 'Write the container ID to the file' },
   { name: 'cgroups', type: 'string', hidden: true }, // accepted and ignored (generate systemd --new emits --cgroups=no-conmon)
   { name: 'tmpfs', type: 'array', help: 'Mount a temporary filesystem (tmpfs) into a container' },
+  { name: 'security-opt', type: 'array', help: 'Security Options (seccomp=unconfined|PATH, no-new-privileges, apparmor=, label=, mask=, unmask=, proc-opts=)' },
+  { name: 'read-only-tmpfs', type: 'bool', default: true, help: 'When running --read-only containers mount read-write tmpfs on /dev, /dev/shm, /run, /tmp and /var/tmp' },
+  { name: 'memory', short: 'm', type: 'string', help: 'Memory limit (format: <number>[<unit>], where unit = b (bytes), k (kibibytes), m (mebibytes), or g (gibibytes))' },
+  { name: 'memory-reservation', type: 'string', help: 'Memory soft limit (format: <number>[<unit>])' },
+  { name: 'memory-swap', type: 'string', help: "Swap limit equal to memory plus swap: '-1' to enable unlimited swap" },
+  { name: 'oom-kill-disable', type: 'bool', help: 'Disable OOM Killer' },
+  { name: 'oom-score-adj', type: 'int', help: 'Tune the host\'s OOM preferences (-1000 to 1000)' },
+  { name: 'cpus', type: 'string', help: 'Number of CPUs. The default is 0.000 which means no limit' },
+  { name: 'cpu-shares', short: 'c', type: 'int', help: 'CPU shares (relative weight)' },
+  { name: 'cpu-period', type: 'int', help: 'Limit the CPU CFS (Completely Fair Scheduler) period' },
+  { name: 'cpu-quota', type: 'int', help: 'Limit the CPU CFS (Completely Fair Scheduler) quota' },
+  { name: 'cpuset-cpus', type: 'string', help: 'CPUs in which to allow execution (0-3, 0,1)' },
+  { name: 'cpuset-mems', type: 'string', help: 'Memory nodes (MEMs) in which to allow execution (0-3, 0,1). Only effective on NUMA systems.' },
+  { name: 'pids-limit', type: 'int', help: 'Tune container pids limit (set -1 for unlimited)' },
+  { name: 'blkio-weight', type: 'int', help: 'Block IO weight (relative weight) accepts a weight value between 10 and 1000.' },
+  { name: 'ulimit', type: 'array', help: 'Ulimit options' },
+  { name: 'device', type: 'array', help: 'Add a host device to the container' },
+  { name: 'device-cgroup-rule', type: 'array', help: 'Add a rule to the cgroup allowed devices list' },
 ];
 
 /** KEY=VALUE lines; `KEY` alone takes the value from our environment, as Podman does. */
@@ -190,7 +212,7 @@ export function createRequest(p: Parsed): CreateRequest {
     mounts: [
       ...arr(f.volume).map(parseVolume),
       ...arr(f.mount).map(parseMount),
-      ...arr(f.tmpfs).map((t) => ({ type: 'tmpfs' as const, source: 'tmpfs', destination: t.split(':')[0], rw: true, options: t.split(':')[1]?.split(',') ?? [] })),
+      ...arr(f.tmpfs).map(parseTmpfs),
     ],
     ...net,
     ports: checkPublishedPorts(arr(f.publish).flatMap(parsePublish)),
@@ -216,5 +238,51 @@ export function createRequest(p: Parsed): CreateRequest {
   };
   checkNetworkValues(config);
   if (p.given.has('preserve-fds')) config.preserveFds = int(f['preserve-fds']) ?? 0;
+  config.security = parseSecurityOpts(arr(f['security-opt']));
+  if (!bool(f['read-only-tmpfs'])) config.readOnlyTmpfs = false;
+  const resources = resourceFlags(p);
+  if (resources) {
+    checkResources(resources);
+    for (const w of resourceWarnings(resources, cgroupSupport())) process.stderr.write(`WARN[0000] ${w}\n`);
+    config.resources = resources;
+  }
   return { image, name: str(f.name), command, config, replace: bool(f.replace) };
+}
+
+/** The limit flags given, or undefined when none was (also `update`'s). */
+export function resourceFlags(p: Parsed): ResourceConfig | undefined {
+  const f = p.flags;
+  const r: ResourceConfig = {};
+  const mem = (name: string, unlimited = false) => (p.given.has(name) ? parseMemory(str(f[name]) ?? '', name, unlimited) : undefined);
+  r.memory = mem('memory');
+  r.memoryReservation = mem('memory-reservation');
+  r.memorySwap = mem('memory-swap', true);
+  if (p.given.has('oom-kill-disable')) r.oomKillDisable = bool(f['oom-kill-disable']);
+  r.oomScoreAdj = int(f['oom-score-adj']);
+  if (p.given.has('cpus')) r.nanoCpus = parseCpus(str(f.cpus) ?? '');
+  r.cpuShares = int(f['cpu-shares']);
+  r.cpuPeriod = int(f['cpu-period']);
+  r.cpuQuota = int(f['cpu-quota']);
+  r.cpusetCpus = str(f['cpuset-cpus']);
+  r.cpusetMems = str(f['cpuset-mems']);
+  r.pidsLimit = int(f['pids-limit']);
+  r.blkioWeight = int(f['blkio-weight']);
+  if (arr(f.ulimit).length) r.ulimits = arr(f.ulimit).map(parseUlimit);
+  if (arr(f.device).length) r.devices = arr(f.device).map(parseDevice);
+  const rules = arr(f['device-cgroup-rule']);
+  rules.forEach(parseDeviceCgroupRule);
+  if (rules.length) r.deviceCgroupRules = rules;
+  const given = Object.fromEntries(Object.entries(r).filter(([, v]) => v !== undefined)) as ResourceConfig;
+  return Object.keys(given).length ? given : undefined;
+}
+
+const TMPFS_OPTION = /^(rw|ro|exec|noexec|suid|nosuid|dev|nodev|tmpcopyup|(size|mode|uid|gid|nr_inodes|nr_blocks)=[0-9a-zA-Z%]+)$/;
+
+/** `--tmpfs /dst[:opts]`: options checked (they reach the mount call). */
+export function parseTmpfs(spec: string): MountSpec {
+  const [destination, opts = ''] = spec.split(/:(.*)/s);
+  if (!path.isAbsolute(destination)) throw invalidArgument(`invalid container path "${destination}", must be an absolute path`);
+  const options = opts.split(',').filter(Boolean);
+  for (const o of options) if (!TMPFS_OPTION.test(o)) throw invalidArgument(`invalid tmpfs option "${o}" in "${spec}"`);
+  return { type: 'tmpfs', source: 'tmpfs', destination, rw: !options.includes('ro'), options };
 }

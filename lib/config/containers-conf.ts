@@ -62,6 +62,10 @@ export interface ContainersConf {
   stopTimeout?: number;
   defaultUlimits: string[];
   eventsLogger?: string;
+  /** [containers] seccomp_profile: a file, or "unconfined" */
+  seccompProfile?: string;
+  /** [containers] pids_limit (Podman's default 2048; 0 = unlimited) */
+  pidsLimit: number;
 }
 
 export function containersConfFiles(): string[] {
@@ -77,7 +81,7 @@ let cached: ContainersConf | undefined;
 
 export function loadContainersConf(files = containersConfFiles()): ContainersConf {
   if (cached) return cached;
-  const conf: ContainersConf = { runtimePaths: {}, defaultUlimits: [] };
+  const conf: ContainersConf = { runtimePaths: {}, defaultUlimits: [], pidsLimit: 2048 };
   for (const file of files) {
     let text: string;
     try {
@@ -94,6 +98,9 @@ export function loadContainersConf(files = containersConfFiles()): ContainersCon
     for (const [k, v] of Object.entries(t['engine.runtimes'] ?? {})) if (Array.isArray(v)) conf.runtimePaths[k] = v;
     const ulimits = t.containers?.default_ulimits;
     if (Array.isArray(ulimits)) conf.defaultUlimits = ulimits;
+    const containers = t.containers ?? {};
+    if (typeof containers.seccomp_profile === 'string') conf.seccompProfile = containers.seccomp_profile;
+    if (typeof containers.pids_limit === 'number') conf.pidsLimit = containers.pids_limit;
   }
   cached = conf;
   return conf;

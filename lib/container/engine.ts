@@ -104,6 +104,7 @@ export class LocalEngine {
    */
   private recordExit(cur: ContainerRecord | undefined): void {
     if (!cur || !syncState(this.paths, cur)) return;
+    if (cur.state.oomKilled) emitEvent(this.paths, { Type: 'container', Status: 'oom', ID: cur.id, Name: cur.name, Image: cur.config.image });
     emitEvent(this.paths, { Type: 'container', Status: 'died', ID: cur.id, Name: cur.name, Image: cur.config.image, ContainerExitCode: cur.state.exitCode });
   }
 
@@ -399,6 +400,7 @@ export class LocalEngine {
         pid,
         conmonPid,
         exitCode: 0,
+        oomKilled: false,
         startedAt: new Date().toISOString(),
         finishedAt: '',
         error: '',

@@ -5,10 +5,12 @@ import { type StoragePaths, bundleDir, containerDir } from '../storage/paths';
 import { signalName } from './signals';
 import type { ImageDefaults } from '../oci/generate';
 import { containerCommand } from '../oci/generate';
-import { DEFAULT_CAPS } from '../oci/generate';
+import { containerCaps } from '../oci/generate';
 import { networkSettings, portBindings } from '../network/inspect';
 import { volumeMountpoint } from '../volume/volumes';
 import { restartForInspect } from './restart-policy';
+import { CPU_PERIOD, effectivePidsLimit, effectiveSwap } from '../oci/resources';
+import { cgroupSupport } from '../oci/cgroups';
 
 const ZERO_TIME = '0001-01-01T00:00:00Z';
 
@@ -31,7 +33,7 @@ export function inspectContainer(paths: StoragePaths, ctr: ContainerRecord, imag
       Running: s.status === 'running',
       Paused: false,
       Restarting: false,
-      OOMKilled: false,
+      OOMKilled: s.oomKilled ?? false,
       Dead: false,
       Pid: s.status === 'running' ? s.pid : 0,
       ConmonPid: s.status === 'running' ? s.conmonPid : 0,
@@ -61,8 +63,8 @@ export function inspectContainer(paths: StoragePaths, ctr: ContainerRecord, imag
     MountLabel: '',
     ProcessLabel: '',
     AppArmorProfile: '',
-    EffectiveCaps: DEFAULT_CAPS,
-    BoundingCaps: DEFAULT_CAPS,
+    EffectiveCaps: containerCaps(c),
+    BoundingCaps: containerCaps(c),
     ExecIDs: [],
     GraphDriver: { Name: 'overlay', Data: { UpperDir: path.join(userdata, 'upper'), WorkDir: path.join(userdata, 'work'), MergedDir: path.join(bundle, 'rootfs') } },
     Mounts: c.mounts.map((m) =>
@@ -124,6 +126,44 @@ export function inspectContainer(paths: StoragePaths, ctr: ContainerRecord, imag
       CapAdd: c.capAdd,
       CapDrop: c.capDrop,
       Init: c.init,
+      ...confinementForInspect(c, 'podman'),
     },
+  };
+}
+
+/**
+ * HostConfig's limit and security fields. Podman shows what it applies (--cpus
+ * as NanoCpus and the CFS period/quota it became, the default swap and pids
+ * limit); Docker shows what was asked (zero when unset, short ulimit names).
+ */
+export function confinementForInspect(c: ContainerRecord['config'], shape: 'podman' | 'docker') {
+  const r = c.resources ?? {};
+  const podman = shape === 'podman';
+  const cpuFromNano = podman && r.nanoCpus ? { CpuPeriod: CPU_PERIOD, CpuQuota: Math.round((r.nanoCpus * CPU_PERIOD) / 1e9) } : {};
+  const ulimits = (r.ulimits ?? []).map((u) => {
+    const m = /^([a-z]+)=(-?\d+)(?::(-?\d+))?$/.exec(u) as RegExpExecArray;
+    return { Name: podman ? `RLIMIT_${m[1].toUpperCase()}` : m[1], Soft: Number(m[2]), Hard: Number(m[3] ?? m[2]) };
+  });
+  const tmpfs = Object.fromEntries(c.mounts.filter((m) => m.type === 'tmpfs').map((m) => [m.destination, m.options.join(',')]));
+  return {
+    Memory: r.memory ?? 0,
+    MemoryReservation: r.memoryReservation ?? 0,
+    MemorySwap: (podman ? effectiveSwap(r, cgroupSupport()) : r.memorySwap) ?? 0,
+    OomKillDisable: r.oomKillDisable ?? false,
+    OomScoreAdj: r.oomScoreAdj ?? 0,
+    NanoCpus: r.nanoCpus ?? 0,
+    CpuShares: r.cpuShares ?? 0,
+    CpuPeriod: r.cpuPeriod ?? 0,
+    CpuQuota: r.cpuQuota ?? 0,
+    ...cpuFromNano,
+    CpusetCpus: r.cpusetCpus ?? '',
+    CpusetMems: r.cpusetMems ?? '',
+    PidsLimit: podman ? Math.max(effectivePidsLimit(r), 0) : (r.pidsLimit ?? null),
+    BlkioWeight: r.blkioWeight ?? 0,
+    Ulimits: ulimits,
+    Devices: (r.devices ?? []).map((d) => ({ PathOnHost: d.pathOnHost, PathInContainer: d.pathInContainer, CgroupPermissions: d.permissions })),
+    DeviceCgroupRules: r.deviceCgroupRules ?? (podman ? [] : null),
+    SecurityOpt: c.security?.securityOpt.length ? c.security.securityOpt : podman ? [] : null,
+    Tmpfs: tmpfs,
   };
 }

@@ -7,6 +7,7 @@ import type { AttachStreams } from '../container/attach';
 import type { ExecRequest } from '../container/exec';
 import type { PullPolicy } from '../image/pull-policy';
 import type { RemoveReport } from '../image/remove';
+import type { ResourceUpdate } from '../container/update';
 
 export type { CreateRequest, StartOptions, AttachStreams, ExecRequest, PullPolicy, RemoveReport };
 
@@ -122,6 +123,8 @@ export interface Engine {
   /** Removes (a running one with force is stopped first); undefined when missing and ignoreMissing. */
   remove(idOrName: string, opts: RemoveRequest): Promise<string | undefined>;
   rename(idOrName: string, newName: string): Promise<void>;
+  /** New cgroup limits (applied at once to a running container). */
+  update(idOrName: string, resources: ResourceUpdate): Promise<ContainerBrief>;
   /** The containers the query selects, newest first (as `ps` shows them). */
   listContainers(query: ListQuery): Promise<ContainerListEntry[]>;
   /** Podman's inspect document. */

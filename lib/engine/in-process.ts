@@ -18,6 +18,7 @@ import { containerDir } from '../storage/paths';
 import { systemInfo } from '../system/info';
 import { filterContainers } from '../container/filters';
 import type { ImageDefaults } from '../oci/generate';
+import { type ResourceUpdate, updateContainer } from '../container/update';
 
 export class InProcessEngine implements Engine {
   readonly remote = false;
@@ -67,6 +68,10 @@ export class InProcessEngine implements Engine {
 
   async rename(idOrName: string, newName: string): Promise<void> {
     this.local.rename(idOrName, newName);
+  }
+
+  async update(idOrName: string, resources: ResourceUpdate): Promise<ContainerBrief> {
+    return containerBrief(updateContainer(this.local, idOrName, resources));
   }
 
   async listContainers(query: ListQuery): Promise<ContainerListEntry[]> {

@@ -10,6 +10,10 @@ import { EngineError, invalidArgument } from '../errors';
 import { type InRoot, withRoot } from '../storage/in-root';
 import { isSystemdMode, systemdEnv, systemdTmpfsMounts } from '../systemd/container-mode';
 import { cgroupPathsAmbiguous } from './cgroup-namespace';
+import { apparmorProfile, confinedPaths, containerSeccomp } from './security-options';
+import { ociDevices, ociResources, ociRlimits, parseDeviceCgroupRule } from './resources';
+import { cgroupSupport, containerCgroupsPath } from './cgroups';
+import { writeContainerEnv } from './containerenv';
 
 export interface ImageDefaults {
   Env?: string[];
@@ -97,10 +101,12 @@ export function generateSpec(inp: SpecInputs): Spec {
   let env = mergeEnv([DEFAULT_PATH], image.Env ?? [], extraEnv, c.env);
   if (!inp.listen) env = env.filter((e) => !/^LISTEN_(PID|FDS|FDNAMES)=/.test(e));
   const user = resolveUser(inp.rootfs, c.user || image.User || '');
-  const caps = c.privileged ? boundingCaps() : applyCapChanges(DEFAULT_CAPS, c.capAdd, c.capDrop);
+  const caps = containerCaps(c);
+  const sec = c.security;
+  const res = c.resources;
 
   const mounts: Mount[] = [
-    { destination: '/proc', type: 'proc', source: 'proc', options: ['nosuid', 'noexec', 'nodev'] },
+    { destination: '/proc', type: 'proc', source: 'proc', options: ['nosuid', 'noexec', 'nodev', ...(sec?.procOpts ?? [])] },
     { destination: '/dev', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'strictatime', 'mode=755', 'size=65536k'] },
     { destination: '/dev/pts', type: 'devpts', source: 'devpts', options: ['nosuid', 'noexec', 'newinstance', 'ptmxmode=0666', 'mode=0620', 'gid=5'] },
     { destination: '/dev/shm', type: 'tmpfs', source: 'shm', options: ['nosuid', 'noexec', 'nodev', 'mode=1777', 'size=65536k'] },
@@ -117,11 +123,19 @@ export function generateSpec(inp: SpecInputs): Spec {
   if (systemdMode) {
     mounts.push(...systemdTmpfsMounts(c.mounts.map((m) => m.destination)));
   }
+  if (c.readOnly && c.readOnlyTmpfs !== false) mounts.push(...readOnlyTmpfsMounts([...mounts, ...c.mounts].map((m) => m.destination)));
   if (inp.notifySocketDir) mounts.push({ destination: '/run/notify', type: 'bind', source: inp.notifySocketDir, options: ['bind', 'rprivate'] });
   for (const m of c.mounts) {
     if (m.type === 'tmpfs') mounts.push({ destination: m.destination, type: 'tmpfs', source: 'tmpfs', options: ['rw', 'nosuid', 'nodev', ...m.options] });
     else mounts.push({ destination: m.destination, type: 'bind', source: m.source, options: ['rbind', m.rw ? 'rw' : 'ro', ...m.options] });
   }
+  // Beside /etc/hostname, which is always this container's own (hosts may be a --network container:X peer's).
+  if (!c.mounts.some((m) => m.destination === '/run/.containerenv'))
+    mounts.push({ destination: '/run/.containerenv', type: 'bind', source: writeContainerEnv(path.dirname(inp.etcFiles.hostname), ctr), options: ['bind', 'rprivate', 'ro'] });
+  const paths = confinedPaths(sec, c.privileged, MASKED, READONLY);
+  const devices = ociDevices(res?.devices ?? []);
+  const seccomp = containerSeccomp(sec, c.privileged, caps);
+  const apparmor = apparmorProfile(sec, c.privileged);
 
   const namespaces: Spec['linux'] = {
     namespaces: [{ type: 'pid' }, { type: 'ipc' }, { type: 'uts' }, { type: 'mount' }],
@@ -144,19 +158,30 @@ export function generateSpec(inp: SpecInputs): Spec {
       env,
       cwd: c.workdir || image.WorkingDir || '/',
       capabilities: { bounding: caps, effective: caps, permitted: caps },
-      rlimits: rlimits(),
-      noNewPrivileges: false,
-      oomScoreAdj: 0,
+      rlimits: ociRlimits(res?.ulimits),
+      noNewPrivileges: sec?.noNewPrivileges ?? false,
+      oomScoreAdj: res?.oomScoreAdj ?? 0,
+      ...(apparmor ? { apparmorProfile: apparmor } : {}),
     },
     linux: {
       ...namespaces,
-      cgroupsPath: `/tspod/tspod-${ctr.id}`,
-      // Privileged: every device, as Podman does (a runtime nested in it sets up its own devices cgroup).
-      resources: { devices: [{ allow: c.privileged, access: 'rwm' }] },
-      maskedPaths: c.privileged ? [] : MASKED,
-      readonlyPaths: c.privileged ? [] : READONLY,
+      cgroupsPath: containerCgroupsPath(ctr.id),
+      ...(devices.devices.length ? { devices: devices.devices } : {}),
+      resources: {
+        // Privileged: every device, as Podman does (a runtime nested in it sets up its own devices cgroup).
+        devices: [{ allow: c.privileged, access: 'rwm' }, ...devices.rules, ...(res?.deviceCgroupRules ?? []).map(parseDeviceCgroupRule)],
+        ...ociResources(res, cgroupSupport()),
+      },
+      ...(seccomp ? { seccomp } : {}),
+      maskedPaths: paths.masked,
+      readonlyPaths: paths.readonly,
     },
   };
+}
+
+/** The capabilities a container's process gets (also what inspect shows). */
+export function containerCaps(c: Pick<ContainerRecord['config'], 'privileged' | 'capAdd' | 'capDrop'>): string[] {
+  return c.privileged ? boundingCaps() : applyCapChanges(DEFAULT_CAPS, c.capAdd, c.capDrop);
 }
 
 /** Capability names by number (linux/capability.h), for reading a CapBnd mask. */
@@ -259,50 +284,10 @@ function readDbOrEmpty(root: InRoot, file: string): string[][] {
   }
 }
 
-const RLIMIT_NAMES: Record<string, string> = {
-  'Max open files': 'nofile',
-  'Max processes': 'nproc',
-  'Max core file size': 'core',
-  'Max stack size': 'stack',
-  'Max locked memory': 'memlock',
-};
-
-/** This process's own limits, from /proc/self/limits. */
-function currentLimits(): Map<string, { soft: number; hard: number }> {
-  const out = new Map<string, { soft: number; hard: number }>();
-  try {
-    for (const line of fs.readFileSync('/proc/self/limits', 'utf8').split('\n')) {
-      for (const [label, name] of Object.entries(RLIMIT_NAMES)) {
-        if (!line.startsWith(label)) continue;
-        const [soft, hard] = line.slice(label.length).trim().split(/\s+/);
-        const num = (v: string) => (v === 'unlimited' ? Number.MAX_SAFE_INTEGER : Number(v));
-        out.set(name, { soft: num(soft), hard: num(hard) });
-      }
-    }
-  } catch {
-    /* no /proc */
-  }
-  return out;
-}
-
-/**
- * containers.conf default_ulimits, clamped: the kernel here refuses to raise a
- * hard limit (no CAP_SYS_RESOURCE), so never ask for more than we have.
- */
-function rlimits(): { type: string; hard: number; soft: number }[] {
-  const current = currentLimits();
-  const out: { type: string; hard: number; soft: number }[] = [];
-  for (const spec of loadContainersConf().defaultUlimits) {
-    const m = /^([a-z]+)=(-?\d+)(?::(-?\d+))?$/.exec(spec);
-    if (!m) continue;
-    const cur = current.get(m[1]);
-    let soft = Number(m[2]) < 0 ? Number.MAX_SAFE_INTEGER : Number(m[2]);
-    let hard = m[3] === undefined ? soft : Number(m[3]) < 0 ? Number.MAX_SAFE_INTEGER : Number(m[3]);
-    if (cur) {
-      hard = Math.min(hard, cur.hard);
-      soft = Math.min(soft, hard);
-    }
-    out.push({ type: `RLIMIT_${m[1].toUpperCase()}`, soft, hard });
-  }
-  return out;
+/** --read-only-tmpfs (Podman's default with --read-only): where programs expect to write. */
+function readOnlyTmpfsMounts(taken: string[]): Mount[] {
+  const have = new Set(taken.map((d) => path.posix.normalize(d).replace(/\/$/, '') || '/'));
+  return ['/tmp', '/var/tmp', '/run']
+    .filter((d) => !have.has(d))
+    .map((destination) => ({ destination, type: 'tmpfs', source: 'tmpfs', options: ['rw', 'rprivate', 'nosuid', 'nodev', 'tmpcopyup'] }));
 }

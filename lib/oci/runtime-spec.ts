@@ -29,6 +29,8 @@ export interface Process {
   rlimits?: { type: string; hard: number; soft: number }[];
   noNewPrivileges?: boolean;
   oomScoreAdj?: number;
+  apparmorProfile?: string;
+  selinuxLabel?: string;
 }
 
 export interface Mount {
@@ -45,14 +47,60 @@ export interface Namespace {
 
 export interface Linux {
   namespaces?: Namespace[];
-  resources?: {
-    devices?: { allow: boolean; type?: string; major?: number; minor?: number; access?: string }[];
-    memory?: { limit?: number };
-    pids?: { limit: number };
-  };
+  devices?: Device[];
+  resources?: Resources;
   cgroupsPath?: string;
+  seccomp?: Seccomp;
   sysctl?: Record<string, string>;
   maskedPaths?: string[];
   readonlyPaths?: string[];
   rootfsPropagation?: string;
+}
+
+export interface DeviceCgroup {
+  allow: boolean;
+  type?: 'a' | 'b' | 'c';
+  major?: number;
+  minor?: number;
+  access?: string;
+}
+
+export interface Device {
+  path: string;
+  type: 'b' | 'c' | 'u' | 'p';
+  major: number;
+  minor: number;
+  fileMode?: number;
+  uid?: number;
+  gid?: number;
+}
+
+/** Written in cgroup v1 terms; runc and crun translate them for cgroup v2. */
+export interface Resources {
+  devices?: DeviceCgroup[];
+  memory?: { limit?: number; reservation?: number; swap?: number; disableOOMKiller?: boolean };
+  cpu?: { shares?: number; quota?: number; period?: number; cpus?: string; mems?: string };
+  pids?: { limit: number };
+  blockIO?: { weight?: number };
+}
+
+export type SeccompAction =
+  | 'SCMP_ACT_KILL' | 'SCMP_ACT_KILL_PROCESS' | 'SCMP_ACT_KILL_THREAD' | 'SCMP_ACT_TRAP' | 'SCMP_ACT_ERRNO'
+  | 'SCMP_ACT_TRACE' | 'SCMP_ACT_ALLOW' | 'SCMP_ACT_LOG' | 'SCMP_ACT_NOTIFY';
+
+export interface SeccompSyscall {
+  names: string[];
+  action: SeccompAction;
+  errnoRet?: number;
+  args?: { index: number; value: number; valueTwo?: number; op: 'SCMP_CMP_NE' | 'SCMP_CMP_LT' | 'SCMP_CMP_LE' | 'SCMP_CMP_EQ' | 'SCMP_CMP_GE' | 'SCMP_CMP_GT' | 'SCMP_CMP_MASKED_EQ' }[];
+}
+
+export interface Seccomp {
+  defaultAction: SeccompAction;
+  defaultErrnoRet?: number;
+  architectures?: string[];
+  flags?: string[];
+  listenerPath?: string;
+  listenerMetadata?: string;
+  syscalls?: SeccompSyscall[];
 }

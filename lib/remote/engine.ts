@@ -9,7 +9,8 @@ import { REMOTE_UNSUPPORTED } from '../engine/engine';
 import type { RemoveReport } from '../image/remove';
 import { EngineError } from '../errors';
 import { MuxDecoder, errorFromBody, readAll, type ServiceConnection } from './connection';
-import { specGenerator } from './spec-generator';
+import { libpodResourceLimits, specGenerator } from './spec-generator';
+import type { ResourceUpdate } from '../container/update';
 
 const q = (params: Record<string, string | number | boolean | undefined>) => {
   const s = new URLSearchParams();
@@ -145,6 +146,12 @@ export class RemoteEngine implements Engine {
 
   async rename(idOrName: string, newName: string): Promise<void> {
     await this.conn.request('POST', `/containers/${enc(idOrName)}/rename${q({ name: newName })}`);
+  }
+
+  /** libpod's update takes the OCI resources (as in the SpecGenerator's resource_limits). */
+  async update(idOrName: string, resources: ResourceUpdate): Promise<ContainerBrief> {
+    await this.conn.request('POST', `/containers/${enc(idOrName)}/update`, libpodResourceLimits(resources) ?? {});
+    return this.brief(idOrName);
   }
 
   listContainers(query: ListQuery): Promise<ContainerListEntry[]> {

@@ -2,6 +2,7 @@
 // /libpod/containers/create): the fields the service's create reads back
 // (api/handlers/create-body.ts, api/handlers/networks.ts, api/handlers/libpod.ts).
 import type { CreateRequest } from '../engine/engine';
+import type { ResourceConfig } from '../storage/records';
 
 /** The create request as libpod's SpecGenerator (the fields tspod supports). */
 export function specGenerator(req: CreateRequest): Record<string, unknown> {
@@ -38,6 +39,44 @@ export function specGenerator(req: CreateRequest): Record<string, unknown> {
     sdnotifyMode: c.sdnotify,
     systemd: c.systemd,
     init: c.init,
+    ...confinementSpec(c),
+  };
+}
+
+/** Limits as OCI resources (SpecGenerator's resource_limits, libpod's update body); --cpus as a CFS quota. */
+export function libpodResourceLimits(r: ResourceConfig | undefined): Record<string, unknown> | undefined {
+  if (!r) return undefined;
+  const nano = r.nanoCpus;
+  return {
+    memory: { limit: r.memory, reservation: r.memoryReservation, swap: r.memorySwap, disableOOMKiller: r.oomKillDisable },
+    cpu: { shares: r.cpuShares, period: nano ? 100_000 : r.cpuPeriod, quota: nano ? Math.round(nano / 10_000) : r.cpuQuota, cpus: r.cpusetCpus, mems: r.cpusetMems },
+    pids: r.pidsLimit !== undefined ? { limit: r.pidsLimit } : undefined,
+    blockIO: r.blkioWeight ? { weight: r.blkioWeight } : undefined,
+  };
+}
+
+/** Security options and limits in SpecGenerator's fields (read back by api/handlers/create-body.ts). */
+function confinementSpec(c: CreateRequest['config']): Record<string, unknown> {
+  const s = c.security;
+  const r = c.resources ?? {};
+  return {
+    seccomp_profile_path: s?.seccompProfile || undefined,
+    no_new_privileges: s?.noNewPrivileges || undefined,
+    apparmor_profile: s?.apparmorProfile || undefined,
+    selinux_opts: s?.labelOpts.length ? s.labelOpts : undefined,
+    mask: s?.mask.length ? s.mask.join(':') : undefined,
+    unmask: s?.unmask.length ? s.unmask.join(':') : undefined,
+    procfs_opts: s?.procOpts.length ? s.procOpts : undefined,
+    read_write_tmpfs: c.readOnlyTmpfs,
+    resource_limits: libpodResourceLimits(c.resources),
+    oom_score_adj: r.oomScoreAdj,
+    r_limits: r.ulimits?.map((u) => {
+      const [name, v] = u.split('=');
+      const [soft, hard = soft] = v.split(':');
+      return { type: `RLIMIT_${name.toUpperCase()}`, soft: Number(soft), hard: Number(hard) };
+    }),
+    devices: r.devices?.map((d) => ({ path: `${d.pathOnHost}:${d.pathInContainer}:${d.permissions}` })),
+    device_cgroup_rule: r.deviceCgroupRules,
   };
 }
 

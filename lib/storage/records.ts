@@ -56,6 +56,57 @@ export interface ContainerConfig {
   init: boolean;
   restartPolicy: string;
   createCommand: string[];
+  /** --security-opt and related confinement choices (lib/oci/security-options.ts) */
+  security?: SecurityConfig;
+  /** cgroup limits, rlimits and devices (lib/oci/resources.ts) */
+  resources?: ResourceConfig;
+  /** --read-only-tmpfs: with --read-only, /tmp, /var/tmp and /run stay writable (default true) */
+  readOnlyTmpfs?: boolean;
+}
+
+export interface SecurityConfig {
+  /** '' = the default profile, 'unconfined', or a profile file (checked at create) */
+  seccompProfile: string;
+  noNewPrivileges: boolean;
+  /** '' = the default, 'unconfined' or a profile name */
+  apparmorProfile: string;
+  /** label=... options, recorded (no SELinux here) */
+  labelOpts: string[];
+  mask: string[];
+  /** paths, or ALL */
+  unmask: string[];
+  procOpts: string[];
+  /** the options as given, for inspect */
+  securityOpt: string[];
+}
+
+export interface DeviceMapping {
+  pathOnHost: string;
+  pathInContainer: string;
+  permissions: string;
+}
+
+/** Zero or absent means "not set", as in Docker's HostConfig. */
+export interface ResourceConfig {
+  memory?: number;
+  memoryReservation?: number;
+  /** memory + swap; -1 = unlimited swap */
+  memorySwap?: number;
+  oomKillDisable?: boolean;
+  oomScoreAdj?: number;
+  nanoCpus?: number;
+  cpuShares?: number;
+  cpuPeriod?: number;
+  cpuQuota?: number;
+  cpusetCpus?: string;
+  cpusetMems?: string;
+  /** absent = containers.conf pids_limit; <= 0 = unlimited */
+  pidsLimit?: number;
+  blkioWeight?: number;
+  /** name=soft[:hard], e.g. nofile=1024:2048 */
+  ulimits?: string[];
+  devices?: DeviceMapping[];
+  deviceCgroupRules?: string[];
 }
 
 export type NetworkMode = 'none' | 'host' | 'private' | 'bridge' | `container:${string}`;
@@ -112,6 +163,8 @@ export interface ContainerState {
   runId?: string;
   /** The last exit came from `stop`/`kill`: restart policies leave the container down. */
   stoppedByUser?: boolean;
+  /** the kernel's OOM killer killed a process of the last run */
+  oomKilled?: boolean;
   /** network name -> the endpoint set up for the current run (lib/network) */
   endpoints?: Record<string, Endpoint>;
 }

@@ -140,6 +140,13 @@ describe('docker-compose 1.29 against tspod', { skip: haveCompose ? false : 'doc
     assert.equal(out, `unless-stopped volume:${project}_site:/www\n`);
   });
 
+  test('mem_limit, cpus, pids_limit and security_opt reach the client container', () => {
+    const out = env.ok(['inspect', '--format', '{{.HostConfig.Memory}} {{.HostConfig.NanoCpus}} {{.HostConfig.PidsLimit}} {{.HostConfig.SecurityOpt}}', `${project}_client_1`]);
+    assert.equal(out, `${64 << 20} 500000000 100 [no-new-privileges]\n`);
+    const cg = composeOk(['exec', '-T', 'client', 'sh', '-c', 'cat /sys/fs/cgroup/memory/memory.limit_in_bytes /sys/fs/cgroup/cpu/cpu.cfs_quota_us /sys/fs/cgroup/pids/pids.max; grep NoNewPrivs: /proc/self/status']);
+    assert.equal(cg, `${64 << 20}\n50000\n100\nNoNewPrivs:\t1\n`);
+  });
+
   test('down keeps the named volume; up again serves the same data', async () => {
     composeOk(['down', '-t', '1']);
     assert.equal(env.ok(['ps', '-a', '--filter', `label=com.docker.compose.project=${project}`, '-q']), '');

@@ -177,18 +177,23 @@ export class RemoteEngine implements Engine {
     });
   }
 
-  async exec(idOrName: string, req: ExecRequest): Promise<number> {
+  /** Creates the exec session on the service; attached or not. */
+  private async createExec(idOrName: string, req: ExecRequest, attach: boolean): Promise<{ Id: string }> {
     if (req.preserveFds) throw new EngineError('invalid-argument', REMOTE_UNSUPPORTED('exec --preserve-fds'));
-    const created = await this.conn.json<{ Id: string }>('POST', `/containers/${enc(idOrName)}/exec`, {
+    return this.conn.json<{ Id: string }>('POST', `/containers/${enc(idOrName)}/exec`, {
       Cmd: req.command,
       Env: req.env,
       WorkingDir: req.workdir,
       User: req.user,
-      Tty: !!req.tty,
-      AttachStdin: !!req.interactive,
-      AttachStdout: true,
-      AttachStderr: true,
+      Tty: attach && !!req.tty,
+      AttachStdin: attach && !!req.interactive,
+      AttachStdout: attach,
+      AttachStderr: attach,
     });
+  }
+
+  async exec(idOrName: string, req: ExecRequest): Promise<number> {
+    const created = await this.createExec(idOrName, req, true);
     const { socket, head } = await this.conn.upgrade('POST', `/exec/${created.Id}/start`, { Detach: false, Tty: !!req.tty });
     if (req.interactive) process.stdin.on('data', (d: Buffer) => socket.write(d)).on('end', () => socket.end());
     await pumpOutput(socket, head, !!req.tty, { stdout: process.stdout, stderr: process.stderr });
@@ -198,17 +203,7 @@ export class RemoteEngine implements Engine {
   }
 
   async execDetached(idOrName: string, req: ExecRequest): Promise<string> {
-    if (req.preserveFds) throw new EngineError('invalid-argument', REMOTE_UNSUPPORTED('exec --preserve-fds'));
-    const created = await this.conn.json<{ Id: string }>('POST', `/containers/${enc(idOrName)}/exec`, {
-      Cmd: req.command,
-      Env: req.env,
-      WorkingDir: req.workdir,
-      User: req.user,
-      Tty: false,
-      AttachStdin: false,
-      AttachStdout: false,
-      AttachStderr: false,
-    });
+    const created = await this.createExec(idOrName, req, false);
     await this.conn.request('POST', `/exec/${created.Id}/start`, { Detach: true, Tty: false });
     return created.Id;
   }

@@ -216,19 +216,24 @@ export const startCommand: CommandDef = {
         throw startError(p.args[0], e);
       }
     }
-    let code = 0;
-    for (const name of p.args) {
-      try {
-        await ctx.client.start(name, { fds });
-        out(`${name}\n`);
-      } catch (e) {
-        err(`Error: ${startError(name, e).message}\n`);
-        code = 125;
-      }
-    }
-    return code;
+    return startEach(ctx, p.args.map((name) => ({ name, id: name })), fds);
   },
 };
+
+/** Starts each container, printing the name it was given by; every failure is reported, exit 125. */
+async function startEach(ctx: CliContext, targets: { name: string; id: string }[], fds: StartOptions['fds']): Promise<number> {
+  let code = 0;
+  for (const { name, id } of targets) {
+    try {
+      await ctx.client.start(id, { fds });
+      out(`${name}\n`);
+    } catch (e) {
+      err(`Error: ${startError(name, e).message}\n`);
+      code = 125;
+    }
+  }
+  return code;
+}
 
 /**
  * `start --all` (every container not running) and `start --filter` (the named
@@ -249,18 +254,7 @@ async function startSelected(ctx: CliContext, p: Parsed): Promise<number> {
         const c = matching.find((m) => m.Id === arg || m.Names.includes(arg) || (arg.length >= 3 && m.Id.startsWith(arg)));
         return c && c.State !== 'running' ? [{ name: arg, id: c.Id }] : [];
       });
-  const fds = inheritedFds(undefined);
-  let code = 0;
-  for (const { name, id } of chosen) {
-    try {
-      await ctx.client.start(id, { fds });
-      out(`${name}\n`);
-    } catch (e) {
-      err(`Error: ${startError(name, e).message}\n`);
-      code = 125;
-    }
-  }
-  return code;
+  return startEach(ctx, chosen, inheritedFds(undefined));
 }
 
 /** `start` reports every failure as an engine error (125), prefixed like Podman's. */

@@ -218,9 +218,15 @@ function inLayer(layer: string, rel: string): boolean {
   return !!fs.lstatSync(path.join(layer, dir), { throwIfNoEntry: false })?.isDirectory() && !!fs.lstatSync(path.join(layer, rel), { throwIfNoEntry: false });
 }
 
+// Directories the runtime touches for every container (mount points, /run/.containerenv):
+// their own entry is not a change, as in Podman's diff; what is below them still counts.
+const RUNTIME_DIRS = ['dev', 'proc', 'sys', 'run'];
+
 function withoutMountTargets(entries: DiffEntry[], lowerDirs: string[]): DiffEntry[] {
   return entries.filter(
-    (e) => !('st' in e && MOUNT_TARGETS.includes(e.name) && e.st.isFile() && e.st.size === 0 && !lowerDirs.some((l) => inLayer(l, e.name))),
+    (e) =>
+      !('st' in e && MOUNT_TARGETS.includes(e.name) && e.st.isFile() && e.st.size === 0 && !lowerDirs.some((l) => inLayer(l, e.name))) &&
+      !('st' in e && RUNTIME_DIRS.includes(e.name) && e.st.isDirectory()),
   );
 }
 

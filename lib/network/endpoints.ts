@@ -14,7 +14,7 @@ import { type StoragePaths, dbFile } from '../storage/paths';
 import { EngineError } from '../errors';
 import { rewritePeerHosts } from '../container/etc-files';
 import { contains, formatIp, lastAddress, nthHost, parseIp, parseSubnet } from './ipv4';
-import { defaultNetworkName, ensureDefaultNetwork, findNetwork, noSuchNetwork } from './networks';
+import { defaultNetworkName, ensureDefaultNetwork, ensureDefaultNetworkFirst, findNetwork, noSuchNetwork } from './networks';
 import { forgetPortChain, linkExists, recordPortChain, withHostLock, withHostLockAsync } from './host-claims';
 import { ipBatch, ipBatchAsync, setSysctl } from './system';
 import { addNetworkRules, addNetworkRulesAsync, addPortRules, portChain, removePortRules } from './firewall';
@@ -74,6 +74,8 @@ function newEndpoint(db: Database, net: NetworkRecord, cfg: EndpointConfig, ctrI
 
 /** Gives a starting container its endpoints (replacing a previous run's); returns the record and db after. */
 export function allocateEndpoints(ctx: NetContext, id: string): { rec: ContainerRecord; db: Database } {
+  const wanted = Object.keys(ctx.store.read().containers[id]?.config.networks ?? {});
+  if (wanted.some((n) => n === defaultNetworkName() || n === 'bridge')) ensureDefaultNetworkFirst(ctx.paths, ctx.store);
   return ctx.store.update((db) => {
     const cur = db.containers[id];
     if (!cur) throw new EngineError('no-such-container', `no container with ID ${id} found: no such container`);

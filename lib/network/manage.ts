@@ -4,7 +4,8 @@ import type { LocalEngine } from '../container/engine';
 import type { ContainerRecord, Database, NetworkRecord } from '../storage/records';
 import { EngineError, invalidArgument } from '../errors';
 import { emitEvent } from '../events/journal';
-import { type NetworkCreateOptions, addNetwork, containersOn, defaultNetworkName, dropNetwork, ensureDefaultNetwork, findNetwork, noSuchNetwork } from './networks';
+import { type NetworkCreateOptions, addNetwork, containersOn, defaultNetworkName, dropNetwork, ensureDefaultNetwork, ensureDefaultNetworkFirst, findNetwork, noSuchNetwork } from './networks';
+import { withHostLock } from './host-claims';
 import { allocateExtraEndpoint, connectEndpoints, releaseEndpoints } from './endpoints';
 import { removeIdleBridge } from './bridge';
 import { parseIp } from './ipv4';
@@ -15,22 +16,21 @@ const canUseBridges = () => process.getuid?.() === 0;
 
 export function createNetwork(engine: LocalEngine, opts: NetworkCreateOptions): NetworkRecord {
   if (!canUseBridges()) throw new EngineError('invalid-argument', 'bridge networks need root: rootless containers use --network private, none or host');
-  const rec = engine.store.update((db) => {
-    if (canUseBridges()) ensureDefaultNetwork(engine.paths, db); // never let a user network take its place
-    return addNetwork(engine.paths, db, opts);
-  });
+  // Host lock first, then the store lock (see ensureDefaultNetworkFirst): the claims inside nest.
+  const rec = withHostLock(() =>
+    engine.store.update((db) => {
+      ensureDefaultNetwork(engine.paths, db); // never let a user network take its place
+      return addNetwork(engine.paths, db, opts);
+    }),
+  );
   emitEvent(engine.paths, { Type: 'network', Status: 'create', ID: rec.id, Name: rec.name });
   return rec;
 }
 
 /** All networks, the default one first made if it is missing. */
 export function listNetworks(engine: LocalEngine): NetworkRecord[] {
-  let db = engine.store.read();
-  if (canUseBridges() && !Object.values(db.networks ?? {}).some((n) => n.name === defaultNetworkName()))
-    db = engine.store.update((d) => {
-      ensureDefaultNetwork(engine.paths, d);
-      return d;
-    });
+  if (canUseBridges()) ensureDefaultNetworkFirst(engine.paths, engine.store);
+  const db = engine.store.read();
   return Object.values(db.networks ?? {}).sort((a, b) => a.name.localeCompare(b.name));
 }
 
@@ -98,12 +98,15 @@ export async function removeNetwork(engine: LocalEngine, nameOrId: string, opts:
       'network is being used',
     );
   for (const id of users) await engine.removeAsync(id, { force: true, ignoreMissing: true, timeout: opts.timeout });
-  engine.store.update((db) => {
-    const cur = db.networks?.[net.id];
-    if (!cur) throw noSuchNetwork(nameOrId);
-    if (containersOn(db, cur).length) throw new EngineError('state-improper', `"${net.name}" has associated containers with it: network is being used`);
-    dropNetwork(engine.paths, db, cur);
-  });
+  // Host lock first, then the store lock (see ensureDefaultNetworkFirst): releasing the claim nests.
+  withHostLock(() =>
+    engine.store.update((db) => {
+      const cur = db.networks?.[net.id];
+      if (!cur) throw noSuchNetwork(nameOrId);
+      if (containersOn(db, cur).length) throw new EngineError('state-improper', `"${net.name}" has associated containers with it: network is being used`);
+      dropNetwork(engine.paths, db, cur);
+    }),
+  );
   removeIdleBridge(net.bridge, net.internal);
   emitEvent(engine.paths, { Type: 'network', Status: 'remove', ID: net.id, Name: net.name });
   return net.name;

@@ -3,6 +3,7 @@
 import * as fs from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import type { Database, NetworkRecord } from '../storage/records';
+import type { Store } from '../storage/store';
 import { type StoragePaths, dbFile } from '../storage/paths';
 import { EngineError, invalidArgument } from '../errors';
 import { containersConfFiles, parseToml } from '../config/containers-conf';
@@ -167,4 +168,16 @@ export function containersOn(db: Database, net: NetworkRecord): string[] {
   return Object.values(db.containers)
     .filter((c) => c.config.network === 'bridge' && c.config.networks && net.name in c.config.networks)
     .map((c) => c.id);
+}
+
+/**
+ * Makes the default network if it is missing, taking the host network lock
+ * before the store lock: the one order in which both are ever taken together
+ * (a process holding the host lock across awaits may wait for the store lock,
+ * so the store lock must never wait for the host lock). A caller already
+ * inside the store lock cannot keep that order and leaves it to networkFor.
+ */
+export function ensureDefaultNetworkFirst(paths: StoragePaths, store: Store): void {
+  if (store.isHeld() || Object.values(store.read().networks ?? {}).some((n) => n.name === defaultNetworkName())) return;
+  withHostLock(() => store.update((db) => void ensureDefaultNetwork(paths, db)));
 }

@@ -358,8 +358,11 @@ async function extractEntry(
   const existing = existingFd === undefined ? undefined : withFd(existingFd, () => fs.fstatSync(existingFd));
   const isDir = h.type === 'directory';
   if (opts.noOverwriteDirNonDir && existing) {
-    if (existing.isDirectory() && !isDir) throw new EngineError('invalid-argument', `cannot overwrite directory "${entryPath}" with non-directory "${h.name}"`);
-    if (!existing.isDirectory() && isDir) throw new EngineError('invalid-argument', `cannot overwrite non-directory "${entryPath}" with directory "${h.name}"`);
+    // Podman's copier words ("error creating ...: file exists") around Docker's
+    if (existing.isDirectory() && !isDir)
+      throw new EngineError('invalid-argument', `error creating "${entryPath}": cannot overwrite directory "${entryPath}" with non-directory "${h.name}": file exists`);
+    if (!existing.isDirectory() && isDir)
+      throw new EngineError('invalid-argument', `error creating "${entryPath}": cannot overwrite non-directory "${entryPath}" with directory "${h.name}": file exists`);
   }
   const mode = (h.mode ?? 0o644) & 0o7777;
   const mtime = h.mtime ?? new Date();

@@ -9,6 +9,7 @@ import { bool, str, UsageError } from '../parse';
 import { EngineError } from '../../errors';
 import { extractTar, getArchive, packTar, putArchive, statContainerPath } from '../../container/archive';
 import { readTarEntries } from '../../storage/layer';
+import { imageConfig } from '../../image';
 import { containerProcesses, podmanTop } from '../../container/top';
 import { blkioTotals, cpuPercent, memUsed, netTotals, sampleStats, type StatsSample } from '../../container/stats';
 import { diskUsage } from '../../container/df';
@@ -89,7 +90,49 @@ async function writeThrough(tar: Readable, dest: string, src: string): Promise<v
   if (!written) throw new EngineError('invalid-argument', `cannot copy "${src}" onto "${dest}": not a regular file`);
 }
 
-async function copyFromContainer(ctx: CliContext, ctr: string, src: string, dest: string): Promise<void> {
+/** A container path as cp takes it: relative ones start at the container's working directory. */
+function inWorkdir(ctx: CliContext, ctr: string, p: string): string {
+  if (p.startsWith('/')) return p;
+  const rec = ctx.engine.get(ctr);
+  let dir = rec.config.workdir;
+  if (!dir) {
+    try {
+      dir = imageConfig(ctx.engine.paths, rec.imageId).config?.WorkingDir ?? '';
+    } catch {
+      dir = '';
+    }
+  }
+  return `${(dir || '/').replace(/\/+$/, '')}/${p}`;
+}
+
+/** What cp copies into a container: whether it is a directory, and a tar of it whose top entry is named name. */
+interface CpSource {
+  /** the source's own name (its base name) */
+  name: string;
+  isDir: boolean;
+  /** contentOnly: the source ends in `/.` (a directory's content, not the directory) */
+  contentOnly: boolean;
+  tar(name: string): { tar: Readable; rebase?: { from: string; to: string } };
+}
+
+function hostSource(src: string): CpSource {
+  const host = path.resolve(src);
+  const st = lstatOrUndefined(host);
+  if (!st) throw new EngineError('invalid-argument', `"${src}" could not be found on the host: no such file or directory`);
+  return { name: path.basename(host), isDir: st.isDirectory(), contentOnly: contentOnly(src), tar: (name) => ({ tar: packTar(host, name) }) };
+}
+
+function containerSource(ctx: CliContext, ctr: string, src: string): CpSource {
+  const stat = statContainerPath(ctx.engine, ctr, src);
+  return {
+    name: stat.name,
+    isDir: (stat.mode & 0x80000000) !== 0,
+    contentOnly: contentOnly(src),
+    tar: (name) => ({ tar: getArchive(ctx.engine, ctr, src).tar, rebase: { from: stat.name, to: name === '.' ? '' : name } }),
+  };
+}
+
+async function copyFromContainer(ctx: CliContext, ctr: string, src: string, dest: string, overwrite: boolean): Promise<void> {
   const { stat, tar } = getArchive(ctx.engine, ctr, src);
   if (dest === '-') {
     await new Promise<void>((resolve, reject) => {
@@ -111,8 +154,11 @@ async function copyFromContainer(ctx: CliContext, ctr: string, src: string, dest
     await writeThrough(tar, dest, src);
     return;
   }
+  // Extracted with the destination directory as the root: nothing from the container's tar
+  // (a symlink it names, an entry's parents) reaches past it.
+  const noOverwriteDirNonDir = !overwrite;
   if (st?.isDirectory()) {
-    await extractTar('/', path.resolve(dest), tar, contentOnly(src) && srcIsDir ? { rebase: { from: stat.name, to: '' } } : {});
+    await extractTar(path.resolve(dest), '/', tar, contentOnly(src) && srcIsDir ? { rebase: { from: stat.name, to: '' }, noOverwriteDirNonDir } : { noOverwriteDirNonDir });
     return;
   }
   if (st && srcIsDir) {
@@ -128,14 +174,14 @@ async function copyFromContainer(ctx: CliContext, ctr: string, src: string, dest
     tar.destroy();
     throw new EngineError('invalid-argument', `"${parent}" could not be found on the host: no such file or directory`);
   }
-  await extractTar('/', parent, tar, { rebase: { from: stat.name, to: path.basename(dest) } });
+  await extractTar(parent, '/', tar, { rebase: { from: stat.name, to: path.basename(dest) }, noOverwriteDirNonDir });
 }
 
-async function copyToContainer(ctx: CliContext, src: string, ctr: string, dest: string, overwrite: boolean): Promise<void> {
-  const opts = { noOverwriteDirNonDir: !overwrite };
-  const host = path.resolve(src);
-  const st = lstatOrUndefined(host);
-  if (!st) throw new EngineError('invalid-argument', `"${src}" could not be found on the host: no such file or directory`);
+async function copyToContainer(ctx: CliContext, src: CpSource, ctr: string, dest: string, overwrite: boolean): Promise<void> {
+  const put = async (at: string, name: string) => {
+    const { tar, rebase } = src.tar(name);
+    await putArchive(ctx.engine, ctr, at, tar, { noOverwriteDirNonDir: !overwrite, ...(rebase ? { rebase } : {}) });
+  };
   let destStat;
   try {
     destStat = statContainerPath(ctx.engine, ctr, dest);
@@ -144,13 +190,13 @@ async function copyToContainer(ctx: CliContext, src: string, ctr: string, dest: 
   }
   const destIsDir = destStat !== undefined && ((destStat.mode & 0x80000000) !== 0 || (destStat.linkTarget !== '' && isDirIn(ctx, ctr, destStat.linkTarget)));
   if (destIsDir) {
-    await putArchive(ctx.engine, ctr, dest, packTar(host, contentOnly(src) && st.isDirectory() ? '.' : path.basename(host)), opts);
+    await put(dest, src.contentOnly && src.isDir ? '.' : src.name);
     return;
   }
-  if (destStat && st.isDirectory()) throw new EngineError('invalid-argument', `cannot copy a directory to a file: "${dest}" is not a directory`);
+  if (destStat && src.isDir) throw new EngineError('invalid-argument', `cannot copy a directory to a file: "${dest}" is not a directory`);
   if (!destStat && /\/$/.test(dest)) throw new EngineError('invalid-argument', `"${dest}" could not be found on container ${ctr}: no such file or directory`);
   const parent = path.posix.dirname(path.posix.resolve('/', dest));
-  await putArchive(ctx.engine, ctr, parent, packTar(host, path.posix.basename(path.posix.resolve('/', dest))), opts);
+  await put(parent, path.posix.basename(path.posix.resolve('/', dest)));
 }
 
 function isDirIn(ctx: CliContext, ctr: string, p: string): boolean {
@@ -168,19 +214,23 @@ export const cpCommand: CommandDef = {
   flags: [
     { name: 'archive', short: 'a', type: 'bool', default: true, help: 'Chown copied files to the primary uid/gid of the destination container.' },
     { name: 'overwrite', type: 'bool', help: 'Allow to overwrite directories with non-directories and vice versa' },
+    // Podman pauses a running container during the copy; tspod resolves every path in the
+    // container's root with the kernel and works on held fds, so nothing is paused (either value).
+    { name: 'pause', type: 'bool', default: true, help: 'Pause the container while copying (tspod never needs to)' },
   ],
   minArgs: 2,
   maxArgs: 2,
   async run(ctx, p) {
-    const [a, b] = p.args.map(splitCpArg);
-    if (a.ctr && b.ctr) throw new UsageError('copying between containers is not supported');
+    const [a, b] = p.args.map(splitCpArg).map((arg) => (arg.ctr ? { ctr: arg.ctr, path: inWorkdir(ctx, arg.ctr, arg.path) } : arg));
     if (!a.ctr && !b.ctr) throw new UsageError('invalid arguments "' + p.args.join('", "') + '" you must use just one container');
+    const overwrite = bool(p.flags.overwrite);
     if (!a.ctr && a.path === '-' && b.ctr) {
-      await putArchive(ctx.engine, b.ctr, b.path, process.stdin, { noOverwriteDirNonDir: !bool(p.flags.overwrite) }); // a tar on stdin, into a directory
+      await putArchive(ctx.engine, b.ctr, b.path, process.stdin, { noOverwriteDirNonDir: !overwrite }); // a tar on stdin, into a directory
       return 0;
     }
-    if (a.ctr) await copyFromContainer(ctx, a.ctr, a.path, b.path);
-    else if (b.ctr) await copyToContainer(ctx, a.path, b.ctr, b.path, bool(p.flags.overwrite));
+    if (a.ctr && b.ctr) await copyToContainer(ctx, containerSource(ctx, a.ctr, a.path), b.ctr, b.path, overwrite);
+    else if (a.ctr) await copyFromContainer(ctx, a.ctr, a.path, b.path, overwrite);
+    else if (b.ctr) await copyToContainer(ctx, hostSource(a.path), b.ctr, b.path, overwrite);
     return 0;
   },
 };

@@ -16,6 +16,7 @@ import type { ResourceConfig } from '../storage/records';
 import { parseSecurityOpts } from '../oci/security-options';
 import { checkResources, parseCpus, parseDevice, parseDeviceCgroupRule, parseMemory, parseUlimit, resourceWarnings } from '../oci/resources';
 import { cgroupSupport } from '../oci/cgroups';
+import { checkTimezone } from '../oci/timezone';
 
 export const CREATE_FLAGS: FlagDef[] = [
   { name: 'name', type: 'string', help: 'Assign a name to the container' },
@@ -77,6 +78,8 @@ export const CREATE_FLAGS: FlagDef[] = [
   { name: 'ulimit', type: 'array', help: 'Ulimit options' },
   { name: 'device', type: 'array', help: 'Add a host device to the container' },
   { name: 'device-cgroup-rule', type: 'array', help: 'Add a rule to the cgroup allowed devices list' },
+  { name: 'tz', type: 'string', help: 'Set timezone in container (a zone name, or local)' },
+  { name: 'conmon-pidfile', type: 'string', help: 'Path to the file that will receive the PID of conmon' },
 ];
 
 /** KEY=VALUE lines; `KEY` alone takes the value from our environment, as Podman does. */
@@ -240,6 +243,8 @@ export function createRequest(p: Parsed): CreateRequest {
   if (p.given.has('preserve-fds')) config.preserveFds = int(f['preserve-fds']) ?? 0;
   config.security = parseSecurityOpts(arr(f['security-opt']));
   if (!bool(f['read-only-tmpfs'])) config.readOnlyTmpfs = false;
+  if (str(f['conmon-pidfile'])) config.conmonPidFile = path.resolve(str(f['conmon-pidfile']) as string);
+  if (str(f.tz)) config.timezone = checkTimezone(str(f.tz) as string);
   const resources = resourceFlags(p);
   if (resources) {
     checkResources(resources);

@@ -365,6 +365,8 @@ export class LocalEngine {
     }
     // The container holds the handed-over fds now; our copies would only keep the sockets alive.
     if (opts.fds) for (const fd of listenFdNumbers(opts.fds.count)) fs.closeSync(fd);
+    // --conmon-pidfile: rewritten at each start, as Podman's conmon does
+    if (c.conmonPidFile) fs.writeFileSync(c.conmonPidFile, `${started.conmonPid}`);
     return { pid: started.report.pid, conmonPid: started.conmonPid };
   }
 

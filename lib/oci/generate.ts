@@ -14,6 +14,7 @@ import { apparmorProfile, confinedPaths, containerSeccomp } from './security-opt
 import { ociDevices, ociResources, ociRlimits, parseDeviceCgroupRule } from './resources';
 import { cgroupSupport, containerCgroupsPath } from './cgroups';
 import { writeContainerEnv } from './containerenv';
+import { zoneFile } from './timezone';
 
 export interface ImageDefaults {
   Env?: string[];
@@ -129,6 +130,9 @@ export function generateSpec(inp: SpecInputs): Spec {
     if (m.type === 'tmpfs') mounts.push({ destination: m.destination, type: 'tmpfs', source: 'tmpfs', options: ['rw', 'nosuid', 'nodev', ...m.options] });
     else mounts.push({ destination: m.destination, type: 'bind', source: m.source, options: ['rbind', m.rw ? 'rw' : 'ro', ...m.options] });
   }
+  // --tz: the zone file read-only as /etc/localtime, unless the user mounts one there
+  if (c.timezone && !c.mounts.some((m) => m.destination === '/etc/localtime'))
+    mounts.push({ destination: '/etc/localtime', type: 'bind', source: zoneFile(c.timezone), options: ['bind', 'rprivate', 'ro'] });
   // Beside /etc/hostname, which is always this container's own (hosts may be a --network container:X peer's).
   if (!c.mounts.some((m) => m.destination === '/run/.containerenv'))
     mounts.push({ destination: '/run/.containerenv', type: 'bind', source: writeContainerEnv(path.dirname(inp.etcFiles.hostname), ctr), options: ['bind', 'rprivate', 'ro'] });

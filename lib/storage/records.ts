@@ -62,6 +62,10 @@ export interface ContainerConfig {
   resources?: ResourceConfig;
   /** --read-only-tmpfs: with --read-only, /tmp, /var/tmp and /run stay writable (default true) */
   readOnlyTmpfs?: boolean;
+  /** --tz: a zone name under /usr/share/zoneinfo or `local` (lib/oci/timezone.ts) */
+  timezone?: string;
+  /** --conmon-pidfile: absolute path that receives the monitor's pid at each start */
+  conmonPidFile?: string;
 }
 
 export interface SecurityConfig {

@@ -1,0 +1,103 @@
+// run/create flags from Podman's 030-run: --tz, --conmon-pidfile, --rmi, --attach.
+import { after, before, describe, test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { FIXTURES, TspodEnv } from '../helpers/tspod-env';
+
+const env = new TspodEnv('run-flags');
+before(() => env.importTestImages());
+after(() => env.cleanup());
+
+// 1600000000 = Sun Sep 13 12:26:40 UTC 2020, as in Podman's test
+const DATE = ['date', '-d', '@1600000000'];
+
+describe('--tz', () => {
+  test('the zone file is /etc/localtime, read-only; the last --tz wins', () => {
+    assert.equal(env.ok(['run', '--rm', 'busybox', ...DATE]), 'Sun Sep 13 12:26:40 UTC 2020\n');
+    assert.equal(env.ok(['run', '--rm', '--tz=US/Eastern', '--tz=MST7MDT', 'busybox', ...DATE]), 'Sun Sep 13 06:26:40 MDT 2020\n');
+    assert.equal(env.ok(['run', '--rm', '--tz', 'Iceland', 'busybox', ...DATE]), 'Sun Sep 13 12:26:40 GMT 2020\n');
+    const w = env.run(['run', '--rm', '--tz=Iceland', 'busybox', 'sh', '-c', 'echo x > /etc/localtime']);
+    assert.notEqual(w.code, 0);
+    assert.match(w.stderr, /Read-only file system/);
+  });
+
+  test('--tz=local is the host /etc/localtime', () => {
+    const host = fs.readFileSync('/etc/localtime');
+    const inside = env.ok(['run', '--rm', '--tz=local', 'busybox', 'md5sum', '/etc/localtime']).split(' ')[0];
+    const expect = require('node:crypto').createHash('md5').update(host).digest('hex');
+    assert.equal(inside, expect);
+  });
+
+  test('bad zone names are refused before anything is created', () => {
+    for (const tz of ['../../../etc/passwd', 'Nowhere/Land', '/etc/passwd', 'America', 'Iceland/..', 'a b']) {
+      const r = env.run(['run', '--rm', '--name', 'badtz', `--tz=${tz}`, 'busybox', 'true']);
+      assert.equal(r.code, 125, tz);
+      assert.match(r.stderr, /^Error: finding timezone for container: .*: invalid argument\n$/, tz);
+      assert.equal(env.run(['container', 'exists', 'badtz']).code, 1);
+    }
+  });
+});
+
+describe('--conmon-pidfile', () => {
+  test('names the live monitor, as inspect does', () => {
+    const pidfile = path.join(env.dir, 'conmon.pid');
+    const cidfile = path.join(env.dir, 'cid');
+    const id = env.ok(['run', '-d', '--name', 'cpid', '--conmon-pidfile', pidfile, '--cidfile', cidfile, 'busybox', 'sleep', '1000']).trim();
+    try {
+      assert.equal(fs.readFileSync(cidfile, 'utf8'), id);
+      const pid = fs.readFileSync(pidfile, 'utf8');
+      assert.match(pid, /^[1-9][0-9]*$/);
+      assert.equal(env.ok(['inspect', '--format', '{{.State.ConmonPid}}', id]).trim(), pid);
+      assert.match(fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8'), /tspod-conmon/);
+    } finally {
+      env.run(['rm', '-f', '-t', '0', 'cpid']);
+    }
+  });
+});
+
+describe('--rmi', () => {
+  test('removes the image after the container, unless another container uses it', () => {
+    // an image of its own (one name, so removing it is no mere untag)
+    env.ok(['import', path.join(FIXTURES, 'busybox-rootfs.tar'), 'localhost/rmi-me', '--change', 'CMD ["true"]']);
+    try {
+      const bad = env.run(['run', '--rmi', 'localhost/rmi-me', 'true']);
+      assert.equal(bad.code, 125);
+      assert.match(bad.stderr, /the --rmi option does not work without --rm/);
+      env.ok(['create', '--name', 'keepme', 'localhost/rmi-me', 'true']);
+      env.ok(['run', '--rmi', '--rm', 'localhost/rmi-me', 'true']);
+      assert.equal(env.run(['image', 'exists', 'localhost/rmi-me']).code, 0);
+      env.ok(['rm', 'keepme']);
+      env.ok(['run', '--rmi', '--rm', 'localhost/rmi-me', 'true']);
+      assert.equal(env.run(['image', 'exists', 'localhost/rmi-me']).code, 1);
+      assert.equal(env.run(['image', 'exists', 'busybox']).code, 0);
+    } finally {
+      env.run(['rm', '-f', 'keepme']);
+      env.run(['rmi', '-f', 'localhost/rmi-me']);
+    }
+  });
+});
+
+describe('--attach', () => {
+  test('stdin only prints the container id', () => {
+    const out = env.ok(['run', '--name', 'att', '--attach', 'stdin', 'busybox', 'echo', 'hello']).trim();
+    try {
+      assert.equal(out, env.ok(['inspect', '--format', '{{.Id}}', 'att']).trim());
+      assert.equal(env.ok(['logs', 'att']), 'hello\n');
+    } finally {
+      env.run(['rm', '-f', 'att']);
+    }
+  });
+
+  test('only the named streams reach us; big output does not hang', () => {
+    const r = env.run(['run', '--rm', '-a', 'stderr', 'busybox', 'sh', '-c', 'dd if=/dev/zero bs=1 count=700000; echo out'], { timeout: 60_000 });
+    assert.equal(r.code, 0);
+    assert.equal(r.stdout, '');
+    assert.match(r.stderr, /^700000\+0 records in\n700000\+0 records out/);
+    const o = env.run(['run', '--rm', '-a', 'stdout', 'busybox', 'sh', '-c', 'echo out; echo err >&2']);
+    assert.deepEqual([o.stdout, o.stderr], ['out\n', '']);
+    const bad = env.run(['run', '--rm', '-a', 'stdio', 'busybox', 'true']);
+    assert.equal(bad.code, 125);
+    assert.match(bad.stderr, /invalid stream "stdio" for --attach/);
+  });
+});

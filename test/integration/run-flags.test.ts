@@ -101,3 +101,20 @@ describe('--attach', () => {
     assert.match(bad.stderr, /invalid stream "stdio" for --attach/);
   });
 });
+
+describe('--workdir', () => {
+  test('one missing in the image is refused (126), unless a mount is there, above or below it', () => {
+    const bad = env.run(['run', '--rm', '--name', 'nowd', '--workdir', '/i/do/not/exist', 'busybox', 'pwd']);
+    assert.equal(bad.code, 126);
+    assert.match(bad.stderr, /^Error: workdir "\/i\/do\/not\/exist" does not exist on container [0-9a-f]{64}\n$/);
+    assert.equal(env.run(['container', 'exists', 'nowd']).code, 1, '--rm still removes it');
+    // a symlink out of the root is resolved inside it: /bin/.. is /, so /bin/../i/x does not exist either
+    assert.equal(env.run(['run', '--rm', '--workdir', '/bin/../nope', 'busybox', 'pwd']).code, 126);
+    const dir = path.join(env.dir, 'wdvol');
+    fs.mkdirSync(dir, { recursive: true });
+    fs.writeFileSync(path.join(dir, 'content'), 'data\n');
+    assert.equal(env.ok(['run', '--rm', '--workdir', '/NotOnTheImage', '-v', `${dir}:/NotOnTheImage`, 'busybox', 'cat', 'content']), 'data\n');
+    assert.equal(env.ok(['run', '--rm', '--workdir', '/NotOnTheImage', '-v', `${path.join(dir, 'content')}:/NotOnTheImage/foo`, 'busybox', 'cat', 'foo']), 'data\n');
+    assert.equal(env.ok(['run', '--rm', '--workdir', '/etc', 'busybox', 'pwd']), '/etc\n');
+  });
+});

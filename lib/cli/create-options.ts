@@ -80,6 +80,7 @@ export const CREATE_FLAGS: FlagDef[] = [
   { name: 'device-cgroup-rule', type: 'array', help: 'Add a rule to the cgroup allowed devices list' },
   { name: 'tz', type: 'string', help: 'Set timezone in container (a zone name, or local)' },
   { name: 'conmon-pidfile', type: 'string', help: 'Path to the file that will receive the PID of conmon' },
+  { name: 'timeout', type: 'int', help: 'Maximum length of time a container is allowed to run. The container will be killed automatically after the time expires.' },
 ];
 
 /** KEY=VALUE lines; `KEY` alone takes the value from our environment, as Podman does. */
@@ -244,6 +245,11 @@ export function createRequest(p: Parsed): CreateRequest {
   config.security = parseSecurityOpts(arr(f['security-opt']));
   if (!bool(f['read-only-tmpfs'])) config.readOnlyTmpfs = false;
   if (str(f['conmon-pidfile'])) config.conmonPidFile = path.resolve(str(f['conmon-pidfile']) as string);
+  const timeout = int(f.timeout);
+  if (timeout !== undefined) {
+    if (timeout < 0) throw invalidArgument(`invalid timeout "${timeout}": must not be negative`);
+    if (timeout > 0) config.timeout = timeout;
+  }
   if (str(f.tz)) config.timezone = checkTimezone(str(f.tz) as string);
   const resources = resourceFlags(p);
   if (resources) {

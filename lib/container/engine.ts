@@ -350,6 +350,7 @@ export class LocalEngine {
       listenFdNames: fds?.names,
       notifySocket,
       exitCommand: this.exitCommand(rec, runId),
+      ...(c.timeout ? { timeout: c.timeout } : {}),
     });
     if (started.report.error !== undefined || !started.report.pid) {
       this.cleanupRuntime(net.rec);

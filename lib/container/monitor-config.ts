@@ -24,6 +24,8 @@ export interface MonitorConfig {
   /** Bound in the bundle for sdnotify=container; datagrams forwarded to this host socket. */
   notifySocket: string;
   exitCommand: string[];
+  /** run --timeout: seconds after which the container is killed (its exit code is then -1, as Podman's) */
+  timeout?: number;
 }
 
 export interface MonitorReport {

@@ -66,6 +66,8 @@ export interface ContainerConfig {
   timezone?: string;
   /** --conmon-pidfile: absolute path that receives the monitor's pid at each start */
   conmonPidFile?: string;
+  /** --timeout: seconds the container may run before its monitor kills it (0/absent = no limit) */
+  timeout?: number;
 }
 
 export interface SecurityConfig {

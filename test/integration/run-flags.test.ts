@@ -118,3 +118,23 @@ describe('--workdir', () => {
     assert.equal(env.ok(['run', '--rm', '--workdir', '/etc', 'busybox', 'pwd']), '/etc\n');
   });
 });
+
+describe('--timeout', () => {
+  test('the monitor kills the container when the time is up: exit 255, ExitCode -1', () => {
+    const t0 = Date.now();
+    const r = env.run(['run', '--name', 'tmo', '--timeout', '2', 'busybox', 'sleep', '60'], { timeout: 30_000 });
+    const secs = (Date.now() - t0) / 1000;
+    try {
+      assert.equal(r.code, 255, r.stderr);
+      assert.ok(secs >= 1.9 && secs < 10, `took ${secs}s`);
+      assert.equal(env.ok(['inspect', '--format', '{{.State.Status}} {{.State.ExitCode}}', 'tmo']).trim(), 'exited -1');
+    } finally {
+      env.run(['rm', '-f', '-t', '0', 'tmo']);
+    }
+    // a container done in time keeps its own exit code; a negative timeout is refused
+    assert.equal(env.run(['run', '--rm', '--timeout', '30', 'busybox', 'sh', '-c', 'exit 3']).code, 3);
+    const bad = env.run(['run', '--rm', '--timeout', '-1', 'busybox', 'true']);
+    assert.equal(bad.code, 125);
+    assert.match(bad.stderr, /invalid timeout "-1"/);
+  });
+});

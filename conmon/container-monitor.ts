@@ -34,7 +34,7 @@ fs.writeFileSync('conmon.pid', String(process.pid)); // PIDFile= of generated un
 /** How long an attached CLI gets to clean up before the exit command backs it up. */
 const EXIT_COMMAND_DELAY_MS = 1000;
 const clients = new Set<net.Socket>();
-const log = cfg.logDriver === 'k8s-file' ? new K8sLogWriter(cfg.logPath) : undefined;
+const log = cfg.logDriver === 'k8s-file' ? new K8sLogWriter(cfg.logPath, cfg.logSizeMax) : undefined;
 let containerPid = 0;
 let runtimeChild: ReturnType<typeof spawn> | undefined;
 let exited = false;

@@ -351,6 +351,7 @@ export class LocalEngine {
       notifySocket,
       exitCommand: this.exitCommand(rec, runId),
       ...(c.timeout ? { timeout: c.timeout } : {}),
+      ...(c.logSizeMax ? { logSizeMax: c.logSizeMax } : {}),
     });
     if (started.report.error !== undefined || !started.report.pid) {
       this.cleanupRuntime(net.rec);

@@ -68,6 +68,8 @@ export interface ContainerConfig {
   conmonPidFile?: string;
   /** --timeout: seconds the container may run before its monitor kills it (0/absent = no limit) */
   timeout?: number;
+  /** --log-opt max-size: the k8s-file log is truncated when a record would take it past this many bytes */
+  logSizeMax?: number;
 }
 
 export interface SecurityConfig {

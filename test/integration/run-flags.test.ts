@@ -138,3 +138,26 @@ describe('--timeout', () => {
     assert.match(bad.stderr, /invalid timeout "-1"/);
   });
 });
+
+describe('--log-opt', () => {
+  test('max-size is shown by inspect and bounds the k8s-file log; other options are refused', async () => {
+    const id = env.ok(['run', '-d', '--log-opt', 'max-size=3.085m', 'busybox', 'true']).trim();
+    const small = env.ok(['run', '-d', '--log-opt', 'max-size=400', 'busybox', 'sh', '-c', 'i=0; while [ $i -lt 60 ]; do echo line$i; i=$((i+1)); sleep 0.02; done']).trim();
+    try {
+      assert.equal(env.ok(['inspect', '--format', '{{ .HostConfig.LogConfig.Size }}', id]).trim(), '3.085MB');
+      env.ok(['wait', small]);
+      const file = env.ok(['inspect', '--format', '{{ .HostConfig.LogConfig.Path }}', small]).trim();
+      // one record per line (the lines come apart in time): the file never grows past the limit
+      assert.ok(fs.statSync(file).size <= 400, `log is ${fs.statSync(file).size} bytes`);
+      assert.match(env.ok(['logs', small]), /line59\n$/);
+    } finally {
+      env.run(['rm', '-f', '-t', '0', id, small]);
+    }
+    for (const o of ['tag=x', 'max-size=lots', 'max-size=0', 'max-file=3']) {
+      const r = env.run(['run', '--rm', '--name', 'badlog', '--log-opt', o, 'busybox', 'true']);
+      assert.equal(r.code, 125, o);
+      assert.match(r.stderr, /^Error: .*log option.*: invalid argument\n$/, o);
+      assert.equal(env.run(['container', 'exists', 'badlog']).code, 1);
+    }
+  });
+});

@@ -158,7 +158,7 @@ const RUN_FLAGS = [
   { name: 'detach-keys', type: 'string' as const, help: 'Override the key sequence for detaching a container (default "ctrl-p,ctrl-q")' },
   { name: 'preserve-fds', type: 'int' as const, help: 'Pass a number of additional file descriptors into the container' },
   { name: 'attach', short: 'a', type: 'array' as const, help: 'Attach to STDIN, STDOUT or STDERR' },
-  { name: 'rmi', type: 'bool' as const, help: 'Remove image unless used by other containers, implies --rm' },
+  { name: 'rmi', type: 'bool' as const, help: 'Remove image unless used by other containers (with --rm)' },
 ];
 
 export const runCommand: CommandDef = {

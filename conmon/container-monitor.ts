@@ -34,7 +34,7 @@ fs.writeFileSync('conmon.pid', String(process.pid)); // PIDFile= of generated un
 /** How long an attached CLI gets to clean up before the exit command backs it up. */
 const EXIT_COMMAND_DELAY_MS = 1000;
 const clients = new Set<net.Socket>();
-const log = cfg.logDriver === 'k8s-file' ? new K8sLogWriter(cfg.logPath) : undefined;
+const log = cfg.logDriver === 'k8s-file' ? new K8sLogWriter(cfg.logPath, cfg.logSizeMax) : undefined;
 let containerPid = 0;
 let runtimeChild: ReturnType<typeof spawn> | undefined;
 let exited = false;
@@ -180,6 +180,7 @@ function startRuntime(term?: ContainerTerminal): void {
     // Attaching makes sense only once we hold the terminal: report after it arrived.
     const reported = () => {
       report({ pid: containerPid });
+      if (cfg.timeout) setTimeout(killForTimeout, cfg.timeout * 1000).unref(); // keepAlive holds us while the container lives
       reap();
     };
     if (term) term.ready.then(reported, fail);
@@ -198,12 +199,24 @@ function reap(): void {
   }
   if (!r) return;
   exited = true;
-  exitCode = r.code !== undefined ? r.code : 128 + (r.signal ?? 0);
+  exitCode = timedOut ? -1 : r.code !== undefined ? r.code : 128 + (r.signal ?? 0);
   // Output still in the pipes is drained first; the pid namespace is gone, so EOF is near.
   if (openStreams.size === 0) finish();
   else setTimeout(finish, 2000).unref();
 }
 let exitCode = -1;
+let timedOut = false;
+
+/** run --timeout: the time is up; Podman's conmon kills the container and records -1. */
+function killForTimeout(): void {
+  if (!containerPid || exited) return;
+  timedOut = true;
+  try {
+    process.kill(containerPid, 'SIGKILL');
+  } catch {
+    /* already gone */
+  }
+}
 process.on('SIGCHLD', reap);
 // Signal handlers do not keep Node's loop alive, and a missed SIGCHLD must not leave a zombie:
 // this timer holds the monitor until the container is reaped.

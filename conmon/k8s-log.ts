@@ -27,13 +27,22 @@ export function formatRecords(stream: 'stdout' | 'stderr', chunk: Buffer, time =
 
 export class K8sLogWriter {
   private fd: number;
+  private size: number;
 
-  constructor(file: string) {
+  /** maxSize: as conmon's --log-size-max, the file is truncated when a write would take it past that */
+  constructor(file: string, private readonly maxSize = 0) {
     this.fd = fs.openSync(file, 'a', 0o600);
+    this.size = fs.fstatSync(this.fd).size;
   }
 
   write(stream: 'stdout' | 'stderr', chunk: Buffer): void {
-    fs.writeSync(this.fd, formatRecords(stream, chunk));
+    const rec = Buffer.from(formatRecords(stream, chunk));
+    if (this.maxSize > 0 && this.size + rec.length > this.maxSize) {
+      fs.ftruncateSync(this.fd, 0); // O_APPEND: the next write lands at the new end, 0
+      this.size = 0;
+    }
+    fs.writeSync(this.fd, rec);
+    this.size += rec.length;
   }
 
   close(): void {

@@ -16,6 +16,7 @@ import type { ResourceConfig } from '../storage/records';
 import { parseSecurityOpts } from '../oci/security-options';
 import { checkResources, parseCpus, parseDevice, parseDeviceCgroupRule, parseMemory, parseUlimit, resourceWarnings } from '../oci/resources';
 import { cgroupSupport } from '../oci/cgroups';
+import { checkTimezone } from '../oci/timezone';
 
 export const CREATE_FLAGS: FlagDef[] = [
   { name: 'name', type: 'string', help: 'Assign a name to the container' },
@@ -77,6 +78,10 @@ export const CREATE_FLAGS: FlagDef[] = [
   { name: 'ulimit', type: 'array', help: 'Ulimit options' },
   { name: 'device', type: 'array', help: 'Add a host device to the container' },
   { name: 'device-cgroup-rule', type: 'array', help: 'Add a rule to the cgroup allowed devices list' },
+  { name: 'tz', type: 'string', help: 'Set timezone in container (a zone name, or local)' },
+  { name: 'conmon-pidfile', type: 'string', help: 'Path to the file that will receive the PID of conmon' },
+  { name: 'log-opt', type: 'array', help: 'Logging driver options (max-size=SIZE)' },
+  { name: 'timeout', type: 'int', help: 'Maximum length of time a container is allowed to run. The container will be killed automatically after the time expires.' },
 ];
 
 /** KEY=VALUE lines; `KEY` alone takes the value from our environment, as Podman does. */
@@ -240,6 +245,14 @@ export function createRequest(p: Parsed): CreateRequest {
   if (p.given.has('preserve-fds')) config.preserveFds = int(f['preserve-fds']) ?? 0;
   config.security = parseSecurityOpts(arr(f['security-opt']));
   if (!bool(f['read-only-tmpfs'])) config.readOnlyTmpfs = false;
+  if (str(f['conmon-pidfile'])) config.conmonPidFile = path.resolve(str(f['conmon-pidfile']) as string);
+  for (const o of arr(f['log-opt'])) config.logSizeMax = parseLogOpt(o);
+  const timeout = int(f.timeout);
+  if (timeout !== undefined) {
+    if (timeout < 0) throw invalidArgument(`invalid timeout "${timeout}": must not be negative`);
+    if (timeout > 0) config.timeout = timeout;
+  }
+  if (str(f.tz)) config.timezone = checkTimezone(str(f.tz) as string);
   const resources = resourceFlags(p);
   if (resources) {
     checkResources(resources);
@@ -247,6 +260,20 @@ export function createRequest(p: Parsed): CreateRequest {
     config.resources = resources;
   }
   return { image, name: str(f.name), command, config, replace: bool(f.replace) };
+}
+
+/**
+ * --log-opt: only max-size (go-units FromHumanSize: decimal, "3.5m" = 3500000 bytes), which
+ * the k8s-file log honours; other options (tag, path) are refused rather than silently ignored.
+ */
+export function parseLogOpt(opt: string): number {
+  const [key, value = ''] = opt.split(/=(.*)/s);
+  if (key !== 'max-size') throw invalidArgument(`log option "${opt}" is not supported (tspod supports max-size=SIZE only)`);
+  const m = /^([0-9]+(?:\.[0-9]+)?)\s*([kmgtp]?)b?$/i.exec(value);
+  if (!m) throw invalidArgument(`invalid max-size "${value}" in log option "${opt}"`);
+  const bytes = Math.floor(Number(m[1]) * 1000 ** ' kmgtp'.indexOf((m[2] || ' ').toLowerCase()));
+  if (!Number.isSafeInteger(bytes) || bytes < 1) throw invalidArgument(`invalid max-size "${value}" in log option "${opt}"`);
+  return bytes;
 }
 
 /** The limit flags given, or undefined when none was (also `update`'s). */

@@ -350,6 +350,8 @@ export class LocalEngine {
       listenFdNames: fds?.names,
       notifySocket,
       exitCommand: this.exitCommand(rec, runId),
+      ...(c.timeout ? { timeout: c.timeout } : {}),
+      ...(c.logSizeMax ? { logSizeMax: c.logSizeMax } : {}),
     });
     if (started.report.error !== undefined || !started.report.pid) {
       this.cleanupRuntime(net.rec);
@@ -365,6 +367,8 @@ export class LocalEngine {
     }
     // The container holds the handed-over fds now; our copies would only keep the sockets alive.
     if (opts.fds) for (const fd of listenFdNumbers(opts.fds.count)) fs.closeSync(fd);
+    // --conmon-pidfile: rewritten at each start, as Podman's conmon does
+    if (c.conmonPidFile) fs.writeFileSync(c.conmonPidFile, `${started.conmonPid}`);
     return { pid: started.report.pid, conmonPid: started.conmonPid };
   }
 

@@ -1,6 +1,7 @@
 // `inspect` output in Podman's shape, which scripts and unit files read with --format.
 import * as path from 'node:path';
 import type { ContainerRecord } from '../storage/records';
+import { goUnitsHumanSize } from '../format/units';
 import { type StoragePaths, bundleDir, containerDir } from '../storage/paths';
 import { signalName } from './signals';
 import type { ImageDefaults } from '../oci/generate';
@@ -119,7 +120,7 @@ export function inspectContainer(paths: StoragePaths, ctr: ContainerRecord, imag
       DnsOptions: c.dnsOptions ?? [],
       ExtraHosts: c.addHosts ?? [],
       AutoRemove: c.autoRemove,
-      LogConfig: { Type: c.logDriver, Config: null, Path: c.logDriver === 'k8s-file' ? path.join(userdata, 'ctr.log') : '', Tag: '', Size: '0B' },
+      LogConfig: { Type: c.logDriver, Config: null, Path: c.logDriver === 'k8s-file' ? path.join(userdata, 'ctr.log') : '', Tag: '', Size: goUnitsHumanSize(c.logSizeMax ?? 0) },
       RestartPolicy: restartForInspect(c.restartPolicy),
       Privileged: c.privileged,
       ReadonlyRootfs: c.readOnly,

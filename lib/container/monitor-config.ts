@@ -24,6 +24,10 @@ export interface MonitorConfig {
   /** Bound in the bundle for sdnotify=container; datagrams forwarded to this host socket. */
   notifySocket: string;
   exitCommand: string[];
+  /** run --timeout: seconds after which the container is killed (its exit code is then -1, as Podman's) */
+  timeout?: number;
+  /** --log-opt max-size: bytes the k8s-file log may hold before it is truncated, as conmon's --log-size-max */
+  logSizeMax?: number;
 }
 
 export interface MonitorReport {

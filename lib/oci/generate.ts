@@ -14,6 +14,7 @@ import { apparmorProfile, confinedPaths, containerSeccomp } from './security-opt
 import { ociDevices, ociResources, ociRlimits, parseDeviceCgroupRule } from './resources';
 import { cgroupSupport, containerCgroupsPath } from './cgroups';
 import { writeContainerEnv } from './containerenv';
+import { zoneFile } from './timezone';
 
 export interface ImageDefaults {
   Env?: string[];
@@ -101,6 +102,7 @@ export function generateSpec(inp: SpecInputs): Spec {
   let env = mergeEnv([DEFAULT_PATH], image.Env ?? [], extraEnv, c.env);
   if (!inp.listen) env = env.filter((e) => !/^LISTEN_(PID|FDS|FDNAMES)=/.test(e));
   const user = resolveUser(inp.rootfs, c.user || image.User || '');
+  if (c.workdir) checkWorkdir(inp.rootfs, c.workdir, c.mounts.map((m) => m.destination), ctr.id);
   const caps = containerCaps(c);
   const sec = c.security;
   const res = c.resources;
@@ -129,6 +131,9 @@ export function generateSpec(inp: SpecInputs): Spec {
     if (m.type === 'tmpfs') mounts.push({ destination: m.destination, type: 'tmpfs', source: 'tmpfs', options: ['rw', 'nosuid', 'nodev', ...m.options] });
     else mounts.push({ destination: m.destination, type: 'bind', source: m.source, options: ['rbind', m.rw ? 'rw' : 'ro', ...m.options] });
   }
+  // --tz: the zone file read-only as /etc/localtime, unless the user mounts one there
+  if (c.timezone && !c.mounts.some((m) => m.destination === '/etc/localtime'))
+    mounts.push({ destination: '/etc/localtime', type: 'bind', source: zoneFile(c.timezone), options: ['bind', 'rprivate', 'ro'] });
   // Beside /etc/hostname, which is always this container's own (hosts may be a --network container:X peer's).
   if (!c.mounts.some((m) => m.destination === '/run/.containerenv'))
     mounts.push({ destination: '/run/.containerenv', type: 'bind', source: writeContainerEnv(path.dirname(inp.etcFiles.hostname), ctr), options: ['bind', 'rprivate', 'ro'] });
@@ -230,6 +235,24 @@ function applyCapChanges(base: string[], add: string[], drop: string[]): string[
  * read through the in-root resolver: a symlink stays inside the rootfs, a
  * FIFO or device is refused, the size is bounded.
  */
+/**
+ * As Podman: a --workdir is not created in the root file system; it must exist
+ * there (looked up inside the root by the kernel), or be a mount, lie under one, or hold one.
+ */
+function checkWorkdir(rootfs: string, workdir: string, mountDestinations: string[], id: string): void {
+  const wd = path.posix.normalize(workdir).replace(/(.)\/$/, '$1');
+  const within = (a: string, b: string) => a === b || a.startsWith(b === '/' ? '/' : `${b}/`);
+  // a mount there or above it, or one below it (the runtime creates the directories leading to a mount point)
+  if (mountDestinations.map((d) => path.posix.normalize(d).replace(/(.)\/$/, '$1')).some((d) => within(wd, d) || within(d, wd))) return;
+  const found = withRoot(rootfs, (root) => {
+    const fd = root.resolveIfExists(wd, true);
+    if (fd === undefined) return false;
+    fs.closeSync(fd);
+    return true;
+  });
+  if (!found) throw new EngineError('cmd-cannot-invoke', `workdir "${workdir}" does not exist on container ${id}`);
+}
+
 export function resolveUser(rootfs: string, spec: string): { uid: number; gid: number; additionalGids?: number[] } {
   if (!spec) return { uid: 0, gid: 0 };
   return withRoot(rootfs, (root) => {

@@ -62,6 +62,14 @@ export interface ContainerConfig {
   resources?: ResourceConfig;
   /** --read-only-tmpfs: with --read-only, /tmp, /var/tmp and /run stay writable (default true) */
   readOnlyTmpfs?: boolean;
+  /** --tz: a zone name under /usr/share/zoneinfo or `local` (lib/oci/timezone.ts) */
+  timezone?: string;
+  /** --conmon-pidfile: absolute path that receives the monitor's pid at each start */
+  conmonPidFile?: string;
+  /** --timeout: seconds the container may run before its monitor kills it (0/absent = no limit) */
+  timeout?: number;
+  /** --log-opt max-size: the k8s-file log is truncated when a record would take it past this many bytes */
+  logSizeMax?: number;
 }
 
 export interface SecurityConfig {

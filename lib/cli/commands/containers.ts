@@ -1,5 +1,6 @@
 // Container commands: create, run, start, stop, kill, rm, ps, logs, wait, inspect, exec, ...
 import * as fs from 'node:fs';
+import { Writable } from 'node:stream';
 import { parsePullPolicy } from '../../image/pull-policy';
 import type { CliContext, CommandDef } from '../command';
 import { err, forEachTarget, out, removalExitCode } from '../command';
@@ -89,9 +90,12 @@ export function signalProxy(enabled: boolean): { setPid(pid: number): void; stop
 }
 
 /** Runs a container attached to our stdio (and terminal, for -t); `detached` when the user typed the detach keys. */
-async function runForeground(ctx: CliContext, rec: ContainerBrief, p: Parsed, opts: StartOptions, sigProxy: boolean): Promise<{ code: number; detached: boolean }> {
+async function runForeground(ctx: CliContext, rec: ContainerBrief, p: Parsed, opts: StartOptions, sigProxy: boolean, attach?: Set<string>): Promise<{ code: number; detached: boolean }> {
   // run -i / start -i: our stdin goes to a container that keeps one open
   const term = userTerminal({ tty: rec.tty, stdin: rec.stdin && bool(p.flags.interactive), detachKeys: str(p.flags['detach-keys']) ?? DEFAULT_DETACH_KEYS });
+  // run --attach: the streams not named are read and dropped (they still reach the log)
+  if (attach && !attach.has('stdout')) term.streams.stdout = discardStream();
+  if (attach && !attach.has('stderr')) term.streams.stderr = discardStream();
   // remote: the service's kill endpoint gets the signals
   const proxy = ctx.remote ? remoteSignalProxy(ctx.client, rec.id, sigProxy) : signalProxy(sigProxy);
   if (!sigProxy) {
@@ -112,6 +116,30 @@ async function runForeground(ctx: CliContext, rec: ContainerBrief, p: Parsed, op
   }
 }
 
+function discardStream(): NodeJS.WritableStream {
+  return new Writable({ write: (_chunk, _enc, done) => done() });
+}
+
+/** run --attach/-a: the streams named (stdin, stdout, stderr); undefined when not given (all of them). */
+function attachStreams(p: Parsed): Set<string> | undefined {
+  const names = arr(p.flags.attach);
+  if (!names.length) return undefined;
+  for (const n of names)
+    if (!['stdin', 'stdout', 'stderr'].includes(n.toLowerCase()))
+      throw invalidArgument(`invalid stream "${n}" for --attach - must be one of stdin, stdout, or stderr`);
+  return new Set(names.map((n) => n.toLowerCase()));
+}
+
+/** run --rmi: the image goes too, unless another container still uses it (as Podman, that is no error). */
+async function removeRunImage(ctx: CliContext, image: string): Promise<void> {
+  try {
+    await ctx.client.removeImage(image, false);
+  } catch (e) {
+    if (e instanceof EngineError && e.kind === 'image-in-use') return;
+    err(`Error: ${(e as Error).message}\n`);
+  }
+}
+
 function writeCidfile(file: string | undefined, id: string): void {
   if (!file) return;
   if (fs.existsSync(file)) throw new EngineError('invalid-argument', `container id file exists. Ensure another container is not using it or delete ${file}`);
@@ -129,6 +157,8 @@ const RUN_FLAGS = [
   { name: 'sig-proxy', type: 'bool' as const, default: true, help: 'Proxy received signals to the process' },
   { name: 'detach-keys', type: 'string' as const, help: 'Override the key sequence for detaching a container (default "ctrl-p,ctrl-q")' },
   { name: 'preserve-fds', type: 'int' as const, help: 'Pass a number of additional file descriptors into the container' },
+  { name: 'attach', short: 'a', type: 'array' as const, help: 'Attach to STDIN, STDOUT or STDERR' },
+  { name: 'rmi', type: 'bool' as const, help: 'Remove image unless used by other containers (with --rm)' },
 ];
 
 export const runCommand: CommandDef = {
@@ -141,6 +171,9 @@ export const runCommand: CommandDef = {
   async run(ctx, p) {
     const fds = inheritedFds(p);
     const req = createRequest(p);
+    const attach = attachStreams(p);
+    if (bool(p.flags.rmi) && !bool(p.flags.rm)) throw invalidArgument('the --rmi option does not work without --rm');
+    if (attach && bool(p.flags.detach)) throw invalidArgument('--attach and --detach cannot be used together');
     checkCidfile(str(p.flags.cidfile));
     await ctx.client.ensureImage(req.image, parsePullPolicy(str(p.flags.pull)));
     const rec = await ctx.client.create(req);
@@ -157,7 +190,9 @@ export const runCommand: CommandDef = {
     }
     let code: number;
     try {
-      const r = await runForeground(ctx, rec, p, { fds }, bool(p.flags['sig-proxy']));
+      // As Podman: with neither stdout nor stderr attached, the container's id tells which one ran
+      if (attach && !attach.has('stdout') && !attach.has('stderr')) out(`${rec.id}\n`);
+      const r = await runForeground(ctx, rec, p, { fds }, bool(p.flags['sig-proxy']), attach);
       if (r.detached) return 0; // still running: --rm is left to its monitor's cleanup
       code = r.code;
     } catch (e) {
@@ -165,6 +200,7 @@ export const runCommand: CommandDef = {
       throw e;
     }
     if (rec.autoRemove) await ctx.client.remove(rec.id, { force: true, ignoreMissing: true });
+    if (bool(p.flags.rmi)) await removeRunImage(ctx, req.image);
     return code;
   },
 };

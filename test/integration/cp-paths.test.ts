@@ -17,15 +17,15 @@ async function runReady(name: string, script: string, extra: string[] = []): Pro
 }
 
 test('relative container paths start at the working directory', async () => {
-  await runReady('rel', 'mkdir /srv/subdir; echo inside > /srv/cf', ['--workdir=/srv']);
+  await runReady('rel', 'mkdir /var/subdir; echo inside > /var/cf', ['--workdir=/var']);
   const host = path.join(env.dir, 'hf');
   fs.writeFileSync(host, 'from host\n');
   env.ok(['cp', host, 'rel:.']);
-  assert.equal(env.ok(['exec', 'rel', 'cat', '/srv/hf']), 'from host\n');
+  assert.equal(env.ok(['exec', 'rel', 'cat', '/var/hf']), 'from host\n');
   env.ok(['cp', host, 'rel:subdir']);
-  assert.equal(env.ok(['exec', 'rel', 'cat', '/srv/subdir/hf']), 'from host\n');
+  assert.equal(env.ok(['exec', 'rel', 'cat', '/var/subdir/hf']), 'from host\n');
   env.ok(['cp', host, 'rel:renamed.txt']);
-  assert.equal(env.ok(['exec', 'rel', 'cat', '/srv/renamed.txt']), 'from host\n');
+  assert.equal(env.ok(['exec', 'rel', 'cat', '/var/renamed.txt']), 'from host\n');
   env.ok(['cp', '--pause=false', 'rel:cf', path.join(env.dir, 'out')]);
   assert.equal(fs.readFileSync(path.join(env.dir, 'out'), 'utf8'), 'inside\n');
   env.ok(['rm', '-f', '-t', '0', 'rel']);

@@ -142,3 +142,26 @@ describe('pause and unpause', () => {
     }
   });
 });
+
+describe('container prune', () => {
+  test('removes exactly the containers not running or paused (after the question unless -f), with --filter', () => {
+    env.ok(['run', '-d', '--name', 'p-run', 'busybox', 'sleep', '1000']);
+    env.ok(['run', '-d', '--name', 'p-paused', 'busybox', 'sleep', '1000']);
+    env.ok(['pause', 'p-paused']);
+    const created = env.ok(['create', '--name', 'p-created', '--label', 'keep=1', 'busybox', 'true']).trim();
+    env.ok(['run', '--name', 'p-exited', 'busybox', 'true']);
+    const exited = env.ok(['inspect', '--format', '{{.Id}}', 'p-exited']).trim();
+    try {
+      const no = env.run(['container', 'prune'], { input: 'n\n' });
+      assert.equal(no.code, 0);
+      assert.match(no.stdout, /^WARNING! This will remove all non running containers\.\nAre you sure you want to continue\? \[y\/N\] $/);
+      assert.equal(env.ok(['ps', '-aq']).trim().split('\n').length, 4, 'no answer: nothing removed');
+
+      assert.equal(env.ok(['container', 'prune', '-f', '--filter', 'label!=keep=1']), `${exited}\n`);
+      assert.equal(env.ok(['container', 'prune', '-f']), `${created}\n`);
+      assert.deepEqual(env.ok(['ps', '-a', '--format', '{{.Names}}']).trim().split('\n').sort(), ['p-paused', 'p-run']);
+    } finally {
+      env.run(['rm', '-f', '-t', '0', 'p-run', 'p-paused', 'p-created', 'p-exited']);
+    }
+  });
+});

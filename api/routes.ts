@@ -12,6 +12,7 @@ import * as lp from './handlers/libpod';
 import * as vol from './handlers/volumes';
 import * as nets from './handlers/networks';
 import * as upd from './handlers/update';
+import * as pz from './handlers/pause';
 
 /** A handler module loaded at its first request: a socket-activated start pays only for what it serves. */
 function lazy<M extends object>(load: () => M): M {
@@ -56,6 +57,8 @@ export function compatRoutes(): RouteTable {
     .add('POST', '/containers/{id}/stop', c(ctr.stop))
     .add('POST', '/containers/{id}/restart', c(ctr.restart))
     .add('POST', '/containers/{id}/kill', c(ctr.kill))
+    .add('POST', '/containers/{id}/pause', c(pz.pause))
+    .add('POST', '/containers/{id}/unpause', c(pz.unpause))
     .add('POST', '/containers/{id}/wait', c(ctr.wait))
     .add('POST', '/containers/{id}/rename', c(ctr.rename))
     .add('POST', '/containers/{id}/update', c(upd.updateDocker))
@@ -107,6 +110,8 @@ export function libpodRoutes(): RouteTable {
     .add('POST', '/containers/{id}/stop', ctr.stop)
     .add('POST', '/containers/{id}/restart', ctr.restart)
     .add('POST', '/containers/{id}/kill', lp.killLibpod)
+    .add('POST', '/containers/{id}/pause', pz.pause)
+    .add('POST', '/containers/{id}/unpause', pz.unpause)
     .add('POST', '/containers/{id}/wait', lp.waitLibpod)
     .add('POST', '/containers/{id}/rename', ctr.rename)
     .add('POST', '/containers/{id}/update', upd.updateLibpod)

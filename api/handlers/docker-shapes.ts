@@ -12,7 +12,7 @@ import { imageDefaultsOf } from '../../lib/engine/views';
 
 const ZERO_TIME = '0001-01-01T00:00:00Z';
 
-const dockerState = (rec: ContainerRecord) => publicStatus(rec.state.status);
+const dockerState = (rec: ContainerRecord) => publicStatus(rec.state.status, rec.state.paused);
 
 /** For a list: db as read once, and one image-defaults cache (reading them per item cost ~0.3 ms each). */
 export function containerListItem(engine: LocalEngine, rec: ContainerRecord, db: Database = engine.store.read(), images?: Map<string, ImageDefaults>) {

@@ -16,6 +16,8 @@ const restart = (): typeof import('./commands/restart') => require('./commands/r
 const network = (): typeof import('./commands/network') => require('./commands/network');
 const build = (): typeof import('./commands/build') => require('./commands/build');
 const update = (): typeof import('./commands/update') => require('./commands/update');
+const pause = (): typeof import('./commands/pause') => require('./commands/pause');
+const prune = (): typeof import('./commands/prune') => require('./commands/prune');
 
 export interface IndexEntry {
   names: string[]; // command names and aliases
@@ -35,10 +37,11 @@ export const TOP_INDEX: IndexEntry[] = [
   { names: ['restart'], load: () => restart().RESTART_COMMANDS },
   { names: ['build', 'commit', 'diff', 'history'], load: () => build().BUILD_COMMANDS },
   { names: ['update'], load: () => update().UPDATE_COMMANDS },
+  { names: ['pause', 'unpause'], load: () => pause().PAUSE_COMMANDS },
 ];
 
 export const GROUP_INDEX: Record<string, { description: string; load: () => CommandDef[]; find?: (name: string) => CommandDef | undefined }> = {
-  container: { description: 'Manage containers', load: () => [...containers().CONTAINER_GROUP, ...observe().OBSERVE_COMMANDS, ...network().PORT_COMMANDS, ...restart().RESTART_COMMANDS, build().commitCommand, build().diffCommand, ...update().UPDATE_COMMANDS] },
+  container: { description: 'Manage containers', load: () => [...containers().CONTAINER_GROUP, ...observe().OBSERVE_COMMANDS, ...network().PORT_COMMANDS, ...restart().RESTART_COMMANDS, build().commitCommand, build().diffCommand, ...update().UPDATE_COMMANDS, ...pause().PAUSE_COMMANDS, prune().containerPruneCommand] },
   image: {
     description: 'Manage images',
     load: () => {

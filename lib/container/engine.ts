@@ -400,6 +400,7 @@ export class LocalEngine {
       if (!cur) return true;
       Object.assign(cur.state, {
         status: 'running',
+        paused: false,
         mounted: true,
         pid,
         conmonPid,
@@ -427,6 +428,7 @@ export class LocalEngine {
   /** Starts a container detached. */
   async start(idOrName: string, opts: StartOptions = {}): Promise<ContainerRecord> {
     return this.withContainer(idOrName, async (rec) => {
+      if (rec.state.paused) throw new EngineError('state-improper', `cannot start paused container ${rec.id}: container state improper`);
       if (rec.state.status === 'running') return rec; // Podman: starting a running container is a no-op
       const { pid, conmonPid } = await this.init(rec, opts);
       this.startRuntime(rec, pid, conmonPid);
@@ -508,8 +510,39 @@ export class LocalEngine {
       throw new EngineError('state-improper', `can only kill running containers. ${rec.id} is in state ${rec.state.status}: container state improper`);
     this.markStoppedByUser(rec.id);
     this.killPid(rec.state.pid, signal);
+    if (signal === 9) this.thawAfterSignal(rec.id); // a frozen cgroup gets SIGKILL only once thawed
     emitEvent(this.paths, { Type: 'container', Status: 'kill', ID: rec.id, Name: rec.name, Image: rec.config.image });
     return rec;
+  }
+
+  /** Thaws a paused container after a signal was queued for it (no-op otherwise). */
+  private thawAfterSignal(id: string): void {
+    if (!this.store.read().containers[id]?.state.paused) return;
+    runRuntime(this.runtime(), ['resume', id]);
+    this.store.updateUnlessFull((db) => {
+      const cur = db.containers[id];
+      if (cur) cur.state.paused = false;
+    });
+  }
+
+  /** `pause` (freeze) or `unpause` (thaw) a running container through the runtime. */
+  async setPaused(idOrName: string, paused: boolean): Promise<ContainerRecord> {
+    return this.withContainer(idOrName, async (rec) => {
+      const s = rec.state;
+      const shown = s.status === 'stopped' ? 'exited' : s.status;
+      if (s.status !== 'running')
+        throw new EngineError('state-improper', paused ? `"${shown}" is not running, can't pause: container state improper` : `"${shown}" is not paused, can't unpause: container state improper`);
+      if (paused && s.paused) throw new EngineError('state-improper', `"paused" is already paused: container state improper`);
+      if (!paused && !s.paused) throw new EngineError('state-improper', `"running" is not paused, can't unpause: container state improper`);
+      const r = runRuntime(this.runtime(), [paused ? 'pause' : 'resume', rec.id]);
+      if (r.status !== 0) throw new EngineError('runtime', `${paused ? 'pausing' : 'unpausing'} container ${rec.id}: ${r.stderr.trim()}`);
+      this.store.update((db) => {
+        const cur = db.containers[rec.id];
+        if (cur) cur.state.paused = paused;
+      });
+      emitEvent(this.paths, { Type: 'container', Status: paused ? 'pause' : 'unpause', ID: rec.id, Name: rec.name, Image: rec.config.image });
+      return this.get(rec.id);
+    });
   }
 
   /** The user ended this run: restart policies leave it down (until the next start). */
@@ -538,6 +571,7 @@ export class LocalEngine {
     let warning: string | undefined;
     if (t > 0) {
       this.killPid(rec.state.pid, rec.config.stopSignal);
+      this.thawAfterSignal(rec.id); // a paused container handles its stop signal once thawed
       const exit = await waitForExit(this.paths, rec, t * 1000);
       if (!exit) {
         warning = `StopSignal ${signalName(rec.config.stopSignal)} failed to stop container ${rec.name} in ${t} seconds, resorting to SIGKILL`;
@@ -545,6 +579,7 @@ export class LocalEngine {
     }
     if (!readExitFile(this.paths, rec.id)) {
       this.killPid(rec.state.pid, 9);
+      this.thawAfterSignal(rec.id);
       await waitForExit(this.paths, rec, 5000);
     }
     this.store.updateUnlessFull((db) => {
@@ -662,7 +697,10 @@ export class LocalEngine {
     }
     this.assertRemovable(rec, opts);
     this.markStoppedByUser(rec.id); // also cancels a restart policy's pending start
-    if (rec.state.status === 'running' && !opts.timeout) this.killPid(rec.state.pid, 9);
+    if (rec.state.status === 'running' && !opts.timeout) {
+      this.killPid(rec.state.pid, 9);
+      this.thawAfterSignal(rec.id);
+    }
     return rec.id;
   }
 
@@ -695,6 +733,7 @@ export class LocalEngine {
         this.assertRemovable(rec, opts);
         if (rec.state.status === 'running') {
           this.killPid(rec.state.pid, 9);
+          this.thawAfterSignal(rec.id);
           const deadline = Date.now() + 5000;
           while (!readExitFile(this.paths, rec.id) && Date.now() < deadline) sleepSync(20);
         }

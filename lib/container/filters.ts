@@ -78,7 +78,7 @@ export function filterContainers(recs: ContainerRecord[], filters: Map<string, s
           case 'name':
             return c.name === v.replace(/^\//, '') || regex(v.replace(/^\//, '')).test(c.name);
           case 'status':
-            return publicStatus(c.state.status) === (v === 'stopped' ? 'exited' : v);
+            return publicStatus(c.state.status, c.state.paused) === (v === 'stopped' ? 'exited' : v);
           case 'ancestor':
             return (
               c.config.image === v ||

@@ -15,7 +15,7 @@ import { cgroupSupport } from '../oci/cgroups';
 
 const ZERO_TIME = '0001-01-01T00:00:00Z';
 
-export const publicStatus = (s: ContainerRecord['state']['status']) => (s === 'stopped' ? 'exited' : s);
+export const publicStatus = (s: ContainerRecord['state']['status'], paused = false) => (paused && s === 'running' ? 'paused' : s === 'stopped' ? 'exited' : s);
 
 export function inspectContainer(paths: StoragePaths, ctr: ContainerRecord, image: ImageDefaults, runtimeName: string) {
   const c = ctr.config;
@@ -30,9 +30,9 @@ export function inspectContainer(paths: StoragePaths, ctr: ContainerRecord, imag
     Args: cmd.slice(1),
     State: {
       OciVersion: '1.0.2-dev',
-      Status: publicStatus(s.status),
+      Status: publicStatus(s.status, s.paused),
       Running: s.status === 'running',
-      Paused: false,
+      Paused: (s.status === 'running' && s.paused) || false,
       Restarting: false,
       OOMKilled: s.oomKilled ?? false,
       Dead: false,

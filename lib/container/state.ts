@@ -38,6 +38,7 @@ export function syncState(paths: StoragePaths, ctr: ContainerRecord): boolean {
   const exit = readExitFile(paths, ctr.id);
   if (exit) {
     s.status = 'exited';
+    s.paused = false;
     s.exitCode = exit.code;
     s.finishedAt = exit.finishedAt;
     s.pid = 0;

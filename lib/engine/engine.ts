@@ -120,6 +120,8 @@ export interface Engine {
   wait(idOrName: string): Promise<number>;
   stop(idOrName: string, timeout?: number): Promise<{ warning?: string }>;
   kill(idOrName: string, signal: number): Promise<void>;
+  /** Freezes (true) or thaws (false) a running container's processes. */
+  setPaused(idOrName: string, paused: boolean): Promise<void>;
   /** Removes (a running one with force is stopped first); undefined when missing and ignoreMissing. */
   remove(idOrName: string, opts: RemoveRequest): Promise<string | undefined>;
   rename(idOrName: string, newName: string): Promise<void>;

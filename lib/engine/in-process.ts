@@ -62,6 +62,10 @@ export class InProcessEngine implements Engine {
     this.local.kill(idOrName, signal);
   }
 
+  async setPaused(idOrName: string, paused: boolean): Promise<void> {
+    await this.local.setPaused(idOrName, paused);
+  }
+
   remove(idOrName: string, opts: RemoveRequest): Promise<string | undefined> {
     return this.local.removeAsync(idOrName, opts);
   }

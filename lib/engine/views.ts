@@ -29,7 +29,7 @@ export function imageDefaultsOf(engine: LocalEngine, rec: ContainerRecord, cache
 
 /** One list entry; a list passes one `images` cache for all its entries (one image config read per image). */
 export function containerListEntry(engine: LocalEngine, c: ContainerRecord, now = Date.now(), images = new Map<string, ImageDefaults>()): ContainerListEntry {
-  const state = publicStatus(c.state.status);
+  const state = publicStatus(c.state.status, c.state.paused);
   return {
     AutoRemove: c.config.autoRemove,
     Command: containerCommand(c, imageDefaultsOf(engine, c, images)),

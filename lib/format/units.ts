@@ -356,6 +356,9 @@ export function psStatus(
     case 'created':
       state = 'Created';
       break;
+    case 'paused':
+      state = 'Paused';
+      break;
     case 'exited':
     case 'stopped': {
       const t = humanDuration(now - floorSeconds(c.exitedAt == null ? 0 : toMs(c.exitedAt)));

@@ -134,6 +134,10 @@ export class RemoteEngine implements Engine {
     await this.conn.request('POST', `/containers/${enc(idOrName)}/kill${q({ signal })}`);
   }
 
+  async setPaused(idOrName: string, paused: boolean): Promise<void> {
+    await this.conn.request('POST', `/containers/${enc(idOrName)}/${paused ? 'pause' : 'unpause'}`);
+  }
+
   async remove(idOrName: string, opts: RemoveRequest): Promise<string | undefined> {
     try {
       const r = await this.conn.json<{ Id: string }[]>('DELETE', `/containers/${enc(idOrName)}${q({ force: !!opts.force, timeout: opts.timeout, v: opts.volumes || undefined })}`);

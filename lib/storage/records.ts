@@ -171,6 +171,8 @@ export interface ContainerState {
   runId?: string;
   /** The last exit came from `stop`/`kill`: restart policies leave the container down. */
   stoppedByUser?: boolean;
+  /** the run's processes are frozen (`pause`); status stays 'running' */
+  paused?: boolean;
   /** the kernel's OOM killer killed a process of the last run */
   oomKilled?: boolean;
   /** network name -> the endpoint set up for the current run (lib/network) */

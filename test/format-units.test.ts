@@ -154,7 +154,7 @@ test('podman ps STATUS as Podman 4.3 prints it', () => {
   assert.equal(psStatus({ state: 'stopped', exitCode: 137, exitedAt: now - 2 * 3600 * 1000 }, now), 'Exited (137) 2 hours ago');
   assert.equal(psStatus({ state: 'configured' }, now), 'Created');
   assert.equal(psStatus({ state: 'created' }, now), 'Created');
-  assert.equal(psStatus({ state: 'paused' }, now), 'paused');
+  assert.equal(psStatus({ state: 'paused' }, now), 'Paused'); // Podman's 080-pause: "$cid $cname Paused"
   // positional form; start times count in whole seconds (ListContainer.StartedAt)
   assert.equal(psStatus('running', 0, now - 1500, 0, now), 'Up 2 seconds ago');
   assert.equal(psStatus('exited', 2, 0, now - 60000, now), 'Exited (2) About a minute ago');

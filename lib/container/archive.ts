@@ -146,17 +146,7 @@ export function getArchive(engine: LocalEngine, idOrName: string, containerPath:
     root?.close();
     lease.release();
   };
-  packTree(pack, found.fd, found.isRoot ? '.' : found.stat.name, found.st).then(
-    () => {
-      pack.finalize();
-      done();
-    },
-    (err: unknown) => {
-      done();
-      pack.destroy(err as Error);
-    },
-  );
-  return { stat: found.stat, tar: pack as unknown as Readable };
+  return { stat: found.stat, tar: packInBackground(pack, found.fd, found.isRoot ? '.' : found.stat.name, found.st, done) };
 }
 
 function entryDone(pack: tar.Pack, header: Partial<tar.Header>, body?: Readable): Promise<void> {
@@ -277,7 +267,12 @@ export function packTar(host: string, name: string): Readable {
     closeFd(fd);
     dir.close();
   };
-  packTree(pack, fd, name, fs.fstatSync(fd)).then(
+  return packInBackground(pack, fd, name, fs.fstatSync(fd), done);
+}
+
+/** Fills pack with the tree at fd while the caller reads it; done releases what the walk held, either way. */
+function packInBackground(pack: tar.Pack, fd: number, name: string, st: fs.Stats, done: () => void): Readable {
+  packTree(pack, fd, name, st).then(
     () => {
       pack.finalize();
       done();

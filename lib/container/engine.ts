@@ -715,11 +715,7 @@ export class LocalEngine {
         return this.removeHeld(rec, opts);
       });
     } catch (err) {
-      if (err instanceof EngineError && err.kind === 'no-such-container') {
-        if (opts.ignoreMissing) return undefined;
-        throw noSuchContainer(idOrName);
-      }
-      throw err;
+      return removedMeanwhile(err, idOrName, opts);
     }
   }
 
@@ -740,11 +736,7 @@ export class LocalEngine {
         return this.removeHeld(rec, opts);
       });
     } catch (err) {
-      if (err instanceof EngineError && err.kind === 'no-such-container') {
-        if (opts.ignoreMissing) return undefined;
-        throw noSuchContainer(idOrName);
-      }
-      throw err;
+      return removedMeanwhile(err, idOrName, opts);
     }
   }
 
@@ -824,4 +816,14 @@ export function runtimeStartError(msg: string): EngineError {
   if (/permission denied|operation not permitted/i.test(msg))
     return new EngineError('cmd-cannot-invoke', `${msg}: OCI permission denied`);
   return new EngineError('cmd-cannot-invoke', `${msg}: OCI runtime error`);
+}
+
+/**
+ * A removal whose container went away while it waited for the lock: nothing
+ * with ignoreMissing, else "no such container" under the name the user gave.
+ */
+function removedMeanwhile(err: unknown, idOrName: string, opts: { ignoreMissing?: boolean }): undefined {
+  if (!(err instanceof EngineError && err.kind === 'no-such-container')) throw err;
+  if (opts.ignoreMissing) return undefined;
+  throw noSuchContainer(idOrName);
 }

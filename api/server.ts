@@ -106,11 +106,16 @@ export async function runService(o: ServiceOptions): Promise<number> {
     finish(code);
   }
 
-  removeSocket = await listenOn(server, ep);
+  // Handlers before listen(): a client may connect (and signal us) as soon as the kernel listens.
   const onTerm = () => shutdown(0);
   const onInt = () => shutdown(1);
   process.on('SIGTERM', onTerm);
   process.on('SIGINT', onInt);
+  const remove = await listenOn(server, ep);
+  if (closing) {
+    server.close();
+    remove();
+  } else removeSocket = remove;
   const onCrash = (err: unknown) => o.log(`API service: internal error: ${(err as Error)?.stack ?? String(err)}\n`);
   process.on('uncaughtException', onCrash);
   process.on('unhandledRejection', onCrash);

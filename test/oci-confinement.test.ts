@@ -9,7 +9,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { kernelAtLeast, loadSeccompProfile, parseSeccompProfile, SECCOMP_DEFAULT_PATH, seccompSection, type SeccompProfile } from '../lib/oci/seccomp';
 import { DEFAULT_CAPS, generateSpec } from '../lib/oci/generate';
-import { checkResources, ociResources, parseDeviceCgroupRule, parseMemory } from '../lib/oci/resources';
+import { checkResources, ociResources, parseDeviceCgroupRule, parseMemory, resourceWarnings, swappiness } from '../lib/oci/resources';
 import { parseSecurityOpts } from '../lib/oci/security-options';
 import { EngineError } from '../lib/errors';
 import type { ContainerConfig, ContainerRecord } from '../lib/storage/records';
@@ -118,7 +118,7 @@ test('limits: sizes, Podman\'s checks, and the cgroup values', () => {
   assert.throws(() => checkResources({ nanoCpus: 5e8, cpuQuota: 50000 }), /cannot be set with --cpus/);
   assert.throws(() => checkResources({ oomScoreAdj: 1001 }), /between -1000 and 1000/);
   assert.throws(() => checkResources({ cpusetCpus: '0;1' }), /invalid --cpuset-cpus/);
-  const support = { swap: true, blkioWeight: false, oomKillDisable: true };
+  const support = { swap: true, blkioWeight: false, oomKillDisable: true, swappiness: true };
   const r = ociResources({ memory: 64 << 20, nanoCpus: 5e8, pidsLimit: 100, blkioWeight: 300, cpuShares: 512 }, support);
   assert.deepEqual(r.memory, { limit: 64 << 20, swap: 128 << 20 }); // swap twice the memory, as Podman
   assert.deepEqual(r.cpu, { period: 100000, quota: 50000, shares: 512 });
@@ -126,6 +126,12 @@ test('limits: sizes, Podman\'s checks, and the cgroup values', () => {
   assert.equal(r.blockIO, undefined); // no controller: dropped (with Podman's warning at create)
   assert.equal(ociResources({ pidsLimit: -1 }, support).pids, undefined);
   assert.equal(ociResources({ memory: 64 << 20 }, { ...support, swap: false }).memory?.swap, undefined);
+  // --memory-swappiness: 0-100 reaches the spec, a negative value means the kernel's default, above 100 is Podman's error
+  assert.equal(ociResources({ memorySwappiness: 0 }, support).memory?.swappiness, 0);
+  assert.equal(ociResources({ memorySwappiness: 30 }, { ...support, swappiness: false }).memory, undefined);
+  assert.deepEqual(resourceWarnings({ memorySwappiness: 30 }, { ...support, swappiness: false }), ['Your kernel does not support memory swappiness capabilities or the cgroup is not mounted. Memory swappiness discarded.']);
+  assert.equal(swappiness(-1), undefined);
+  assert.throws(() => checkResources({ memorySwappiness: 101 }), /^Error: invalid value: 101, valid memory swappiness range is 0-100$/);
   assert.deepEqual(parseDeviceCgroupRule('c 1:* rw'), { allow: true, type: 'c', major: 1, minor: undefined, access: 'rw' });
   assert.deepEqual(parseDeviceCgroupRule('a 7 mrw'), { allow: true, type: 'a', major: 7, minor: undefined, access: 'mrw' });
   assert.throws(() => parseDeviceCgroupRule('x 1:3 rwm'), /^Error: invalid device type in device-access-add: x$/);

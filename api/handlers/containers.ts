@@ -1,5 +1,6 @@
 // Container endpoints of the Docker-compatible tree; the libpod tree reuses
 // most of them (its differences are in handlers/libpod.ts).
+import { createWarnings } from '../../lib/oci/resources';
 import type { RouteContext } from '../router';
 import { badRequest, qbool, qfilters, qint, readJson, sendEmpty, sendJson } from '../http';
 import { dockerCreateRequest } from './create-body';
@@ -38,7 +39,7 @@ export function list(ctx: RouteContext): void {
 export async function create(ctx: RouteContext): Promise<void> {
   const body = await readJson(ctx.req);
   const rec = ctx.engine.create(dockerCreateRequest(body, ctx.query.get('name') ?? undefined));
-  sendJson(ctx.res, 201, { Id: rec.id, Warnings: [] });
+  sendJson(ctx.res, 201, { Id: rec.id, Warnings: createWarnings(rec.config.resources) });
 }
 
 export function inspect(ctx: RouteContext): void {

@@ -12,7 +12,7 @@ import { checkNetworkValues } from '../../lib/network/input-checks';
 import { badRequest, optBool, optNumber, optObject, optString, optStringMap, optStrings } from '../http';
 import type { ResourceConfig } from '../../lib/storage/records';
 import { parseSecurityOpts } from '../../lib/oci/security-options';
-import { checkResources, parseDevice, parseDeviceCgroupRule, parseUlimit } from '../../lib/oci/resources';
+import { checkResources, swappiness, parseDevice, parseDeviceCgroupRule, parseUlimit } from '../../lib/oci/resources';
 
 /** A `Binds` entry: `/host:/ctr[:opts]` is a bind, `name:/ctr[:opts]` a named volume (made on demand, as Docker does). */
 function bind(spec: string): MountSpec {
@@ -141,6 +141,7 @@ export function dockerResources(host: Record<string, unknown>): ResourceConfig |
     memoryReservation: nonZero(optNumber(host, 'MemoryReservation')),
     memorySwap: nonZero(optNumber(host, 'MemorySwap')),
     oomKillDisable: optBool(host, 'OomKillDisable') || undefined,
+    memorySwappiness: swappiness(optNumber(host, 'MemorySwappiness')),
     oomScoreAdj: nonZero(optNumber(host, 'OomScoreAdj')),
     nanoCpus: nonZero(optNumber(host, 'NanoCpus')),
     cpuShares: nonZero(optNumber(host, 'CpuShares')),
@@ -169,6 +170,7 @@ export function ociShapedResources(rl: Record<string, unknown>): ResourceConfig 
     memoryReservation: nonZero(optNumber(mem, 'reservation')),
     memorySwap: nonZero(optNumber(mem, 'swap')),
     oomKillDisable: optBool(mem, 'disableOOMKiller') || undefined,
+    memorySwappiness: swappiness(optNumber(mem, 'swappiness')),
     cpuShares: nonZero(optNumber(cpu, 'shares')),
     cpuPeriod: nonZero(optNumber(cpu, 'period')),
     cpuQuota: nonZero(optNumber(cpu, 'quota')),

@@ -2,6 +2,7 @@
 // documents (built by lib/engine/views.ts, the same the in-process engine
 // returns, so `tspod --remote` prints what a local command prints), exists
 // endpoints, wait answering a bare exit code, Podman's error messages.
+import { createWarnings } from '../../lib/oci/resources';
 import type { RouteContext } from '../router';
 import { badRequest, optBool, optObject, optString, qbool, qint, readJson, sendEmpty, sendJson } from '../http';
 import { libpodCreateRequest } from './create-body';
@@ -72,7 +73,7 @@ export function libpodSpecRequest(body: Record<string, unknown>): CreateRequest 
 
 export async function createLibpod(ctx: RouteContext): Promise<void> {
   const rec = ctx.engine.create(libpodSpecRequest(await readJson(ctx.req)));
-  sendJson(ctx.res, 201, { Id: rec.id, Warnings: [] });
+  sendJson(ctx.res, 201, { Id: rec.id, Warnings: createWarnings(rec.config.resources) });
 }
 
 export function inspectLibpod(ctx: RouteContext): void {

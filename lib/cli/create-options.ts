@@ -14,8 +14,7 @@ import { parseIp } from '../network/ipv4';
 import { formatRestartPolicy, parseRestartPolicy } from '../container/restart-policy';
 import type { ResourceConfig } from '../storage/records';
 import { parseSecurityOpts } from '../oci/security-options';
-import { checkResources, parseCpus, parseDevice, parseDeviceCgroupRule, parseMemory, parseUlimit, resourceWarnings } from '../oci/resources';
-import { cgroupSupport } from '../oci/cgroups';
+import { checkResources, createWarnings, swappiness, parseCpus, parseDevice, parseDeviceCgroupRule, parseMemory, parseUlimit } from '../oci/resources';
 import { checkTimezone } from '../oci/timezone';
 
 export const CREATE_FLAGS: FlagDef[] = [
@@ -64,6 +63,7 @@ export const CREATE_FLAGS: FlagDef[] = [
   { name: 'read-only-tmpfs', type: 'bool', default: true, help: 'When running --read-only containers mount read-write tmpfs on /dev, /dev/shm, /run, /tmp and /var/tmp' },
   { name: 'memory', short: 'm', type: 'string', help: 'Memory limit (format: <number>[<unit>], where unit = b (bytes), k (kibibytes), m (mebibytes), or g (gibibytes))' },
   { name: 'memory-reservation', type: 'string', help: 'Memory soft limit (format: <number>[<unit>])' },
+  { name: 'memory-swappiness', type: 'int', help: 'Tune container memory swappiness (0 to 100, or -1 for system default) (default -1)' },
   { name: 'memory-swap', type: 'string', help: "Swap limit equal to memory plus swap: '-1' to enable unlimited swap" },
   { name: 'oom-kill-disable', type: 'bool', help: 'Disable OOM Killer' },
   { name: 'oom-score-adj', type: 'int', help: 'Tune the host\'s OOM preferences (-1000 to 1000)' },
@@ -256,7 +256,7 @@ export function createRequest(p: Parsed): CreateRequest {
   const resources = resourceFlags(p);
   if (resources) {
     checkResources(resources);
-    for (const w of resourceWarnings(resources, cgroupSupport())) process.stderr.write(`WARN[0000] ${w}\n`);
+    for (const w of createWarnings(resources)) process.stderr.write(`WARN[0000] ${w}\n`);
     config.resources = resources;
   }
   return { image, name: str(f.name), command, config, replace: bool(f.replace) };
@@ -284,6 +284,7 @@ export function resourceFlags(p: Parsed): ResourceConfig | undefined {
   r.memory = mem('memory');
   r.memoryReservation = mem('memory-reservation');
   r.memorySwap = mem('memory-swap', true);
+  r.memorySwappiness = swappiness(int(f['memory-swappiness']));
   if (p.given.has('oom-kill-disable')) r.oomKillDisable = bool(f['oom-kill-disable']);
   r.oomScoreAdj = int(f['oom-score-adj']);
   if (p.given.has('cpus')) r.nanoCpus = parseCpus(str(f.cpus) ?? '');

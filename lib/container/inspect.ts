@@ -151,6 +151,7 @@ export function confinementForInspect(c: ContainerRecord['config'], shape: 'podm
     MemoryReservation: r.memoryReservation ?? 0,
     MemorySwap: (podman ? effectiveSwap(r, cgroupSupport()) : r.memorySwap) ?? 0,
     OomKillDisable: r.oomKillDisable ?? false,
+    MemorySwappiness: r.memorySwappiness ?? (podman ? 0 : null),
     OomScoreAdj: r.oomScoreAdj ?? 0,
     NanoCpus: r.nanoCpus ?? 0,
     CpuShares: r.cpuShares ?? 0,

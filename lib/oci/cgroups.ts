@@ -29,12 +29,13 @@ export interface CgroupSupport {
   swap: boolean;
   blkioWeight: boolean;
   oomKillDisable: boolean;
+  swappiness: boolean;
 }
 
 export function cgroupSupport(): CgroupSupport {
   if (cgroupV2()) {
     const controllers = read(path.join(CGROUP_ROOT, 'cgroup.controllers')).split(/\s+/);
-    return { swap: controllers.includes('memory') && !!swapTotal(), blkioWeight: controllers.includes('io'), oomKillDisable: false };
+    return { swap: controllers.includes('memory') && !!swapTotal(), blkioWeight: controllers.includes('io'), oomKillDisable: false, swappiness: false };
   }
   const memory = v1ControllerDir('memory');
   const blkio = v1ControllerDir('blkio');
@@ -42,6 +43,7 @@ export function cgroupSupport(): CgroupSupport {
     swap: !!memory && fs.existsSync(path.join(memory, 'memory.memsw.limit_in_bytes')),
     blkioWeight: !!blkio && (fs.existsSync(path.join(blkio, 'blkio.weight')) || fs.existsSync(path.join(blkio, 'blkio.bfq.weight'))),
     oomKillDisable: !!memory,
+    swappiness: !!memory && fs.existsSync(path.join(memory, 'memory.swappiness')),
   };
 }
 

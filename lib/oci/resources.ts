@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import type { DeviceMapping, ResourceConfig } from '../storage/records';
 import { EngineError, invalidArgument } from '../errors';
 import { loadContainersConf } from '../config/containers-conf';
-import type { CgroupSupport } from './cgroups';
+import { cgroupSupport, type CgroupSupport } from './cgroups';
 import type { Device, DeviceCgroup, Resources } from './runtime-spec';
 
 const MIN_MEMORY = 6 * 1024 * 1024;
@@ -21,6 +21,11 @@ export function parseMemory(value: string, flag: string, allowUnlimited = false)
   if (!m) throw invalidArgument(`invalid value "${value}" for --${flag}: invalid size: '${value}'`);
   const mult = { b: 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4, p: 1024 ** 5 }[(m[2] ?? 'b').toLowerCase()] as number;
   return Math.floor(Number(m[1]) * mult);
+}
+
+/** --memory-swappiness as Podman takes it: a negative value means the kernel's default. */
+export function swappiness(value: number | undefined): number | undefined {
+  return value === undefined || value < 0 ? undefined : value;
 }
 
 export function parseCpus(value: string): number {
@@ -84,6 +89,7 @@ export function checkResources(r: ResourceConfig): void {
     if (!mem) throw invalidArgument('you should always set the Memory limit when using Memoryswap limit, see usage');
     if (r.memorySwap < mem) throw invalidArgument('minimum memoryswap limit should be larger than memory limit, see usage');
   }
+  if (r.memorySwappiness !== undefined && r.memorySwappiness > 100) throw new EngineError('invalid-argument', `invalid value: ${r.memorySwappiness}, valid memory swappiness range is 0-100`);
   if (mem && r.memoryReservation && r.memoryReservation > mem) throw invalidArgument('minimum memory limit can not be less than memory reservation limit, see usage');
   if (r.oomScoreAdj !== undefined && (r.oomScoreAdj < -1000 || r.oomScoreAdj > 1000)) throw invalidArgument(`oom_score_adj must be between -1000 and 1000: ${r.oomScoreAdj}`);
   if (r.nanoCpus) {
@@ -105,6 +111,7 @@ export function resourceWarnings(r: ResourceConfig, support: CgroupSupport): str
   const out: string[] = [];
   if (r.memorySwap && r.memorySwap !== -1 && !support.swap) out.push('Your kernel does not support swap limit capabilities,or the cgroup is not mounted. Memory limited without swap.');
   if (r.blkioWeight && !support.blkioWeight) out.push('Your kernel does not support Block I/O weight or the cgroup is not mounted. Weight discarded.');
+  if (r.memorySwappiness !== undefined && !support.swappiness) out.push('Your kernel does not support memory swappiness capabilities or the cgroup is not mounted. Memory swappiness discarded.');
   if (r.oomKillDisable && !support.oomKillDisable) out.push('Your kernel does not support OomKillDisable. OomKillDisable discarded.');
   if (r.oomKillDisable && !r.memory) out.push('Disabling the OOM killer on containers without setting a \'-m/--memory\' limit may be dangerous.');
   for (const u of r.ulimits ?? []) {
@@ -112,6 +119,11 @@ export function resourceWarnings(r: ResourceConfig, support: CgroupSupport): str
     if (c.clamped) out.push(`ulimit ${u} is above this process's hard limit: lowered to ${c.soft}:${c.hard}`);
   }
   return out;
+}
+
+/** The warnings a create gets for its limits on this host: printed by the CLI, the `Warnings` of the APIs' create. */
+export function createWarnings(r: ResourceConfig | undefined): string[] {
+  return r ? resourceWarnings(r, cgroupSupport()) : [];
 }
 
 /** Swap as Podman sets it: memory + swap twice the memory when only --memory is given. */
@@ -137,6 +149,7 @@ export function ociResources(r: ResourceConfig | undefined, support: CgroupSuppo
   const swap = effectiveSwap(r, support);
   if (swap !== undefined) memory.swap = swap;
   if (r.oomKillDisable && support.oomKillDisable) memory.disableOOMKiller = true;
+  if (r.memorySwappiness !== undefined && support.swappiness) memory.swappiness = r.memorySwappiness;
   if (Object.keys(memory).length) out.memory = memory;
   const cpu: NonNullable<Resources['cpu']> = {};
   if (r.nanoCpus) {

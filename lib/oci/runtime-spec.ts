@@ -78,7 +78,7 @@ export interface Device {
 /** Written in cgroup v1 terms; runc and crun translate them for cgroup v2. */
 export interface Resources {
   devices?: DeviceCgroup[];
-  memory?: { limit?: number; reservation?: number; swap?: number; disableOOMKiller?: boolean };
+  memory?: { limit?: number; reservation?: number; swap?: number; disableOOMKiller?: boolean; swappiness?: number };
   cpu?: { shares?: number; quota?: number; period?: number; cpus?: string; mems?: string };
   pids?: { limit: number };
   blockIO?: { weight?: number };

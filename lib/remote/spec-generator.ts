@@ -48,7 +48,7 @@ export function libpodResourceLimits(r: ResourceConfig | undefined): Record<stri
   if (!r) return undefined;
   const nano = r.nanoCpus;
   return {
-    memory: { limit: r.memory, reservation: r.memoryReservation, swap: r.memorySwap, disableOOMKiller: r.oomKillDisable },
+    memory: { limit: r.memory, reservation: r.memoryReservation, swap: r.memorySwap, disableOOMKiller: r.oomKillDisable, swappiness: r.memorySwappiness },
     cpu: { shares: r.cpuShares, period: nano ? 100_000 : r.cpuPeriod, quota: nano ? Math.round(nano / 10_000) : r.cpuQuota, cpus: r.cpusetCpus, mems: r.cpusetMems },
     pids: r.pidsLimit !== undefined ? { limit: r.pidsLimit } : undefined,
     blockIO: r.blkioWeight ? { weight: r.blkioWeight } : undefined,

@@ -101,6 +101,8 @@ export interface ResourceConfig {
   /** memory + swap; -1 = unlimited swap */
   memorySwap?: number;
   oomKillDisable?: boolean;
+  /** 0-100; absent = the kernel's default */
+  memorySwappiness?: number;
   oomScoreAdj?: number;
   nanoCpus?: number;
   cpuShares?: number;

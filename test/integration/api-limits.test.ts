@@ -4,7 +4,9 @@
 // `tspod --remote` sends it, and inspect in Docker's shape.
 import { after, before, describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
+import * as http from 'node:http';
 import * as path from 'node:path';
+import { spawnSync } from 'node:child_process';
 import Docker from 'dockerode';
 import { ApiService } from '../helpers/api-service';
 import { TspodEnv } from '../helpers/tspod-env';
@@ -74,6 +76,23 @@ describe('limits through the APIs', () => {
     assert.equal(r.code, 0, r.stderr);
     assert.equal(env.ok(read), `${80 << 20}\n44\n`);
     await c.remove({ force: true });
+  });
+
+  test('create answers with Podman\'s warnings for a limit this host cannot apply', async () => {
+    const hard = Number(spawnSync('sh', ['-c', 'ulimit -Hn'], { encoding: 'utf8' }).stdout.trim());
+    const body = { Image: 'localhost/busybox', Cmd: ['true'], HostConfig: { Ulimits: [{ Name: 'nofile', Soft: hard * 2, Hard: hard * 2 }] } };
+    const created = await new Promise<{ Id: string; Warnings: string[] }>((resolve, reject) => {
+      const req = http.request({ socketPath: sock, path: '/v1.41/containers/create', method: 'POST', headers: { 'Content-Type': 'application/json' } }, (res) => {
+        let text = '';
+        res.on('data', (d) => (text += d));
+        res.on('end', () => (res.statusCode === 201 ? resolve(JSON.parse(text)) : reject(new Error(`${res.statusCode} ${text}`))));
+      });
+      req.on('error', reject);
+      req.end(JSON.stringify(body));
+    });
+    assert.equal(created.Warnings.length, 1);
+    assert.match(created.Warnings[0], /^ulimit nofile=\d+:\d+ is above this process's hard limit/);
+    await docker.getContainer(created.Id).remove();
   });
 
   test('bad limits and security options are a 400', async () => {

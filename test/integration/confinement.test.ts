@@ -147,14 +147,15 @@ describe('limits', () => {
   test('the cgroup gets the limits; inspect shows them in Podman\'s shape', () => {
     const out = env.ok([
       'run', '--name', 'limited', '--memory', '64m', '--memory-reservation', '32m', '--cpu-shares', '512', '--cpuset-cpus', '0', '--pids-limit', '99',
-      '--oom-score-adj', '100', '--ulimit', 'nofile=512:1024', '--device', '/dev/null:/dev/mynull:rw', 'busybox', 'sh', '-c',
-      'cd /sys/fs/cgroup; cat memory/memory.limit_in_bytes memory/memory.soft_limit_in_bytes memory/memory.memsw.limit_in_bytes cpu/cpu.shares cpuset/cpuset.cpus pids/pids.max /proc/self/oom_score_adj; ulimit -n; ulimit -Hn; stat -c "%t,%T" /dev/mynull',
+      '--oom-score-adj', '100', '--memory-swappiness', '37', '--ulimit', 'nofile=512:1024', '--device', '/dev/null:/dev/mynull:rw', 'busybox', 'sh', '-c',
+      'cd /sys/fs/cgroup; cat memory/memory.limit_in_bytes memory/memory.soft_limit_in_bytes memory/memory.memsw.limit_in_bytes memory/memory.swappiness cpu/cpu.shares cpuset/cpuset.cpus pids/pids.max /proc/self/oom_score_adj; ulimit -n; ulimit -Hn; stat -c "%t,%T" /dev/mynull',
     ]);
-    assert.equal(out, `${64 << 20}\n${32 << 20}\n${128 << 20}\n512\n0\n99\n100\n512\n1024\n1,3\n`);
+    assert.equal(out, `${64 << 20}\n${32 << 20}\n${128 << 20}\n37\n512\n0\n99\n100\n512\n1024\n1,3\n`);
     const hc = JSON.parse(env.ok(['inspect', 'limited', '--format', '{{json .HostConfig}}'])) as Record<string, unknown>;
     assert.equal(hc.Memory, 64 << 20);
     assert.equal(hc.MemoryReservation, 32 << 20);
     assert.equal(hc.MemorySwap, 128 << 20);
+    assert.equal(hc.MemorySwappiness, 37);
     assert.equal(hc.CpuShares, 512);
     assert.equal(hc.CpusetCpus, '0');
     assert.equal(hc.PidsLimit, 99);
@@ -170,6 +171,7 @@ describe('limits', () => {
       [['--memory', '1k'], /minimum memory limit allowed is 6MB/],
       [['--memory', 'lots'], /invalid size/],
       [['--memory-swap', '64m'], /always set the Memory limit/],
+      [['--memory-swappiness', '101'], /^Error: invalid value: 101, valid memory swappiness range is 0-100\n/],
       [['--cpus', '0.5', '--cpu-quota', '50000'], /cannot be set with --cpus/],
       [['--cpus', '64'], /range of CPUs is from 0.01/],
       [['--ulimit', 'nofiles=1'], /invalid ulimit/],

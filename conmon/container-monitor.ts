@@ -132,6 +132,7 @@ function startRuntime(term?: ContainerTerminal): void {
       logFile: cfg.runtimeLog,
       preserveFds: cfg.listen ? 0 : cfg.fdCount,
       consoleSocket: term?.consoleSocketPath,
+      systemdCgroup: cfg.systemdCgroup,
     }),
   ];
   const env: Record<string, string> = { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin' };

@@ -24,10 +24,12 @@ export interface CreateOptions {
   logFile: string;
   preserveFds: number;
   consoleSocket?: string;
+  systemdCgroup?: boolean;
 }
 
 export function createArgs(o: CreateOptions): string[] {
   return [
+    ...(o.systemdCgroup ? ['--systemd-cgroup'] : []),
     '--log',
     o.logFile,
     '--log-format',

@@ -11,6 +11,7 @@ import { kernelAtLeast, loadSeccompProfile, parseSeccompProfile, SECCOMP_DEFAULT
 import { DEFAULT_CAPS, generateSpec } from '../lib/oci/generate';
 import { checkResources, ociResources, parseDeviceCgroupRule, parseMemory, resourceWarnings, swappiness } from '../lib/oci/resources';
 import { parseSecurityOpts } from '../lib/oci/security-options';
+import { chooseCgroupManager, containerCgroupDir, containerCgroupsPath } from '../lib/oci/cgroups';
 import { EngineError } from '../lib/errors';
 import type { ContainerConfig, ContainerRecord } from '../lib/storage/records';
 import bundled from '../lib/oci/seccomp-default.json';
@@ -190,5 +191,21 @@ test('generated specs validate against the OCI runtime-spec schema', { skip: !fs
     assert.notDeepEqual(checker.check({ ociVersion: '1.0.2', linux: { seccomp: { defaultAction: 'NOPE', syscalls: [{ names: [] }] } } }, 'config-schema.json#'), []);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('cgroup manager: the spec path for cgroupfs and systemd, bad names refused, systemd only where it runs', () => {
+  const id = 'b'.repeat(64);
+  assert.equal(containerCgroupsPath(id), `/tspod/tspod-${id}`);
+  assert.equal(containerCgroupsPath(id, 'systemd'), `machine.slice:tspod:${id}`);
+  assert.equal(containerCgroupDir(id, 'systemd'), `/machine.slice/tspod-${id}.scope`);
+  assert.throws(() => chooseCgroupManager('upstart', () => undefined), /^Error: invalid cgroup manager "upstart": must be "cgroupfs" or "systemd"$/);
+  assert.equal(chooseCgroupManager(undefined, () => undefined), 'cgroupfs');
+  const warnings: string[] = [];
+  const got = chooseCgroupManager('systemd', (m) => warnings.push(m));
+  if (fs.existsSync('/run/systemd/private')) assert.equal(got, 'systemd');
+  else {
+    assert.equal(got, 'cgroupfs');
+    assert.match(warnings[0], /falling back to --cgroup-manager=cgroupfs/);
   }
 });

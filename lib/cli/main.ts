@@ -23,7 +23,7 @@ const GLOBAL_FLAGS: FlagDef[] = [
   { name: 'debug', short: 'D', type: 'bool', help: 'Docker compatibility, same as --log-level=debug' },
   { name: 'noout', type: 'bool', help: 'Do not print to stdout' },
   { name: 'storage-opt', type: 'array', help: "Storage driver options ('' for none; tspod's overlay driver takes none)" },
-  { name: 'cgroup-manager', type: 'string', hidden: true },
+  { name: 'cgroup-manager', type: 'string', help: 'Cgroup manager to use ("cgroupfs"|"systemd")' },
   { name: 'events-backend', type: 'string', hidden: true },
   { name: 'storage-driver', type: 'string', hidden: true },
   { name: 'remote', short: 'r', type: 'bool', help: 'Access remote tspod service' },
@@ -124,6 +124,7 @@ async function main(argv: string[]): Promise<number> {
         runroot: resolvePath(str(flag('runroot')) ?? defaults.runroot),
       },
       runtime: str(flag('runtime')),
+      cgroupManager: str(flag('cgroup-manager')),
     }));
   if (!remote) {
     log('debug', `Using graph root ${resolvePath(str(flag('root')) ?? defaults.root)}`);

@@ -66,6 +66,8 @@ export interface ContainersConf {
   seccompProfile?: string;
   /** [containers] pids_limit (Podman's default 2048; 0 = unlimited) */
   pidsLimit: number;
+  /** [engine] cgroup_manager: "cgroupfs" or "systemd" (checked where it is used) */
+  cgroupManager?: string;
 }
 
 export function containersConfFiles(): string[] {
@@ -95,6 +97,7 @@ export function loadContainersConf(files = containersConfFiles()): ContainersCon
     if (typeof engine.service_timeout === 'number') conf.serviceTimeout = engine.service_timeout;
     if (typeof engine.stop_timeout === 'number') conf.stopTimeout = engine.stop_timeout;
     if (typeof engine.events_logger === 'string') conf.eventsLogger = engine.events_logger;
+    if (typeof engine.cgroup_manager === 'string') conf.cgroupManager = engine.cgroup_manager;
     for (const [k, v] of Object.entries(t['engine.runtimes'] ?? {})) if (Array.isArray(v)) conf.runtimePaths[k] = v;
     const ulimits = t.containers?.default_ulimits;
     if (Array.isArray(ulimits)) conf.defaultUlimits = ulimits;

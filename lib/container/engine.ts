@@ -1,5 +1,7 @@
 // The local engine: the one implementation of every container operation,
 // used by the CLI and by both APIs.
+import { chooseCgroupManager } from '../oci/cgroups';
+import { log } from '../cli/log';
 import * as fs from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import * as path from 'node:path';
@@ -35,6 +37,7 @@ import { defaultStopSignal } from '../systemd/container-mode';
 export interface EngineOptions {
   paths: StoragePaths;
   runtime?: string; // --runtime
+  cgroupManager?: string; // --cgroup-manager
 }
 
 export interface CreateRequest {
@@ -211,6 +214,8 @@ export class LocalEngine {
     };
     config.labels = { ...(cfgImage.Labels ?? {}), ...(req.config.labels ?? {}) };
     if (req.config.stopSignal === undefined) config.stopSignal = stopSignal;
+    if (chooseCgroupManager(this.opts.cgroupManager ?? conf.cgroupManager, (m) => log('warn', m)) === 'systemd') config.cgroupManager = 'systemd';
+    else delete config.cgroupManager;
     if (!req.config.hostname) config.hostname = id.slice(0, 12);
     if (config.sdnotify !== 'ignore' && !config.sdNotifySocket) config.sdNotifySocket = process.env.NOTIFY_SOCKET ?? '';
     if (parseRestartPolicy(config.restartPolicy).name !== 'no' && config.autoRemove)
@@ -340,6 +345,7 @@ export class LocalEngine {
       runtimeScript: entryScript('tspod-runtime'),
       pidFile: path.join(bundle, 'pidfile'),
       runtimeLog: path.join(bundle, 'oci-log'),
+      ...(c.cgroupManager === 'systemd' ? { systemdCgroup: true } : {}),
       exitFile: exitFile(this.paths, rec.id),
       logPath: c.logDriver === 'k8s-file' ? logPath : '',
       logDriver: c.logDriver,

@@ -9,6 +9,8 @@ export interface MonitorConfig {
   runtimeScript: string; // dist/tspod-runtime.js
   pidFile: string;
   runtimeLog: string;
+  /** The runtime creates the cgroup through systemd (--systemd-cgroup; later calls read it from the runtime's state). */
+  systemdCgroup?: boolean;
   exitFile: string;
   logPath: string; // k8s-file log ('' for passthrough/none)
   logDriver: 'k8s-file' | 'passthrough' | 'none';

@@ -3,7 +3,7 @@
 import * as fs from 'node:fs';
 import type { ContainerRecord } from '../storage/records';
 import { type StoragePaths, exitFile } from '../storage/paths';
-import { containerCgroupsPath, oomKillCount } from '../oci/cgroups';
+import { containerCgroupDir, oomKillCount } from '../oci/cgroups';
 
 export interface ExitInfo {
   code: number;
@@ -43,7 +43,7 @@ export function syncState(paths: StoragePaths, ctr: ContainerRecord): boolean {
     s.finishedAt = exit.finishedAt;
     s.pid = 0;
     // The runtime's `delete` removes the cgroup: read its OOM kills before (every caller records the exit first).
-    s.oomKilled = (oomKillCount(containerCgroupsPath(ctr.id)) ?? 0) > 0;
+    s.oomKilled = (oomKillCount(containerCgroupDir(ctr.id, ctr.config.cgroupManager)) ?? 0) > 0;
     return true;
   }
   // The monitor died without an exit file (killed with -9): the container may still run.

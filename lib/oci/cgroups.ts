@@ -3,11 +3,46 @@
 // cgroupsPath and removes it at `delete`, so it is read before then.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { EngineError } from '../errors';
 
 const CGROUP_ROOT = '/sys/fs/cgroup';
 
-/** The cgroup the runtime creates for a container (cgroupfs manager), under each v1 hierarchy or the v2 tree. */
-export const containerCgroupsPath = (id: string) => `/tspod/tspod-${id}`;
+export type CgroupManager = 'cgroupfs' | 'systemd';
+
+/**
+ * The spec's cgroupsPath: a path for the cgroupfs manager; for systemd the
+ * runtime's "slice:prefix:name" form, a transient tspod-ID.scope in machine.slice as Podman's.
+ */
+export const containerCgroupsPath = (id: string, manager: CgroupManager = 'cgroupfs') =>
+  manager === 'systemd' ? `machine.slice:tspod:${id}` : `/tspod/tspod-${id}`;
+
+/** Where that cgroup is, under each v1 hierarchy or the v2 tree. */
+export const containerCgroupDir = (id: string, manager: CgroupManager = 'cgroupfs') =>
+  manager === 'systemd' ? `/machine.slice/tspod-${id}.scope` : `/tspod/tspod-${id}`;
+
+/**
+ * The manager for a new container: --cgroup-manager, else containers.conf's
+ * cgroup_manager, else cgroupfs (tspod's default; Podman's is systemd where
+ * systemd runs). systemd without a running systemd falls back, with Podman's warning.
+ */
+export function chooseCgroupManager(requested: string | undefined, warn: (msg: string) => void): CgroupManager {
+  const name = requested ?? 'cgroupfs';
+  if (name !== 'cgroupfs' && name !== 'systemd') throw new EngineError('invalid-argument', `invalid cgroup manager ${JSON.stringify(name)}: must be "cgroupfs" or "systemd"`);
+  if (name === 'systemd' && !systemdRunning()) {
+    warn('The cgroup manager is set to systemd but systemd is not running here: falling back to --cgroup-manager=cgroupfs');
+    return 'cgroupfs';
+  }
+  return name;
+}
+
+/** sd_booted(), made stricter: a leftover /run/systemd/system is not enough, the manager's private socket must be there. */
+function systemdRunning(): boolean {
+  try {
+    return fs.statSync('/run/systemd/system').isDirectory() && fs.statSync('/run/systemd/private').isSocket();
+  } catch {
+    return false;
+  }
+}
 
 export function cgroupV2(): boolean {
   return fs.existsSync(path.join(CGROUP_ROOT, 'cgroup.controllers'));

@@ -170,7 +170,7 @@ export function generateSpec(inp: SpecInputs): Spec {
     },
     linux: {
       ...namespaces,
-      cgroupsPath: containerCgroupsPath(ctr.id),
+      cgroupsPath: containerCgroupsPath(ctr.id, ctr.config.cgroupManager),
       ...(devices.devices.length ? { devices: devices.devices } : {}),
       resources: {
         // Privileged: every device, as Podman does (a runtime nested in it sets up its own devices cgroup).

@@ -55,6 +55,8 @@ export interface ContainerConfig {
   capDrop: string[];
   init: boolean;
   restartPolicy: string;
+  /** Who creates the container's cgroup: absent = cgroupfs (a path under /tspod), systemd = a transient scope */
+  cgroupManager?: 'systemd';
   createCommand: string[];
   /** --security-opt and related confinement choices (lib/oci/security-options.ts) */
   security?: SecurityConfig;

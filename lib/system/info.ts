@@ -99,7 +99,7 @@ export function systemInfo(engine: LocalEngine, remote: boolean) {
   return {
     host: {
       arch: ociArch(),
-      cgroupManager: 'cgroupfs',
+      cgroupManager: conf.cgroupManager === 'systemd' ? 'systemd' : 'cgroupfs',
       cgroupVersion: cgroupVersion(),
       conmon: { package: `tspod ${VERSION}`, path: conmon.replace(/\.js$/, ''), version: `tspod-conmon version ${VERSION}` },
       cpus: os.cpus().length,

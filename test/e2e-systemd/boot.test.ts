@@ -135,6 +135,20 @@ test('systemd boots as PID 1 in a --systemd=always container', () => {
   assert.equal(insideOk('tspod run --rm --network=none localhost/busybox echo nested').trim(), 'nested');
 });
 
+test('cgroup_manager = "systemd": the container runs in a transient tspod-ID.scope that systemd removes with it', () => {
+  const id = insideOk('tspod --cgroup-manager systemd run -d --network=none localhost/busybox sleep 600').trim();
+  try {
+    assert.match(insideOk(`cat /proc/$(tspod inspect --format '{{.State.Pid}}' ${id})/cgroup`), new RegExp(`/machine\\.slice/tspod-${id}\\.scope$`, 'm'));
+    assert.equal(inside(`systemctl is-active tspod-${id}.scope`).out.trim(), 'active');
+    // limits reach the scope's cgroup through systemd too
+    const limited = insideOk('tspod --cgroup-manager systemd run --rm --network=none --memory 64m localhost/busybox cat /sys/fs/cgroup/memory/memory.limit_in_bytes');
+    assert.equal(limited.trim(), String(64 << 20));
+  } finally {
+    inside(`tspod rm -f -t 0 ${id}`);
+  }
+  assert.notEqual(inside(`systemctl is-active tspod-${id}.scope`).out.trim(), 'active');
+});
+
 test('systemd boots without --privileged too', async () => {
   const name = `${NAME}-unprivileged`;
   env.ok(['run', '-d', '--name', name, '--network=none', '--systemd=always', IMAGE, '/sbin/init']);

@@ -195,7 +195,7 @@ export function mountVolumeDevice(paths: StoragePaths, v: VolumeRecord): void {
   if (r.status !== 0) throw new EngineError('internal', `mounting volume ${v.name}: ${(r.stderr || '').trim()}`);
 }
 
-function unmountVolume(paths: StoragePaths, name: string): void {
+export function unmountVolume(paths: StoragePaths, name: string): void {
   const data = volumeMountpoint(paths, name);
   if (isMountpoint(data)) spawnSync('umount', ['-l', data]);
 }

@@ -1,10 +1,14 @@
-// `tspod volume create|ls|inspect|rm|prune|exists`, in Podman's formats and exit codes.
+// `tspod volume create|ls|inspect|rm|prune|exists|export|import|mount|unmount`, in Podman's formats and exit codes.
 import type { CommandDef } from '../command';
 import { confirmed, err, forEachTarget, out, removalExitCode } from '../command';
 import { arr, bool, str, UsageError } from '../parse';
 import { EngineError } from '../../errors';
 import { printJson, renderFormat, renderList } from '../output';
-import { createVolume, getVolume, listVolumes, pruneVolumes, removeVolume, volumeUsers } from '../../volume/volumes';
+import * as fs from 'node:fs';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { createVolume, getVolume, listVolumes, mountVolumeDevice, pruneVolumes, removeVolume, unmountVolume, volumeMountpoint, volumeUsers } from '../../volume/volumes';
+import { exportVolume, importVolume } from '../../volume/transfer';
 import { filterVolumes, inspectVolume } from '../../volume/inspect';
 import { filterFlags } from '../../container/filters';
 
@@ -179,4 +183,89 @@ export const volumeExistsCommand: CommandDef = {
   },
 };
 
-export const VOLUME_GROUP = [volumeCreateCommand, volumeLsCommand, volumeInspectCommand, volumeRmCommand, volumePruneCommand, volumeExistsCommand];
+export const volumeExportCommand: CommandDef = {
+  name: 'export',
+  usage: 'tspod volume export [options] VOLUME',
+  description: 'Export volumes',
+  flags: [{ name: 'output', short: 'o', type: 'string', help: 'Write to a specified file (default: stdout, which must be redirected)' }],
+  minArgs: 1,
+  maxArgs: 1,
+  async run(ctx, p) {
+    const file = str(p.flags.output);
+    if (!file && process.stdout.isTTY) throw new EngineError('invalid-argument', 'cannot write to terminal, use command-line redirection or the --output flag');
+    const tar = exportVolume(ctx.engine.store, p.args[0]);
+    await pipeline(tar, file ? fs.createWriteStream(file) : process.stdout);
+    return 0;
+  },
+};
+
+export const volumeImportCommand: CommandDef = {
+  name: 'import',
+  usage: 'tspod volume import VOLUME [SOURCE]',
+  description: 'Import a tarball contents into a volume',
+  flags: [],
+  minArgs: 2,
+  maxArgs: 2,
+  async run(ctx, p) {
+    const [name, source] = p.args;
+    getVolume(ctx.engine.store, name); // the volume first, as Podman: no such volume before no such file
+    if (source === '-' && process.stdin.isTTY) throw new EngineError('invalid-argument', 'cannot read from terminal, use command-line redirection');
+    let input: NodeJS.ReadableStream;
+    if (source === '-') input = process.stdin;
+    else {
+      try {
+        input = fs.createReadStream('', { fd: fs.openSync(source, 'r') });
+      } catch {
+        throw new EngineError('no-such-object', `open ${source}: no such file or directory`);
+      }
+    }
+    await importVolume(ctx.engine.store, name, input as Readable);
+    return 0;
+  },
+};
+
+export const volumeMountCommand: CommandDef = {
+  name: 'mount',
+  usage: 'tspod volume mount VOLUME [VOLUME...]',
+  description: 'Mount volume',
+  flags: [],
+  minArgs: 1,
+  run(ctx, p) {
+    return forEachTarget(p.args, (name) => {
+      const v = getVolume(ctx.engine.store, name);
+      mountVolumeDevice(ctx.engine.paths, v);
+      return volumeMountpoint(ctx.engine.paths, v.name);
+    });
+  },
+};
+
+export const volumeUnmountCommand: CommandDef = {
+  name: 'unmount',
+  aliases: ['umount'],
+  usage: 'tspod volume unmount VOLUME [VOLUME...]',
+  description: 'Unmount volume',
+  flags: [],
+  minArgs: 1,
+  run(ctx, p) {
+    return forEachTarget(p.args, (name) => {
+      const v = getVolume(ctx.engine.store, name);
+      // a device volume stays mounted while a running container uses it
+      const db = ctx.engine.store.read();
+      if (!volumeUsers(db, v.name).some((c) => c.state.status === 'running')) unmountVolume(ctx.engine.paths, v.name);
+      return v.name;
+    });
+  },
+};
+
+export const VOLUME_GROUP = [
+  volumeCreateCommand,
+  volumeLsCommand,
+  volumeInspectCommand,
+  volumeRmCommand,
+  volumePruneCommand,
+  volumeExistsCommand,
+  volumeExportCommand,
+  volumeImportCommand,
+  volumeMountCommand,
+  volumeUnmountCommand,
+];

@@ -213,6 +213,8 @@ export interface VolumeRecord {
   anonymous: boolean;
   /** still empty: the first container to mount it copies the image's content in */
   needsCopyUp: boolean;
+  /** false once a container has mounted it (Podman's NeedsChown: the first user's ownership is applied then) */
+  needsChown?: boolean;
 }
 
 export interface Database {

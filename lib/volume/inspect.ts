@@ -17,7 +17,7 @@ export function inspectVolume(paths: StoragePaths, _db: Database, v: VolumeRecor
     Options: v.options,
     MountCount: 0,
     NeedsCopyUp: v.needsCopyUp,
-    NeedsChown: v.needsCopyUp,
+    NeedsChown: v.needsChown !== false,
   };
 }
 

@@ -23,14 +23,20 @@ export const normalizeDestination = (p: string) => path.posix.normalize(p).repla
  */
 export function attachVolumes(db: Database, paths: StoragePaths, mounts: MountSpec[], imageVolumes: string[]): MountSpec[] {
   const out: MountSpec[] = [];
-  const seen = new Set<string>();
+  const seen = new Map<string, string>();
+  const unique: MountSpec[] = [];
   for (const m of mounts) {
     const dst = normalizeDestination(m.destination);
-    if (seen.has(dst)) throw new EngineError('invalid-argument', `${dst}: duplicate mount destination: invalid argument`);
-    seen.add(dst);
+    // the same mount twice is one mount (as Podman); another mount on the same path is an error
+    const key = JSON.stringify([m.type, m.source, m.rw, m.options]);
+    const before = seen.get(dst);
+    if (before === key) continue;
+    if (before !== undefined) throw new EngineError('invalid-argument', `${dst}: duplicate mount destination`);
+    seen.set(dst, key);
+    unique.push(m);
   }
   // Checked above before any volume directory is made.
-  for (const m of mounts) {
+  for (const m of unique) {
     if (m.type !== 'volume') {
       out.push(m);
       continue;
@@ -41,7 +47,7 @@ export function attachVolumes(db: Database, paths: StoragePaths, mounts: MountSp
   for (const p of imageVolumes) {
     const dst = normalizeDestination(p);
     if (seen.has(dst)) continue;
-    seen.add(dst);
+    seen.set(dst, 'image');
     const vol = addVolume(db, paths, { anonymous: true });
     out.push({ type: 'volume', source: vol.name, destination: dst, rw: true, options: [] });
   }
@@ -62,6 +68,7 @@ export function prepareMounts(store: Store, rec: ContainerRecord, rootfs: string
   const paths = store.paths;
   const vols = volumesOf(store.read());
   const fresh: string[] = [];
+  const firstUse: string[] = [];
   const mounts = rec.config.mounts.map((m) => {
     if (m.type !== 'volume') return m;
     const v = vols[m.source];
@@ -69,17 +76,20 @@ export function prepareMounts(store: Store, rec: ContainerRecord, rootfs: string
     mountVolumeDevice(paths, v);
     const data = volumeMountpoint(paths, v.name);
     const nocopy = m.options.includes('nocopy');
-    if (v.needsCopyUp) {
-      if (!nocopy) copyUp(rootfs, m.destination, data);
-      fresh.push(v.name);
-    }
+    // As Podman: the flag stays until there was something to copy (or nocopy said never)
+    if (v.needsCopyUp && (nocopy || copyUp(rootfs, m.destination, data))) fresh.push(v.name);
+    if (v.needsChown !== false) firstUse.push(v.name);
     return { ...m, source: data, options: ['nosuid', 'nodev', ...m.options.filter((o) => o !== 'nocopy')] };
   });
-  if (fresh.length)
+  if (fresh.length || firstUse.length)
     store.update((db) => {
       for (const name of fresh) {
         const v = volumesOf(db)[name];
         if (v) v.needsCopyUp = false;
+      }
+      for (const name of firstUse) {
+        const v = volumesOf(db)[name];
+        if (v) v.needsChown = false;
       }
     });
   return mounts;
@@ -90,15 +100,16 @@ export function prepareMounts(store: Store, rec: ContainerRecord, rootfs: string
  * modes. dst is resolved inside the rootfs by the kernel and cp reads it
  * through the held fd (as its fd 3), so no symlink in the image leads it out.
  */
-function copyUp(rootfs: string, dst: string, data: string): void {
-  if (fs.readdirSync(data).length > 0) return; // only an empty volume is filled
-  withRoot(rootfs, (root) => {
+function copyUp(rootfs: string, dst: string, data: string): boolean {
+  if (fs.readdirSync(data).length > 0) return true; // only an empty volume is filled; this one is in use
+  return withRoot(rootfs, (root) => {
     const src = root.resolveIfExists(dst, true);
-    if (src === undefined) return; // nothing there in the image
-    withFd(src, () => {
-      if (!fs.fstatSync(src).isDirectory()) return;
+    if (src === undefined) return false; // nothing there in the image
+    return withFd(src, () => {
+      if (!fs.fstatSync(src).isDirectory() || fs.readdirSync(`/proc/self/fd/${src}`).length === 0) return false;
       const r = spawnSync('cp', ['-a', '/proc/self/fd/3/.', `${data}/`], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe', src] });
       if (r.status !== 0) throw new EngineError('internal', `copying up ${dst} into its volume: ${(r.stderr || '').trim()}`);
+      return true;
     });
   });
 }

@@ -41,7 +41,12 @@ function validate(req: VolumeCreate): void {
     if (!LOCAL_OPTIONS.includes(k)) throw invalidArgument(`invalid mount option ${k} for driver 'local'`);
   const o = req.options ?? {};
   if ((o.type || o.device) && !(o.type && o.device)) throw invalidArgument('volume options "type" and "device" must be given together');
+  // a bind volume's device is a host path: there now, as Podman checks it
+  if (o.device && isBindVolume(o) && !fs.existsSync(o.device))
+    throw new EngineError('invalid-argument', `invalid volume option device for driver 'local': stat ${o.device}: no such file or directory`);
 }
+
+const isBindVolume = (o: Record<string, string>) => o.type === 'bind' || o.type === 'none' || (o.o ?? '').split(',').some((x) => x === 'bind' || x === 'rbind');
 
 /**
  * Adds a volume to db (the caller holds the store lock) and makes its
@@ -190,7 +195,7 @@ export function mountVolumeDevice(paths: StoragePaths, v: VolumeRecord): void {
   const data = volumeMountpoint(paths, v.name);
   if (isMountpoint(data)) return;
   const opts = (o ?? '').split(',').filter(Boolean);
-  const args = opts.includes('bind') || opts.includes('rbind') || type === 'none' ? ['--bind', ...(opts.length ? ['-o', opts.join(',')] : [])] : ['-t', type, ...(opts.length ? ['-o', opts.join(',')] : [])];
+  const args = isBindVolume(v.options) ? ['--bind', ...(opts.length ? ['-o', opts.join(',')] : [])] : ['-t', type, ...(opts.length ? ['-o', opts.join(',')] : [])];
   const r = spawnSync('mount', [...args, device, data], { encoding: 'utf8' });
   if (r.status !== 0) throw new EngineError('internal', `mounting volume ${v.name}: ${(r.stderr || '').trim()}`);
 }

@@ -29,6 +29,8 @@ export interface ListenMonitorConfig {
   logFile: string;
 }
 
+export const listenerPidFile = (paths: StoragePaths, id: string) => path.join(bundleDir(paths, id), 'listener.pid');
+
 /** The listener process of a container, when one is alive (and really is ours: pids get reused). */
 export function listenerAlive(state: ContainerRecord['state'], id: string): boolean {
   const pid = state.listenerPid;
@@ -107,6 +109,9 @@ export async function armListener(paths: StoragePaths, store: Store, rec: Contai
       const cur = db.containers[rec.id];
       if (cur) cur.state.listenerPid = child.pid;
     });
+    // PIDFile= of a generated unit: the listener is the service's main process while scaled to zero
+    fs.mkdirSync(bundleDir(paths, rec.id), { recursive: true, mode: 0o700 });
+    fs.writeFileSync(listenerPidFile(paths, rec.id), String(child.pid));
   } catch (err) {
     for (const a of addrs) if (a.kind === 'unix' && servers.length) fs.rmSync(a.path, { force: true });
     throw err;

@@ -195,4 +195,24 @@ describe('--listen', () => {
     assert.equal(listeningInode(p), undefined);
     assert.ok(!fs.readFileSync('/proc/mounts', 'utf8').includes(id), 'no mount left');
   });
+  test('generate systemd: a unit without .socket whose main process is the listener', () => {
+    const p = port();
+    env.ok(['create', '--name', 'unit', '--network=none', '--listen', `127.0.0.1:${p}`, '--idle-timeout', '30', 'localhost/echo']);
+    const id = env.ok(['inspect', '--format', '{{.Id}}', 'unit']).trim();
+    const unit = env.ok(['generate', 'systemd', '--name', 'unit']);
+    const pidFile = path.join(env.runroot, 'containers', id, 'listener.pid');
+    assert.match(unit, new RegExp(`^PIDFile=${pidFile}$`, 'm'));
+    assert.match(unit, /^Type=forking$/m);
+    assert.match(unit, /^ExecStart=[^\n]*(\\\n[^\n]*)* start unit$/m);
+    const r = env.run(['generate', 'systemd', '--new', '--name', 'unit']);
+    assert.equal(r.code, 125);
+    assert.match(r.stderr, /--listen/);
+    env.ok(['start', 'unit']); // what ExecStart runs
+    const lpid = Number(fs.readFileSync(pidFile, 'utf8'));
+    assert.equal(lpid, listenerPid('unit'));
+    assert.ok(alive(lpid));
+    assert.equal(socat(`tcp4:127.0.0.1:${p}`, 'unit\n').out, 'unit\n');
+    env.ok(['rm', '-f', 'unit']);
+    assert.ok(!alive(lpid));
+  });
 });

@@ -9,6 +9,7 @@ import { restartFromDocker } from '../../lib/container/restart-policy';
 import { normalizeDestination } from '../../lib/volume/mounts';
 import { dockerNetworkConfig, libpodNetworkConfig } from './networks';
 import { checkNetworkValues } from '../../lib/network/input-checks';
+import { listenConfig } from '../../lib/activation/listen-address';
 import { badRequest, optBool, optNumber, optObject, optString, optStringMap, optStrings } from '../http';
 import type { ResourceConfig } from '../../lib/storage/records';
 import { parseSecurityOpts } from '../../lib/oci/security-options';
@@ -80,6 +81,12 @@ function restartPolicy(host: Record<string, unknown>): string {
   }
 }
 
+/** --listen given through an API body; checked as the CLI checks it. */
+function apiListenConfig(listen: string[] | undefined, idleTimeout: number | undefined, autoRemove: boolean): Partial<ContainerConfig> {
+  if (!listen?.length && !idleTimeout) return {};
+  return listenConfig(listen ?? [], idleTimeout === undefined ? undefined : String(idleTimeout), autoRemove);
+}
+
 export function dockerCreateRequest(body: Record<string, unknown>, name: string | undefined): CreateRequest {
   const image = optString(body, 'Image');
   if (!image) throw badRequest('Config.Image: an image is required');
@@ -112,6 +119,8 @@ export function dockerCreateRequest(body: Record<string, unknown>, name: string 
     resources: dockerResources(host),
   };
   checkNetworkValues(config);
+  // tspod extension (scale to zero): HostConfig.TspodListen ["8080", ...], HostConfig.TspodIdleTimeout seconds
+  Object.assign(config, apiListenConfig(optStrings(host, 'TspodListen'), optNumber(host, 'TspodIdleTimeout'), config.autoRemove ?? false));
   return { image, name: name || undefined, command: optStrings(body, 'Cmd') ?? [], config };
 }
 
@@ -280,5 +289,7 @@ export function libpodCreateRequest(body: Record<string, unknown>): CreateReques
   };
   Object.assign(config, libpodNetworkConfig(body));
   checkNetworkValues(config);
+  // tspod extension (scale to zero): listen ["8080", ...], idle_timeout seconds
+  Object.assign(config, apiListenConfig(optStrings(body, 'listen'), optNumber(body, 'idle_timeout'), config.autoRemove ?? false));
   return { image, name: optString(body, 'name') || undefined, command: optStrings(body, 'command') ?? [], config };
 }

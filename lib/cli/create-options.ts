@@ -16,6 +16,7 @@ import type { ResourceConfig } from '../storage/records';
 import { parseSecurityOpts } from '../oci/security-options';
 import { checkResources, createWarnings, swappiness, parseCpus, parseDevice, parseDeviceCgroupRule, parseMemory, parseUlimit } from '../oci/resources';
 import { checkTimezone } from '../oci/timezone';
+import { listenConfig } from '../activation/listen-address';
 
 export const CREATE_FLAGS: FlagDef[] = [
   { name: 'name', type: 'string', help: 'Assign a name to the container' },
@@ -55,6 +56,8 @@ export const CREATE_FLAGS: FlagDef[] = [
   { name: 'cap-add', type: 'array', help: 'Add capabilities to the container' },
   { name: 'cap-drop', type: 'array', help: 'Drop capabilities from the container' },
   { name: 'init', type: 'bool', hidden: true },
+  { name: 'listen', type: 'array', help: 'Hold a socket (PORT, IP:PORT, [IPv6]:PORT or /path) and start the container on its first connection (tspod)' },
+  { name: 'idle-timeout', type: 'string', help: 'With --listen: stop the container after SECONDS without a connection (default 0: never) (tspod)' },
   { name: 'restart', type: 'string', help: 'Restart policy to apply when a container exits' },
   { name: 'cidfile', type: 'string', help: 'Write the container ID to the file' },
   { name: 'cgroups', type: 'string', hidden: true }, // accepted and ignored (generate systemd --new emits --cgroups=no-conmon)
@@ -243,6 +246,7 @@ export function createRequest(p: Parsed): CreateRequest {
   };
   checkNetworkValues(config);
   if (p.given.has('preserve-fds')) config.preserveFds = int(f['preserve-fds']) ?? 0;
+  Object.assign(config, listenConfig(arr(f.listen), str(f['idle-timeout']), bool(f.rm)));
   config.security = parseSecurityOpts(arr(f['security-opt']));
   if (!bool(f['read-only-tmpfs'])) config.readOnlyTmpfs = false;
   if (str(f['conmon-pidfile'])) config.conmonPidFile = path.resolve(str(f['conmon-pidfile']) as string);

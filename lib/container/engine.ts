@@ -18,6 +18,7 @@ import { writeEtcFiles } from './etc-files';
 import { allocateEndpoints, connectEndpoints, prepareBridges, releaseEndpoints } from '../network/endpoints';
 import { defaultNetworkMode, resolveNetworkConfig } from '../network/container-config';
 import { spawnMonitor } from './monitor';
+import { armListener, countActivation, disarmListener } from '../activation/listen';
 import { ContainerLocks } from './lifecycle-lock';
 import { readExitFile, syncState, waitForExit } from './state';
 import { detectRuntime, type RuntimeInfo } from '../../runtime/detect';
@@ -436,7 +437,12 @@ export class LocalEngine {
     return this.withContainer(idOrName, async (rec) => {
       if (rec.state.paused) throw new EngineError('state-improper', `cannot start paused container ${rec.id}: container state improper`);
       if (rec.state.status === 'running') return rec; // Podman: starting a running container is a no-op
+      if (rec.config.listen?.length && !opts.fds) {
+        await armListener(this.paths, this.store, rec, this.opts.runtime); // scale to zero: started on a connection
+        return this.get(rec.id);
+      }
       const { pid, conmonPid } = await this.init(rec, opts);
+      if (rec.config.listen?.length) countActivation(this.store, rec.id);
       this.startRuntime(rec, pid, conmonPid);
       this.sendNotify(rec, conmonPid, opts);
       return this.get(rec.id);
@@ -569,6 +575,7 @@ export class LocalEngine {
   /** stop with the container's lock held. */
   private async stopHeld(rec: ContainerRecord, timeout?: number): Promise<{ rec: ContainerRecord; warning?: string }> {
     this.markStoppedByUser(rec.id);
+    disarmListener(this.store, rec); // --listen: the port refuses from now on
     if (rec.state.status !== 'running') {
       this.teardown(rec); // an exit nobody has cleaned up after yet
       return { rec: this.get(rec.id) };
@@ -748,6 +755,7 @@ export class LocalEngine {
 
   /** The removal itself, with the container's lock held and its process gone (or killed). */
   private removeHeld(rec: ContainerRecord, opts: { volumes?: boolean }): string {
+    disarmListener(this.store, rec);
     this.store.updateUnlessFull((db) => this.recordExit(db.containers[rec.id])); // rm must go on (and free space) on a full disk
     // Slow work first, outside the store lock: the runtime, the mount, the network, the rootfs data
     // (no record write before the space is freed: the record goes anyway).

@@ -5,6 +5,7 @@
 import type { ContainerRecord } from '../storage/records';
 import { invalidArgument } from '../errors';
 import { publicStatus } from './inspect';
+import { isListening } from '../activation/listen';
 
 const KEYS = ['id', 'name', 'status', 'label', 'label!', 'ancestor', 'exited', 'volume', 'network', 'health', 'is-task', 'restart-policy', 'before', 'since'];
 const STATUSES = ['created', 'restarting', 'running', 'removing', 'paused', 'exited', 'dead', 'stopped', 'configured', 'unknown'];
@@ -78,7 +79,7 @@ export function filterContainers(recs: ContainerRecord[], filters: Map<string, s
           case 'name':
             return c.name === v.replace(/^\//, '') || regex(v.replace(/^\//, '')).test(c.name);
           case 'status':
-            return publicStatus(c.state.status, c.state.paused) === (v === 'stopped' ? 'exited' : v);
+            return publicStatus(c.state.status, c.state.paused, isListening(c)) === (v === 'stopped' ? 'exited' : v);
           case 'ancestor':
             return (
               c.config.image === v ||

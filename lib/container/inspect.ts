@@ -12,10 +12,12 @@ import { volumeMountpoint } from '../volume/volumes';
 import { restartForInspect } from './restart-policy';
 import { CPU_PERIOD, effectivePidsLimit, effectiveSwap } from '../oci/resources';
 import { cgroupSupport } from '../oci/cgroups';
+import { isListening } from '../activation/listen';
 
 const ZERO_TIME = '0001-01-01T00:00:00Z';
 
-export const publicStatus = (s: ContainerRecord['state']['status'], paused = false) => (paused && s === 'running' ? 'paused' : s === 'stopped' ? 'exited' : s);
+export const publicStatus = (s: ContainerRecord['state']['status'], paused = false, listening = false) =>
+  paused && s === 'running' ? 'paused' : listening && s !== 'running' ? 'listening' : s === 'stopped' ? 'exited' : s;
 
 export function inspectContainer(paths: StoragePaths, ctr: ContainerRecord, image: ImageDefaults, runtimeName: string) {
   const c = ctr.config;
@@ -30,7 +32,7 @@ export function inspectContainer(paths: StoragePaths, ctr: ContainerRecord, imag
     Args: cmd.slice(1),
     State: {
       OciVersion: '1.0.2-dev',
-      Status: publicStatus(s.status, s.paused),
+      Status: publicStatus(s.status, s.paused, isListening(ctr)),
       Running: s.status === 'running',
       Paused: (s.status === 'running' && s.paused) || false,
       Restarting: false,
@@ -43,6 +45,7 @@ export function inspectContainer(paths: StoragePaths, ctr: ContainerRecord, imag
       StartedAt: s.startedAt || ZERO_TIME,
       FinishedAt: s.finishedAt || ZERO_TIME,
       Health: { Status: '', FailingStreak: 0, Log: null },
+      ...(c.listen?.length ? { Activations: s.activations ?? 0 } : {}), // tspod: --listen starts
       CheckpointedAt: ZERO_TIME,
       RestoredAt: ZERO_TIME,
     },

@@ -6,6 +6,7 @@ import type { ContainerRecord } from '../storage/records';
 import type { ContainerBrief, ContainerListEntry, ImageListEntry } from './engine';
 import { EngineError } from '../errors';
 import { publicStatus } from '../container/inspect';
+import { isListening } from '../activation/listen';
 import { containerCommand, type ImageDefaults } from '../oci/generate';
 import { psStatus } from '../format/units';
 import { imageConfig, listImages, repoDigests } from '../image';
@@ -29,7 +30,7 @@ export function imageDefaultsOf(engine: LocalEngine, rec: ContainerRecord, cache
 
 /** One list entry; a list passes one `images` cache for all its entries (one image config read per image). */
 export function containerListEntry(engine: LocalEngine, c: ContainerRecord, now = Date.now(), images = new Map<string, ImageDefaults>()): ContainerListEntry {
-  const state = publicStatus(c.state.status, c.state.paused);
+  const state = publicStatus(c.state.status, c.state.paused, isListening(c));
   return {
     AutoRemove: c.config.autoRemove,
     Command: containerCommand(c, imageDefaultsOf(engine, c, images)),

@@ -359,6 +359,9 @@ export function psStatus(
     case 'paused':
       state = 'Paused';
       break;
+    case 'listening': // --listen: the sockets are held, the container starts on a connection
+      state = 'Listening';
+      break;
     case 'exited':
     case 'stopped': {
       const t = humanDuration(now - floorSeconds(c.exitedAt == null ? 0 : toMs(c.exitedAt)));

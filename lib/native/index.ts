@@ -25,6 +25,8 @@ export interface NativeAddon {
   dgramBind(socketPath: string): number;
   dgramRecv(fd: number): Buffer | undefined;
   fdIsOpen(fd: number): boolean;
+  /** poll(2) for input: the index of the first readable fd, -1 on timeout or EINTR. Blocking. */
+  pollReadable(fds: number[], timeoutMs: number): number;
   setCloexec(fd: number, on: boolean): void;
   /** [read, write], both close-on-exec. */
   pipe(): [number, number];

@@ -313,6 +313,38 @@ static napi_value dgram_recv(napi_env env, napi_callback_info info) {
   return out;
 }
 
+/* pollReadable([fd...], timeoutMs): the index of the first fd with input (a listening
+ * socket: a pending connection), or -1 on timeout or a signal. Blocks: only for a
+ * process that has nothing else to do meanwhile (the --listen monitor while armed). */
+static napi_value poll_readable(napi_env env, napi_callback_info info) {
+  ARGS(2);
+  uint32_t n = 0;
+  int32_t timeout;
+  if (napi_get_array_length(env, argv[0], &n) != napi_ok || n == 0 || n > 64 || get_i32(env, argv[1], &timeout))
+    return throw_errno(env, "poll", EINVAL);
+  struct pollfd pfds[64];
+  for (uint32_t i = 0; i < n; i++) {
+    napi_value el;
+    int32_t fd;
+    napi_get_element(env, argv[0], i, &el);
+    if (get_i32(env, el, &fd)) return throw_errno(env, "poll", EINVAL);
+    pfds[i].fd = fd;
+    pfds[i].events = POLLIN;
+    pfds[i].revents = 0;
+  }
+  int r = poll(pfds, n, timeout);
+  if (r < 0 && errno != EINTR) return throw_errno(env, "poll", errno);
+  int32_t found = -1;
+  for (uint32_t i = 0; r > 0 && i < n; i++)
+    if (pfds[i].revents) {
+      found = (int32_t)i;
+      break;
+    }
+  napi_value out;
+  napi_create_int32(env, found, &out);
+  return out;
+}
+
 /* fdIsOpen(fd): fcntl(F_GETFD) succeeds. */
 static napi_value fd_is_open(napi_env env, napi_callback_info info) {
   ARGS(1);
@@ -471,6 +503,7 @@ static napi_value init(napi_env env, napi_value exports) {
   EXPORT("dgramBind", dgram_bind);
   EXPORT("dgramRecv", dgram_recv);
   EXPORT("fdIsOpen", fd_is_open);
+  EXPORT("pollReadable", poll_readable);
   EXPORT("setCloexec", set_cloexec);
   EXPORT("pipe", make_pipe);
   EXPORT("recvFd", recv_fd);

@@ -31,6 +31,8 @@ export function specGenerator(req: CreateRequest): Record<string, unknown> {
     privileged: c.privileged,
     read_only_filesystem: c.readOnly,
     cap_add: c.capAdd,
+    listen: c.listen, // tspod extension: --listen (scale to zero)
+    idle_timeout: c.idleTimeout,
     cap_drop: c.capDrop,
     restart_policy: c.restartPolicy || undefined,
     ...networkSpec(c),

@@ -48,6 +48,10 @@ export interface ContainerConfig {
   sdnotify: 'container' | 'conmon' | 'ignore';
   sdNotifySocket: string;
   preserveFds: number;
+  /** --listen: addresses the listener holds for the container (scale to zero, lib/activation/listen.ts) */
+  listen?: string[];
+  /** --idle-timeout: seconds without a connection before a --listen container is stopped (0: never) */
+  idleTimeout?: number;
   privileged: boolean;
   readOnly: boolean;
   systemd: 'true' | 'false' | 'always';
@@ -181,6 +185,10 @@ export interface ContainerState {
   oomKilled?: boolean;
   /** network name -> the endpoint set up for the current run (lib/network) */
   endpoints?: Record<string, Endpoint>;
+  /** --listen: the listener process holding the sockets (tspod-conmon --listen) */
+  listenerPid?: number;
+  /** --listen: starts on a connection */
+  activations?: number;
 }
 
 export interface ContainerRecord {

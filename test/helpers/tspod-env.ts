@@ -68,10 +68,10 @@ export class TspodEnv {
     this.run(['rm', '-af', '-t', '0'], { timeout: 30_000 });
     try {
       const db = JSON.parse(fs.readFileSync(path.join(this.root, 'db.json'), 'utf8')) as {
-        containers: Record<string, { state: { pid: number; conmonPid: number } }>;
+        containers: Record<string, { state: { pid: number; conmonPid: number; listenerPid?: number } }>;
       };
       for (const c of Object.values(db.containers))
-        for (const pid of [c.state.pid, c.state.conmonPid])
+        for (const pid of [c.state.pid, c.state.conmonPid, c.state.listenerPid ?? 0])
           if (pid > 0)
             try {
               process.kill(pid, 'SIGKILL');

@@ -174,6 +174,7 @@ export const runCommand: CommandDef = {
     const attach = attachStreams(p);
     if (bool(p.flags.rmi) && !bool(p.flags.rm)) throw invalidArgument('the --rmi option does not work without --rm');
     if (attach && bool(p.flags.detach)) throw invalidArgument('--attach and --detach cannot be used together');
+    if (arr(p.flags.listen).length && !bool(p.flags.detach)) throw new EngineError('invalid-argument', '--listen needs --detach (-d): the container starts later, on its first connection');
     checkCidfile(str(p.flags.cidfile));
     await ctx.client.ensureImage(req.image, parsePullPolicy(str(p.flags.pull)));
     const rec = await ctx.client.create(req);

@@ -11,6 +11,7 @@ import { bundleDir } from '../../storage/paths';
 import { runCommand } from './containers';
 import { VERSION } from '../../version';
 import { generateContainerUnit, GenerateError, type GenerateOptions, type KnownFlag } from '../../systemd/generate';
+import { listenerPidFile } from '../../activation/listen';
 
 /**
  * The tspod command for the unit's Exec lines. Node runs the bundle
@@ -119,6 +120,8 @@ export const systemdCommand: CommandDef = {
       throw e;
     }
 
+    if (rec.config.listen?.length && (opts.new || opts.template))
+      throw new EngineError('invalid-argument', `--new is not supported for a --listen container yet: generate the unit without --new`);
     let unit;
     try {
       unit = generateContainerUnit(
@@ -129,7 +132,8 @@ export const systemdCommand: CommandDef = {
           restartPolicy: rec.config.restartPolicy,
           createCommand: rec.config.createCommand ?? [],
           env: rec.config.env,
-          conmonPidFile: path.join(bundleDir(ctx.engine.paths, rec.id), 'conmon.pid'),
+          // --listen: the listener is the main process (it outlives idle stops); the unit needs no .socket
+          conmonPidFile: rec.config.listen?.length ? listenerPidFile(ctx.engine.paths, rec.id) : path.join(bundleDir(ctx.engine.paths, rec.id), 'conmon.pid'),
           runRoot: ctx.engine.paths.runroot,
         },
         opts,

@@ -283,8 +283,11 @@ describe('selection flags as Podman has them', () => {
     assert.equal(env.run(['logs', '--since', 'yesterday-ish', 'logtimes']).code, 125);
     env.ok(['rm', 'logtimes']);
 
-    const c1 = env.ok(['run', '-d', '--name', 'multi1', '--network=none', 'busybox', 'sh', '-c', 'echo a; sleep 2; echo d']).trim();
-    const c2 = env.ok(['run', '-d', '--name', 'multi2', '--network=none', 'busybox', 'sh', '-c', 'sleep 0.7; echo b; sleep 0.6; echo c']).trim();
+    // The two take turns through files in a shared directory, not through timing (a loaded CI machine is slow to start them).
+    const turns = fs.mkdtempSync(path.join(env.dir, 'turns-'));
+    const wait = (f: string) => `i=0; until [ -e /s/${f} ] || [ $i -ge 600 ]; do sleep 0.05; i=$((i+1)); done; sleep 0.3`;
+    const c1 = env.ok(['run', '-d', '--name', 'multi1', '--network=none', '-v', `${turns}:/s`, 'busybox', 'sh', '-c', `echo a; sleep 0.3; touch /s/a; ${wait('c')}; echo d`]).trim();
+    const c2 = env.ok(['run', '-d', '--name', 'multi2', '--network=none', '-v', `${turns}:/s`, 'busybox', 'sh', '-c', `${wait('a')}; echo b; sleep 0.3; echo c; sleep 0.3; touch /s/c`]).trim();
     const r = env.run(['logs', '-f', 'multi1', 'multi2']);
     assert.equal(r.stdout, `${c1.slice(0, 12)} a\n${c2.slice(0, 12)} b\n${c2.slice(0, 12)} c\n${c1.slice(0, 12)} d\n`);
     env.ok(['rm', 'multi1', 'multi2']);

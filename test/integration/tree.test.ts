@@ -130,6 +130,18 @@ describe('tspod tree', () => {
     }
   });
 
+  test('a container that does not run: no processes', () => {
+    env.ok(['create', '--name', 'tr-created', 'localhost/busybox', 'true']);
+    try {
+      const [t] = JSON.parse(env.ok(['tree', '--format', 'json', 'tr-created'])) as ContainerTree[];
+      assert.equal(t.Name, 'tr-created');
+      assert.deepEqual(t.Processes, []);
+      assert.match(env.ok(['tree', 'tr-created']), /^  \(no processes: the container is not running\)$/m);
+    } finally {
+      env.run(['rm', '-f', 'tr-created']);
+    }
+  });
+
   test('an unknown container: 125 with its name, and 404 over the API', () => {
     const r = env.run(['tree', 'no-such-ctr']);
     assert.equal(r.code, 125);

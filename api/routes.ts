@@ -13,6 +13,7 @@ import * as vol from './handlers/volumes';
 import * as nets from './handlers/networks';
 import * as upd from './handlers/update';
 import * as pz from './handlers/pause';
+import * as tree from './handlers/tree';
 
 /** A handler module loaded at its first request: a socket-activated start pays only for what it serves. */
 function lazy<M extends object>(load: () => M): M {
@@ -123,6 +124,7 @@ export function libpodRoutes(): RouteTable {
     .add('GET', '/containers/{id}/archive', obs.archiveGet)
     .add('PUT', '/containers/{id}/archive', obs.archivePut)
     .add('GET', '/containers/{id}/top', obs.topLibpod)
+    .add('GET', '/containers/{id}/tree', tree.treeLibpod)
     .add('GET', '/system/df', obs.dfLibpod)
     .add('POST', '/containers/{id}/exec', lp.execCreateLibpod)
     .add('POST', '/exec/{id}/start', exec.start)

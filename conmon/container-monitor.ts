@@ -10,6 +10,7 @@ import { K8sLogWriter } from './k8s-log';
 import { encodeFrame, STREAM_STDERR, STREAM_STDOUT } from '../lib/container/attach-protocol';
 import type { MonitorConfig, MonitorReport } from '../lib/container/monitor-config';
 import { execWithOwnListenPid, listenFdNumbers } from '../lib/activation/listen-fds';
+import { recordActivatedSockets } from '../lib/activation/activated-sockets';
 import { createArgs, runtimeErrorFromLog } from '../runtime/oci-runtime';
 import { NotifyProxy } from './notify-proxy';
 import type { ContainerTerminal } from './terminal';
@@ -105,6 +106,7 @@ const notify = cfg.notifySocket ? new NotifyProxy(cfg.bundle, cfg.notifySocket) 
 
 // --- start the runtime: tspod-runtime execs runc/crun create.
 const fds = listenFdNumbers(cfg.fdCount);
+if (fds.length) recordActivatedSockets(cfg.bundle, fds); // for `tspod tree`
 let terminal: ContainerTerminal | undefined;
 // The terminal code is loaded only for containers that have one.
 if (tty) void (require('./terminal') as typeof import('./terminal')).openContainerTerminal().then(startRuntime, fail);

@@ -8,7 +8,9 @@ import type { ExecRequest } from '../container/exec';
 import type { PullPolicy } from '../image/pull-policy';
 import type { RemoveReport } from '../image/remove';
 import type { ResourceUpdate } from '../container/update';
+import type { ContainerTree } from '../system/tree';
 
+export type { ContainerTree };
 export type { CreateRequest, StartOptions, AttachStreams, ExecRequest, PullPolicy, RemoveReport };
 
 /** One entry of `ps` / GET /libpod/containers/json (Podman's ListContainer). */
@@ -151,6 +153,8 @@ export interface Engine {
   untagImage(ref: string, names: string[]): Promise<void>;
 
   // ---- system
+  /** `tspod tree`: who holds which socket (the CLI, the monitor, the container's processes). */
+  tree(idOrName: string): Promise<ContainerTree>;
   info(): Promise<Record<string, unknown>>;
   /** The service's version; undefined for the in-process engine. */
   serverVersion(): Promise<ServerVersion | undefined>;

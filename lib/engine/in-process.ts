@@ -16,6 +16,7 @@ import { emitLog, rfc3339Nano, type LogLine } from '../container/logs';
 import { waitForExit } from '../container/state';
 import { containerDir } from '../storage/paths';
 import { systemInfo } from '../system/info';
+import { type ContainerTree, containerTree } from '../system/tree';
 import { filterContainers } from '../container/filters';
 import type { ImageDefaults } from '../oci/generate';
 import { type ResourceUpdate, updateContainer } from '../container/update';
@@ -150,6 +151,10 @@ export class InProcessEngine implements Engine {
 
   async info(): Promise<Record<string, unknown>> {
     return systemInfo(this.local, false) as unknown as Record<string, unknown>;
+  }
+
+  async tree(idOrName: string): Promise<ContainerTree> {
+    return containerTree(this.local, idOrName);
   }
 
   async serverVersion(): Promise<ServerVersion | undefined> {

@@ -11,6 +11,7 @@ import { EngineError } from '../errors';
 import { MuxDecoder, errorFromBody, readAll, type ServiceConnection } from './connection';
 import { libpodResourceLimits, specGenerator } from './spec-generator';
 import type { ResourceUpdate } from '../container/update';
+import type { ContainerTree } from '../system/tree';
 
 const q = (params: Record<string, string | number | boolean | undefined>) => {
   const s = new URLSearchParams();
@@ -278,6 +279,10 @@ export class RemoteEngine implements Engine {
 
   info(): Promise<Record<string, unknown>> {
     return this.conn.json('GET', '/info');
+  }
+
+  async tree(idOrName: string): Promise<ContainerTree> {
+    return this.conn.json<ContainerTree>('GET', `/containers/${enc(idOrName)}/tree`);
   }
 
   async serverVersion(): Promise<ServerVersion> {

@@ -20,6 +20,8 @@ import { filterFlags } from '../../container/filters';
 import { parseLogTime } from '../../container/logs';
 import type { ContainerBrief, ContainerListEntry } from '../../engine/engine';
 import { remoteSignalProxy } from '../../remote/signals';
+import { recordAttachedCli } from '../../system/attached-cli';
+import { bundleDir } from '../../storage/paths';
 
 /**
  * Whether fd was handed to us. Node has already opened its own fds (epoll,
@@ -107,7 +109,10 @@ async function runForeground(ctx: CliContext, rec: ContainerBrief, p: Parsed, op
     const exit = ctx.client.startAttached(rec.id, term.streams, {
       ...opts,
       consoleSize: rec.tty ? currentWindowSize() : undefined,
-      onRunning: (pid) => proxy.setPid(pid),
+      onRunning: (pid) => {
+        proxy.setPid(pid);
+        if (!ctx.remote) recordAttachedCli(bundleDir(ctx.engine.paths, rec.id)); // for `tspod tree`
+      },
     });
     return await Promise.race([exit.then((code) => ({ code, detached: false })), term.detached.then(() => ({ code: 0, detached: true }))]);
   } finally {

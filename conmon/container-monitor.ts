@@ -13,8 +13,9 @@ import { execWithOwnListenPid, listenFdNumbers } from '../lib/activation/listen-
 import { createArgs, runtimeErrorFromLog } from '../runtime/oci-runtime';
 import { NotifyProxy } from './notify-proxy';
 import type { ContainerTerminal } from './terminal';
+import { readMonitorConfig } from './monitor-input';
 
-const cfg = JSON.parse(process.argv[2]) as MonitorConfig;
+const cfg: MonitorConfig = readMonitorConfig(process.argv.slice(2));
 // Our own stdio is /dev/null: a monitor that fails says why in the bundle, and tells the CLI.
 process.on('uncaughtException', (err) => {
   try {

@@ -707,7 +707,9 @@ export class LocalEngine {
       throw err;
     }
     this.assertRemovable(rec, opts);
-    this.markStoppedByUser(rec.id); // also cancels a restart policy's pending start
+    // Also cancels a restart policy's pending start. A stopped container without a policy has
+    // none to cancel (and a start resets the flag): one store write less for every `run --rm`.
+    if (rec.state.status === 'running' || parseRestartPolicy(rec.config.restartPolicy).name !== 'no') this.markStoppedByUser(rec.id);
     if (rec.state.status === 'running' && !opts.timeout) {
       this.killPid(rec.state.pid, 9);
       this.thawAfterSignal(rec.id);

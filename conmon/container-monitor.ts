@@ -14,8 +14,9 @@ import { recordActivatedSockets } from '../lib/activation/activated-sockets';
 import { createArgs, runtimeErrorFromLog } from '../runtime/oci-runtime';
 import { NotifyProxy } from './notify-proxy';
 import type { ContainerTerminal } from './terminal';
+import { readMonitorConfig } from './monitor-input';
 
-const cfg = JSON.parse(process.argv[2]) as MonitorConfig;
+const cfg: MonitorConfig = readMonitorConfig(process.argv.slice(2));
 // Our own stdio is /dev/null: a monitor that fails says why in the bundle, and tells the CLI.
 process.on('uncaughtException', (err) => {
   try {

@@ -17,7 +17,7 @@ import { generateSpec, type ImageDefaults } from '../oci/generate';
 import { writeEtcFiles } from './etc-files';
 import { allocateEndpoints, connectEndpoints, prepareBridges, releaseEndpoints } from '../network/endpoints';
 import { defaultNetworkMode, resolveNetworkConfig } from '../network/container-config';
-import { spawnMonitor } from './monitor';
+import { prestartMonitor, type PendingMonitor } from './monitor';
 import { armListener, countActivation, disarmListener } from '../activation/listen';
 import { ContainerLocks } from './lifecycle-lock';
 import { readExitFile, syncState, waitForExit } from './state';
@@ -313,6 +313,17 @@ export class LocalEngine {
       throw new EngineError('state-improper', `container ${rec.id} was stopped or started meanwhile: restart policy not applied`);
     this.cleanupRuntime(rec); // a previous run's leftovers
     const image = this.imageOf(rec);
+    // The monitor's Node starts now, while the mount and the spec are prepared; it gets its configuration below.
+    const fdShape = opts.fds?.count ?? (rec.config.preserveFds > 0 ? rec.config.preserveFds : 0);
+    const monitor = prestartMonitor({ fdCount: fdShape, logDriver: rec.config.logDriver });
+    try {
+      return await this.prepareAndStart(rec, opts, runId, image, monitor);
+    } finally {
+      monitor.cancel(); // no-op once started
+    }
+  }
+
+  private async prepareAndStart(rec: ContainerRecord, opts: StartOptions, runId: string, image: ImageRecord, monitor: PendingMonitor): Promise<{ pid: number; conmonPid: number }> {
     const bundle = bundleDir(this.paths, rec.id);
     fs.mkdirSync(bundle, { recursive: true, mode: 0o700 });
     fs.rmSync(exitFile(this.paths, rec.id), { force: true });
@@ -337,7 +348,7 @@ export class LocalEngine {
     fs.writeFileSync(path.join(bundle, 'config.json'), JSON.stringify(spec));
     const runtime = this.runtime();
     const logPath = path.join(containerDir(this.paths, rec.id), 'ctr.log');
-    const started = await spawnMonitor({
+    const started = await monitor.start({
       id: rec.id,
       bundle,
       runroot: this.paths.runroot,
@@ -709,7 +720,9 @@ export class LocalEngine {
       throw err;
     }
     this.assertRemovable(rec, opts);
-    this.markStoppedByUser(rec.id); // also cancels a restart policy's pending start
+    // Also cancels a restart policy's pending start. A stopped container without a policy has
+    // none to cancel (and a start resets the flag): one store write less for every `run --rm`.
+    if (rec.state.status === 'running' || parseRestartPolicy(rec.config.restartPolicy).name !== 'no') this.markStoppedByUser(rec.id);
     if (rec.state.status === 'running' && !opts.timeout) {
       this.killPid(rec.state.pid, 9);
       this.thawAfterSignal(rec.id);

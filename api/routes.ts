@@ -13,6 +13,7 @@ import * as vol from './handlers/volumes';
 import * as nets from './handlers/networks';
 import * as upd from './handlers/update';
 import * as pz from './handlers/pause';
+import * as sec from './handlers/secrets';
 
 /** A handler module loaded at its first request: a socket-activated start pays only for what it serves. */
 function lazy<M extends object>(load: () => M): M {
@@ -92,7 +93,12 @@ export function compatRoutes(): RouteTable {
     .add('GET', '/networks/{id}', nets.inspectDocker)
     .add('DELETE', '/networks/{id}', nets.removeDocker)
     .add('POST', '/networks/{id}/connect', nets.connectDocker)
-    .add('POST', '/networks/{id}/disconnect', nets.disconnectDocker);
+    .add('POST', '/networks/{id}/disconnect', nets.disconnectDocker)
+    .add('GET', '/secrets', sec.list)
+    .add('POST', '/secrets/create', sec.create)
+    .add('GET', '/secrets/{name}', sec.inspect)
+    .add('DELETE', '/secrets/{name}', sec.remove)
+    .add('POST', '/secrets/{name}/update', sec.update);
 }
 
 export function libpodRoutes(): RouteTable {
@@ -149,5 +155,10 @@ export function libpodRoutes(): RouteTable {
     .add('GET', '/networks/{name}/exists', nets.existsLibpod)
     .add('DELETE', '/networks/{name}', nets.removeLibpod)
     .add('POST', '/networks/{name}/connect', nets.connectLibpod)
-    .add('POST', '/networks/{name}/disconnect', nets.disconnectLibpod);
+    .add('POST', '/networks/{name}/disconnect', nets.disconnectLibpod)
+    .add('GET', '/secrets/json', sec.libpodList)
+    .add('POST', '/secrets/create', sec.libpodCreate)
+    .add('GET', '/secrets/{name}/json', sec.libpodInspect)
+    .add('GET', '/secrets/{name}/exists', sec.libpodExists)
+    .add('DELETE', '/secrets/{name}', sec.libpodRemove);
 }

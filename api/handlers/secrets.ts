@@ -1,17 +1,10 @@
 // Secret endpoints: Docker's /secrets tree and libpod's /libpod/secrets tree,
 // over the same lib/secret operations the CLI uses.
 import type { RouteContext } from '../router';
-import { ApiError, badRequest, optString, optStringMap, qbool, readBody, readJson, sendEmpty, sendJson } from '../http';
+import { ApiError, badRequest, goJsonError, optString, optStringMap, qbool, readBody, readJson, sendEmpty, sendJson } from '../http';
 import { createSecret, filterSecrets, getSecret, inspectSecret, listSecrets, MAX_SECRET_SIZE, removeSecret } from '../../lib/secret/secrets';
 import type { SecretRecord } from '../../lib/storage/records';
 import { EngineError } from '../../lib/errors';
-
-/** Go's json wording for a bad filters document (Podman answers 500 with it as the cause). */
-function goJsonError(e: Error): string {
-  if (/end of JSON input|Unterminated|Unexpected end/i.test(e.message)) return 'unexpected end of JSON input';
-  const tok = /Unexpected token '?(.)'?/.exec(e.message);
-  return tok ? `invalid character '${tok[1]}' looking for beginning of value` : e.message;
-}
 
 /** The filters query; bad JSON and unknown keys are 500 in Podman's secret lists. */
 function secretFilters(ctx: RouteContext): Map<string, string[]> {

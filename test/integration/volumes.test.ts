@@ -361,4 +361,19 @@ describe('volume and filter endpoints (curl)', () => {
     assert.equal(curl('GET', '/v4.3.1/libpod/volumes/lp_t/exists').status, 204);
     assert.equal(curl('DELETE', '/v4.3.1/libpod/volumes/lp_t').status, 204);
   });
+
+  test('Docker create: a missing bind source is made as a directory; TmpFs (any case) shown with its defaults', () => {
+    const src = path.join(env.dir, 'made-by-create', 'sub');
+    fs.rmSync(path.join(env.dir, 'made-by-create'), { recursive: true, force: true });
+    const c = curl('POST', '/v1.41/containers/create?name=bind_mk', JSON.stringify({ Image: 'busybox', Cmd: ['true'], HostConfig: { Binds: [`${src}:/test1`], TmpFs: { '/mytmpfs': 'rw' } } }));
+    try {
+      assert.equal(c.status, 201, c.body);
+      assert.ok(fs.statSync(src).isDirectory());
+      const ins = JSON.parse(curl('GET', '/v1.41/containers/bind_mk/json').body);
+      assert.equal(ins.HostConfig.Tmpfs['/mytmpfs'], 'rw,rprivate,nosuid,nodev,tmpcopyup');
+    } finally {
+      env.run(['rm', '-f', 'bind_mk']);
+      fs.rmSync(path.join(env.dir, 'made-by-create'), { recursive: true, force: true });
+    }
+  });
 });

@@ -130,6 +130,7 @@ export function libpodRoutes(): RouteTable {
     .add('PUT', '/containers/{id}/archive', obs.archivePut)
     .add('GET', '/containers/{id}/top', obs.topLibpod)
     .add('GET', '/system/df', obs.dfLibpod)
+    .add('POST', '/system/prune', system.libpodPrune)
     .add('POST', '/containers/{id}/exec', lp.execCreateLibpod)
     .add('POST', '/exec/{id}/start', exec.start)
     .add('POST', '/exec/{id}/resize', exec.resize)

@@ -44,7 +44,7 @@ function untilTime(value: string): number {
 }
 
 /** Prune takes label, label! and until only (Podman: other list filters are an error, 500). */
-function pruneSelection(ctx: RouteContext): { vols: ReturnType<typeof listVolumes> } {
+export function pruneSelection(ctx: RouteContext): { vols: ReturnType<typeof listVolumes> } {
   const filters = qfiltersGo(ctx.query);
   for (const k of filters.keys())
     if (!['label', 'label!', 'until'].includes(k)) throw new ApiError(500, `"${k}" is an invalid volume filter`, `"${k}" is an invalid volume filter`);

@@ -376,4 +376,33 @@ describe('volume and filter endpoints (curl)', () => {
       fs.rmSync(path.join(env.dir, 'made-by-create'), { recursive: true, force: true });
     }
   });
+
+  test('system df lists volumes with their users; libpod system prune removes the volumes its filters select', () => {
+    assert.equal(curl('POST', '/v4.3.1/libpod/volumes/create', JSON.stringify({ Name: 'df_v', Label: { sys: 'p' } })).status, 201);
+    try {
+      const dfv = () => (JSON.parse(curl('GET', '/v1.41/system/df').body).Volumes as { Name: string; UsageData: { RefCount: number } }[]).find((v) => v.Name === 'df_v');
+      assert.equal(dfv()?.UsageData.RefCount, 0);
+      env.ok(['create', '--name', 'df_user', '-v', 'df_v:/d', 'busybox', 'true']);
+      assert.equal(dfv()?.UsageData.RefCount, 1);
+      const lp = (JSON.parse(curl('GET', '/v4.3.1/libpod/system/df').body).Volumes as { VolumeName: string; Links: number }[]).find((v) => v.VolumeName === 'df_v');
+      assert.equal(lp?.Links, 1);
+      // the stopped container goes first, then the volume is unused; filters select volumes
+      const miss = curl('POST', `/v4.3.1/libpod/system/prune?volumes=true&filters=${q({ label: ['sys=other'] })}`);
+      assert.equal(miss.status, 200, miss.body);
+      const r1 = JSON.parse(miss.body);
+      assert.ok(r1.ContainerPruneReports.some((c: { Id: string }) => c.Id.length === 64));
+      assert.deepEqual(r1.VolumePruneReports, []);
+      assert.equal(env.run(['container', 'exists', 'df_user']).code, 1);
+      const hit = JSON.parse(curl('POST', `/v4.3.1/libpod/system/prune?volumes=true&filters=${q({ label: ['sys=p'] })}`).body);
+      assert.deepEqual(hit.VolumePruneReports.map((v: { Id: string }) => v.Id), ['df_v']);
+      assert.equal(dfv(), undefined);
+      // without volumes=true no volume is touched
+      assert.equal(curl('POST', '/v4.3.1/libpod/volumes/create', JSON.stringify({ Name: 'df_keep' })).status, 201);
+      assert.deepEqual(JSON.parse(curl('POST', '/v4.3.1/libpod/system/prune').body).VolumePruneReports, []);
+      assert.equal(curl('GET', '/v4.3.1/libpod/volumes/df_keep/exists').status, 204);
+    } finally {
+      env.run(['rm', '-f', 'df_user']);
+      env.run(['volume', 'rm', '-f', 'df_v', 'df_keep']);
+    }
+  });
 });

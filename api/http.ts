@@ -155,6 +155,42 @@ export function qfilters(q: URLSearchParams): Map<string, string[]> {
   return out;
 }
 
+/** Go's encoding/json wording for a JSON.parse error (Podman puts it in `cause`). */
+export function goJsonError(e: Error): string {
+  if (/end of JSON input|Unterminated|Unexpected end/i.test(e.message)) return 'unexpected end of JSON input';
+  const tok = /Unexpected token '?(.)'?/.exec(e.message);
+  return tok ? `invalid character '${tok[1]}' looking for beginning of value` : e.message;
+}
+
+/** The filters query as Podman's libpod handlers decode it: bad JSON is a 500 with Go's wording as the cause. */
+export function qfiltersGo(q: URLSearchParams): Map<string, string[]> {
+  const raw = q.get('filters');
+  if (!raw) return new Map();
+  try {
+    JSON.parse(raw);
+  } catch (e) {
+    const cause = goJsonError(e as Error);
+    throw new ApiError(500, `failed to parse filters for ${raw}: ${cause}`, cause);
+  }
+  return qfilters(q);
+}
+
+/** The first JSON value of a body, the rest ignored (Go's json.Decoder, which Podman's handlers use). */
+export async function readFirstJson(req: http.IncomingMessage): Promise<Record<string, unknown>> {
+  const text = (await readBody(req)).toString('utf8');
+  if (!text.trim()) return {};
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch (e) {
+    const at = /after JSON at position (\d+)/.exec((e as Error).message);
+    if (!at) throw badRequest(`decode(): invalid JSON body: ${(e as Error).message}`);
+    v = JSON.parse(text.slice(0, Number(at[1])));
+  }
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) throw badRequest('decode(): the body must be a JSON object');
+  return v as Record<string, unknown>;
+}
+
 // ---- typed access to JSON bodies (wrong types are a 400, not a crash)
 
 export function optString(o: Record<string, unknown>, key: string): string | undefined {

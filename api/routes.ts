@@ -14,6 +14,7 @@ import * as nets from './handlers/networks';
 import * as upd from './handlers/update';
 import * as pz from './handlers/pause';
 import * as tree from './handlers/tree';
+import * as sec from './handlers/secrets';
 
 /** A handler module loaded at its first request: a socket-activated start pays only for what it serves. */
 function lazy<M extends object>(load: () => M): M {
@@ -93,7 +94,12 @@ export function compatRoutes(): RouteTable {
     .add('GET', '/networks/{id}', nets.inspectDocker)
     .add('DELETE', '/networks/{id}', nets.removeDocker)
     .add('POST', '/networks/{id}/connect', nets.connectDocker)
-    .add('POST', '/networks/{id}/disconnect', nets.disconnectDocker);
+    .add('POST', '/networks/{id}/disconnect', nets.disconnectDocker)
+    .add('GET', '/secrets', sec.list)
+    .add('POST', '/secrets/create', sec.create)
+    .add('GET', '/secrets/{name}', sec.inspect)
+    .add('DELETE', '/secrets/{name}', sec.remove)
+    .add('POST', '/secrets/{name}/update', sec.update);
 }
 
 export function libpodRoutes(): RouteTable {
@@ -126,6 +132,7 @@ export function libpodRoutes(): RouteTable {
     .add('GET', '/containers/{id}/top', obs.topLibpod)
     .add('GET', '/containers/{id}/tree', tree.treeLibpod)
     .add('GET', '/system/df', obs.dfLibpod)
+    .add('POST', '/system/prune', system.libpodPrune)
     .add('POST', '/containers/{id}/exec', lp.execCreateLibpod)
     .add('POST', '/exec/{id}/start', exec.start)
     .add('POST', '/exec/{id}/resize', exec.resize)
@@ -151,5 +158,10 @@ export function libpodRoutes(): RouteTable {
     .add('GET', '/networks/{name}/exists', nets.existsLibpod)
     .add('DELETE', '/networks/{name}', nets.removeLibpod)
     .add('POST', '/networks/{name}/connect', nets.connectLibpod)
-    .add('POST', '/networks/{name}/disconnect', nets.disconnectLibpod);
+    .add('POST', '/networks/{name}/disconnect', nets.disconnectLibpod)
+    .add('GET', '/secrets/json', sec.libpodList)
+    .add('POST', '/secrets/create', sec.libpodCreate)
+    .add('GET', '/secrets/{name}/json', sec.libpodInspect)
+    .add('GET', '/secrets/{name}/exists', sec.libpodExists)
+    .add('DELETE', '/secrets/{name}', sec.libpodRemove);
 }

@@ -1,6 +1,7 @@
 // Create bodies into the engine's create request: Docker's ContainerConfig +
 // HostConfig, and libpod's SpecGenerator. Unknown fields are ignored, zero
 // values mean "unset", wrong types are a 400.
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { CreateRequest } from '../../lib/container/engine';
 import type { ContainerConfig, MountSpec } from '../../lib/storage/records';
@@ -21,7 +22,11 @@ function bind(spec: string): MountSpec {
   if (!src || !dst || !path.isAbsolute(dst)) throw badRequest(`invalid volume specification: '${spec}'`);
   const options = opts.split(',').filter(Boolean);
   const rw = !options.includes('ro');
-  if (path.isAbsolute(src)) return { type: 'bind', source: src, destination: dst, rw, options: [] };
+  if (path.isAbsolute(src)) {
+    // Docker (and Podman's compat API) make a missing bind source as a directory
+    if (!fs.existsSync(src)) fs.mkdirSync(src, { recursive: true, mode: 0o755 });
+    return { type: 'bind', source: src, destination: dst, rw, options: [] };
+  }
   if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(src)) throw badRequest(`invalid volume specification: '${spec}'`);
   return { type: 'volume', source: src, destination: dst, rw, options: options.includes('nocopy') ? ['nocopy'] : [] };
 }
@@ -63,7 +68,8 @@ function dockerMounts(body: Record<string, unknown>, host: Record<string, unknow
     if (!Array.isArray(rawMounts)) throw badRequest('HostConfig.Mounts: must be an array');
     mounts.push(...rawMounts.map(hostMount));
   }
-  for (const [dst, opts] of Object.entries(optStringMap(host, 'Tmpfs') ?? {}))
+  // Go decodes field names case-insensitively: TmpFs is Tmpfs
+  for (const [dst, opts] of Object.entries(optStringMap(host, 'Tmpfs') ?? optStringMap(host, 'TmpFs') ?? {}))
     mounts.push({ type: 'tmpfs', source: 'tmpfs', destination: dst, rw: true, options: opts.split(',').filter(Boolean) });
   const covered = new Set(mounts.map((m) => normalizeDestination(m.destination)));
   for (const dst of Object.keys(optObject(body, 'Volumes') ?? {}))

@@ -1,5 +1,6 @@
 // Looking into containers, for both trees: archive (cp), top, stats, and the
 // disk usage of the store.
+import { dockerDfVolume, libpodDfVolume, volumeUsage } from '../../lib/volume/usage';
 import { PassThrough } from 'node:stream';
 import type { RouteContext } from '../router';
 import { badRequest, qbool, sendJson } from '../http';
@@ -202,8 +203,9 @@ export function dfDocker(ctx: RouteContext): void {
         Mounts: [],
       };
     }),
-    Volumes: [],
+    Volumes: volumeUsage(ctx.engine.paths, ctx.engine.store.read()).map((u) => dockerDfVolume(ctx.engine.paths, u)),
     BuildCache: [],
+    BuilderSize: 0,
   });
 }
 
@@ -230,6 +232,6 @@ export function dfLibpod(ctx: RouteContext): void {
       Status: publicStatus(ctr.state.status),
       Names: ctr.name,
     })),
-    Volumes: [],
+    Volumes: volumeUsage(ctx.engine.paths, ctx.engine.store.read()).map(libpodDfVolume),
   });
 }

@@ -3,7 +3,9 @@ import * as os from 'node:os';
 import type { RouteContext } from '../router';
 import { API_VERSION, LIBPOD_API_VERSION, MIN_API_VERSION, PING_HEADERS, SERVER_VERSION } from '../router';
 import { containerCounts, ociArch, systemInfo } from '../../lib/system/info';
-import { sendJson, qfilters } from '../http';
+import { sendJson, qbool, qfilters } from '../http';
+import { pruneSystem } from '../../lib/system/system-prune';
+import { pruneSelection } from './volumes';
 import { eventQuery, streamEvents } from '../streams/events';
 
 const arch = ociArch;
@@ -105,4 +107,20 @@ export function libpodVersion(ctx: RouteContext): void {
 
 export async function events(ctx: RouteContext, compat: boolean): Promise<void> {
   await streamEvents(ctx.engine, ctx.res, eventQuery(ctx.query, qfilters(ctx.query), compat));
+}
+
+/** POST /libpod/system/prune?all&volumes&filters: Podman's SystemPruneReport (filters select the volumes). */
+export function libpodPrune(ctx: RouteContext): void {
+  const volumes = qbool(ctx.query, 'volumes');
+  const wanted = volumes ? new Set(pruneSelection(ctx).vols.map((v) => v.name)) : new Set<string>();
+  const r = pruneSystem(ctx.engine, { all: qbool(ctx.query, 'all'), volumes, keepVolume: (v) => !wanted.has(v.name) });
+  const reports = (list: { id: string; size: number }[]) => list.map((x) => ({ Id: x.id, Err: null, Size: x.size }));
+  sendJson(ctx.res, 200, {
+    PodPruneReport: [],
+    ContainerPruneReports: reports(r.containers),
+    ImagePruneReports: reports(r.images),
+    NetworkPruneReports: [],
+    VolumePruneReports: reports(r.volumes),
+    ReclaimedSpace: r.reclaimed,
+  });
 }

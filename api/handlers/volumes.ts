@@ -1,7 +1,7 @@
 // Volume endpoints: Docker's /volumes tree and libpod's /libpod/volumes tree,
 // over the same lib/volume operations the CLI uses.
 import type { RouteContext } from '../router';
-import { ApiError, optString, optStringMap, qbool, qfilters, readJson, sendEmpty, sendJson } from '../http';
+import { ApiError, optString, optStringMap, qbool, qfiltersGo, readFirstJson, readJson, sendEmpty, sendJson } from '../http';
 import { createVolume, dirSize, getVolume, listVolumes, pruneVolumes, removeVolume, volumeMountpoint } from '../../lib/volume/volumes';
 import { dockerVolume, filterVolumes, inspectVolume } from '../../lib/volume/inspect';
 import { EngineError } from '../../lib/errors';
@@ -15,7 +15,43 @@ function dockerErrors(ctx: RouteContext, err: unknown): never {
 
 function filtered(ctx: RouteContext) {
   const db = ctx.engine.store.read();
-  return { db, vols: filterVolumes(db, listVolumes(ctx.engine.store), qfilters(ctx.query)) };
+  const filters = qfiltersGo(ctx.query);
+  const until = filters.get('until');
+  filters.delete('until');
+  return { db, vols: createdBefore(filterVolumes(db, listVolumes(ctx.engine.store), filters), until) };
+}
+
+function createdBefore(vols: ReturnType<typeof listVolumes>, until: string[] | undefined) {
+  if (!until?.length) return vols;
+  const limits = until.map(untilTime);
+  return vols.filter((v) => limits.every((t) => Date.parse(v.created) < t));
+}
+
+/** `until`: a unix time (seconds) or a Go-style duration before now (e.g. 10m, 1h30m). */
+function untilTime(value: string): number {
+  if (/^[0-9]+(\.[0-9]+)?$/.test(value)) return Number(value) * 1000;
+  const units: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+  let ms = 0;
+  const re = /([0-9]+(?:\.[0-9]+)?)(ms|s|m|h)/gy;
+  let m: RegExpExecArray | null;
+  let end = 0;
+  while ((m = re.exec(value))) {
+    ms += Number(m[1]) * units[m[2]];
+    end = re.lastIndex;
+  }
+  if (!value || end !== value.length) throw new ApiError(500, `${value} is not a valid time or duration`, 'invalid until filter');
+  return Date.now() - ms;
+}
+
+/** Prune takes label, label! and until only (Podman: other list filters are an error, 500). */
+export function pruneSelection(ctx: RouteContext): { vols: ReturnType<typeof listVolumes> } {
+  const filters = qfiltersGo(ctx.query);
+  for (const k of filters.keys())
+    if (!['label', 'label!', 'until'].includes(k)) throw new ApiError(500, `"${k}" is an invalid volume filter`, `"${k}" is an invalid volume filter`);
+  const until = filters.get('until');
+  filters.delete('until');
+  const db = ctx.engine.store.read();
+  return { vols: createdBefore(filterVolumes(db, listVolumes(ctx.engine.store), filters), until) };
 }
 
 export function list(ctx: RouteContext): void {
@@ -55,7 +91,7 @@ export function remove(ctx: RouteContext): void {
 }
 
 export function prune(ctx: RouteContext): void {
-  const { vols } = filtered(ctx);
+  const { vols } = pruneSelection(ctx);
   const wanted = new Set(vols.map((v) => v.name));
   const sizes = new Map(vols.map((v) => [v.name, dirSize(volumeMountpoint(ctx.engine.paths, v.name))]));
   const removed = pruneVolumes(ctx.engine.store, (v) => !wanted.has(v.name));
@@ -69,20 +105,42 @@ export function libpodList(ctx: RouteContext): void {
   sendJson(ctx.res, 200, vols.map((v) => inspectVolume(ctx.engine.paths, db, v)));
 }
 
-/** libpod's create fails on an existing name (409), as `podman volume create` does. */
+/** Podman's libpod wording: cause `no such volume` (404), `volume already exists` (500). */
+function libpodErrors(err: unknown): never {
+  if (err instanceof EngineError && err.kind === 'no-such-object') throw new ApiError(404, err.message, 'no such volume');
+  if (err instanceof EngineError && err.kind === 'name-in-use') throw new ApiError(500, err.message, 'volume already exists');
+  throw err;
+}
+
+/** Go decodes field names case-insensitively (name, Name, NAME); Podman's create body says Label, not Labels. */
+function field(body: Record<string, unknown>, ...names: string[]): string | undefined {
+  const wanted = names.map((n) => n.toLowerCase());
+  return Object.keys(body).find((k) => wanted.includes(k.toLowerCase()));
+}
+
+/** libpod's create fails on an existing name, as `podman volume create` does. */
 export async function libpodCreate(ctx: RouteContext): Promise<void> {
-  const body = await readJson(ctx.req);
-  const v = createVolume(ctx.engine.store, {
-    name: optString(body, 'Name') || undefined,
-    driver: optString(body, 'Driver') || 'local',
-    labels: optStringMap(body, 'Labels') ?? {},
-    options: optStringMap(body, 'Options') ?? {},
-  });
-  sendJson(ctx.res, 201, inspectVolume(ctx.engine.paths, ctx.engine.store.read(), v));
+  const body = await readFirstJson(ctx.req);
+  const key = (...n: string[]) => field(body, ...n) ?? n[0];
+  try {
+    const v = createVolume(ctx.engine.store, {
+      name: optString(body, key('Name')) || undefined,
+      driver: optString(body, key('Driver')) || 'local',
+      labels: optStringMap(body, key('Label', 'Labels')) ?? {},
+      options: optStringMap(body, key('Options')) ?? {},
+    });
+    sendJson(ctx.res, 201, inspectVolume(ctx.engine.paths, ctx.engine.store.read(), v));
+  } catch (e) {
+    libpodErrors(e);
+  }
 }
 
 export function libpodInspect(ctx: RouteContext): void {
-  sendJson(ctx.res, 200, inspectVolume(ctx.engine.paths, ctx.engine.store.read(), getVolume(ctx.engine.store, ctx.params.name)));
+  try {
+    sendJson(ctx.res, 200, inspectVolume(ctx.engine.paths, ctx.engine.store.read(), getVolume(ctx.engine.store, ctx.params.name)));
+  } catch (e) {
+    libpodErrors(e);
+  }
 }
 
 export function libpodExists(ctx: RouteContext): void {
@@ -96,15 +154,19 @@ export function libpodExists(ctx: RouteContext): void {
 }
 
 export function libpodRemove(ctx: RouteContext): void {
-  removeVolume(ctx.engine.store, ctx.params.name, {
-    force: qbool(ctx.query, 'force'),
-    removeContainer: (id) => ctx.engine.remove(id, { force: true, ignoreMissing: true }),
-  });
+  try {
+    removeVolume(ctx.engine.store, ctx.params.name, {
+      force: qbool(ctx.query, 'force'),
+      removeContainer: (id) => ctx.engine.remove(id, { force: true, ignoreMissing: true }),
+    });
+  } catch (e) {
+    libpodErrors(e);
+  }
   sendEmpty(ctx.res, 204);
 }
 
 export function libpodPrune(ctx: RouteContext): void {
-  const { vols } = filtered(ctx);
+  const { vols } = pruneSelection(ctx);
   const wanted = new Set(vols.map((v) => v.name));
   const sizes = new Map(vols.map((v) => [v.name, dirSize(volumeMountpoint(ctx.engine.paths, v.name))]));
   const removed = pruneVolumes(ctx.engine.store, (v) => !wanted.has(v.name));

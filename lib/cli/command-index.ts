@@ -19,6 +19,7 @@ const update = (): typeof import('./commands/update') => require('./commands/upd
 const pause = (): typeof import('./commands/pause') => require('./commands/pause');
 const prune = (): typeof import('./commands/prune') => require('./commands/prune');
 const tree = (): typeof import('./commands/tree') => require('./commands/tree');
+const secret = (): typeof import('./commands/secret') => require('./commands/secret');
 
 export interface IndexEntry {
   names: string[]; // command names and aliases
@@ -60,6 +61,7 @@ export const GROUP_INDEX: Record<string, { description: string; load: () => Comm
   generate: { description: 'Generate structured data based on containers', load: () => generate().GENERATE_GROUP },
   volume: { description: 'Manage volumes', load: () => volume().VOLUME_GROUP },
   network: { description: 'Manage networks', load: () => network().NETWORK_GROUP },
+  secret: { description: 'Manage secrets', load: () => secret().SECRET_GROUP },
 };
 
 export function findCommand(list: CommandDef[], name: string): CommandDef | undefined {

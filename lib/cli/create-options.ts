@@ -11,6 +11,7 @@ import { checkAddHost, parseNetworkMode } from '../network/container-config';
 import { checkPublishedPorts, parseExpose, parsePublish } from '../network/ports';
 import { checkNetworkValues } from '../network/input-checks';
 import { parseIp } from '../network/ipv4';
+import { parseSecretFlag } from '../secret/container-secrets';
 import { formatRestartPolicy, parseRestartPolicy } from '../container/restart-policy';
 import type { ResourceConfig } from '../storage/records';
 import { parseSecurityOpts } from '../oci/security-options';
@@ -26,6 +27,7 @@ export const CREATE_FLAGS: FlagDef[] = [
   { name: 'workdir', short: 'w', type: 'string', help: 'Working directory inside the container' },
   { name: 'user', short: 'u', type: 'string', help: 'Username or UID (format: <name|uid>[:<group|gid>])' },
   { name: 'volume', short: 'v', type: 'array', help: 'Bind mount a volume into the container' },
+  { name: 'secret', type: 'array', help: 'Add secret to container (NAME[,type=mount|env,target=...])' },
   { name: 'mount', type: 'array', help: 'Attach a filesystem mount to the container' },
   { name: 'network', type: 'string', help: 'Connect a container to a network (bridge, none, host, private, container:ID, NAME[,NAME...])' },
   { name: 'net', type: 'string', hidden: true },
@@ -256,6 +258,7 @@ export function createRequest(p: Parsed): CreateRequest {
     if (timeout < 0) throw invalidArgument(`invalid timeout "${timeout}": must not be negative`);
     if (timeout > 0) config.timeout = timeout;
   }
+  if (arr(f.secret).length) config.secrets = arr(f.secret).map(parseSecretFlag);
   if (str(f.tz)) config.timezone = checkTimezone(str(f.tz) as string);
   const resources = resourceFlags(p);
   if (resources) {

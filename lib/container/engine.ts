@@ -14,6 +14,7 @@ import { generateName, NAME_REGEX_ERROR, validateName } from './names';
 import { imageConfig, layerPaths, resolveImage } from '../image';
 import { isMountPoint, mountRootfs, removeRootfsStorage, unmountRootfs } from '../storage/rootfs';
 import { generateSpec, type ImageDefaults } from '../oci/generate';
+import { materializeSecrets, resolveSecretRefs } from '../secret/container-secrets';
 import { writeEtcFiles } from './etc-files';
 import { allocateEndpoints, connectEndpoints, prepareBridges, releaseEndpoints } from '../network/endpoints';
 import { defaultNetworkMode, resolveNetworkConfig } from '../network/container-config';
@@ -263,6 +264,7 @@ export class LocalEngine {
         return { ...record, replaceFirst: true } as ContainerRecord & { replaceFirst?: boolean };
       }
       resolveNetworkConfig(this.paths, db, id, config, cfgImage.ExposedPorts); // networks checked, host ports chosen
+      if (config.secrets?.length) config.secrets = resolveSecretRefs(db, config.secrets); // under the lock: rm cannot race
       // Named volumes are made on demand, the image's VOLUME paths get anonymous ones (last: they make directories).
       config.mounts = attachVolumes(db, this.paths, config.mounts, Object.keys(cfgImage.Volumes ?? {}));
       db.containers[id] = record;
@@ -335,8 +337,9 @@ export class LocalEngine {
     const mounts = prepareMounts(this.store, rec, rootfs); // volumes: data directories, copied up when fresh
     const net = allocateEndpoints(this, rec.id); // addresses first: /etc/hosts lists them
     const bridges = prepareBridges(this, net.rec); // a cold network's bridge and NAT, while the monitor starts
+    const secrets = materializeSecrets(this.store, c.secrets ?? [], bundle);
     const spec = generateSpec({
-      ctr: { ...rec, config: { ...rec.config, mounts } },
+      ctr: { ...rec, config: { ...rec.config, mounts: [...mounts, ...secrets.mounts], env: [...rec.config.env, ...secrets.env] } },
       image: imageConfig(this.paths, image.id).config ?? ({} as ImageDefaults),
       rootfs,
       etcFiles: writeEtcFiles(this.paths, net.rec, net.db),

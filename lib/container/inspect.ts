@@ -148,7 +148,7 @@ export function confinementForInspect(c: ContainerRecord['config'], shape: 'podm
     const m = /^([a-z]+)=(-?\d+)(?::(-?\d+))?$/.exec(u) as RegExpExecArray;
     return { Name: podman ? `RLIMIT_${m[1].toUpperCase()}` : m[1], Soft: Number(m[2]), Hard: Number(m[3] ?? m[2]) };
   });
-  const tmpfs = Object.fromEntries(c.mounts.filter((m) => m.type === 'tmpfs').map((m) => [m.destination, m.options.join(',')]));
+  const tmpfs = Object.fromEntries(c.mounts.filter((m) => m.type === 'tmpfs').map((m) => [m.destination, tmpfsInspectOptions(m.options)]));
   return {
     Memory: r.memory ?? 0,
     MemoryReservation: r.memoryReservation ?? 0,
@@ -171,4 +171,12 @@ export function confinementForInspect(c: ContainerRecord['config'], shape: 'podm
     SecurityOpt: c.security?.securityOpt.length ? c.security.securityOpt : podman ? [] : null,
     Tmpfs: tmpfs,
   };
+}
+
+/** HostConfig.Tmpfs as Podman shows it: the mode first, then the user's options, then the defaults the mount gets. */
+function tmpfsInspectOptions(options: string[]): string {
+  const out = options.includes('ro') ? ['ro'] : ['rw'];
+  for (const o of options) if (o !== 'ro' && o !== 'rw') out.push(o);
+  for (const d of ['rprivate', 'nosuid', 'nodev', 'tmpcopyup']) if (!out.includes(d) && !(d === 'tmpcopyup' && out.includes('notmpcopyup'))) out.push(d);
+  return out.join(',');
 }

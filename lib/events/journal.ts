@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { type StoragePaths, eventsFile } from '../storage/paths';
 
 export interface EngineEvent {
-  Type: 'container' | 'image' | 'volume' | 'network' | 'pod' | 'system';
+  Type: 'container' | 'image' | 'volume' | 'network' | 'pod' | 'secret' | 'system';
   Status: string;
   ID: string;
   Name?: string;

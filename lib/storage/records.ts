@@ -76,6 +76,8 @@ export interface ContainerConfig {
   timeout?: number;
   /** --log-opt max-size: the k8s-file log is truncated when a record would take it past this many bytes */
   logSizeMax?: number;
+  /** --secret, resolved to ids at create */
+  secrets?: SecretRef[];
 }
 
 export interface SecurityConfig {
@@ -231,6 +233,30 @@ export interface Database {
   images: Record<string, ImageRecord>;
   volumes?: Record<string, VolumeRecord>;
   networks?: Record<string, NetworkRecord>;
+  /** by id (lib/secret) */
+  secrets?: Record<string, SecretRecord>;
+}
+
+export interface SecretRecord {
+  id: string;
+  name: string;
+  driver: 'file';
+  driverOptions: Record<string, string>;
+  labels: Record<string, string>;
+  created: string;
+  updated: string;
+}
+
+/** `--secret`: which secret the container gets, and how (lib/secret/container-secrets.ts). */
+export interface SecretRef {
+  id: string;
+  name: string;
+  type: 'mount' | 'env';
+  /** mount: the path in the container; env: the variable's name */
+  target: string;
+  uid: number;
+  gid: number;
+  mode: number;
 }
 
 export const emptyDatabase = (): Database => ({ version: 1, containers: {}, images: {} });

@@ -28,7 +28,8 @@ export function dockerVolume(paths: StoragePaths, v: VolumeRecord) {
     Driver: v.driver,
     Mountpoint: volumeMountpoint(paths, v.name),
     CreatedAt: v.created,
-    Labels: Object.keys(v.labels).length ? v.labels : null,
+    // Podman's compat shape: labels always a map, options null when none
+    Labels: v.labels,
     Scope: 'local',
     Options: Object.keys(v.options).length ? v.options : null,
   };

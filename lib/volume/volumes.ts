@@ -40,7 +40,8 @@ function validate(req: VolumeCreate): void {
   for (const k of Object.keys(req.options ?? {}))
     if (!LOCAL_OPTIONS.includes(k)) throw invalidArgument(`invalid mount option ${k} for driver 'local'`);
   const o = req.options ?? {};
-  if ((o.type || o.device) && !(o.type && o.device)) throw invalidArgument('volume options "type" and "device" must be given together');
+  // tmpfs needs no device (Podman mounts "tmpfs")
+  if ((o.type || o.device) && !(o.type && (o.device || o.type === 'tmpfs'))) throw invalidArgument('volume options "type" and "device" must be given together');
   // a bind volume's device is a host path: there now, as Podman checks it
   if (o.device && isBindVolume(o) && !fs.existsSync(o.device))
     throw new EngineError('invalid-argument', `invalid volume option device for driver 'local': stat ${o.device}: no such file or directory`);
@@ -190,7 +191,8 @@ function isMountpoint(dir: string): boolean {
 
 /** A volume with `type` and `device` options is that filesystem, mounted on its data directory while in use. */
 export function mountVolumeDevice(paths: StoragePaths, v: VolumeRecord): void {
-  const { type, device, o } = v.options;
+  const { type, o } = v.options;
+  const device = v.options.device ?? (type === 'tmpfs' ? 'tmpfs' : undefined);
   if (!type || !device) return;
   const data = volumeMountpoint(paths, v.name);
   if (isMountpoint(data)) return;

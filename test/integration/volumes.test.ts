@@ -322,7 +322,10 @@ describe('volume and filter endpoints (curl)', () => {
     const c = curl('POST', '/v4.3.1/libpod/volumes/create', JSON.stringify({ Name: 'lp_v', Labels: { a: 'b' } }));
     assert.equal(c.status, 201, c.body);
     assert.equal(JSON.parse(c.body).Mountpoint, dataOf('lp_v'));
-    assert.equal(curl('POST', '/v4.3.1/libpod/volumes/create', JSON.stringify({ Name: 'lp_v' })).status, 409);
+    // Podman 4.3 answers an existing name with 500 and this cause
+    const dup = curl('POST', '/v4.3.1/libpod/volumes/create', JSON.stringify({ Name: 'lp_v' }));
+    assert.equal(dup.status, 500);
+    assert.equal(JSON.parse(dup.body).cause, 'volume already exists');
     assert.equal(curl('GET', '/v4.3.1/libpod/volumes/lp_v/exists').status, 204);
     assert.equal(curl('GET', '/v4.3.1/libpod/volumes/nosuch/exists').status, 404);
     assert.equal(curl('GET', '/v4.3.1/libpod/volumes/nosuch/json').status, 404);
@@ -330,5 +333,76 @@ describe('volume and filter endpoints (curl)', () => {
     const pruned = JSON.parse(curl('POST', `/v4.3.1/libpod/volumes/prune?filters=${q({ label: ['a=b'] })}`).body) as { Id: string }[];
     assert.deepEqual(pruned.map((r) => r.Id), ['lp_v']);
     assert.equal(curl('DELETE', '/v4.3.1/libpod/volumes/lp_v').status, 404);
+  });
+
+  test('libpod /volumes as Podman decodes it: field case, first JSON value, tmpfs without device, until, filter errors', () => {
+    // Go's decoder: any case for field names, "Label" as Podman's spec says, trailing bytes ignored
+    const c = curl('POST', '/v4.3.1/libpod/volumes/create', '{"name":"lp_t","Label":{"k":"v"},"Options":{"type":"tmpfs","o":"nodev"}}}');
+    assert.equal(c.status, 201, c.body);
+    const v = JSON.parse(c.body);
+    assert.equal(v.Name, 'lp_t');
+    assert.deepEqual(v.Labels, { k: 'v' });
+    assert.equal(v.Options.type, 'tmpfs');
+    // a tmpfs volume is a tmpfs while a container uses it
+    assert.match(env.ok(['run', '--rm', '-v', 'lp_t:/m', 'busybox', 'sh', '-c', 'grep " /m " /proc/mounts']), /^tmpfs \/m tmpfs /);
+    const gone = curl('GET', '/v4.3.1/libpod/volumes/nosuch/json');
+    assert.equal(JSON.parse(gone.body).cause, 'no such volume');
+    // until: created before that time
+    const since = (s: string) => JSON.parse(curl('GET', `/v4.3.1/libpod/volumes/json?filters=${q({ until: [s] })}`).body).map((x: { Name: string }) => x.Name);
+    assert.deepEqual(since('5000000000'), ['lp_t']);
+    assert.deepEqual(since('500000'), []);
+    // bad filters: 500 with Go's wording; prune refuses list-only filters
+    const bad = curl('GET', '/v4.3.1/libpod/volumes/json?filters=garb1age%7D');
+    assert.equal(bad.status, 500);
+    assert.equal(JSON.parse(bad.body).cause, "invalid character 'g' looking for beginning of value");
+    const pn = curl('POST', `/v4.3.1/libpod/volumes/prune?filters=${q({ name: ['lp_t'] })}`);
+    assert.equal(pn.status, 500);
+    assert.equal(JSON.parse(pn.body).cause, '"name" is an invalid volume filter');
+    assert.equal(curl('GET', '/v4.3.1/libpod/volumes/lp_t/exists').status, 204);
+    assert.equal(curl('DELETE', '/v4.3.1/libpod/volumes/lp_t').status, 204);
+  });
+
+  test('Docker create: a missing bind source is made as a directory; TmpFs (any case) shown with its defaults', () => {
+    const src = path.join(env.dir, 'made-by-create', 'sub');
+    fs.rmSync(path.join(env.dir, 'made-by-create'), { recursive: true, force: true });
+    const c = curl('POST', '/v1.41/containers/create?name=bind_mk', JSON.stringify({ Image: 'busybox', Cmd: ['true'], HostConfig: { Binds: [`${src}:/test1`], TmpFs: { '/mytmpfs': 'rw' } } }));
+    try {
+      assert.equal(c.status, 201, c.body);
+      assert.ok(fs.statSync(src).isDirectory());
+      const ins = JSON.parse(curl('GET', '/v1.41/containers/bind_mk/json').body);
+      assert.equal(ins.HostConfig.Tmpfs['/mytmpfs'], 'rw,rprivate,nosuid,nodev,tmpcopyup');
+    } finally {
+      env.run(['rm', '-f', 'bind_mk']);
+      fs.rmSync(path.join(env.dir, 'made-by-create'), { recursive: true, force: true });
+    }
+  });
+
+  test('system df lists volumes with their users; libpod system prune removes the volumes its filters select', () => {
+    assert.equal(curl('POST', '/v4.3.1/libpod/volumes/create', JSON.stringify({ Name: 'df_v', Label: { sys: 'p' } })).status, 201);
+    try {
+      const dfv = () => (JSON.parse(curl('GET', '/v1.41/system/df').body).Volumes as { Name: string; UsageData: { RefCount: number } }[]).find((v) => v.Name === 'df_v');
+      assert.equal(dfv()?.UsageData.RefCount, 0);
+      env.ok(['create', '--name', 'df_user', '-v', 'df_v:/d', 'busybox', 'true']);
+      assert.equal(dfv()?.UsageData.RefCount, 1);
+      const lp = (JSON.parse(curl('GET', '/v4.3.1/libpod/system/df').body).Volumes as { VolumeName: string; Links: number }[]).find((v) => v.VolumeName === 'df_v');
+      assert.equal(lp?.Links, 1);
+      // the stopped container goes first, then the volume is unused; filters select volumes
+      const miss = curl('POST', `/v4.3.1/libpod/system/prune?volumes=true&filters=${q({ label: ['sys=other'] })}`);
+      assert.equal(miss.status, 200, miss.body);
+      const r1 = JSON.parse(miss.body);
+      assert.ok(r1.ContainerPruneReports.some((c: { Id: string }) => c.Id.length === 64));
+      assert.deepEqual(r1.VolumePruneReports, []);
+      assert.equal(env.run(['container', 'exists', 'df_user']).code, 1);
+      const hit = JSON.parse(curl('POST', `/v4.3.1/libpod/system/prune?volumes=true&filters=${q({ label: ['sys=p'] })}`).body);
+      assert.deepEqual(hit.VolumePruneReports.map((v: { Id: string }) => v.Id), ['df_v']);
+      assert.equal(dfv(), undefined);
+      // without volumes=true no volume is touched
+      assert.equal(curl('POST', '/v4.3.1/libpod/volumes/create', JSON.stringify({ Name: 'df_keep' })).status, 201);
+      assert.deepEqual(JSON.parse(curl('POST', '/v4.3.1/libpod/system/prune').body).VolumePruneReports, []);
+      assert.equal(curl('GET', '/v4.3.1/libpod/volumes/df_keep/exists').status, 204);
+    } finally {
+      env.run(['rm', '-f', 'df_user']);
+      env.run(['volume', 'rm', '-f', 'df_v', 'df_keep']);
+    }
   });
 });

@@ -58,8 +58,7 @@ async function build(ctx: RouteContext, docker: boolean): Promise<void> {
   const q = ctx.query;
   const remote = q.get('remote');
   if (remote) throw badRequest(`remote "${remote}": remote build contexts are not supported by tspod (no downloads during builds)`);
-  for (const flag of ['squash', 'outputs'])
-    if (q.get(flag) && qbool(q, flag)) throw new EngineError('invalid-argument', `build ${flag}: not supported by tspod yet`);
+  if (q.get('outputs')) throw new EngineError('invalid-argument', 'build outputs: not supported by tspod yet');
   const tags = q.getAll('t').filter((t) => t !== '');
   const buildArgs = qmap(q, 'buildargs');
   const labels = [...qmap(q, 'labels')].map(([k, v]) => `${k}=${v}`);
@@ -73,6 +72,7 @@ async function build(ctx: RouteContext, docker: boolean): Promise<void> {
     labels,
     pull: pullPolicyOf(q),
     network: networkOf(q),
+    squashAll: qbool(q, 'squash') || qbool(q, 'squashall'),
   };
   const { buildImage, RunStepError } = await import('../../lib/build/builder');
   const { unpackContext } = await import('../../lib/build/context-archive');

@@ -18,8 +18,8 @@ import { tagImage } from '../image/tag';
 import { removeImage } from '../image/remove';
 import { ensureImage, type PullPolicy } from '../image/pull-policy';
 import { stderrProgress } from '../image/registry/progress';
-import { commitContainerLayer, scratchConfig, storeChildImage } from '../image/commit';
-import { extractTar, leaseRootfs } from '../container/archive';
+import { commitContainerLayer, scratchConfig, storeChildImage, tempLayerFile } from '../image/commit';
+import { exportRootfs, extractTar, leaseRootfs } from '../container/archive';
 import { hostPathInRoot, withRoot } from '../storage/in-root';
 import { entriesTar, type DiffEntry, type EntryOverride } from '../storage/container-diff';
 import { type Instruction, type Stage, parseContainerfile } from './containerfile';
@@ -43,6 +43,8 @@ export interface BuildOptions {
   pull: PullPolicy;
   network: NetworkMode;
   quiet: boolean;
+  /** --squash-all: the final image is one layer (the base's included) */
+  squashAll?: boolean;
   /** step lines (STEP, -->, COMMIT) */
   log: (line: string) => void;
   /** where RUN output goes */
@@ -205,7 +207,8 @@ export class Builder {
       state.image = await this.childImage(state, config, undefined, { created_by: '/bin/sh -c #(nop) LABEL from --label' });
       state.config = imageConfig(this.engine.paths, state.image.id);
     }
-    const image = state.image ?? (await this.materialize(state));
+    let image = state.image ?? (await this.materialize(state));
+    if (isFinal && this.opts.squashAll) image = await this.squashed(image);
     if (isFinal) {
       this.log(`COMMIT ${this.opts.tags[0] ?? ''}`.trimEnd());
       this.log(`--> ${image.id.slice(0, 12)}`);
@@ -479,6 +482,32 @@ export class Builder {
       const shown = `${ins.keyword} ${groups.map((g) => g.shown).join(' ')} ${dest}`;
       return await commitContainerLayer(this.engine, ctr.id, rt, { created_by: `/bin/sh -c #(nop) ${shown}` }, []);
     } finally {
+      this.engine.remove(ctr.id, { force: true, ignoreMissing: true, volumes: true });
+    }
+  }
+
+  /** --squash-all: the image's whole root filesystem as its one layer, with its config and no history of steps. */
+  private async squashed(image: ImageRecord): Promise<ImageRecord> {
+    const config = imageConfig(this.engine.paths, image.id);
+    const ctr = this.engine.create({ image: image.id, command: ['true'], config: { network: 'none', labels: {} } });
+    const file = tempLayerFile(this.engine.store);
+    try {
+      const lease = leaseRootfs(this.engine, ctr.id);
+      try {
+        await exportRootfs(lease.root, fs.createWriteStream(file, { mode: 0o600 }));
+      } finally {
+        lease.release();
+      }
+      const squashed = await storeChildImage(this.engine.store, {
+        config: { ...config, rootfs: { type: 'layers', diff_ids: [] }, history: [] },
+        layerTar: file,
+        history: { created_by: `/bin/sh -c #(nop) squashed image of ${image.id.slice(0, 12)}` },
+        names: [],
+      });
+      this.madeImages.push(squashed.id);
+      return squashed;
+    } finally {
+      fs.rmSync(file, { force: true });
       this.engine.remove(ctr.id, { force: true, ignoreMissing: true, volumes: true });
     }
   }

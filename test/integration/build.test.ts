@@ -142,7 +142,7 @@ test('ADD extracts a local tar, refuses URLs; COPY --chown/--chmod; HEALTHCHECK;
   assert.match(url.stderr, /ADD from a URL is not supported/);
   fs.writeFileSync(path.join(ctx, 'Containerfile'), 'FROM localhost/busybox\nRUN --mount=type=cache,target=/c true\n');
   assert.match(env.run(['build', ctx]).stderr, /--mount is not supported/);
-  assert.match(env.run(['build', '--squash', ctx]).stderr, /--squash is not supported/);
+  assert.match(env.run(['build', '--secret', 'id=x,src=/dev/null', ctx]).stderr, /--secret is not supported/);
   fs.writeFileSync(path.join(ctx, 'Containerfile'), 'FROM --platform=linux/not-this-one localhost/busybox\n');
   assert.match(env.run(['build', ctx]).stderr, /only this machine's platform/);
   assert.equal(leftoverContainers(), '');
@@ -204,4 +204,23 @@ test('context as a tar file, a tar on stdin, or a Containerfile on stdin', () =>
   env.ok(['build', '-q', '-t', 'fromfile', '-'], { input: 'FROM localhost/busybox\nCMD ["echo", "stdin-file"]\n' });
   assert.equal(env.ok(['run', '--rm', 'fromfile']), 'stdin-file\n');
   assert.deepEqual(fs.readdirSync(path.join(env.root, 'tmp')).filter((f) => f.startsWith('build-context')), [], 'the unpacked contexts are removed');
+});
+
+test('--squash-all and --squash: one layer holding the base and every step, deletions applied; the unsquashed build keeps its layers', () => {
+  const ctx = context('squash', {
+    Containerfile: 'FROM localhost/busybox\nRUN echo one > /one && echo gone > /gone\nCOPY two.txt /two.txt\nRUN rm /gone\nCMD ["cat", "/one", "/two.txt"]\n',
+    'two.txt': 'two\n',
+  });
+  env.ok(['build', '-q', '-t', 'layered', ctx]);
+  const baseLayers = (JSON.parse(inspect('localhost/busybox', '{{json .RootFS.Layers}}')) as string[]).length;
+  assert.equal((JSON.parse(inspect('layered', '{{json .RootFS.Layers}}')) as string[]).length, baseLayers + 3);
+  for (const flag of ['--squash-all', '--squash']) {
+    const tag = `squashed${flag.length}`;
+    env.ok(['build', '-q', flag, '-t', tag, ctx]);
+    assert.equal((JSON.parse(inspect(tag, '{{json .RootFS.Layers}}')) as string[]).length, 1, flag);
+    assert.equal(env.ok(['run', '--rm', tag]), 'one\ntwo\n');
+    assert.equal(env.run(['run', '--rm', tag, 'test', '-e', '/gone']).code, 1, `${flag}: a file removed by a step stays removed`);
+    assert.equal(env.ok(['run', '--rm', tag, 'sh', '-c', 'echo ok']), 'ok\n'); // the base's files are in the one layer
+  }
+  assert.equal(leftoverContainers(), '');
 });

@@ -16,7 +16,7 @@ function localOnly(ctx: CliContext, command: string): void {
 }
 
 /** The flags Podman has that tspod does not implement: refused, never silently ignored. */
-const UNSUPPORTED_BUILD_FLAGS = ['squash', 'secret', 'platform', 'format'];
+const UNSUPPORTED_BUILD_FLAGS = ['secret', 'platform', 'format'];
 
 export const buildCommand: CommandDef = {
   name: 'build',
@@ -34,6 +34,8 @@ export const buildCommand: CommandDef = {
     { name: 'pull', type: 'string', default: 'missing', help: 'pull base images: always, missing, never, newer' },
     { name: 'network', type: 'string', help: 'network mode of RUN containers: bridge, host, none, private' },
     { name: 'quiet', short: 'q', type: 'bool', help: 'refrain from announcing build instructions' },
+    { name: 'squash', type: 'bool', help: 'squash the image into a single layer (as buildah: the base layers included)' },
+    { name: 'squash-all', type: 'bool', help: "squash all of the image's layers into a single layer" },
     ...UNSUPPORTED_BUILD_FLAGS.map((name) => ({ name, type: 'string' as const, hidden: true })),
   ],
   maxArgs: 1,
@@ -79,6 +81,7 @@ export const buildCommand: CommandDef = {
         pull: parsePullPolicy(str(p.flags.pull)),
         network,
         quiet,
+        squashAll: bool(p.flags.squash) || bool(p.flags['squash-all']),
         log: (line) => out(`${line}\n`),
         stdout: process.stdout,
         stderr: process.stderr,
@@ -109,6 +112,7 @@ export const commitCommand: CommandDef = {
     { name: 'author', short: 'a', type: 'string', help: 'Set the author for the image committed' },
     { name: 'pause', short: 'p', type: 'bool', help: 'Pause container during commit' },
     { name: 'quiet', short: 'q', type: 'bool', help: 'Suppress output' },
+    { name: 'iidfile', type: 'string', help: 'file to write the image ID to' },
     { name: 'format', short: 'f', type: 'string', default: 'oci', help: '`format` of the image manifest and metadata (oci)' },
   ],
   minArgs: 1,
@@ -125,6 +129,8 @@ export const commitCommand: CommandDef = {
       pause: bool(p.flags.pause),
       name: p.args[1],
     });
+    const iidfile = str(p.flags.iidfile);
+    if (iidfile) fs.writeFileSync(iidfile, `sha256:${image.id}`);
     out(`${image.id}\n`);
     return 0;
   },

@@ -54,6 +54,13 @@ function networkOf(q: URLSearchParams): NetworkMode {
   throw badRequest(`networkmode: unsupported mode "${m}" (host, none, private, bridge)`);
 }
 
+/** libpod's `format` (oci|docker); Docker's builder makes Docker images. */
+function formatOf(q: URLSearchParams, docker: boolean): 'oci' | 'docker' {
+  const f = q.get('format') || (docker ? 'docker' : 'oci');
+  if (f !== 'oci' && f !== 'docker') throw badRequest(`format: unrecognized image type "${f}" (oci or docker)`);
+  return f;
+}
+
 async function build(ctx: RouteContext, docker: boolean): Promise<void> {
   const q = ctx.query;
   const remote = q.get('remote');
@@ -73,6 +80,7 @@ async function build(ctx: RouteContext, docker: boolean): Promise<void> {
     pull: pullPolicyOf(q),
     network: networkOf(q),
     squashAll: qbool(q, 'squash') || qbool(q, 'squashall'),
+    format: formatOf(q, docker),
   };
   const { buildImage, RunStepError } = await import('../../lib/build/builder');
   const { unpackContext } = await import('../../lib/build/context-archive');

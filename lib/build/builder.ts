@@ -10,9 +10,10 @@ import { Readable } from 'node:stream';
 import type { LocalEngine } from '../container/engine';
 import type { ImageRecord, NetworkMode } from '../storage/records';
 import type { ImageConfig, ImageRuntimeConfig } from '../oci/image-spec';
+import { MEDIA_TYPE_DOCKER_CONFIG, MEDIA_TYPE_DOCKER_LAYER, MEDIA_TYPE_DOCKER_LAYER_GZIP, MEDIA_TYPE_DOCKER_MANIFEST, MEDIA_TYPE_OCI_LAYER, MEDIA_TYPE_OCI_LAYER_GZIP } from '../oci/image-spec';
 import { EngineError } from '../errors';
 import { applyChanges } from '../image/changes';
-import { imageConfig } from '../image/store';
+import { commitImages, imageConfig, imageManifest, layerRemovedError, sha256Hex } from '../image/store';
 import { resolveImage } from '../image/resolve';
 import { tagImage } from '../image/tag';
 import { removeImage } from '../image/remove';
@@ -45,6 +46,8 @@ export interface BuildOptions {
   quiet: boolean;
   /** --squash-all: the final image is one layer (the base's included) */
   squashAll?: boolean;
+  /** the final image's manifest and config media types (default oci) */
+  format?: 'oci' | 'docker';
   /** step lines (STEP, -->, COMMIT) */
   log: (line: string) => void;
   /** where RUN output goes */
@@ -209,6 +212,7 @@ export class Builder {
     }
     let image = state.image ?? (await this.materialize(state));
     if (isFinal && this.opts.squashAll) image = await this.squashed(image);
+    if (isFinal && this.opts.format === 'docker') image = this.dockerFormat(image);
     if (isFinal) {
       this.log(`COMMIT ${this.opts.tags[0] ?? ''}`.trimEnd());
       this.log(`--> ${image.id.slice(0, 12)}`);
@@ -484,6 +488,27 @@ export class Builder {
     } finally {
       this.engine.remove(ctr.id, { force: true, ignoreMissing: true, volumes: true });
     }
+  }
+
+  /**
+   * --format docker: the image recorded again with Docker's v2 schema 2 media types. Its
+   * config carries container_config as Docker's does, so it is an image of its own.
+   */
+  private dockerFormat(image: ImageRecord): ImageRecord {
+    const config = imageConfig(this.engine.paths, image.id) as ImageConfig & { container_config?: unknown };
+    const configBytes = Buffer.from(JSON.stringify({ ...config, container_config: config.config ?? {} }));
+    const layerType = (t: string) => (t === MEDIA_TYPE_OCI_LAYER_GZIP ? MEDIA_TYPE_DOCKER_LAYER_GZIP : t === MEDIA_TYPE_OCI_LAYER ? MEDIA_TYPE_DOCKER_LAYER : t);
+    const manifest = {
+      schemaVersion: 2,
+      mediaType: MEDIA_TYPE_DOCKER_MANIFEST,
+      config: { mediaType: MEDIA_TYPE_DOCKER_CONFIG, digest: `sha256:${sha256Hex(configBytes)}`, size: configBytes.length },
+      layers: imageManifest(this.engine.paths, image.id).layers.map((l) => ({ ...l, mediaType: layerType(l.mediaType) })),
+    };
+    const result = commitImages(this.engine.store, [{ configBytes, manifestBytes: Buffer.from(JSON.stringify(manifest)), names: [] }]);
+    if (result.missingLayers.length > 0) throw layerRemovedError(result.missingLayers);
+    const docker = result.records[0];
+    if (docker.id !== image.id) this.madeImages.push(docker.id);
+    return docker;
   }
 
   /** --squash-all: the image's whole root filesystem as its one layer, with its config and no history of steps. */

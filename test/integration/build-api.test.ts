@@ -78,6 +78,7 @@ test('docker build -t through the service: steps streamed, image tagged and runn
   assert.match(r.stdout, /Successfully built [0-9a-f]{12}/);
   assert.equal(env.ok(['run', '--rm', 'dockerbuilt']), 'hi-docker\n');
   assert.equal(inspect('dockerbuilt', '{{index .Labels "via"}}'), 'docker');
+  assert.equal(inspect('dockerbuilt', '{{.ManifestType}}'), 'application/vnd.docker.distribution.manifest.v2+json'); // as Podman's compat build
   const q = docker(['build', '-q', '-t', 'dockerbuilt', '--build-arg', 'GREETING=hi-docker', '.'], dir);
   assert.equal(q.code, 0, q.stderr);
   assert.equal(q.stdout.trim(), `sha256:${inspect('dockerbuilt', '{{.Id}}')}`);
@@ -123,6 +124,11 @@ test('POST /libpod/build: Podman shape (the id as the last stream line); q=true 
   const id = inspect('lpbuilt', '{{.Id}}');
   const streams = lines(r.body).filter((m) => typeof m.stream === 'string').map((m) => m.stream);
   assert.deepEqual(streams, [`${id}\n`]);
+  assert.equal(inspect('lpbuilt', '{{.ManifestType}}'), 'application/vnd.oci.image.manifest.v1+json');
+  const squashed = await request('POST', '/v4.0.0/libpod/build?t=lpsquashed&q=true&squash=true&format=docker', tarOf(dir));
+  assert.equal(squashed.status, 200, squashed.body);
+  assert.equal((JSON.parse(inspect('lpsquashed', '{{json .RootFS.Layers}}')) as string[]).length, 1);
+  assert.equal(inspect('lpsquashed', '{{.ManifestType}}'), 'application/vnd.docker.distribution.manifest.v2+json');
 });
 
 test('the service answers /_ping while a build runs (heavy work off its event loop)', async () => {

@@ -224,3 +224,16 @@ test('--squash-all and --squash: one layer holding the base and every step, dele
   }
   assert.equal(leftoverContainers(), '');
 });
+
+test('--format docker records Docker v2 schema 2 media types; the default is OCI', () => {
+  const ctx = context('format', { Containerfile: 'FROM localhost/busybox\nRUN echo f > /f\nCMD ["cat", "/f"]\n' });
+  env.ok(['build', '-q', '-t', 'fmt-oci', ctx]);
+  env.ok(['build', '-q', '--format', 'docker', '-t', 'fmt-docker', ctx]);
+  assert.equal(inspect('fmt-oci', '{{.ManifestType}}'), 'application/vnd.oci.image.manifest.v1+json');
+  assert.equal(inspect('fmt-docker', '{{.ManifestType}}'), 'application/vnd.docker.distribution.manifest.v2+json');
+  assert.notEqual(inspect('fmt-oci', '{{.Id}}'), inspect('fmt-docker', '{{.Id}}'));
+  assert.equal(env.ok(['run', '--rm', 'fmt-docker']), 'f\n');
+  const r = env.run(['build', '--format', 'v1', ctx]);
+  assert.equal(r.code, 125);
+  assert.match(r.stderr, /unrecognized image type/);
+});

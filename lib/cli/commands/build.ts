@@ -16,7 +16,7 @@ function localOnly(ctx: CliContext, command: string): void {
 }
 
 /** The flags Podman has that tspod does not implement: refused, never silently ignored. */
-const UNSUPPORTED_BUILD_FLAGS = ['secret', 'platform', 'format'];
+const UNSUPPORTED_BUILD_FLAGS = ['secret', 'platform'];
 
 export const buildCommand: CommandDef = {
   name: 'build',
@@ -34,6 +34,7 @@ export const buildCommand: CommandDef = {
     { name: 'pull', type: 'string', default: 'missing', help: 'pull base images: always, missing, never, newer' },
     { name: 'network', type: 'string', help: 'network mode of RUN containers: bridge, host, none, private' },
     { name: 'quiet', short: 'q', type: 'bool', help: 'refrain from announcing build instructions' },
+    { name: 'format', type: 'string', help: 'format of the built image manifest and metadata: oci (default) or docker' },
     { name: 'squash', type: 'bool', help: 'squash the image into a single layer (as buildah: the base layers included)' },
     { name: 'squash-all', type: 'bool', help: "squash all of the image's layers into a single layer" },
     ...UNSUPPORTED_BUILD_FLAGS.map((name) => ({ name, type: 'string' as const, hidden: true })),
@@ -59,6 +60,8 @@ export const buildCommand: CommandDef = {
       network = networkFlag as NetworkMode;
     }
     const quiet = bool(p.flags.quiet);
+    const format = (str(p.flags.format) ?? process.env.BUILDAH_FORMAT ?? 'oci').toLowerCase();
+    if (format !== 'oci' && format !== 'docker') throw new UsageError(`build --format ${format}: unrecognized image type (oci or docker)`);
     const { buildImage, RunStepError } = await import('../../build/builder');
     // `-` (stdin) or a tar file: unpacked into a private directory for the build.
     const archived = context === '-' || (fs.statSync(context, { throwIfNoEntry: false })?.isFile() ?? false);
@@ -82,6 +85,7 @@ export const buildCommand: CommandDef = {
         network,
         quiet,
         squashAll: bool(p.flags.squash) || bool(p.flags['squash-all']),
+        format,
         log: (line) => out(`${line}\n`),
         stdout: process.stdout,
         stderr: process.stderr,

@@ -6,6 +6,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
+import { spawn, spawnSync } from 'node:child_process';
 import { Readable } from 'node:stream';
 import type { LocalEngine } from '../container/engine';
 import type { ImageRecord, NetworkMode } from '../storage/records';
@@ -605,29 +606,50 @@ function mkdirInRoot(root: string, containerPath: string): void {
   }
 }
 
-function isGzip(file: string): boolean {
+type Compression = 'none' | 'gzip' | 'xz' | 'bzip2';
+
+/** The first bytes of a file (at most n). */
+function head(file: string, n: number): Buffer {
   const fd = fs.openSync(file, 'r');
   try {
-    const b = Buffer.alloc(2);
-    return fs.readSync(fd, b, 0, 2, 0) === 2 && b[0] === 0x1f && b[1] === 0x8b;
+    const b = Buffer.alloc(n);
+    return b.subarray(0, fs.readSync(fd, b, 0, n, 0));
   } finally {
     fs.closeSync(fd);
   }
 }
 
-/** ADD extracts local tar archives (plain or gzip): ustar magic in the first header. */
+function compressionOf(start: Buffer): Compression {
+  if (start[0] === 0x1f && start[1] === 0x8b) return 'gzip';
+  if (start.subarray(0, 6).equals(Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]))) return 'xz';
+  if (start.subarray(0, 3).toString('latin1') === 'BZh') return 'bzip2';
+  return 'none';
+}
+
+/** ADD extracts local tar archives (plain, gzip, xz, bzip2): ustar magic in the first header. Reads only the file's start. */
 export function isTarArchive(file: string): boolean {
   try {
-    const data = isGzip(file) ? zlib.gunzipSync(fs.readFileSync(file)).subarray(0, 512) : fs.readFileSync(file).subarray(0, 512);
-    return data.length === 512 && data.subarray(257, 262).toString('latin1') === 'ustar';
+    const start = head(file, 256 * 1024);
+    const kind = compressionOf(start);
+    let data: Buffer;
+    if (kind === 'gzip') data = zlib.gunzipSync(start, { finishFlush: zlib.constants.Z_SYNC_FLUSH });
+    else if (kind === 'none') data = start;
+    else data = spawnSync(kind, ['-dc'], { input: start, maxBuffer: 64 << 20 }).stdout ?? Buffer.alloc(0); // a truncated input still decodes its start
+    return data.length >= 512 && data.subarray(257, 262).toString('latin1') === 'ustar';
   } catch {
     return false;
   }
 }
 
 export function archiveStream(file: string): Readable {
-  const raw = fs.createReadStream(file);
-  return isGzip(file) ? raw.pipe(zlib.createGunzip()) : raw;
+  const kind = compressionOf(head(file, 6));
+  if (kind === 'gzip') return fs.createReadStream(file).pipe(zlib.createGunzip());
+  if (kind === 'none') return fs.createReadStream(file);
+  const child = spawn(kind, ['-dc', file], { stdio: ['ignore', 'pipe', 'ignore'] });
+  child.on('exit', (code) => {
+    if (code !== 0) child.stdout.destroy(new EngineError('invalid-argument', `${path.basename(file)}: ${kind} decompression failed`));
+  });
+  return child.stdout;
 }
 
 export async function buildImage(engine: LocalEngine, opts: BuildOptions): Promise<ImageRecord> {

@@ -237,3 +237,12 @@ test('--format docker records Docker v2 schema 2 media types; the default is OCI
   assert.equal(r.code, 125);
   assert.match(r.stderr, /unrecognized image type/);
 });
+
+test('ADD auto-extracts xz and bzip2 tars as well as gzip ones', () => {
+  const ctx = context('addxz', { Containerfile: 'FROM localhost/busybox\nADD a.tar.xz /x/\nADD b.tar.bz2 /b/\n' });
+  const src = context('addxz-src', { 'inside.txt': 'from xz\n' });
+  assert.equal(spawnSync('tar', ['-C', src, '-cJf', path.join(ctx, 'a.tar.xz'), 'inside.txt']).status, 0);
+  assert.equal(spawnSync('tar', ['-C', src, '-cjf', path.join(ctx, 'b.tar.bz2'), 'inside.txt']).status, 0);
+  env.ok(['build', '-q', '-t', 'addedxz', ctx]);
+  assert.equal(env.ok(['run', '--rm', 'addedxz', 'cat', '/x/inside.txt', '/b/inside.txt']), 'from xz\nfrom xz\n');
+});

@@ -63,6 +63,11 @@ function formatOf(q: URLSearchParams, docker: boolean): 'oci' | 'docker' {
 
 async function build(ctx: RouteContext, docker: boolean): Promise<void> {
   const q = ctx.query;
+  const type = (ctx.req.headers['content-type'] ?? '').split(';')[0].trim();
+  if (!docker && type === 'application/json') { // Podman's libpod refuses it; its compat tree (and Docker) take the body as the tar anyway
+    const why = 'Content-Type: application/json is not supported. Should be "application/x-tar"';
+    throw new ApiError(400, why, why);
+  }
   const remote = q.get('remote');
   if (remote) throw badRequest(`remote "${remote}": remote build contexts are not supported by tspod (no downloads during builds)`);
   if (q.get('outputs')) throw new EngineError('invalid-argument', 'build outputs: not supported by tspod yet');
@@ -109,14 +114,12 @@ async function build(ctx: RouteContext, docker: boolean): Promise<void> {
       stdout: sink(),
       stderr: sink(),
     });
+    // As Podman: with q, the id is all that is streamed (bare, on both trees; Docker's own daemon prefixes sha256:).
+    if (quiet) send({ stream: `${image.id}\n` });
     if (docker) {
       send({ aux: { ID: `sha256:${image.id}` } });
-      if (quiet) send({ stream: `sha256:${image.id}\n` }); // all `docker build -q` prints
       streamed(`Successfully built ${image.id.slice(0, 12)}\n`);
-    } else {
-      send({ stream: `${image.id}\n` });
-      send({ aux: { ID: `sha256:${image.id}` } });
-    }
+    } else if (!quiet) send({ stream: `${image.id}\n` });
   } catch (err) {
     const message = (err as Error).message;
     const code = err instanceof RunStepError ? err.exitCode : undefined;

@@ -24,6 +24,7 @@ function lazy<M extends object>(load: () => M): M {
 // pull: the registry client (http, tls); observe: archives, top, stats
 const pull = lazy((): typeof import('./handlers/pull') => require('./handlers/pull'));
 const obs = lazy((): typeof import('./handlers/observe') => require('./handlers/observe'));
+const bld = lazy((): typeof import('./handlers/build') => require('./handlers/build'));
 
 /** Docker's wording for missing objects (docker-py and the CLI match on it). */
 function dockerWording(h: Handler, what: 'container' | 'image', param: string): Handler {
@@ -79,6 +80,8 @@ export function compatRoutes(): RouteTable {
     .add('GET', '/exec/{id}/json', exec.inspect)
     .add('GET', '/images/json', img.list)
     .add('POST', '/images/create', pull.dockerPull)
+    .add('POST', '/build', bld.dockerBuild)
+    .add('POST', '/commit', bld.dockerCommit)
     .add('POST', '/images/prune', img.prune)
     .add('GET', '/images/{name+}/json', i(img.inspect))
     .add('POST', '/images/{name+}/tag', i(img.tag))
@@ -139,6 +142,8 @@ export function libpodRoutes(): RouteTable {
     .add('GET', '/exec/{id}/json', exec.inspect)
     .add('GET', '/images/json', lp.listImagesLibpod)
     .add('POST', '/images/pull', pull.libpodPull)
+    .add('POST', '/build', bld.libpodBuild)
+    .add('POST', '/commit', bld.libpodCommit)
     .add('POST', '/images/prune', img.prune)
     .add('GET', '/images/{name+}/exists', img.exists)
     .add('GET', '/images/{name+}/json', img.libpodInspect)

@@ -6,20 +6,22 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
+import { spawn, spawnSync } from 'node:child_process';
 import { Readable } from 'node:stream';
 import type { LocalEngine } from '../container/engine';
 import type { ImageRecord, NetworkMode } from '../storage/records';
 import type { ImageConfig, ImageRuntimeConfig } from '../oci/image-spec';
+import { MEDIA_TYPE_DOCKER_CONFIG, MEDIA_TYPE_DOCKER_LAYER, MEDIA_TYPE_DOCKER_LAYER_GZIP, MEDIA_TYPE_DOCKER_MANIFEST, MEDIA_TYPE_OCI_LAYER, MEDIA_TYPE_OCI_LAYER_GZIP } from '../oci/image-spec';
 import { EngineError } from '../errors';
 import { applyChanges } from '../image/changes';
-import { imageConfig } from '../image/store';
+import { commitImages, imageConfig, imageManifest, layerRemovedError, sha256Hex } from '../image/store';
 import { resolveImage } from '../image/resolve';
 import { tagImage } from '../image/tag';
 import { removeImage } from '../image/remove';
 import { ensureImage, type PullPolicy } from '../image/pull-policy';
 import { stderrProgress } from '../image/registry/progress';
-import { commitContainerLayer, scratchConfig, storeChildImage } from '../image/commit';
-import { extractTar, leaseRootfs } from '../container/archive';
+import { commitContainerLayer, scratchConfig, storeChildImage, tempLayerFile } from '../image/commit';
+import { exportRootfs, extractTar, leaseRootfs } from '../container/archive';
 import { hostPathInRoot, withRoot } from '../storage/in-root';
 import { entriesTar, type DiffEntry, type EntryOverride } from '../storage/container-diff';
 import { type Instruction, type Stage, parseContainerfile } from './containerfile';
@@ -43,6 +45,10 @@ export interface BuildOptions {
   pull: PullPolicy;
   network: NetworkMode;
   quiet: boolean;
+  /** --squash-all: the final image is one layer (the base's included) */
+  squashAll?: boolean;
+  /** the final image's manifest and config media types (default oci) */
+  format?: 'oci' | 'docker';
   /** step lines (STEP, -->, COMMIT) */
   log: (line: string) => void;
   /** where RUN output goes */
@@ -205,7 +211,9 @@ export class Builder {
       state.image = await this.childImage(state, config, undefined, { created_by: '/bin/sh -c #(nop) LABEL from --label' });
       state.config = imageConfig(this.engine.paths, state.image.id);
     }
-    const image = state.image ?? (await this.materialize(state));
+    let image = state.image ?? (await this.materialize(state));
+    if (isFinal && this.opts.squashAll) image = await this.squashed(image);
+    if (isFinal && this.opts.format === 'docker') image = this.dockerFormat(image);
     if (isFinal) {
       this.log(`COMMIT ${this.opts.tags[0] ?? ''}`.trimEnd());
       this.log(`--> ${image.id.slice(0, 12)}`);
@@ -483,6 +491,53 @@ export class Builder {
     }
   }
 
+  /**
+   * --format docker: the image recorded again with Docker's v2 schema 2 media types. Its
+   * config carries container_config as Docker's does, so it is an image of its own.
+   */
+  private dockerFormat(image: ImageRecord): ImageRecord {
+    const config = imageConfig(this.engine.paths, image.id) as ImageConfig & { container_config?: unknown };
+    const configBytes = Buffer.from(JSON.stringify({ ...config, container_config: config.config ?? {} }));
+    const layerType = (t: string) => (t === MEDIA_TYPE_OCI_LAYER_GZIP ? MEDIA_TYPE_DOCKER_LAYER_GZIP : t === MEDIA_TYPE_OCI_LAYER ? MEDIA_TYPE_DOCKER_LAYER : t);
+    const manifest = {
+      schemaVersion: 2,
+      mediaType: MEDIA_TYPE_DOCKER_MANIFEST,
+      config: { mediaType: MEDIA_TYPE_DOCKER_CONFIG, digest: `sha256:${sha256Hex(configBytes)}`, size: configBytes.length },
+      layers: imageManifest(this.engine.paths, image.id).layers.map((l) => ({ ...l, mediaType: layerType(l.mediaType) })),
+    };
+    const result = commitImages(this.engine.store, [{ configBytes, manifestBytes: Buffer.from(JSON.stringify(manifest)), names: [] }]);
+    if (result.missingLayers.length > 0) throw layerRemovedError(result.missingLayers);
+    const docker = result.records[0];
+    if (docker.id !== image.id) this.madeImages.push(docker.id);
+    return docker;
+  }
+
+  /** --squash-all: the image's whole root filesystem as its one layer, with its config and no history of steps. */
+  private async squashed(image: ImageRecord): Promise<ImageRecord> {
+    const config = imageConfig(this.engine.paths, image.id);
+    const ctr = this.engine.create({ image: image.id, command: ['true'], config: { network: 'none', labels: {} } });
+    const file = tempLayerFile(this.engine.store);
+    try {
+      const lease = leaseRootfs(this.engine, ctr.id);
+      try {
+        await exportRootfs(lease.root, fs.createWriteStream(file, { mode: 0o600 }));
+      } finally {
+        lease.release();
+      }
+      const squashed = await storeChildImage(this.engine.store, {
+        config: { ...config, rootfs: { type: 'layers', diff_ids: [] }, history: [] },
+        layerTar: file,
+        history: { created_by: `/bin/sh -c #(nop) squashed image of ${image.id.slice(0, 12)}` },
+        names: [],
+      });
+      this.madeImages.push(squashed.id);
+      return squashed;
+    } finally {
+      fs.rmSync(file, { force: true });
+      this.engine.remove(ctr.id, { force: true, ignoreMissing: true, volumes: true });
+    }
+  }
+
   /** --layers=false: the step images of this build go, the final one stays. */
   private dropIntermediates(finalId: string): void {
     for (const id of this.madeImages.reverse()) {
@@ -551,29 +606,50 @@ function mkdirInRoot(root: string, containerPath: string): void {
   }
 }
 
-function isGzip(file: string): boolean {
+type Compression = 'none' | 'gzip' | 'xz' | 'bzip2';
+
+/** The first bytes of a file (at most n). */
+function head(file: string, n: number): Buffer {
   const fd = fs.openSync(file, 'r');
   try {
-    const b = Buffer.alloc(2);
-    return fs.readSync(fd, b, 0, 2, 0) === 2 && b[0] === 0x1f && b[1] === 0x8b;
+    const b = Buffer.alloc(n);
+    return b.subarray(0, fs.readSync(fd, b, 0, n, 0));
   } finally {
     fs.closeSync(fd);
   }
 }
 
-/** ADD extracts local tar archives (plain or gzip): ustar magic in the first header. */
+function compressionOf(start: Buffer): Compression {
+  if (start[0] === 0x1f && start[1] === 0x8b) return 'gzip';
+  if (start.subarray(0, 6).equals(Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]))) return 'xz';
+  if (start.subarray(0, 3).toString('latin1') === 'BZh') return 'bzip2';
+  return 'none';
+}
+
+/** ADD extracts local tar archives (plain, gzip, xz, bzip2): ustar magic in the first header. Reads only the file's start. */
 export function isTarArchive(file: string): boolean {
   try {
-    const data = isGzip(file) ? zlib.gunzipSync(fs.readFileSync(file)).subarray(0, 512) : fs.readFileSync(file).subarray(0, 512);
-    return data.length === 512 && data.subarray(257, 262).toString('latin1') === 'ustar';
+    const start = head(file, 256 * 1024);
+    const kind = compressionOf(start);
+    let data: Buffer;
+    if (kind === 'gzip') data = zlib.gunzipSync(start, { finishFlush: zlib.constants.Z_SYNC_FLUSH });
+    else if (kind === 'none') data = start;
+    else data = spawnSync(kind, ['-dc'], { input: start, maxBuffer: 64 << 20 }).stdout ?? Buffer.alloc(0); // a truncated input still decodes its start
+    return data.length >= 512 && data.subarray(257, 262).toString('latin1') === 'ustar';
   } catch {
     return false;
   }
 }
 
 export function archiveStream(file: string): Readable {
-  const raw = fs.createReadStream(file);
-  return isGzip(file) ? raw.pipe(zlib.createGunzip()) : raw;
+  const kind = compressionOf(head(file, 6));
+  if (kind === 'gzip') return fs.createReadStream(file).pipe(zlib.createGunzip());
+  if (kind === 'none') return fs.createReadStream(file);
+  const child = spawn(kind, ['-dc', file], { stdio: ['ignore', 'pipe', 'ignore'] });
+  child.on('exit', (code) => {
+    if (code !== 0) child.stdout.destroy(new EngineError('invalid-argument', `${path.basename(file)}: ${kind} decompression failed`));
+  });
+  return child.stdout;
 }
 
 export async function buildImage(engine: LocalEngine, opts: BuildOptions): Promise<ImageRecord> {

@@ -126,8 +126,17 @@ export interface CommitOptions {
 export async function commitContainer(engine: LocalEngine, idOrName: string, opts: CommitOptions): Promise<ImageRecord> {
   const names = opts.name ? [normalizeLocalName(opts.name)] : [];
   const rec = engine.get(idOrName);
-  if (opts.pause && rec.state.status === 'running')
-    throw new EngineError('invalid-argument', 'commit --pause: pausing containers is not supported by tspod; commit without --pause, or stop the container first');
+  // --pause (Podman's and Docker's default): a running container is frozen while its changes are read.
+  const pauseIt = opts.pause && rec.state.status === 'running' && !rec.state.paused;
+  if (pauseIt) await engine.setPaused(rec.id, true);
+  try {
+    return await commitRecord(engine, rec, names, opts);
+  } finally {
+    if (pauseIt) await engine.setPaused(rec.id, false).catch(() => undefined); // it may have stopped meanwhile
+  }
+}
+
+async function commitRecord(engine: LocalEngine, rec: ReturnType<LocalEngine['get']>, names: string[], opts: CommitOptions): Promise<ImageRecord> {
   const base = imageConfig(engine.paths, engine.imageOf(rec).id).config ?? {};
   const c = rec.config;
   const runtime: ImageRuntimeConfig = structuredClone(base);

@@ -142,7 +142,7 @@ test('ADD extracts a local tar, refuses URLs; COPY --chown/--chmod; HEALTHCHECK;
   assert.match(url.stderr, /ADD from a URL is not supported/);
   fs.writeFileSync(path.join(ctx, 'Containerfile'), 'FROM localhost/busybox\nRUN --mount=type=cache,target=/c true\n');
   assert.match(env.run(['build', ctx]).stderr, /--mount is not supported/);
-  assert.match(env.run(['build', '--squash', ctx]).stderr, /--squash is not supported/);
+  assert.match(env.run(['build', '--secret', 'id=x,src=/dev/null', ctx]).stderr, /--secret is not supported/);
   fs.writeFileSync(path.join(ctx, 'Containerfile'), 'FROM --platform=linux/not-this-one localhost/busybox\n');
   assert.match(env.run(['build', ctx]).stderr, /only this machine's platform/);
   assert.equal(leftoverContainers(), '');
@@ -204,4 +204,45 @@ test('context as a tar file, a tar on stdin, or a Containerfile on stdin', () =>
   env.ok(['build', '-q', '-t', 'fromfile', '-'], { input: 'FROM localhost/busybox\nCMD ["echo", "stdin-file"]\n' });
   assert.equal(env.ok(['run', '--rm', 'fromfile']), 'stdin-file\n');
   assert.deepEqual(fs.readdirSync(path.join(env.root, 'tmp')).filter((f) => f.startsWith('build-context')), [], 'the unpacked contexts are removed');
+});
+
+test('--squash-all and --squash: one layer holding the base and every step, deletions applied; the unsquashed build keeps its layers', () => {
+  const ctx = context('squash', {
+    Containerfile: 'FROM localhost/busybox\nRUN echo one > /one && echo gone > /gone\nCOPY two.txt /two.txt\nRUN rm /gone\nCMD ["cat", "/one", "/two.txt"]\n',
+    'two.txt': 'two\n',
+  });
+  env.ok(['build', '-q', '-t', 'layered', ctx]);
+  const baseLayers = (JSON.parse(inspect('localhost/busybox', '{{json .RootFS.Layers}}')) as string[]).length;
+  assert.equal((JSON.parse(inspect('layered', '{{json .RootFS.Layers}}')) as string[]).length, baseLayers + 3);
+  for (const flag of ['--squash-all', '--squash']) {
+    const tag = `squashed${flag.length}`;
+    env.ok(['build', '-q', flag, '-t', tag, ctx]);
+    assert.equal((JSON.parse(inspect(tag, '{{json .RootFS.Layers}}')) as string[]).length, 1, flag);
+    assert.equal(env.ok(['run', '--rm', tag]), 'one\ntwo\n');
+    assert.equal(env.run(['run', '--rm', tag, 'test', '-e', '/gone']).code, 1, `${flag}: a file removed by a step stays removed`);
+    assert.equal(env.ok(['run', '--rm', tag, 'sh', '-c', 'echo ok']), 'ok\n'); // the base's files are in the one layer
+  }
+  assert.equal(leftoverContainers(), '');
+});
+
+test('--format docker records Docker v2 schema 2 media types; the default is OCI', () => {
+  const ctx = context('format', { Containerfile: 'FROM localhost/busybox\nRUN echo f > /f\nCMD ["cat", "/f"]\n' });
+  env.ok(['build', '-q', '-t', 'fmt-oci', ctx]);
+  env.ok(['build', '-q', '--format', 'docker', '-t', 'fmt-docker', ctx]);
+  assert.equal(inspect('fmt-oci', '{{.ManifestType}}'), 'application/vnd.oci.image.manifest.v1+json');
+  assert.equal(inspect('fmt-docker', '{{.ManifestType}}'), 'application/vnd.docker.distribution.manifest.v2+json');
+  assert.notEqual(inspect('fmt-oci', '{{.Id}}'), inspect('fmt-docker', '{{.Id}}'));
+  assert.equal(env.ok(['run', '--rm', 'fmt-docker']), 'f\n');
+  const r = env.run(['build', '--format', 'v1', ctx]);
+  assert.equal(r.code, 125);
+  assert.match(r.stderr, /unrecognized image type/);
+});
+
+test('ADD auto-extracts xz and bzip2 tars as well as gzip ones', () => {
+  const ctx = context('addxz', { Containerfile: 'FROM localhost/busybox\nADD a.tar.xz /x/\nADD b.tar.bz2 /b/\n' });
+  const src = context('addxz-src', { 'inside.txt': 'from xz\n' });
+  assert.equal(spawnSync('tar', ['-C', src, '-cJf', path.join(ctx, 'a.tar.xz'), 'inside.txt']).status, 0);
+  assert.equal(spawnSync('tar', ['-C', src, '-cjf', path.join(ctx, 'b.tar.bz2'), 'inside.txt']).status, 0);
+  env.ok(['build', '-q', '-t', 'addedxz', ctx]);
+  assert.equal(env.ok(['run', '--rm', 'addedxz', 'cat', '/x/inside.txt', '/b/inside.txt']), 'from xz\nfrom xz\n');
 });

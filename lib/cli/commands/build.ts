@@ -16,7 +16,7 @@ function localOnly(ctx: CliContext, command: string): void {
 }
 
 /** The flags Podman has that tspod does not implement: refused, never silently ignored. */
-const UNSUPPORTED_BUILD_FLAGS = ['squash', 'secret', 'platform', 'format'];
+const UNSUPPORTED_BUILD_FLAGS = ['secret', 'platform'];
 
 export const buildCommand: CommandDef = {
   name: 'build',
@@ -34,6 +34,9 @@ export const buildCommand: CommandDef = {
     { name: 'pull', type: 'string', default: 'missing', help: 'pull base images: always, missing, never, newer' },
     { name: 'network', type: 'string', help: 'network mode of RUN containers: bridge, host, none, private' },
     { name: 'quiet', short: 'q', type: 'bool', help: 'refrain from announcing build instructions' },
+    { name: 'format', type: 'string', help: 'format of the built image manifest and metadata: oci (default) or docker' },
+    { name: 'squash', type: 'bool', help: 'squash the image into a single layer (as buildah: the base layers included)' },
+    { name: 'squash-all', type: 'bool', help: "squash all of the image's layers into a single layer" },
     ...UNSUPPORTED_BUILD_FLAGS.map((name) => ({ name, type: 'string' as const, hidden: true })),
   ],
   maxArgs: 1,
@@ -57,6 +60,8 @@ export const buildCommand: CommandDef = {
       network = networkFlag as NetworkMode;
     }
     const quiet = bool(p.flags.quiet);
+    const format = (str(p.flags.format) ?? process.env.BUILDAH_FORMAT ?? 'oci').toLowerCase();
+    if (format !== 'oci' && format !== 'docker') throw new UsageError(`build --format ${format}: unrecognized image type (oci or docker)`);
     const { buildImage, RunStepError } = await import('../../build/builder');
     // `-` (stdin) or a tar file: unpacked into a private directory for the build.
     const archived = context === '-' || (fs.statSync(context, { throwIfNoEntry: false })?.isFile() ?? false);
@@ -79,6 +84,8 @@ export const buildCommand: CommandDef = {
         pull: parsePullPolicy(str(p.flags.pull)),
         network,
         quiet,
+        squashAll: bool(p.flags.squash) || bool(p.flags['squash-all']),
+        format,
         log: (line) => out(`${line}\n`),
         stdout: process.stdout,
         stderr: process.stderr,
@@ -109,6 +116,7 @@ export const commitCommand: CommandDef = {
     { name: 'author', short: 'a', type: 'string', help: 'Set the author for the image committed' },
     { name: 'pause', short: 'p', type: 'bool', help: 'Pause container during commit' },
     { name: 'quiet', short: 'q', type: 'bool', help: 'Suppress output' },
+    { name: 'iidfile', type: 'string', help: 'file to write the image ID to' },
     { name: 'format', short: 'f', type: 'string', default: 'oci', help: '`format` of the image manifest and metadata (oci)' },
   ],
   minArgs: 1,
@@ -125,6 +133,8 @@ export const commitCommand: CommandDef = {
       pause: bool(p.flags.pause),
       name: p.args[1],
     });
+    const iidfile = str(p.flags.iidfile);
+    if (iidfile) fs.writeFileSync(iidfile, `sha256:${image.id}`);
     out(`${image.id}\n`);
     return 0;
   },

@@ -15,6 +15,8 @@ import { ociDevices, ociResources, ociRlimits, parseDeviceCgroupRule } from './r
 import { cgroupSupport, containerCgroupsPath } from './cgroups';
 import { writeContainerEnv } from './containerenv';
 import { zoneFile } from './timezone';
+import { isRootless } from '../rootless/identity';
+import { rootlessCgroups } from '../rootless/cgroups';
 
 export interface ImageDefaults {
   Env?: string[];
@@ -170,13 +172,18 @@ export function generateSpec(inp: SpecInputs): Spec {
     },
     linux: {
       ...namespaces,
-      cgroupsPath: containerCgroupsPath(ctr.id),
       ...(devices.devices.length ? { devices: devices.devices } : {}),
-      resources: {
-        // Privileged: every device, as Podman does (a runtime nested in it sets up its own devices cgroup).
-        devices: [{ allow: c.privileged, access: 'rwm' }, ...devices.rules, ...(res?.deviceCgroupRules ?? []).map(parseDeviceCgroupRule)],
-        ...ociResources(res, cgroupSupport()),
-      },
+      // Rootless (lib/rootless/cgroups.ts): no cgroup of ours to write on cgroup v1, so none, as Podman.
+      ...(isRootless()
+        ? rootlessCgroups(ociResources(res, cgroupSupport()))
+        : {
+            cgroupsPath: containerCgroupsPath(ctr.id),
+            resources: {
+              // Privileged: every device, as Podman does (a runtime nested in it sets up its own devices cgroup).
+              devices: [{ allow: c.privileged, access: 'rwm' }, ...devices.rules, ...(res?.deviceCgroupRules ?? []).map(parseDeviceCgroupRule)],
+              ...ociResources(res, cgroupSupport()),
+            },
+          }),
       ...(seccomp ? { seccomp } : {}),
       maskedPaths: paths.masked,
       readonlyPaths: paths.readonly,

@@ -2,17 +2,14 @@
 // tspod itself) is the user, ids 1..N map onto the user's subordinate range
 // from /etc/subuid and /etc/subgid. Only the setuid newuidmap/newgidmap may
 // write such maps, and a process cannot unshare a user namespace once it has
-// threads (Node has several from the start). So tspod re-execs itself through
-// util-linux unshare(1): it unshares user + mount namespaces in a single-
-// threaded process, has a forked helper run newuidmap/newgidmap on it, then
-// execs tspod again. exec keeps the pid (so LISTEN_PID still names us) and
-// every inherited fd (so activated sockets cross unchanged).
-//
-// Every command builds a namespace with the same maps, so what one command
-// extracted (a layer with files of uid 1000 => subuid start + 999 on disk) is
-// seen with its real ownership by the next. There is no long-lived pause
-// process: a container's monitor, started inside the namespace, keeps it alive
-// for the container.
+// threads (Node has several from the start). So util-linux unshare(1) builds
+// the namespaces (user + mount) once, in a single-threaded process that a
+// forked helper maps with newuidmap/newgidmap, and execs the pause process
+// (lib/rootless/pause.ts) that keeps them. Each command then re-execs itself
+// through nsenter(1) into them: exec keeps the pid (so LISTEN_PID still names
+// us) and every inherited fd (so activated sockets cross unchanged).
+// Layers extracted there keep their real ownership (a file of uid 1000 in the
+// image is owned by subuid start + 999 on disk).
 import * as fs from 'node:fs';
 import { EngineError } from '../errors';
 import { native } from '../native';
@@ -20,8 +17,9 @@ import { listenFdsFor, SD_LISTEN_FDS_START } from '../activation/listen-fds';
 import { hostUid } from './identity';
 import { SUBGID_FILE, SUBUID_FILE, subordinateRange, userName, type IdRange } from './subids';
 import { userRuntimeDir } from './runtime-dir';
+import { pauseProcess } from './pause';
 
-const UNSHARE = '/usr/bin/unshare';
+const NSENTER = '/usr/bin/nsenter';
 /** Set for the re-executed tspod: a second attempt would loop. */
 const CONFIGURED_ENV = '_TSPOD_USERNS_CONFIGURED';
 
@@ -73,5 +71,6 @@ export function enterUserNamespace(argv: string[] = process.argv): void {
   // Node marks even stdio close-on-exec: clear it for stdio and our activated sockets.
   const passed = listenFdsFor(process.env, process.pid)?.count ?? 0;
   for (let fd = 0; fd < SD_LISTEN_FDS_START + passed; fd++) if (native().fdIsOpen(fd)) native().setCloexec(fd, false);
-  native().execve(UNSHARE, [UNSHARE, ...unshareArgs(maps), '--', ...self], Object.entries(env).filter(([, v]) => v !== undefined).map(([k, v]) => `${k}=${v}`));
+  const pause = pauseProcess(env.XDG_RUNTIME_DIR, hostUid(), unshareArgs(maps));
+  native().execve(NSENTER, [NSENTER, '--user', '--mount', `--target=${pause}`, '--', ...self], Object.entries(env).filter(([, v]) => v !== undefined).map(([k, v]) => `${k}=${v}`));
 }

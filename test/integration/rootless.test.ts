@@ -8,7 +8,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { FIXTURES, TSPOD_ARGV, TspodEnv, until } from '../helpers/tspod-env';
-import { createTestUser, removeTestUser, tspodAsUser, userEnv, type TestUser } from '../helpers/test-user';
+import { createTestUser, removeTestUser, tspodAsUser, userEnv, userPids, type TestUser } from '../helpers/test-user';
 
 let user: TestUser;
 let work: string;
@@ -89,7 +89,7 @@ describe('rootless tspod', () => {
     assert.match(r.stderr, /Resource limits are not supported and ignored on cgroups V1 rootless systems/);
   });
 
-  test("a user's containers and root's never see each other", () => {
+  test("a user's containers and root's never see each other", async () => {
     rootEnv.importTestImages();
     rootEnv.ok(['run', '-d', '--name', 'rootside', 'localhost/busybox', 'sleep', '100']);
     ok(['run', '-d', '--name', 'userside', '--network=none', 'localhost/busybox', 'sleep', '100']);
@@ -102,9 +102,15 @@ describe('rootless tspod', () => {
     // The user's container runs as the user on the host.
     const pid = Number(ok(['inspect', '--format', '{{.State.Pid}}', 'userside']).trim());
     assert.equal(fs.statSync(`/proc/${pid}`).uid, user.uid);
+    // Later commands join the same namespaces (the pause process): exec's setns works.
+    assert.match(ok(['exec', 'userside', 'id']), /uid=0\(root\)/);
     ok(['rm', '-f', '-t', '0', 'userside']);
     rootEnv.ok(['rm', '-f', '-t', '0', 'rootside']);
     assert.equal(ok(['ps', '-aq']).trim(), '');
+    // Nothing of the user's is left but the documented pause process.
+    const pause = Number(fs.readFileSync(path.join(user.runtimeDir, 'tspod', 'pause.pid'), 'utf8'));
+    await until(() => (userPids(user).length === 1 ? true : undefined), 5_000).catch(() => undefined);
+    assert.deepEqual(userPids(user), [pause]);
   });
 
   test('socket activation as the user: systemd-socket-activate -l PORT tspod run --network=none serves on the inherited socket', async () => {

@@ -15,7 +15,7 @@ import { ociDevices, ociResources, ociRlimits, parseDeviceCgroupRule } from './r
 import { cgroupSupport, containerCgroupsPath } from './cgroups';
 import { writeContainerEnv } from './containerenv';
 import { zoneFile } from './timezone';
-import { isRootless } from '../rootless/identity';
+import { gidMapped, isRootless } from '../rootless/identity';
 import { rootlessCgroups } from '../rootless/cgroups';
 
 export interface ImageDefaults {
@@ -112,7 +112,7 @@ export function generateSpec(inp: SpecInputs): Spec {
   const mounts: Mount[] = [
     { destination: '/proc', type: 'proc', source: 'proc', options: ['nosuid', 'noexec', 'nodev', ...(sec?.procOpts ?? [])] },
     { destination: '/dev', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'strictatime', 'mode=755', 'size=65536k'] },
-    { destination: '/dev/pts', type: 'devpts', source: 'devpts', options: ['nosuid', 'noexec', 'newinstance', 'ptmxmode=0666', 'mode=0620', 'gid=5'] },
+    { destination: '/dev/pts', type: 'devpts', source: 'devpts', options: ['nosuid', 'noexec', 'newinstance', 'ptmxmode=0666', 'mode=0620', ...(gidMapped(5) ? ['gid=5'] : [])] }, // tty's gid: absent from a single-id rootless map
     { destination: '/dev/shm', type: 'tmpfs', source: 'shm', options: ['nosuid', 'noexec', 'nodev', 'mode=1777', 'size=65536k'] },
     { destination: '/dev/mqueue', type: 'mqueue', source: 'mqueue', options: ['nosuid', 'noexec', 'nodev'] },
     c.network === 'host'

@@ -37,3 +37,17 @@ function mappedRootUid(): number {
   }
   return 0;
 }
+
+/** True when gid is mapped in this process's user namespace (a single-id map has only 0). */
+export function gidMapped(gid: number): boolean {
+  let map: string;
+  try {
+    map = fs.readFileSync('/proc/self/gid_map', 'utf8');
+  } catch {
+    return true;
+  }
+  return map.split('\n').some((line) => {
+    const [inner, , count] = line.trim().split(/\s+/).map(Number);
+    return Number.isInteger(count) && gid >= inner && gid < inner + count;
+  });
+}

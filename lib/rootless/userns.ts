@@ -72,5 +72,7 @@ export function enterUserNamespace(argv: string[] = process.argv): void {
   const passed = listenFdsFor(process.env, process.pid)?.count ?? 0;
   for (let fd = 0; fd < SD_LISTEN_FDS_START + passed; fd++) if (native().fdIsOpen(fd)) native().setCloexec(fd, false);
   const pause = pauseProcess(env.XDG_RUNTIME_DIR, hostUid(), unshareArgs(maps));
-  native().execve(NSENTER, [NSENTER, '--user', '--mount', `--target=${pause}`, '--', ...self], Object.entries(env).filter(([, v]) => v !== undefined).map(([k, v]) => `${k}=${v}`));
+  // Without a gid range, unshare denied setgroups in the namespace: keep our credentials (our uid is its 0 anyway).
+  const keep = maps.gids ? [] : ['--preserve-credentials'];
+  native().execve(NSENTER, [NSENTER, '--user', '--mount', `--target=${pause}`, ...keep, '--', ...self], Object.entries(env).filter(([, v]) => v !== undefined).map(([k, v]) => `${k}=${v}`));
 }

@@ -131,3 +131,24 @@ describe('rootless tspod', () => {
     await until(() => child.exitCode !== null || child.signalCode !== null, 20_000);
   });
 });
+
+describe('rootless tspod for a user without subordinate ids', () => {
+  let plain: TestUser | undefined;
+  after(() => {
+    if (!plain) return;
+    tspodAsUser(plain, ['rm', '-af', '-t', '0'], { timeout: 30_000 });
+    removeTestUser(plain);
+  });
+
+  test('warns naming /etc/subuid and maps only the user: images owned by root still import and run', () => {
+    plain = createTestUser('tsrn', false);
+    const imp = tspodAsUser(plain, ['import', path.join(work, 'busybox.tar'), 'localhost/busybox']);
+    assert.equal(imp.code, 0, imp.stderr);
+    assert.match(imp.stderr, /WARN: no subordinate ids for user "tsrn\d*" in \/etc\/subuid/);
+    const r = tspodAsUser(plain, ['run', '--rm', '--network=none', 'localhost/busybox', 'sh', '-c', 'id -u; cat /proc/self/uid_map']);
+    assert.equal(r.code, 0, r.stderr);
+    const [id, ...map] = r.stdout.trim().split('\n');
+    assert.equal(id, '0');
+    assert.deepEqual(map.map((l) => l.trim().split(/\s+/).map(Number)), [[0, plain.uid, 1]]);
+  });
+});

@@ -18,6 +18,7 @@ const build = (): typeof import('./commands/build') => require('./commands/build
 const update = (): typeof import('./commands/update') => require('./commands/update');
 const pause = (): typeof import('./commands/pause') => require('./commands/pause');
 const prune = (): typeof import('./commands/prune') => require('./commands/prune');
+const unshare = (): typeof import('./commands/unshare') => require('./commands/unshare');
 
 export interface IndexEntry {
   names: string[]; // command names and aliases
@@ -38,6 +39,7 @@ export const TOP_INDEX: IndexEntry[] = [
   { names: ['build', 'commit', 'diff', 'history'], load: () => build().BUILD_COMMANDS },
   { names: ['update'], load: () => update().UPDATE_COMMANDS },
   { names: ['pause', 'unpause'], load: () => pause().PAUSE_COMMANDS },
+  { names: ['unshare'], load: () => unshare().UNSHARE_COMMANDS },
 ];
 
 export const GROUP_INDEX: Record<string, { description: string; load: () => CommandDef[]; find?: (name: string) => CommandDef | undefined }> = {

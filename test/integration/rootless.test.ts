@@ -64,6 +64,12 @@ describe('rootless tspod', () => {
     assert.equal(fs.statSync(bin!).uid, user.uid);
     // The run-time files are under the user's XDG_RUNTIME_DIR.
     assert.ok(fs.existsSync(path.join(user.runtimeDir, 'tspod')));
+    // `tspod unshare` shows the store with the image's own owners.
+    assert.equal(ok(['unshare', 'stat', '-c', '%u:%g', data]).trim(), '1000:1000');
+    assert.equal(ok(['unshare', 'sh', '-c', 'echo "$CONTAINERS_GRAPHROOT"']).trim(), store);
+    const asRoot = rootEnv.run(['unshare', 'true']);
+    assert.equal(asRoot.code, 125);
+    assert.match(asRoot.stderr, /please use unshare with rootless/);
   });
 
   test('run --rm: root inside is the user outside; ids 1.. map onto the subordinate range', () => {

@@ -7,14 +7,16 @@ import * as net from 'node:net';
 import * as path from 'node:path';
 import { listenFdsFor, SD_LISTEN_FDS_START } from '../lib/activation/listen-fds';
 import { native } from '../lib/native';
+import { isRootless } from '../lib/rootless/identity';
+import { userRuntimeDir } from '../lib/rootless/runtime-dir';
 
 export type Endpoint = { kind: 'fd'; fd: number } | { kind: 'unix'; path: string } | { kind: 'tcp'; host: string; port: number };
 
 export class ListenerError extends Error {}
 
 export function defaultSocketPath(env: NodeJS.ProcessEnv = process.env): string {
-  if (process.getuid?.() === 0) return '/run/tspod/tspod.sock';
-  const dir = env.XDG_RUNTIME_DIR || `/run/user/${process.getuid?.() ?? 0}`;
+  if (!isRootless()) return '/run/tspod/tspod.sock';
+  const dir = userRuntimeDir(env);
   return path.join(dir, 'tspod', 'tspod.sock');
 }
 

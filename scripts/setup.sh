@@ -9,6 +9,8 @@ packages=(runc socat busybox-static gcc libc6-dev systemd iproute2 iptables dock
 command -v docker >/dev/null || packages+=(docker.io)
 # containers-common's default seccomp profile (tspod ships a copy for machines without it)
 packages+=(golang-github-containers-common)
+# rootless mode: newuidmap/newgidmap for the user namespace (lib/rootless)
+packages+=(uidmap)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p")

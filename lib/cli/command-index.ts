@@ -20,6 +20,7 @@ const pause = (): typeof import('./commands/pause') => require('./commands/pause
 const prune = (): typeof import('./commands/prune') => require('./commands/prune');
 const tree = (): typeof import('./commands/tree') => require('./commands/tree');
 const secret = (): typeof import('./commands/secret') => require('./commands/secret');
+const unshare = (): typeof import('./commands/unshare') => require('./commands/unshare');
 
 export interface IndexEntry {
   names: string[]; // command names and aliases
@@ -41,6 +42,7 @@ export const TOP_INDEX: IndexEntry[] = [
   { names: ['update'], load: () => update().UPDATE_COMMANDS },
   { names: ['pause', 'unpause'], load: () => pause().PAUSE_COMMANDS },
   { names: ['tree'], load: () => tree().TREE_COMMANDS },
+  { names: ['unshare'], load: () => unshare().UNSHARE_COMMANDS },
 ];
 
 export const GROUP_INDEX: Record<string, { description: string; load: () => CommandDef[]; find?: (name: string) => CommandDef | undefined }> = {

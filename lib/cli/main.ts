@@ -14,6 +14,7 @@ import { REMOTE_UNSUPPORTED } from '../engine/engine';
 import { InProcessEngine } from '../engine/in-process';
 import { LOG_LEVELS, isLogLevel, log, logEnabled, setLogLevel } from './log';
 import { containersConfFiles } from '../config/containers-conf';
+import { enterUserNamespace } from '../rootless/userns';
 
 const GLOBAL_FLAGS: FlagDef[] = [
   { name: 'root', type: 'string', help: 'Path to the root directory in which data, including images, is stored' },
@@ -142,6 +143,8 @@ async function main(argv: string[]): Promise<number> {
       return (client ??= remote ? remoteEngine(url) : new InProcessEngine(localEngine()));
     },
   };
+  // An ordinary user's local commands run in tspod's user namespace (re-exec, no return).
+  if (!remote) enterUserNamespace();
   return cmd.run(ctx, parsed);
 }
 

@@ -5,6 +5,8 @@
 // legacy ~/.config/containers/auth.json and Docker's ~/.docker/config.json.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { isRootless } from '../rootless/identity';
+import { userRuntimeDir } from '../rootless/runtime-dir';
 
 export interface Credentials {
   username: string;
@@ -27,10 +29,8 @@ const DOCKER_HUB_KEYS = ['https://index.docker.io/v1/', 'index.docker.io', 'regi
 
 export function defaultAuthFile(): string {
   if (process.env.REGISTRY_AUTH_FILE) return process.env.REGISTRY_AUTH_FILE;
-  const uid = process.getuid?.() ?? 0;
-  if (uid === 0) return '/run/containers/0/auth.json';
-  const runtimeDir = process.env.XDG_RUNTIME_DIR || `/run/user/${uid}`;
-  return path.join(runtimeDir, 'containers', 'auth.json');
+  if (!isRootless()) return '/run/containers/0/auth.json';
+  return path.join(userRuntimeDir(), 'containers', 'auth.json');
 }
 
 /** The files credentials are read from, most important first. */

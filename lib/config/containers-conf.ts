@@ -3,6 +3,7 @@
 // Only the small TOML subset these files use: [tables], key = string | number | bool | [strings].
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { isRootless } from '../rootless/identity';
 
 export type TomlValue = string | number | boolean | string[];
 export type TomlTables = Record<string, Record<string, TomlValue>>;
@@ -74,7 +75,7 @@ export function containersConfFiles(): string[] {
   if (process.env.CONTAINERS_CONF) return [process.env.CONTAINERS_CONF];
   const files = ['/usr/share/containers/containers.conf', '/etc/containers/containers.conf'];
   const home = process.env.HOME;
-  if (process.getuid?.() !== 0 && home)
+  if (isRootless() && home)
     files.push(path.join(process.env.XDG_CONFIG_HOME || path.join(home, '.config'), 'containers', 'containers.conf'));
   return files;
 }

@@ -7,6 +7,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseToml, type TomlValue } from './containers-conf';
+import { isRootless } from '../rootless/identity';
 
 export interface RegistryEntry {
   /** what references are matched against (defaults to location) */
@@ -28,7 +29,7 @@ export function registriesConfFiles(): string[] {
   if (process.env.CONTAINERS_REGISTRIES_CONF) return [process.env.CONTAINERS_REGISTRIES_CONF];
   let main = '/etc/containers/registries.conf';
   const home = process.env.HOME;
-  if (process.getuid?.() !== 0 && home) {
+  if (isRootless() && home) {
     const user = path.join(process.env.XDG_CONFIG_HOME || path.join(home, '.config'), 'containers', 'registries.conf');
     if (fs.existsSync(user)) main = user;
   }

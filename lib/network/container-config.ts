@@ -9,9 +9,15 @@ import { defaultNetworkName } from './networks';
 import { networkFor } from './endpoints';
 import { assignHostPorts } from './ports';
 import { parseIp } from './ipv4';
+import { isRootless } from '../rootless/identity';
 
 /** Bridge networking needs root; elsewhere the default stays a private loopback-only namespace. */
-export const defaultNetworkMode = (): NetworkMode => (process.getuid?.() === 0 ? 'bridge' : 'private');
+export const defaultNetworkMode = (): NetworkMode => (isRootless() ? 'private' : 'bridge');
+
+/** Bridges, addresses and NAT rules are root's: a user gets a clear error instead of EACCES on the host's network state. */
+function rootlessBridgeRefused(): never {
+  throw new EngineError('invalid-argument', 'bridge networks need root: rootless tspod supports --network=none, private and host');
+}
 
 export interface NetworkChoice {
   network?: NetworkMode;
@@ -34,8 +40,10 @@ export function parseNetworkMode(value: string | undefined, aliases: string[] = 
   if (v === '' || v === 'default' || v === 'bridge') {
     const mode = v === '' || v === 'default' ? defaultNetworkMode() : 'bridge';
     if (mode !== 'bridge') return { network: mode };
+    if (isRootless()) rootlessBridgeRefused();
     return { network: 'bridge', networks: { [defaultNetworkName()]: { aliases, ...(ip ? { ip } : {}) } } };
   }
+  if (isRootless()) rootlessBridgeRefused();
   const networks: Record<string, EndpointConfig> = {};
   for (const name of v.split(',')) {
     if (!name) throw invalidArgument(`invalid network "${v}"`);

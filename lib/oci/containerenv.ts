@@ -5,6 +5,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { ContainerRecord } from '../storage/records';
 import { VERSION } from '../version';
+import { isRootless } from '../rootless/identity';
 
 export function containerEnvText(ctr: ContainerRecord, rootless: boolean): string {
   if (!ctr.config.privileged) return '';
@@ -22,6 +23,6 @@ export function containerEnvText(ctr: ContainerRecord, rootless: boolean): strin
 /** Writes the file beside the container's other generated files; returns its path. */
 export function writeContainerEnv(dir: string, ctr: ContainerRecord): string {
   const file = path.join(dir, '.containerenv');
-  fs.writeFileSync(file, containerEnvText(ctr, process.getuid?.() !== 0), { mode: 0o644 });
+  fs.writeFileSync(file, containerEnvText(ctr, isRootless()), { mode: 0o644 });
   return file;
 }

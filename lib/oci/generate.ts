@@ -15,6 +15,8 @@ import { ociDevices, ociResources, ociRlimits, parseDeviceCgroupRule } from './r
 import { cgroupSupport, containerCgroupsPath } from './cgroups';
 import { writeContainerEnv } from './containerenv';
 import { zoneFile } from './timezone';
+import { gidMapped, isRootless } from '../rootless/identity';
+import { rootlessCgroups } from '../rootless/cgroups';
 
 export interface ImageDefaults {
   Env?: string[];
@@ -110,7 +112,7 @@ export function generateSpec(inp: SpecInputs): Spec {
   const mounts: Mount[] = [
     { destination: '/proc', type: 'proc', source: 'proc', options: ['nosuid', 'noexec', 'nodev', ...(sec?.procOpts ?? [])] },
     { destination: '/dev', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'strictatime', 'mode=755', 'size=65536k'] },
-    { destination: '/dev/pts', type: 'devpts', source: 'devpts', options: ['nosuid', 'noexec', 'newinstance', 'ptmxmode=0666', 'mode=0620', 'gid=5'] },
+    { destination: '/dev/pts', type: 'devpts', source: 'devpts', options: ['nosuid', 'noexec', 'newinstance', 'ptmxmode=0666', 'mode=0620', ...(gidMapped(5) ? ['gid=5'] : [])] }, // tty's gid: absent from a single-id rootless map
     { destination: '/dev/shm', type: 'tmpfs', source: 'shm', options: ['nosuid', 'noexec', 'nodev', 'mode=1777', 'size=65536k'] },
     { destination: '/dev/mqueue', type: 'mqueue', source: 'mqueue', options: ['nosuid', 'noexec', 'nodev'] },
     c.network === 'host'
@@ -170,13 +172,18 @@ export function generateSpec(inp: SpecInputs): Spec {
     },
     linux: {
       ...namespaces,
-      cgroupsPath: containerCgroupsPath(ctr.id, ctr.config.cgroupManager),
       ...(devices.devices.length ? { devices: devices.devices } : {}),
-      resources: {
-        // Privileged: every device, as Podman does (a runtime nested in it sets up its own devices cgroup).
-        devices: [{ allow: c.privileged, access: 'rwm' }, ...devices.rules, ...(res?.deviceCgroupRules ?? []).map(parseDeviceCgroupRule)],
-        ...ociResources(res, cgroupSupport()),
-      },
+      // Rootless (lib/rootless/cgroups.ts): no cgroup of ours to write on cgroup v1, so none, as Podman.
+      ...(isRootless()
+        ? rootlessCgroups(ociResources(res, cgroupSupport()))
+        : {
+            cgroupsPath: containerCgroupsPath(ctr.id, ctr.config.cgroupManager),
+            resources: {
+              // Privileged: every device, as Podman does (a runtime nested in it sets up its own devices cgroup).
+              devices: [{ allow: c.privileged, access: 'rwm' }, ...devices.rules, ...(res?.deviceCgroupRules ?? []).map(parseDeviceCgroupRule)],
+              ...ociResources(res, cgroupSupport()),
+            },
+          }),
       ...(seccomp ? { seccomp } : {}),
       maskedPaths: paths.masked,
       readonlyPaths: paths.readonly,

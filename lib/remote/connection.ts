@@ -6,6 +6,8 @@ import * as http from 'node:http';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import { EngineError, type ErrorKind } from '../errors';
+import { isRootless } from '../rootless/identity';
+import { userRuntimeDir } from '../rootless/runtime-dir';
 
 export type ServiceAddress = { kind: 'unix'; path: string } | { kind: 'tcp'; host: string; port: number };
 
@@ -13,8 +15,8 @@ export type ServiceAddress = { kind: 'unix'; path: string } | { kind: 'tcp'; hos
 export const LIBPOD_PREFIX = '/v4.0.0/libpod';
 
 export function defaultServiceSocket(env: NodeJS.ProcessEnv = process.env): string {
-  if (process.getuid?.() === 0) return '/run/tspod/tspod.sock';
-  return path.join(env.XDG_RUNTIME_DIR || `/run/user/${process.getuid?.() ?? 0}`, 'tspod', 'tspod.sock');
+  if (!isRootless()) return '/run/tspod/tspod.sock';
+  return path.join(userRuntimeDir(env), 'tspod', 'tspod.sock');
 }
 
 /** `unix:///path` or `tcp://host:port`; ssh is not supported. */

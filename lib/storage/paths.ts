@@ -1,5 +1,7 @@
 // Where state lives (DESIGN.md): --root for persistent data, --runroot for run-time files.
 import * as path from 'node:path';
+import { isRootless } from '../rootless/identity';
+import { userRuntimeDir } from '../rootless/runtime-dir';
 
 export interface StoragePaths {
   root: string;
@@ -7,9 +9,10 @@ export interface StoragePaths {
 }
 
 export function defaultPaths(): StoragePaths {
-  if (process.getuid?.() === 0) return { root: '/var/lib/tspod', runroot: '/run/tspod' };
+  // Rootless (lib/rootless): also inside tspod's user namespace, where getuid() is 0.
+  if (!isRootless()) return { root: '/var/lib/tspod', runroot: '/run/tspod' };
   const home = process.env.HOME ?? '/tmp';
-  const runtimeDir = process.env.XDG_RUNTIME_DIR || `/tmp/tspod-run-${process.getuid?.()}`;
+  const runtimeDir = userRuntimeDir();
   return {
     root: path.join(process.env.XDG_DATA_HOME || path.join(home, '.local', 'share'), 'tspod'),
     runroot: path.join(runtimeDir, 'tspod'),

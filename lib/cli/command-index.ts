@@ -18,6 +18,7 @@ const build = (): typeof import('./commands/build') => require('./commands/build
 const update = (): typeof import('./commands/update') => require('./commands/update');
 const pause = (): typeof import('./commands/pause') => require('./commands/pause');
 const prune = (): typeof import('./commands/prune') => require('./commands/prune');
+const systemPrune = (): typeof import('./commands/system-prune') => require('./commands/system-prune');
 
 export interface IndexEntry {
   names: string[]; // command names and aliases
@@ -46,14 +47,15 @@ export const GROUP_INDEX: Record<string, { description: string; load: () => Comm
     description: 'Manage images',
     load: () => {
       const r = registry();
-      return [...images().IMAGE_GROUP, r.pullCommand, r.pushCommand, r.saveCommand, build().buildCommand, build().historyCommand];
+      return [...images().IMAGE_GROUP, r.pullCommand, r.pushCommand, r.saveCommand, build().buildCommand, build().historyCommand, systemPrune().imagePruneCommand];
     },
   },
   system: {
     description: 'Manage tspod',
-    load: () => [...system().SYSTEM_GROUP, observe().dfCommand],
+    load: () => [...system().SYSTEM_GROUP, observe().dfCommand, systemPrune().systemPruneCommand, systemPrune().systemResetCommand],
     // `system service` (socket-activated: its start-up time counts) does not load the observe module
-    find: (name) => (name === 'df' ? observe().dfCommand : findCommand(system().SYSTEM_GROUP, name)),
+    find: (name) =>
+      name === 'df' ? observe().dfCommand : name === 'prune' ? systemPrune().systemPruneCommand : name === 'reset' ? systemPrune().systemResetCommand : findCommand(system().SYSTEM_GROUP, name),
   },
   generate: { description: 'Generate structured data based on containers', load: () => generate().GENERATE_GROUP },
   volume: { description: 'Manage volumes', load: () => volume().VOLUME_GROUP },

@@ -21,6 +21,7 @@ const prune = (): typeof import('./commands/prune') => require('./commands/prune
 const tree = (): typeof import('./commands/tree') => require('./commands/tree');
 const secret = (): typeof import('./commands/secret') => require('./commands/secret');
 const unshare = (): typeof import('./commands/unshare') => require('./commands/unshare');
+const systemPrune = (): typeof import('./commands/system-prune') => require('./commands/system-prune');
 
 export interface IndexEntry {
   names: string[]; // command names and aliases
@@ -51,14 +52,15 @@ export const GROUP_INDEX: Record<string, { description: string; load: () => Comm
     description: 'Manage images',
     load: () => {
       const r = registry();
-      return [...images().IMAGE_GROUP, r.pullCommand, r.pushCommand, r.saveCommand, build().buildCommand, build().historyCommand];
+      return [...images().IMAGE_GROUP, r.pullCommand, r.pushCommand, r.saveCommand, build().buildCommand, build().historyCommand, systemPrune().imagePruneCommand];
     },
   },
   system: {
     description: 'Manage tspod',
-    load: () => [...system().SYSTEM_GROUP, observe().dfCommand],
+    load: () => [...system().SYSTEM_GROUP, observe().dfCommand, systemPrune().systemPruneCommand, systemPrune().systemResetCommand],
     // `system service` (socket-activated: its start-up time counts) does not load the observe module
-    find: (name) => (name === 'df' ? observe().dfCommand : findCommand(system().SYSTEM_GROUP, name)),
+    find: (name) =>
+      name === 'df' ? observe().dfCommand : name === 'prune' ? systemPrune().systemPruneCommand : name === 'reset' ? systemPrune().systemResetCommand : findCommand(system().SYSTEM_GROUP, name),
   },
   generate: { description: 'Generate structured data based on containers', load: () => generate().GENERATE_GROUP },
   volume: { description: 'Manage volumes', load: () => volume().VOLUME_GROUP },

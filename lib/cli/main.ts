@@ -104,6 +104,8 @@ async function main(argv: string[]): Promise<number> {
     return 125;
   }
   const flag = (name: string) => parsed.flags[name] ?? globals.flags[name];
+  // Podman's "none" events backend records nothing, so there is nothing to read
+  if (cmd.name === 'events' && str(flag('events-backend')) === 'none') throw new EngineError('invalid-argument', 'cannot read events with the "none" backend');
   // Global flags may come before or after the command's name.
   const setup = applyGlobalFlags({ 'log-level': flag('log-level'), debug: bool(parsed.flags.debug) || bool(globals.flags.debug), noout: bool(parsed.flags.noout) || bool(globals.flags.noout), 'storage-opt': [...((globals.flags['storage-opt'] as string[]) ?? []), ...((parsed.flags['storage-opt'] as string[]) ?? [])] });
   if (setup !== 0) return setup;
@@ -203,6 +205,12 @@ if (snapshot.isBuildingSnapshot()) {
 } else start(process.argv.slice(2));
 
 function start(argv: string[]): void {
+  // A reader that went away (`tspod logs ctr | head`): end as a Go program does on
+  // SIGPIPE (the shell sees 141), not with an unhandled 'error' event and its stack.
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(141);
+    throw e;
+  });
   main(argv).then(
     (code) => process.exit(code),
     (e: unknown) => {

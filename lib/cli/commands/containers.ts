@@ -9,6 +9,7 @@ import { arr, bool, int, str, UsageError, type Parsed } from '../parse';
 import { EngineError, exitCodeFor, invalidArgument } from '../../errors';
 import { listenFdsFor, withoutListenEnv } from '../../activation/listen-fds';
 import { signalNumber } from '../../container/signals';
+import { dependentsOf, withDependents } from '../../container/dependents';
 import type { StartOptions } from '../../container/engine';
 import { inspectTemplateView, renderFormat, renderList, printJson } from '../output';
 import { PODMAN_PS_FIELDS, PODMAN_PS_HEADERS, PODMAN_PS_ROW } from '../../format/gotemplate';
@@ -385,13 +386,37 @@ export const rmCommand: CommandDef = {
     { name: 'time', short: 't', type: 'int', help: 'Seconds to wait for stop before killing the container' },
     { name: 'volumes', short: 'v', type: 'bool', help: 'Remove anonymous volumes associated with the container' },
     { name: 'cidfile', type: 'array', help: 'Read the container ID from the file' },
+    { name: 'depend', type: 'bool', help: 'Remove container and all containers that depend on it' },
   ],
   async run(ctx, p) {
     // As Podman: --force also ignores containers that do not exist; those print nothing.
     const opts = { force: bool(p.flags.force), ignoreMissing: bool(p.flags.ignore) || bool(p.flags.force), timeout: int(p.flags.time) ?? 0, volumes: bool(p.flags.volumes) };
+    const names = await targets(ctx, p, false);
+    // Containers that join a target's namespaces go first with --depend, else they keep it (local store only).
+    const db = ctx.remote ? undefined : ctx.engine.store.read();
+    const idOf = (name: string): string | undefined => {
+      try {
+        return db && ctx.engine.lookup(db, name).id;
+      } catch {
+        return undefined; // the removal reports it
+      }
+    };
+    const targetIds = new Set(names.map(idOf));
     return forEachTarget(
-      await targets(ctx, p, false),
-      async (name) => ((await ctx.client.remove(name, opts)) === undefined ? undefined : name),
+      names,
+      async (name) => {
+        const id = idOf(name);
+        if (db && id) {
+          if (bool(p.flags.depend)) {
+            for (const dep of withDependents(db, id).slice(0, -1)) if ((await ctx.client.remove(dep, opts)) !== undefined) out(`${dep}\n`);
+          } else {
+            const blocking = dependentsOf(db, id).filter((d) => !targetIds.has(d));
+            if (blocking.length)
+              throw new EngineError('ctr-exists', `container ${id} has dependent containers which must be removed before it: ${blocking.join(',')}: container already exists`);
+          }
+        }
+        return (await ctx.client.remove(name, opts)) === undefined ? undefined : name;
+      },
       removalExitCode,
     );
   },

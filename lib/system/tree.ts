@@ -53,6 +53,18 @@ function monitorPid(rec: ContainerRecord, bundle: string): number | undefined {
   }
 }
 
+/** A --listen container's listener (tspod-conmon --listen), which holds its sockets while it is scaled to zero. */
+function listenerPid(rec: ContainerRecord): number | undefined {
+  const pid = rec.state.listenerPid;
+  if (!Number.isSafeInteger(pid) || (pid as number) <= 0) return undefined;
+  try {
+    const args = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+    return args.includes('--listen') && args.some((a) => a.includes(rec.id)) ? pid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 export function containerTree(engine: LocalEngine, idOrName: string): ContainerTree {
   const rec = engine.get(idOrName);
   const bundle = bundleDir(engine.paths, rec.id);
@@ -61,6 +73,8 @@ export function containerTree(engine: LocalEngine, idOrName: string): ContainerT
   if (cli !== undefined) members.push({ pid: cli, role: 'cli' });
   const monitor = monitorPid(rec, bundle);
   if (monitor !== undefined) members.push({ pid: monitor, role: 'monitor' });
+  const listener = listenerPid(rec);
+  if (listener !== undefined) members.push({ pid: listener, role: 'monitor' });
   for (const pid of containerPids(rec)) members.push({ pid, role: 'container' });
 
   // inode -> socket, over the network namespaces of all the members
@@ -73,6 +87,9 @@ export function containerTree(engine: LocalEngine, idOrName: string): ContainerT
     for (const [inode, e] of netnsSockets(m.pid)) tables.set(inode, e);
   }
   const activated = readActivatedInodes(bundle);
+  // the listener's fds 3.. are the --listen sockets, the very ones the container gets as LISTEN_FDS
+  if (listener !== undefined)
+    for (const { fd, inode } of socketFds(listener)) if (fd >= 3 && fd < 3 + (rec.config.listen?.length ?? 0)) activated.add(inode);
 
   const processes: TreeProcess[] = [];
   for (const m of members) {

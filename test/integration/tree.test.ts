@@ -142,6 +142,31 @@ describe('tspod tree', () => {
     }
   });
 
+  test('a --listen container scaled to zero: its listener holds the sockets, marked activated; then the server does', async () => {
+    const port = PORT + 7;
+    env.ok(['run', '-d', '--name', 'tr-listen', '--network=none', '--listen', `127.0.0.1:${port}`, 'localhost/echo']);
+    try {
+      const [before] = JSON.parse(env.ok(['tree', '--format', 'json', 'tr-listen'])) as ContainerTree[];
+      assert.equal(byRole(before, 'container').length, 0);
+      const [listener] = byRole(before, 'monitor');
+      const held = listener.Sockets.find((s) => s.Fd === 3);
+      assert.ok(held, JSON.stringify(before));
+      assert.deepEqual([held.Local, held.State, held.Activated, held.Inode], [`127.0.0.1:${port}`, 'LISTEN', true, listeningInode(port)]);
+      // the first connection starts the container, which gets that very socket
+      const c = net.connect(port, '127.0.0.1');
+      clients.push(c);
+      await new Promise<void>((resolve, reject) => c.once('connect', resolve).once('error', reject));
+      const served = await until(() => {
+        const [t] = JSON.parse(env.ok(['tree', '--format', 'json', 'tr-listen'])) as ContainerTree[];
+        return byRole(t, 'container').some((p) => p.Sockets.some((s) => s.Inode === held.Inode && s.Activated)) ? t : undefined;
+      }, 20_000);
+      assert.ok(served);
+      c.destroy();
+    } finally {
+      env.run(['rm', '-f', 'tr-listen']);
+    }
+  });
+
   test('an unknown container: 125 with its name, and 404 over the API', () => {
     const r = env.run(['tree', 'no-such-ctr']);
     assert.equal(r.code, 125);

@@ -18,6 +18,7 @@ const build = (): typeof import('./commands/build') => require('./commands/build
 const update = (): typeof import('./commands/update') => require('./commands/update');
 const pause = (): typeof import('./commands/pause') => require('./commands/pause');
 const prune = (): typeof import('./commands/prune') => require('./commands/prune');
+const pod = (): typeof import('./commands/pod') => require('./commands/pod');
 
 export interface IndexEntry {
   names: string[]; // command names and aliases
@@ -58,6 +59,7 @@ export const GROUP_INDEX: Record<string, { description: string; load: () => Comm
   generate: { description: 'Generate structured data based on containers', load: () => generate().GENERATE_GROUP },
   volume: { description: 'Manage volumes', load: () => volume().VOLUME_GROUP },
   network: { description: 'Manage networks', load: () => network().NETWORK_GROUP },
+  pod: { description: 'Manage pods', load: () => pod().POD_GROUP },
 };
 
 export function findCommand(list: CommandDef[], name: string): CommandDef | undefined {

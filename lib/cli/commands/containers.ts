@@ -2,6 +2,7 @@
 import * as fs from 'node:fs';
 import { Writable } from 'node:stream';
 import { parsePullPolicy } from '../../image/pull-policy';
+import { preparePodForCreate } from './pod';
 import type { CliContext, CommandDef } from '../command';
 import { err, forEachTarget, out, removalExitCode } from '../command';
 import { CREATE_FLAGS, createRequest, parseEnvList } from '../create-options';
@@ -175,6 +176,7 @@ export const runCommand: CommandDef = {
     if (bool(p.flags.rmi) && !bool(p.flags.rm)) throw invalidArgument('the --rmi option does not work without --rm');
     if (attach && bool(p.flags.detach)) throw invalidArgument('--attach and --detach cannot be used together');
     checkCidfile(str(p.flags.cidfile));
+    await preparePodForCreate(ctx, req.config, str(p.flags['pod-id-file']));
     await ctx.client.ensureImage(req.image, parsePullPolicy(str(p.flags.pull)));
     const rec = await ctx.client.create(req);
     writeCidfile(str(p.flags.cidfile), rec.id);
@@ -215,6 +217,7 @@ export const createCommand: CommandDef = {
   async run(ctx, p) {
     checkCidfile(str(p.flags.cidfile));
     const req = createRequest(p);
+    await preparePodForCreate(ctx, req.config, str(p.flags['pod-id-file']));
     await ctx.client.ensureImage(req.image, parsePullPolicy(str(p.flags.pull)));
     const rec = await ctx.client.create(req);
     writeCidfile(str(p.flags.cidfile), rec.id);

@@ -23,7 +23,11 @@ export function joinPod(db: Database, config: ContainerConfig): void {
   const pod = findPod(db, config.pod as string);
   config.pod = pod.id;
   if (config.ports?.length || config.publishAll)
-    throw invalidArgument('invalid config provided: published or exposed ports must be defined when the pod is created: network cannot be configured when it is shared with a pod');
+    throw new EngineError('invalid-argument', 'invalid config provided: published or exposed ports must be defined when the pod is created: network cannot be configured when it is shared with a pod');
+  const infra = pod.infraId ? db.containers[pod.infraId] : undefined;
+  if (!infra && pod.infraId) throw new EngineError('no-such-container', `pod ${pod.id}'s infra container ${pod.infraId} is gone: no such container`);
+  // One UTS namespace, one hostname: the pod's (the runtime would set a member's own on the shared namespace).
+  if (infra && pod.share.includes('uts')) config.hostname = infra.config.hostname;
   if (pod.infraId && pod.share.includes('net')) {
     config.network = `container:${pod.infraId}`;
     delete config.networks;

@@ -4,7 +4,7 @@
 import type { ContainerConfig, ContainerRecord, Database, PodRecord } from '../storage/records';
 import { EngineError, invalidArgument } from '../errors';
 
-export const noSuchPod = (ref: string) => new EngineError('no-such-object', `no pod with name or ID ${ref} found: no such pod`);
+export const noSuchPod = (ref: string) => new EngineError('no-such-object', `no pod with name or ID ${ref} found: no such pod`, 'no such pod');
 
 /** The pod a name, a full id or a unique id prefix names. */
 export function findPod(db: Database, ref: string): PodRecord {

@@ -3,11 +3,13 @@
 // lock and monitor; the pod operations drive them in order (infra first up,
 // last down).
 import type { LocalEngine } from '../container/engine';
-import type { ContainerConfig, ContainerRecord, PodRecord, PortMapping } from '../storage/records';
+import type { ContainerRecord, PodRecord, PortMapping } from '../storage/records';
 import { EngineError, invalidArgument } from '../errors';
 import { generateId } from '../container/ids';
 import { generateName, NAME_REGEX_ERROR, validateName } from '../container/names';
 import { ensureInfraImage } from './infra-image';
+import { checkAddHost, parseNetworkMode } from '../network/container-config';
+import { checkPublishedPorts } from '../network/ports';
 import { findPod, podContainers } from './membership';
 
 export const SHAREABLE = ['cgroup', 'ipc', 'net', 'pid', 'uts', 'none'];
@@ -24,8 +26,13 @@ export interface PodCreateRequest {
   infraName?: string;
   share?: string[];
   ports?: PortMapping[];
-  /** network settings of the infra container (from --network, --dns, --add-host) */
-  network?: Partial<ContainerConfig>;
+  /** the infra container's network, as --network takes it */
+  network?: string;
+  dns?: string[];
+  dnsSearch?: string[];
+  dnsOptions?: string[];
+  /** host:ip */
+  addHosts?: string[];
 }
 
 /** Podman's --share: a comma list; a leading + adds to the default set. */
@@ -53,7 +60,7 @@ export async function createPod(engine: LocalEngine, req: PodCreateRequest): Pro
     const all = Object.values(db.pods);
     let name = req.name;
     if (name !== undefined) {
-      if (all.some((p) => p.name === name)) throw new EngineError('name-in-use', `adding pod to state: name "${name}" is in use: pod already exists`);
+      if (all.some((p) => p.name === name)) throw new EngineError('name-in-use', `adding pod to state: name "${name}" is in use: pod already exists`, 'pod already exists');
     } else name = generateName((n) => all.some((p) => p.name === n));
     const rec: PodRecord = {
       id,
@@ -75,10 +82,14 @@ export async function createPod(engine: LocalEngine, req: PodCreateRequest): Pro
       name: req.infraName ?? `${id.slice(0, 12)}-infra`,
       command: [],
       config: {
-        ...(req.network ?? {}),
+        ...(req.network !== undefined ? parseNetworkMode(req.network) : {}),
+        dns: req.dns ?? [],
+        dnsSearch: req.dnsSearch ?? [],
+        dnsOptions: req.dnsOptions ?? [],
+        addHosts: (req.addHosts ?? []).map(checkAddHost),
         ...(req.infraCommand ? { entrypoint: req.infraCommand, entrypointSet: true } : {}),
         hostname: req.hostname || pod.name,
-        ports: req.ports ?? [],
+        ports: checkPublishedPorts(req.ports ?? []),
         pod: id,
         isInfra: true,
         systemd: 'false',

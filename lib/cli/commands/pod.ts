@@ -6,13 +6,14 @@ import { confirmed, forEachTarget, out, removalExitCode } from '../command';
 import { arr, bool, int, str, UsageError, type Parsed } from '../parse';
 import { printJson, renderFormat, renderList } from '../output';
 import { invalidArgument } from '../../errors';
-import type { ContainerRecord, PodRecord } from '../../storage/records';
-import type { LocalEngine } from '../../container/engine';
+import type { PortMapping } from '../../storage/records';
+import type { PodAction, PodListEntry } from '../../engine/engine';
 import { signalNumber } from '../../container/signals';
-import { checkAddHost, parseNetworkMode } from '../../network/container-config';
+import { checkAddHost } from '../../network/container-config';
 import { checkPublishedPorts, parsePublish } from '../../network/ports';
 import { timeAgo } from '../../format/units';
-import { createPod, getPod, killPod, listPods, parseShare, pausePod, podMembers, podStatus, removePod, startPod, stopPod } from '../../pod/pods';
+import { parseShare } from '../../pod/pods';
+import { filterPods } from '../../pod/filters';
 
 function keyValues(items: string[]): Record<string, string> {
   const o: Record<string, string> = {};
@@ -50,7 +51,7 @@ export const podCreateCommand: CommandDef = {
     const f = p.flags;
     if (p.args[0] && str(f.name) !== undefined) throw invalidArgument('cannot specify --name and give a name as an argument');
     const infraCommand = str(f['infra-command']);
-    const pod = await createPod(ctx.engine, {
+    const podId = await ctx.client.createPod({
       name: p.args[0] ?? str(f.name),
       labels: keyValues(arr(f.label)),
       hostname: str(f.hostname),
@@ -60,17 +61,15 @@ export const podCreateCommand: CommandDef = {
       infraName: str(f['infra-name']),
       share: parseShare(str(f.share)),
       ports: checkPublishedPorts(arr(f.publish).flatMap(parsePublish)),
-      network: {
-        ...(str(f.network) !== undefined ? parseNetworkMode(str(f.network)) : {}),
-        dns: arr(f.dns),
-        dnsSearch: arr(f['dns-search']),
-        dnsOptions: arr(f['dns-option']),
-        addHosts: arr(f['add-host']).map(checkAddHost),
-      },
+      network: str(f.network),
+      dns: arr(f.dns),
+      dnsSearch: arr(f['dns-search']),
+      dnsOptions: arr(f['dns-option']),
+      addHosts: arr(f['add-host']).map(checkAddHost),
     });
     const idFile = str(f['pod-id-file']);
-    if (idFile) fs.writeFileSync(idFile, pod.id);
-    out(`${pod.id}\n`);
+    if (idFile) fs.writeFileSync(idFile, podId);
+    out(`${podId}\n`);
     return 0;
   },
 };
@@ -80,59 +79,26 @@ export async function preparePodForCreate(ctx: CliContext, config: { pod?: strin
   if (config.pod === undefined && podIdFile) config.pod = fs.readFileSync(podIdFile, 'utf8').trim();
   if (!config.pod?.startsWith('new:')) return;
   const name = config.pod.slice('new:'.length);
-  const pod = await createPod(ctx.engine, { name, ports: (config.ports ?? []) as never });
-  config.pod = pod.id;
+  config.pod = await ctx.client.createPod({ name, ports: (config.ports ?? []) as PortMapping[] });
   config.ports = [];
 }
 
-/** Podman's pod ps row. */
-function podRow(engine: LocalEngine, pod: PodRecord, now: number, noTrunc: boolean) {
-  const members = podMembers(engine, pod);
-  const ctrs = members.map((c: ContainerRecord) => ({ Id: c.id, Names: c.name, Status: c.state.paused ? 'paused' : c.state.status }));
+/** Podman's pod ps row, from the list entry both transports give. */
+function podRow(pod: PodListEntry, now: number, noTrunc: boolean) {
+  const id = (x: string) => (noTrunc ? x : x.slice(0, 12));
   return {
-    Cgroup: '',
-    Containers: ctrs,
-    Created: pod.created,
-    Id: noTrunc ? pod.id : pod.id.slice(0, 12),
-    InfraId: noTrunc ? pod.infraId : pod.infraId.slice(0, 12),
-    Name: pod.name,
-    Namespace: '',
-    Networks: [] as string[],
-    Status: podStatus(members),
-    Labels: pod.labels,
-    NumberOfContainers: members.length,
-    CreatedHuman: timeAgo(Date.parse(pod.created), now),
-    ContainerNames: ctrs.map((c) => c.Names).join(','),
-    ContainerIds: ctrs.map((c) => (noTrunc ? c.Id : c.Id.slice(0, 12))).join(','),
-    ContainerStatuses: ctrs.map((c) => c.Status).join(','),
+    ...pod,
+    Id: id(pod.Id),
+    InfraId: id(pod.InfraId),
+    NumberOfContainers: pod.Containers.length,
+    CreatedHuman: timeAgo(Date.parse(pod.Created), now),
+    ContainerNames: pod.Containers.map((c) => c.Names).join(','),
+    ContainerIds: pod.Containers.map((c) => id(c.Id)).join(','),
+    ContainerStatuses: pod.Containers.map((c) => c.Status).join(','),
   };
 }
 
-function podMatches(engine: LocalEngine, pod: PodRecord, key: string, v: string): boolean {
-  const members = podMembers(engine, pod);
-  switch (key) {
-    case 'id':
-      return pod.id.startsWith(v);
-    case 'name':
-      return pod.name === v || new RegExp(v).test(pod.name);
-    case 'status':
-      return podStatus(members).toLowerCase() === v.toLowerCase();
-    case 'label': {
-      const [k, val] = v.split('=', 2);
-      return k in pod.labels && (val === undefined || pod.labels[k] === val);
-    }
-    case 'ctr-names':
-      return members.some((c) => c.name === v);
-    case 'ctr-ids':
-      return members.some((c) => c.id.startsWith(v));
-    case 'ctr-number':
-      return members.length === Number(v);
-    case 'ctr-status':
-      return members.some((c) => c.state.status === v);
-    default:
-      throw invalidArgument(`${key} is an invalid filter`);
-  }
-}
+const newestFirst = (pods: PodListEntry[]) => [...pods].sort((a, b) => b.Created.localeCompare(a.Created));
 
 export const podPsCommand: CommandDef = {
   name: 'ps',
@@ -150,46 +116,44 @@ export const podPsCommand: CommandDef = {
     { name: 'ctr-status', type: 'bool', help: 'Display the container status' },
     { name: 'namespace', type: 'bool', hidden: true },
     { name: 'ns', type: 'bool', hidden: true },
-    { name: 'latest', short: 'l', type: 'bool', hidden: true },
+    { name: 'latest', short: 'l', type: 'bool', help: 'Act on the latest pod tspod is aware of' },
     { name: 'sort', type: 'string', help: 'Sort output by created, id, name, or number' },
   ],
   maxArgs: 0,
-  run(ctx, p) {
-    const engine = ctx.engine;
-    const filters = arr(p.flags.filter).map((s) => {
-      const eq = s.indexOf('=');
-      if (eq < 0) throw invalidArgument(`filter input must be in the form of filter=value: ${s} is invalid`);
-      return [s.slice(0, eq), s.slice(eq + 1)] as const;
-    });
-    const pods = listPods(engine).filter((pod) => {
-      const byKey = new Map<string, string[]>();
-      for (const [k, v] of filters) byKey.set(k, [...(byKey.get(k) ?? []), v]);
-      return [...byKey].every(([k, vs]) => vs.some((v) => podMatches(engine, pod, k, v)));
-    });
-    const noTrunc = bool(p.flags['no-trunc']);
+  async run(ctx, p) {
     const now = Date.now();
-    const rows = pods.map((pod) => podRow(engine, pod, now, noTrunc));
+    let pods = newestFirst(filterPods(await ctx.client.listPods(), arr(p.flags.filter), now));
+    if (bool(p.flags.latest)) pods = pods.slice(0, 1);
+    const sort = str(p.flags.sort);
+    if (sort !== undefined) {
+      const keys: Record<string, (x: PodListEntry) => string | number> = { created: (x) => x.Created, id: (x) => x.Id, name: (x) => x.Name, number: (x) => x.Containers.length, status: (x) => x.Status };
+      const by = keys[sort];
+      if (!by) throw invalidArgument(`invalid option for --sort, options are: id, name, created, number or status`);
+      pods.sort((a, b) => (by(a) < by(b) ? -1 : by(a) > by(b) ? 1 : 0));
+    }
+    const noTrunc = bool(p.flags['no-trunc']);
+    const rows = pods.map((pod) => podRow(pod, now, noTrunc));
     if (bool(p.flags.quiet)) {
       for (const r of rows) out(`${r.Id}\n`);
       return 0;
     }
     const format = str(p.flags.format);
     if (format === 'json') {
-      printJson(rows.map(({ CreatedHuman: _c, ContainerNames: _n, ContainerIds: _i, ContainerStatuses: _s, ...r }) => r));
+      printJson(pods);
       return 0;
     }
-    let row = '{{.Id}}\t{{.Name}}\t{{.Status}}\t{{.Created}}\t{{.InfraId}}\t';
-    if (bool(p.flags['ctr-names'])) row += '{{.ContainerNames}}\t';
-    if (bool(p.flags['ctr-ids'])) row += '{{.ContainerIds}}\t';
-    if (bool(p.flags['ctr-status'])) row += '{{.ContainerStatuses}}\t';
-    if (!bool(p.flags['ctr-names']) && !bool(p.flags['ctr-ids']) && !bool(p.flags['ctr-status'])) row += '{{.NumberOfContainers}}';
+    const cols = ['{{.Id}}', '{{.Name}}', '{{.Status}}', '{{.Created}}', '{{.InfraId}}'];
+    if (bool(p.flags['ctr-names'])) cols.push('{{.ContainerNames}}');
+    if (bool(p.flags['ctr-ids'])) cols.push('{{.ContainerIds}}');
+    if (bool(p.flags['ctr-status'])) cols.push('{{.ContainerStatuses}}');
+    if (cols.length === 5) cols.push('{{.NumberOfContainers}}');
     const shown = rows.map((r) => ({ ...r, Created: format ? r.Created : r.CreatedHuman }));
     renderList(
       {
         name: 'pod ps',
         headers: { Id: 'POD ID', InfraId: 'INFRA ID', NumberOfContainers: '# OF CONTAINERS', ContainerNames: 'NAMES', ContainerIds: 'IDS', ContainerStatuses: 'STATUS' },
         fields: ['Id', 'Name', 'Status', 'Created', 'InfraId', 'NumberOfContainers', 'ContainerNames', 'ContainerIds', 'ContainerStatuses', 'Labels', 'Networks', 'Cgroup', 'Namespace'],
-        defaultRow: row.replace(/\t$/, ''),
+        defaultRow: cols.join('\t'),
       },
       format,
       shown,
@@ -198,46 +162,6 @@ export const podPsCommand: CommandDef = {
     return 0;
   },
 };
-
-/** Podman's pod inspect document. */
-function inspectPod(engine: LocalEngine, pod: PodRecord) {
-  const members = podMembers(engine, pod);
-  const infra = members.find((c) => c.config.isInfra);
-  return {
-    Id: pod.id,
-    Name: pod.name,
-    Created: pod.created,
-    CreateCommand: pod.createCommand,
-    ExitPolicy: 'continue',
-    State: podStatus(members),
-    Hostname: pod.hostname,
-    Labels: pod.labels,
-    CreateCgroup: false,
-    CreateInfra: pod.infraId !== '',
-    InfraContainerID: pod.infraId,
-    InfraConfig: infra
-      ? {
-          PortBindings: Object.fromEntries(
-            (infra.config.ports ?? []).map((m) => [`${m.containerPort}/${m.protocol}`, [{ HostIp: m.hostIp, HostPort: String(m.hostPort) }]]),
-          ),
-          HostNetwork: infra.config.network === 'host',
-          StaticIP: '',
-          StaticMAC: '',
-          NoManageResolvConf: false,
-          DNSServer: infra.config.dns ?? [],
-          HostAdd: infra.config.addHosts ?? [],
-          Networks: Object.keys(infra.config.networks ?? {}),
-          NetworkOptions: null,
-          pid_ns: 'private',
-          userns: 'host',
-          uts_ns: pod.share.includes('uts') ? 'shared' : 'private',
-        }
-      : undefined,
-    SharedNamespaces: pod.share,
-    NumContainers: members.length,
-    Containers: members.map((c) => ({ Id: c.id, Name: c.name, State: c.state.paused ? 'paused' : c.state.status })),
-  };
-}
 
 export const podInspectCommand: CommandDef = {
   name: 'inspect',
@@ -248,11 +172,11 @@ export const podInspectCommand: CommandDef = {
     { name: 'latest', short: 'l', type: 'bool', help: 'Act on the latest pod tspod is aware of' },
   ],
   maxArgs: 1,
-  run(ctx, p) {
+  async run(ctx, p) {
     let ref = p.args[0];
-    if (bool(p.flags.latest)) ref = listPods(ctx.engine)[0]?.id ?? '';
+    if (bool(p.flags.latest)) ref = newestFirst(await ctx.client.listPods())[0]?.Id ?? '';
     if (!ref) throw new UsageError('you must provide the name or ID of one pod to inspect');
-    const doc = inspectPod(ctx.engine, getPod(ctx.engine, ref));
+    const doc = await ctx.client.inspectPod(ref);
     const format = str(p.flags.format);
     if (format && format !== 'json') renderFormat(format, [doc]);
     else printJson(doc);
@@ -261,9 +185,9 @@ export const podInspectCommand: CommandDef = {
 };
 
 /** The pods a command acts on: the arguments, or --all / --latest. */
-function podTargets(ctx: CliContext, p: Parsed): string[] {
-  if (bool(p.flags.all)) return listPods(ctx.engine).map((x) => x.id);
-  if (bool(p.flags.latest)) return listPods(ctx.engine).slice(0, 1).map((x) => x.id);
+async function podTargets(ctx: CliContext, p: Parsed): Promise<string[]> {
+  if (bool(p.flags.all)) return newestFirst(await ctx.client.listPods()).map((x) => x.Id);
+  if (bool(p.flags.latest)) return newestFirst(await ctx.client.listPods()).slice(0, 1).map((x) => x.Id);
   if (!p.args.length) throw new UsageError('you must provide at least one name or id');
   return p.args;
 }
@@ -273,31 +197,30 @@ const TARGET_FLAGS = [
   { name: 'latest', short: 'l', type: 'bool' as const, help: 'Act on the latest pod tspod is aware of' },
 ];
 
-function podAction(name: string, description: string, flags: CommandDef['flags'], op: (engine: LocalEngine, ref: string, p: Parsed) => Promise<PodRecord>): CommandDef {
+function podAction(action: PodAction, description: string, flags: CommandDef['flags'] = [], opts: (p: Parsed) => { timeout?: number; signal?: number } = () => ({})): CommandDef {
   return {
-    name,
-    usage: `tspod pod ${name} [options] POD [POD...]`,
+    name: action,
+    usage: `tspod pod ${action} [options] POD [POD...]`,
     description,
     flags: [...TARGET_FLAGS, ...flags],
-    run: (ctx, p) => forEachTarget(podTargets(ctx, p), async (ref) => (await op(ctx.engine, ref, p)).id),
+    run: async (ctx, p) => forEachTarget(await podTargets(ctx, p), (ref) => ctx.client.podAction(ref, action, opts(p))),
   };
 }
+
+const TIME_FLAG = { name: 'time', short: 't', type: 'int' as const, help: 'Seconds to wait for pod stop before killing the container' };
 
 export const POD_GROUP: CommandDef[] = [
   podCreateCommand,
   podPsCommand,
   podInspectCommand,
-  podAction('start', 'Start one or more pods', [], (e, ref) => startPod(e, ref)),
-  podAction('stop', 'Stop one or more pods', [{ name: 'time', short: 't', type: 'int', help: 'Seconds to wait for pod stop before killing the container' }], (e, ref, p) => stopPod(e, ref, int(p.flags.time))),
-  podAction('restart', 'Restart one or more pods', [], async (e, ref) => {
-    await stopPod(e, ref);
-    return startPod(e, ref);
-  }),
-  podAction('kill', 'Send the specified signal or SIGKILL to containers in pod', [{ name: 'signal', short: 's', type: 'string', help: 'Signal to send to the containers in the pod' }], (e, ref, p) =>
-    killPod(e, ref, signalNumber(str(p.flags.signal) ?? 'KILL')),
-  ),
-  podAction('pause', 'Pause one or more pods', [], (e, ref) => pausePod(e, ref, true)),
-  podAction('unpause', 'Unpause one or more pods', [], (e, ref) => pausePod(e, ref, false)),
+  podAction('start', 'Start one or more pods'),
+  podAction('stop', 'Stop one or more pods', [TIME_FLAG], (p) => ({ timeout: int(p.flags.time) })),
+  podAction('restart', 'Restart one or more pods'),
+  podAction('kill', 'Send the specified signal or SIGKILL to containers in pod', [{ name: 'signal', short: 's', type: 'string', help: 'Signal to send to the containers in the pod' }], (p) => ({
+    signal: signalNumber(str(p.flags.signal) ?? 'KILL'),
+  })),
+  podAction('pause', 'Pause one or more pods'),
+  podAction('unpause', 'Unpause one or more pods'),
   {
     name: 'rm',
     aliases: ['remove'],
@@ -307,15 +230,22 @@ export const POD_GROUP: CommandDef[] = [
       ...TARGET_FLAGS,
       { name: 'force', short: 'f', type: 'bool', help: 'Force removal of a running pod by first stopping all containers, then removing all containers in the pod' },
       { name: 'ignore', short: 'i', type: 'bool', help: 'Ignore errors when a specified pod is missing' },
-      { name: 'time', short: 't', type: 'int', help: 'Seconds to wait for pod stop before killing the container' },
+      TIME_FLAG,
       { name: 'pod-id-file', type: 'array', help: 'Read the pod ID from the file' },
     ],
-    run(ctx, p) {
-      const fromFiles = arr(p.flags['pod-id-file']).map((file) => fs.readFileSync(file, 'utf8').trim());
-      const targets = fromFiles.length ? fromFiles : podTargets(ctx, p);
+    async run(ctx, p) {
+      const fromFiles = arr(p.flags['pod-id-file']).flatMap((file) => {
+        try {
+          return [fs.readFileSync(file, 'utf8').trim()];
+        } catch (e) {
+          if (bool(p.flags.ignore) && (e as NodeJS.ErrnoException).code === 'ENOENT') return [];
+          throw e;
+        }
+      });
+      const targets = arr(p.flags['pod-id-file']).length ? fromFiles : await podTargets(ctx, p);
       return forEachTarget(
         targets,
-        (ref) => removePod(ctx.engine, ref, { force: bool(p.flags.force), timeout: int(p.flags.time), ignoreMissing: bool(p.flags.ignore) }),
+        (ref) => ctx.client.removePod(ref, { force: bool(p.flags.force), timeout: int(p.flags.time), ignoreMissing: bool(p.flags.ignore) }),
         removalExitCode,
       );
     },
@@ -327,13 +257,8 @@ export const POD_GROUP: CommandDef[] = [
     flags: [],
     minArgs: 1,
     maxArgs: 1,
-    run(ctx, p) {
-      try {
-        getPod(ctx.engine, p.args[0]);
-        return 0;
-      } catch {
-        return 1;
-      }
+    async run(ctx, p) {
+      return (await ctx.client.podExists(p.args[0])) ? 0 : 1;
     },
   },
   {
@@ -344,10 +269,10 @@ export const POD_GROUP: CommandDef[] = [
     maxArgs: 0,
     async run(ctx, p) {
       if (!bool(p.flags.force) && !confirmed('WARNING! This will remove all stopped/exited pods..\nAre you sure you want to continue? [y/N] ')) return 0;
-      const stopped = listPods(ctx.engine).filter((pod) => ['Exited', 'Created'].includes(podStatus(podMembers(ctx.engine, pod))));
+      const stopped = (await ctx.client.listPods()).filter((pod) => ['Exited', 'Created'].includes(pod.Status));
       return forEachTarget(
-        stopped.map((x) => x.id),
-        (ref) => removePod(ctx.engine, ref, { force: true }),
+        stopped.map((x) => x.Id),
+        (ref) => ctx.client.removePod(ref, { force: true }),
       );
     },
   },

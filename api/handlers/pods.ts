@@ -56,8 +56,22 @@ export async function start(ctx: RouteContext): Promise<void> {
   sendJson(ctx.res, 200, { Errs: null, Id: pod.id });
 }
 
+/** ?t= as Podman's schema decoder takes it (its wording on a bad value). */
+function stopTimeout(ctx: RouteContext): number | undefined {
+  for (const key of ['t', 'timeout']) {
+    const v = ctx.query.get(key);
+    if (v === null || v === '') continue;
+    if (!/^-?\d+$/.test(v)) {
+      const why = `schema: error converting value for "${key}"`;
+      throw new ApiError(400, `failed to parse parameters for ${ctx.req.url}: ${why}`, why);
+    }
+    return Number(v);
+  }
+  return undefined;
+}
+
 export async function stop(ctx: RouteContext): Promise<void> {
-  const timeout = qint(ctx.query, 't') ?? qint(ctx.query, 'timeout');
+  const timeout = stopTimeout(ctx);
   const pod = getPod(ctx.engine, ctx.params.name);
   if (running(ctx).length === 0) return sendEmpty(ctx.res, 304);
   await stopPod(ctx.engine, pod.id, timeout);
@@ -66,7 +80,7 @@ export async function stop(ctx: RouteContext): Promise<void> {
 
 export async function restart(ctx: RouteContext): Promise<void> {
   const pod = getPod(ctx.engine, ctx.params.name);
-  await stopPod(ctx.engine, pod.id, qint(ctx.query, 't'));
+  await stopPod(ctx.engine, pod.id, stopTimeout(ctx));
   await startPod(ctx.engine, pod.id);
   sendJson(ctx.res, 200, { Errs: null, Id: pod.id });
 }
@@ -130,6 +144,7 @@ export async function stats(ctx: RouteContext): Promise<void> {
     if (err instanceof EngineError) throw new EngineError(err.kind, `unable to get list of pods: ${err.message}`, err.cause_);
     throw err;
   }
+  const round = async () => {
   const out = [];
   for (const pod of pods)
     for (const c of podMembers(ctx.engine, pod).filter((m) => m.state.status === 'running')) {
@@ -149,5 +164,16 @@ export async function stats(ctx: RouteContext): Promise<void> {
         PIDS: String(s.pids ?? 0),
       });
     }
-  sendJson(ctx.res, 200, out);
+  return out;
+  };
+  if (!qbool(ctx.query, 'stream')) return sendJson(ctx.res, 200, await round());
+  // stream: one array per delay until the client goes
+  const delay = Math.max(1, qint(ctx.query, 'delay') ?? 5) * 1000;
+  ctx.res.writeHead(200, { 'Content-Type': 'application/json' });
+  let closed = false;
+  ctx.res.on('close', () => (closed = true));
+  while (!closed) {
+    ctx.res.write(`${JSON.stringify(await round())}\n`);
+    for (let waited = 0; waited < delay && !closed; waited += 100) await new Promise((r) => setTimeout(r, 100));
+  }
 }

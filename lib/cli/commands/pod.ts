@@ -12,7 +12,8 @@ import { signalNumber } from '../../container/signals';
 import { checkAddHost } from '../../network/container-config';
 import { checkPublishedPorts, parsePublish } from '../../network/ports';
 import { timeAgo } from '../../format/units';
-import { parseShare } from '../../pod/pods';
+import { getPod, parseShare, podMembers } from '../../pod/pods';
+import { containerProcesses, podmanTop } from '../../container/top';
 import { filterPods } from '../../pod/filters';
 
 function keyValues(items: string[]): Record<string, string> {
@@ -45,18 +46,23 @@ export const podCreateCommand: CommandDef = {
     { name: 'dns-option', type: 'array', help: 'Set custom DNS options' },
     { name: 'add-host', type: 'array', help: 'Add a custom host-to-IP mapping (host:ip)' },
     { name: 'pod-id-file', type: 'string', help: 'Write the pod ID to the file' },
+    { name: 'replace', type: 'bool', help: 'If a pod with the same name exists, replace it' },
   ],
   maxArgs: 1,
   async run(ctx, p) {
     const f = p.flags;
     if (p.args[0] && str(f.name) !== undefined) throw invalidArgument('cannot specify --name and give a name as an argument');
+    const replaced = p.args[0] ?? str(f.name);
+    if (bool(f.replace) && replaced) await ctx.client.removePod(replaced, { force: true, ignoreMissing: true });
+    const infraImage = str(f['infra-image']);
+    if (infraImage) await ctx.client.ensureImage(infraImage, 'missing');
     const infraCommand = str(f['infra-command']);
     const podId = await ctx.client.createPod({
       name: p.args[0] ?? str(f.name),
       labels: keyValues(arr(f.label)),
       hostname: str(f.hostname),
       infra: f.infra !== false,
-      infraImage: str(f['infra-image']),
+      infraImage,
       infraCommand: infraCommand === undefined ? undefined : infraCommand.startsWith('[') ? (JSON.parse(infraCommand) as string[]) : [infraCommand],
       infraName: str(f['infra-name']),
       share: parseShare(str(f.share)),
@@ -245,9 +251,29 @@ export const POD_GROUP: CommandDef[] = [
       const targets = arr(p.flags['pod-id-file']).length ? fromFiles : await podTargets(ctx, p);
       return forEachTarget(
         targets,
-        (ref) => ctx.client.removePod(ref, { force: bool(p.flags.force), timeout: int(p.flags.time), ignoreMissing: bool(p.flags.ignore) }),
+        // as Podman: with --force a missing pod is no error either
+        (ref) => ctx.client.removePod(ref, { force: bool(p.flags.force), timeout: int(p.flags.time), ignoreMissing: bool(p.flags.ignore) || bool(p.flags.force) }),
         removalExitCode,
       );
+    },
+  },
+  {
+    name: 'top',
+    usage: 'tspod pod top [options] POD [FORMAT-DESCRIPTORS]',
+    description: 'Display the running processes of containers in a pod',
+    flags: [{ name: 'latest', short: 'l', type: 'bool', help: 'Act on the latest pod tspod is aware of' }],
+    minArgs: 1,
+    run(ctx, p) {
+      const pod = getPod(ctx.engine, p.args[0]);
+      const procs = podMembers(ctx.engine, pod)
+        .filter((c) => c.state.status === 'running')
+        .flatMap((c) => containerProcesses(ctx.engine, c.id).procs);
+      const t = podmanTop(procs);
+      // the layout of `tspod top`
+      const rows = [t.Titles, ...t.Processes];
+      const widths = t.Titles.map((_, i) => Math.max(...rows.map((r) => r[i].length)));
+      for (const r of rows) out(r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]))).join('   ') + '\n');
+      return 0;
     },
   },
   {

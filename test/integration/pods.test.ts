@@ -9,10 +9,17 @@ import * as net from 'node:net';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { TspodEnv, sleep } from '../helpers/tspod-env';
+import { ApiService } from '../helpers/api-service';
 
 const env = new TspodEnv('pods');
-before(() => env.importTestImages());
-after(() => {
+const sock = path.join(env.dir, 'api.sock');
+const service = new ApiService(env, sock);
+before(async () => {
+  env.importTestImages();
+  await service.start();
+});
+after(async () => {
+  await service.stop();
   env.run(['pod', 'rm', '-af', '-t', '0'], { timeout: 30_000 });
   env.cleanup();
 });
@@ -149,5 +156,31 @@ describe('pods', () => {
     const share = env.run(['pod', 'create', '--share', 'bogus']);
     assert.equal(share.code, 125);
     env.ok(['pod', 'rm', 'taken']);
+  });
+
+  test('--remote pod: create with a port, a member, ps, inspect, stop, rm -f through the libpod API', async () => {
+    const remote = (args: string[]) => env.run(['--remote', '--url', `unix://${sock}`, ...args]);
+    const port = await freePort();
+    const created = remote(['pod', 'create', '--name', 'far', '-p', `127.0.0.1:${port}:8080`]);
+    assert.equal(created.code, 0, created.stderr);
+    const id = created.stdout.trim();
+    assert.match(id, /^[0-9a-f]{64}$/);
+    const run = remote(['run', '-d', '--pod', 'far', '--name', 'far-srv', 'localhost/busybox', ...SERVE]);
+    assert.equal(run.code, 0, run.stderr);
+    assert.equal(await answers(port, 'hi', 'pod-says-hi\n'), 'pod-says-hi\n');
+    assert.match(remote(['pod', 'ps', '--format', '{{.Name}} {{.Status}} {{.NumberOfContainers}}']).stdout, /^far Running 2$/m);
+    assert.equal(remote(['pod', 'inspect', 'far', '--format', '{{.Id}} {{.NumContainers}}']).stdout.trim(), `${id} 2`);
+    assert.equal(remote(['pod', 'exists', 'far']).code, 0);
+    assert.equal(remote(['pod', 'exists', 'nope']).code, 1);
+    const missing = remote(['pod', 'stop', 'nope']);
+    assert.equal(missing.code, 125);
+    assert.equal(missing.stderr, 'Error: no pod with name or ID nope found: no such pod\n');
+    assert.equal(remote(['pod', 'stop', '-t', '0', 'far']).stdout.trim(), id);
+    assert.equal(env.ok(['pod', 'inspect', 'far', '--format', '{{.State}}']).trim(), 'Exited');
+    const rm = remote(['pod', 'rm', '-f', 'far']);
+    assert.equal(rm.code, 0, rm.stderr);
+    assert.equal(rm.stdout.trim(), id);
+    assert.equal(env.run(['pod', 'exists', 'far']).code, 1);
+    assert.equal(env.ok(['ps', '-a', '-q']).trim(), '');
   });
 });

@@ -15,6 +15,7 @@ import * as upd from './handlers/update';
 import * as pz from './handlers/pause';
 import * as tree from './handlers/tree';
 import * as sec from './handlers/secrets';
+import * as pods from './handlers/pods';
 
 /** A handler module loaded at its first request: a socket-activated start pays only for what it serves. */
 function lazy<M extends object>(load: () => M): M {
@@ -150,6 +151,20 @@ export function libpodRoutes(): RouteTable {
     .add('POST', '/images/{name+}/tag', img.tag)
     .add('POST', '/images/{name+}/untag', img.untag)
     .add('DELETE', '/images/{name+}', img.libpodRemove)
+    .add('POST', '/pods/create', pods.create)
+    .add('GET', '/pods/json', pods.list)
+    .add('POST', '/pods/prune', pods.prune)
+    .add('GET', '/pods/stats', pods.stats)
+    .add('GET', '/pods/{name}/json', pods.inspect)
+    .add('GET', '/pods/{name}/exists', pods.exists)
+    .add('GET', '/pods/{name}/top', pods.top)
+    .add('POST', '/pods/{name}/start', pods.start)
+    .add('POST', '/pods/{name}/stop', pods.stop)
+    .add('POST', '/pods/{name}/restart', pods.restart)
+    .add('POST', '/pods/{name}/kill', pods.kill)
+    .add('POST', '/pods/{name}/pause', pods.pause)
+    .add('POST', '/pods/{name}/unpause', pods.unpause)
+    .add('DELETE', '/pods/{name}', pods.remove)
     .add('GET', '/volumes/json', vol.libpodList)
     .add('POST', '/volumes/create', vol.libpodCreate)
     .add('POST', '/volumes/prune', vol.libpodPrune)

@@ -11,6 +11,8 @@ command -v docker >/dev/null || packages+=(docker.io)
 packages+=(golang-github-containers-common)
 # rootless mode: newuidmap/newgidmap for the user namespace (lib/rootless)
 packages+=(uidmap)
+# pods: the infra container runs Debian's static catatonit (lib/pod/infra-image.ts)
+packages+=(catatonit)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p")

@@ -275,6 +275,7 @@ export function libpodCreateRequest(body: Record<string, unknown>): CreateReques
     workdir: optString(body, 'work_dir') ?? '',
     user: optString(body, 'user') ?? '',
     hostname: optString(body, 'hostname') || undefined,
+    pod: optString(body, 'pod') || undefined,
     labels: optStringMap(body, 'labels') ?? {},
     annotations: optStringMap(body, 'annotations') ?? {},
     tty: optBool(body, 'terminal') ?? false,

@@ -22,6 +22,7 @@ const tree = (): typeof import('./commands/tree') => require('./commands/tree');
 const secret = (): typeof import('./commands/secret') => require('./commands/secret');
 const unshare = (): typeof import('./commands/unshare') => require('./commands/unshare');
 const systemPrune = (): typeof import('./commands/system-prune') => require('./commands/system-prune');
+const pod = (): typeof import('./commands/pod') => require('./commands/pod');
 
 export interface IndexEntry {
   names: string[]; // command names and aliases
@@ -66,6 +67,7 @@ export const GROUP_INDEX: Record<string, { description: string; load: () => Comm
   volume: { description: 'Manage volumes', load: () => volume().VOLUME_GROUP },
   network: { description: 'Manage networks', load: () => network().NETWORK_GROUP },
   secret: { description: 'Manage secrets', load: () => secret().SECRET_GROUP },
+  pod: { description: 'Manage pods', load: () => pod().POD_GROUP },
 };
 
 export function findCommand(list: CommandDef[], name: string): CommandDef | undefined {

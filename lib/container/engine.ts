@@ -35,6 +35,7 @@ import { anonymousVolumes, attachVolumes, prepareMounts } from '../volume/mounts
 import { dropVolume, volumeUsers } from '../volume/volumes';
 import { parseRestartPolicy, shouldRestart } from './restart-policy';
 import { defaultStopSignal } from '../systemd/container-mode';
+import { joinPod, podInfraToStart, podNamespacePaths } from '../pod/membership';
 
 export interface EngineOptions {
   paths: StoragePaths;
@@ -263,6 +264,7 @@ export class LocalEngine {
       if (req.replace && req.name !== undefined && all.some((c) => c.name === req.name)) {
         return { ...record, replaceFirst: true } as ContainerRecord & { replaceFirst?: boolean };
       }
+      if (config.pod !== undefined) joinPod(db, config); // the pod's infra container lends its namespaces and ports
       resolveNetworkConfig(this.paths, db, id, config, cfgImage.ExposedPorts); // networks checked, host ports chosen
       if (config.secrets?.length) config.secrets = resolveSecretRefs(db, config.secrets); // under the lock: rm cannot race
       // Named volumes are made on demand, the image's VOLUME paths get anonymous ones (last: they make directories).
@@ -344,6 +346,7 @@ export class LocalEngine {
       rootfs,
       etcFiles: writeEtcFiles(this.paths, net.rec, net.db),
       netnsPath: this.sharedNetns(rec),
+      sharedNsPaths: podNamespacePaths(this.store.read(), rec),
       listen: fds?.listen ? { count: fds.count, names: fds.names } : undefined,
       notifySocketDir: notifySocket ? path.join(bundle, 'notify') : undefined,
     });
@@ -448,6 +451,8 @@ export class LocalEngine {
 
   /** Starts a container detached. */
   async start(idOrName: string, opts: StartOptions = {}): Promise<ContainerRecord> {
+    const infra = podInfraToStart(this.store.read(), this.lookup(this.store.read(), idOrName));
+    if (infra) await this.start(infra); // a pod's container joins its infra's namespaces
     return this.withContainer(idOrName, async (rec) => {
       if (rec.state.paused) throw new EngineError('state-improper', `cannot start paused container ${rec.id}: container state improper`);
       if (rec.state.status === 'running') return rec; // Podman: starting a running container is a no-op
@@ -472,6 +477,8 @@ export class LocalEngine {
     streams: AttachStreams,
     opts: StartOptions & { onRunning?: (pid: number) => void } = {},
   ): Promise<number> {
+    const infra = podInfraToStart(this.store.read(), this.lookup(this.store.read(), idOrName));
+    if (infra) await this.start(infra); // a pod's container joins its infra's namespaces
     const { rec, pid, conmonPid, sock } = await this.withContainer(idOrName, async (rec) => {
       this.assertStartable(rec);
       const { pid, conmonPid } = await this.init(rec, opts);

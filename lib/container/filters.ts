@@ -7,7 +7,7 @@ import { invalidArgument } from '../errors';
 import { publicStatus } from './inspect';
 import { isListening } from '../activation/listen';
 
-const KEYS = ['id', 'name', 'status', 'label', 'label!', 'ancestor', 'exited', 'volume', 'network', 'health', 'is-task', 'restart-policy', 'before', 'since'];
+const KEYS = ['id', 'name', 'status', 'label', 'label!', 'ancestor', 'exited', 'volume', 'network', 'health', 'is-task', 'restart-policy', 'before', 'since', 'pod'];
 const STATUSES = ['created', 'restarting', 'running', 'removing', 'paused', 'exited', 'dead', 'stopped', 'configured', 'unknown'];
 
 /** `key` (present) or `key=value` (equal); every entry must hold. */
@@ -96,6 +96,8 @@ export function filterContainers(recs: ContainerRecord[], filters: Map<string, s
             return networkNames(c).includes(v);
           case 'health':
             return v === 'none';
+          case 'pod':
+            return c.config.pod !== undefined && c.config.pod.startsWith(v);
           case 'is-task':
             return v === 'false';
           case 'restart-policy':

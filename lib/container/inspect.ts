@@ -52,7 +52,7 @@ export function inspectContainer(paths: StoragePaths, ctr: ContainerRecord, imag
     Image: ctr.imageId,
     ImageName: ctr.imageName,
     Rootfs: '',
-    Pod: '',
+    Pod: c.pod ?? '',
     ResolvConfPath: path.join(bundle, 'resolv.conf'),
     HostnamePath: path.join(bundle, 'hostname'),
     HostsPath: path.join(bundle, 'hosts'),
@@ -79,7 +79,7 @@ export function inspectContainer(paths: StoragePaths, ctr: ContainerRecord, imag
     Dependencies: [],
     NetworkSettings: networkSettings(ctr, 'podman'),
     Namespace: '',
-    IsInfra: false,
+    IsInfra: c.isInfra === true,
     IsService: false,
     Config: {
       Hostname: c.hostname,

@@ -11,7 +11,13 @@ import type { ResourceUpdate } from '../container/update';
 import type { ContainerTree } from '../system/tree';
 
 export type { ContainerTree };
-export type { CreateRequest, StartOptions, AttachStreams, ExecRequest, PullPolicy, RemoveReport };
+import type { PodCreateRequest } from '../pod/pods';
+import type { PodInspect, PodListEntry } from '../pod/views';
+
+export type { CreateRequest, StartOptions, AttachStreams, ExecRequest, PullPolicy, RemoveReport, PodCreateRequest, PodInspect, PodListEntry };
+
+/** What `pod start|stop|restart|kill|pause|unpause` does to each container of the pod. */
+export type PodAction = 'start' | 'stop' | 'restart' | 'kill' | 'pause' | 'unpause';
 
 /** One entry of `ps` / GET /libpod/containers/json (Podman's ListContainer). */
 export interface ContainerListEntry {
@@ -151,6 +157,17 @@ export interface Engine {
   tagImage(ref: string, name: string): Promise<void>;
   /** Removes the given names from the image (all of its names when none are given). */
   untagImage(ref: string, names: string[]): Promise<void>;
+
+  // ---- pods (lib/pod)
+  /** Creates the pod (and its infra container); resolves with its id. */
+  createPod(req: PodCreateRequest): Promise<string>;
+  listPods(): Promise<PodListEntry[]>;
+  inspectPod(ref: string): Promise<PodInspect>;
+  podExists(ref: string): Promise<boolean>;
+  /** Acts on every container of the pod (infra first up, last down); resolves with the pod's id. */
+  podAction(ref: string, action: PodAction, opts?: { timeout?: number; signal?: number }): Promise<string>;
+  /** Removes the pod and its containers (running ones only with force); undefined when missing and ignoreMissing. */
+  removePod(ref: string, opts: { force?: boolean; timeout?: number; ignoreMissing?: boolean }): Promise<string | undefined>;
 
   // ---- system
   /** `tspod tree`: who holds which socket (the CLI, the monitor, the container's processes). */

@@ -20,6 +20,9 @@ import { type ContainerTree, containerTree } from '../system/tree';
 import { filterContainers } from '../container/filters';
 import type { ImageDefaults } from '../oci/generate';
 import { type ResourceUpdate, updateContainer } from '../container/update';
+import type { PodAction, PodCreateRequest, PodInspect, PodListEntry } from './engine';
+import { createPod, getPod, killPod, listPods, pausePod, removePod, startPod, stopPod } from '../pod/pods';
+import { inspectPod, podListEntry } from '../pod/views';
 
 export class InProcessEngine implements Engine {
   readonly remote = false;
@@ -159,5 +162,49 @@ export class InProcessEngine implements Engine {
 
   async serverVersion(): Promise<ServerVersion | undefined> {
     return undefined;
+  }
+
+  // ---- pods
+  async createPod(req: PodCreateRequest): Promise<string> {
+    return (await createPod(this.local, req)).id;
+  }
+
+  async listPods(): Promise<PodListEntry[]> {
+    return listPods(this.local).map((p) => podListEntry(this.local, p));
+  }
+
+  async inspectPod(ref: string): Promise<PodInspect> {
+    return inspectPod(this.local, getPod(this.local, ref));
+  }
+
+  async podExists(ref: string): Promise<boolean> {
+    try {
+      getPod(this.local, ref);
+      return true;
+    } catch (err) {
+      if (err instanceof EngineError && err.kind === 'no-such-object') return false;
+      throw err;
+    }
+  }
+
+  async podAction(ref: string, action: PodAction, opts: { timeout?: number; signal?: number } = {}): Promise<string> {
+    switch (action) {
+      case 'start':
+        return (await startPod(this.local, ref)).id;
+      case 'stop':
+        return (await stopPod(this.local, ref, opts.timeout)).id;
+      case 'restart':
+        await stopPod(this.local, ref, opts.timeout);
+        return (await startPod(this.local, ref)).id;
+      case 'kill':
+        return (await killPod(this.local, ref, opts.signal ?? 9)).id;
+      case 'pause':
+      case 'unpause':
+        return (await pausePod(this.local, ref, action === 'pause')).id;
+    }
+  }
+
+  removePod(ref: string, opts: { force?: boolean; timeout?: number; ignoreMissing?: boolean }): Promise<string | undefined> {
+    return removePod(this.local, ref, opts);
   }
 }

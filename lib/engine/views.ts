@@ -41,15 +41,15 @@ export function containerListEntry(engine: LocalEngine, c: ContainerRecord, now 
     Id: c.id,
     Image: c.imageName,
     ImageID: c.imageId,
-    IsInfra: false,
+    IsInfra: c.config.isInfra === true,
     Labels: c.config.labels,
     Mounts: c.config.mounts.map((m) => m.destination),
     Names: [c.name],
     Namespaces: {},
     Networks: Object.keys(c.config.networks ?? {}),
     Pid: c.state.status === 'running' ? c.state.pid : 0,
-    Pod: '',
-    PodName: '',
+    Pod: c.config.pod ?? '',
+    PodName: c.config.pod ? engine.store.read().pods?.[c.config.pod]?.name ?? '' : '',
     Ports: c.config.ports?.length
       ? c.config.ports.map((p) => ({ host_ip: p.hostIp, container_port: p.containerPort, host_port: p.hostPort, range: 1, protocol: p.protocol }))
       : null,

@@ -37,6 +37,8 @@ export interface SpecInputs {
   notifySocketDir?: string;
   /** --network container:X: the namespace to join instead of a new one */
   netnsPath?: string;
+  /** a pod's infra container: its ipc/uts namespaces to join (lib/pod) */
+  sharedNsPaths?: { ipc?: string; uts?: string };
 }
 
 const DEFAULT_PATH = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
@@ -85,6 +87,8 @@ export function mergeEnv(...lists: string[][]): string[] {
   }
   return [...map.values()];
 }
+
+const nsEntry = (type: 'ipc' | 'uts', nsPath: string | undefined) => (nsPath ? { type, path: nsPath } : { type });
 
 export function generateSpec(inp: SpecInputs): Spec {
   const { ctr, image } = inp;
@@ -145,7 +149,7 @@ export function generateSpec(inp: SpecInputs): Spec {
   const apparmor = apparmorProfile(sec, c.privileged);
 
   const namespaces: Spec['linux'] = {
-    namespaces: [{ type: 'pid' }, { type: 'ipc' }, { type: 'uts' }, { type: 'mount' }],
+    namespaces: [{ type: 'pid' }, nsEntry('ipc', inp.sharedNsPaths?.ipc), nsEntry('uts', inp.sharedNsPaths?.uts), { type: 'mount' }],
   };
   if (c.network !== 'host') namespaces.namespaces?.push(inp.netnsPath ? { type: 'network', path: inp.netnsPath } : { type: 'network' });
   // systemd mode: a cgroup namespace, so systemd (and a runtime nested in it) finds its cgroup at "/" of the tree it sees;

@@ -54,6 +54,8 @@ const KINDS_BY_CAUSE: Record<string, ErrorKind> = {
   'image not known': 'no-such-image',
   'no such image': 'no-such-image',
   'no such object': 'no-such-object',
+  'no such pod': 'no-such-object',
+  'pod already exists': 'name-in-use',
   'name is in use': 'name-in-use',
   'container state improper': 'state-improper',
   'invalid argument': 'invalid-argument',

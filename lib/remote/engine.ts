@@ -12,6 +12,7 @@ import { MuxDecoder, errorFromBody, readAll, type ServiceConnection } from './co
 import { libpodResourceLimits, specGenerator } from './spec-generator';
 import type { ResourceUpdate } from '../container/update';
 import type { ContainerTree } from '../system/tree';
+import { RemotePods } from '../pod/remote';
 
 const q = (params: Record<string, string | number | boolean | undefined>) => {
   const s = new URLSearchParams();
@@ -47,6 +48,16 @@ function pumpOutput(socket: net.Socket, head: Buffer, tty: boolean, streams: { s
 }
 
 export class RemoteEngine implements Engine {
+  /** pods: the libpod API's /pods endpoints (lib/pod/remote.ts) */
+  private podsApi?: RemotePods;
+  private pods = (): RemotePods => (this.podsApi ??= new RemotePods(this.conn));
+  createPod: Engine['createPod'] = (req) => this.pods().createPod(req);
+  listPods: Engine['listPods'] = () => this.pods().listPods();
+  inspectPod: Engine['inspectPod'] = (ref) => this.pods().inspectPod(ref);
+  podExists: Engine['podExists'] = (ref) => this.pods().podExists(ref);
+  podAction: Engine['podAction'] = (ref, action, opts) => this.pods().podAction(ref, action, opts);
+  removePod: Engine['removePod'] = (ref, opts) => this.pods().removePod(ref, opts);
+
   readonly remote = true;
 
   constructor(readonly conn: ServiceConnection) {}

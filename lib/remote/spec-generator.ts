@@ -21,6 +21,7 @@ export function specGenerator(req: CreateRequest): Record<string, unknown> {
     work_dir: c.workdir || undefined,
     user: c.user || undefined,
     hostname: c.hostname || undefined,
+    pod: c.pod,
     labels: c.labels,
     annotations: c.annotations,
     terminal: c.tty,

@@ -76,6 +76,10 @@ export interface ContainerConfig {
   timeout?: number;
   /** --log-opt max-size: the k8s-file log is truncated when a record would take it past this many bytes */
   logSizeMax?: number;
+  /** the id of the pod this container belongs to (lib/pod) */
+  pod?: string;
+  /** this container is its pod's infra container (it holds the shared namespaces) */
+  isInfra?: boolean;
   /** --secret, resolved to ids at create */
   secrets?: SecretRef[];
 }
@@ -227,12 +231,27 @@ export interface VolumeRecord {
   needsChown?: boolean;
 }
 
+/** A pod (lib/pod): an infra container holding the shared namespaces, and the containers that join them. */
+export interface PodRecord {
+  id: string;
+  name: string;
+  created: string;
+  labels: Record<string, string>;
+  hostname: string;
+  /** the infra container's id ('' with --infra=false) */
+  infraId: string;
+  /** namespaces the pod's containers share with the infra container: net, ipc, uts */
+  share: string[];
+  createCommand: string[];
+}
+
 export interface Database {
   version: 1;
   containers: Record<string, ContainerRecord>;
   images: Record<string, ImageRecord>;
   volumes?: Record<string, VolumeRecord>;
   networks?: Record<string, NetworkRecord>;
+  pods?: Record<string, PodRecord>;
   /** by id (lib/secret) */
   secrets?: Record<string, SecretRecord>;
 }

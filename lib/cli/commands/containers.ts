@@ -2,6 +2,7 @@
 import * as fs from 'node:fs';
 import { Writable } from 'node:stream';
 import { parsePullPolicy } from '../../image/pull-policy';
+import { preparePodForCreate } from './pod';
 import type { CliContext, CommandDef } from '../command';
 import { err, forEachTarget, out, removalExitCode } from '../command';
 import { CREATE_FLAGS, createRequest, parseEnvList } from '../create-options';
@@ -182,6 +183,7 @@ export const runCommand: CommandDef = {
     if (attach && bool(p.flags.detach)) throw invalidArgument('--attach and --detach cannot be used together');
     if (arr(p.flags.listen).length && !bool(p.flags.detach)) throw new EngineError('invalid-argument', '--listen needs --detach (-d): the container starts later, on its first connection');
     checkCidfile(str(p.flags.cidfile));
+    await preparePodForCreate(ctx, req.config, str(p.flags['pod-id-file']));
     await ctx.client.ensureImage(req.image, parsePullPolicy(str(p.flags.pull)));
     const rec = await ctx.client.create(req);
     writeCidfile(str(p.flags.cidfile), rec.id);
@@ -222,6 +224,7 @@ export const createCommand: CommandDef = {
   async run(ctx, p) {
     checkCidfile(str(p.flags.cidfile));
     const req = createRequest(p);
+    await preparePodForCreate(ctx, req.config, str(p.flags['pod-id-file']));
     await ctx.client.ensureImage(req.image, parsePullPolicy(str(p.flags.pull)));
     const rec = await ctx.client.create(req);
     writeCidfile(str(p.flags.cidfile), rec.id);

@@ -45,3 +45,9 @@ test('logs into a pipe closed early ends quietly with 141 (as on SIGPIPE), no EP
     env.run(['rm', '-f', id]);
   }
 });
+
+test('version: a template sees .Server as the client itself locally (Podman\'s 200-pod names its infra image so); json shows only Client', () => {
+  const v = env.ok(['version', '--format', '{{.Client.Version}}']).trim();
+  assert.equal(env.ok(['version', '--format', '{{.Server.Version}}']).trim(), v);
+  assert.deepEqual(Object.keys(JSON.parse(env.ok(['version', '--format', 'json'])) as object), ['Client']);
+});

@@ -37,7 +37,8 @@ export const versionCommand: CommandDef = {
     const block = (v: Record<string, unknown>, built: string) =>
       `Version:      ${v.Version}\nAPI Version:  ${v.APIVersion}\nGo Version:   ${v.GoVersion}\nBuilt:        ${built}\nOS/Arch:      ${v.OsArch}\n`;
     if (format === 'json') printJson(info);
-    else if (format) renderFormat(format, [info]);
+    // as Podman: locally a template's .Server is the client itself (JSON shows only Client)
+    else if (format) renderFormat(format, [{ ...info, Server: info.Server ?? info.Client }]);
     else if (server) out(`Client:       tspod\n${block(info.Client, new Date(0).toUTCString())}\nServer:       tspod\n${block(server as unknown as Record<string, unknown>, server.BuiltTime)}`);
     else out(block(info.Client, new Date(0).toUTCString()));
     return 0;

@@ -136,6 +136,23 @@ describe('rootless tspod', () => {
     child.kill('SIGTERM');
     await until(() => child.exitCode !== null || child.signalCode !== null, 20_000);
   });
+
+  test('--listen as the user: listening without a process, the first connection starts the server on that socket, stop closes it', async () => {
+    ok(['import', '--change', 'ENTRYPOINT ["/usr/local/bin/echo-server"]', path.join(work, 'echo.tar'), 'localhost/echo-l']);
+    const port = 21500 + (process.pid % 20000);
+    ok(['run', '-d', '--name', 'rl-listen', '--network=none', '--listen', `127.0.0.1:${port}`, 'localhost/echo-l']);
+    try {
+      assert.equal(ok(['inspect', '--format', '{{.State.Status}}', 'rl-listen']).trim(), 'listening');
+      const r = spawnSync('socat', ['-t', '5', '-T', '20', '-', `TCP:127.0.0.1:${port}`], { input: 'hello scaled\n', encoding: 'utf8', timeout: 30_000 });
+      assert.equal(r.stdout, 'hello scaled\n', r.stderr);
+      assert.equal(ok(['inspect', '--format', '{{.State.Status}}', 'rl-listen']).trim(), 'running');
+      ok(['stop', '-t', '2', 'rl-listen']);
+      const refused = spawnSync('socat', ['-T', '2', '-', `TCP:127.0.0.1:${port}`], { input: 'x\n', encoding: 'utf8', timeout: 10_000 });
+      assert.notEqual(refused.status, 0);
+    } finally {
+      tspodAsUser(user, ['rm', '-f', '-t', '0', 'rl-listen'], { timeout: 30_000 });
+    }
+  });
 });
 
 describe('rootless tspod for a user without subordinate ids', () => {

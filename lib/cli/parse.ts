@@ -113,3 +113,14 @@ export function helpText(usage: string, description: string, defs: FlagDef[]): s
     });
   return `${description}\n\nUsage:\n  ${usage}\n\nOptions:\n${lines.join('\n')}\n`;
 }
+
+/** `--label k=v` / `--opt k=v` lists as a map (`k` alone maps to ''). */
+export function keyValues(items: string[]): Record<string, string> {
+  const o: Record<string, string> = {};
+  for (const l of items) {
+    const eq = l.indexOf('=');
+    if (eq < 0) o[l] = '';
+    else o[l.slice(0, eq)] = l.slice(eq + 1);
+  }
+  return o;
+}

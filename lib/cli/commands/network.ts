@@ -1,5 +1,6 @@
 // `tspod network create|ls|inspect|rm|connect|disconnect|prune|exists` and
 // `tspod port`, in Podman's formats and exit codes.
+import { keyValues } from '../parse';
 import type { CommandDef } from '../command';
 import { confirmed, err, forEachTarget, out, removalExitCode } from '../command';
 import { arr, bool, int, str, UsageError } from '../parse';
@@ -19,16 +20,6 @@ import {
   removeNetwork,
 } from '../../network/manage';
 import type { ContainerRecord, PortMapping } from '../../storage/records';
-
-function keyValues(items: string[]): Record<string, string> {
-  const o: Record<string, string> = {};
-  for (const l of items) {
-    const eq = l.indexOf('=');
-    if (eq < 0) o[l] = '';
-    else o[l.slice(0, eq)] = l.slice(eq + 1);
-  }
-  return o;
-}
 
 export const networkCreateCommand: CommandDef = {
   name: 'create',

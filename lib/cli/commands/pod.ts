@@ -1,5 +1,6 @@
 // `tspod pod create|ps|inspect|start|stop|restart|kill|pause|unpause|rm|exists|prune`,
 // in Podman's formats and exit codes.
+import { keyValues } from '../parse';
 import * as fs from 'node:fs';
 import type { CliContext, CommandDef } from '../command';
 import { confirmed, forEachTarget, out, removalExitCode } from '../command';
@@ -15,16 +16,6 @@ import { timeAgo } from '../../format/units';
 import { getPod, parseShare, podMembers } from '../../pod/pods';
 import { containerProcesses, podmanTop } from '../../container/top';
 import { filterPods } from '../../pod/filters';
-
-function keyValues(items: string[]): Record<string, string> {
-  const o: Record<string, string> = {};
-  for (const l of items) {
-    const eq = l.indexOf('=');
-    if (eq < 0) o[l] = '';
-    else o[l.slice(0, eq)] = l.slice(eq + 1);
-  }
-  return o;
-}
 
 export const podCreateCommand: CommandDef = {
   name: 'create',

@@ -1,4 +1,5 @@
 // `tspod secret create|ls|inspect|rm|exists`, in Podman's formats and exit codes.
+import { keyValues } from '../parse';
 import * as fs from 'node:fs';
 import type { CommandDef } from '../command';
 import { err, forEachTarget, out, removalExitCode } from '../command';
@@ -8,16 +9,6 @@ import { printJson, renderFormat, renderList } from '../output';
 import { createSecret, filterSecrets, getSecret, inspectSecret, listSecrets, MAX_SECRET_SIZE, removeSecret } from '../../secret/secrets';
 import { filterFlags } from '../../container/filters';
 import { timeAgo } from '../../format/units';
-
-function keyValues(items: string[]): Record<string, string> {
-  const o: Record<string, string> = {};
-  for (const l of items) {
-    const eq = l.indexOf('=');
-    if (eq < 0) o[l] = '';
-    else o[l.slice(0, eq)] = l.slice(eq + 1);
-  }
-  return o;
-}
 
 /** The secret's data: a file, `-` (stdin) or, with --env, an environment variable; bounded in size. */
 function readSecretData(source: string, fromEnv: boolean): Buffer {

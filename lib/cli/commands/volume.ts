@@ -1,4 +1,5 @@
 // `tspod volume create|ls|inspect|rm|prune|exists|export|import|mount|unmount`, in Podman's formats and exit codes.
+import { keyValues } from '../parse';
 import type { CommandDef } from '../command';
 import { confirmed, err, forEachTarget, out, removalExitCode } from '../command';
 import { arr, bool, str, UsageError } from '../parse';
@@ -11,16 +12,6 @@ import { createVolume, getVolume, listVolumes, mountVolumeDevice, pruneVolumes, 
 import { exportVolume, importVolume } from '../../volume/transfer';
 import { filterVolumes, inspectVolume } from '../../volume/inspect';
 import { filterFlags } from '../../container/filters';
-
-function keyValues(items: string[]): Record<string, string> {
-  const o: Record<string, string> = {};
-  for (const l of items) {
-    const eq = l.indexOf('=');
-    if (eq < 0) o[l] = '';
-    else o[l.slice(0, eq)] = l.slice(eq + 1);
-  }
-  return o;
-}
 
 export const volumeCreateCommand: CommandDef = {
   name: 'create',

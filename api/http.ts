@@ -1,7 +1,8 @@
 // Request and response plumbing shared by every handler: JSON bodies with a
 // size limit, Docker's error shape, lenient query booleans and filters.
 import type * as http from 'node:http';
-import { EngineError, httpStatusFor } from '../lib/errors';
+import { PassThrough, type Readable } from 'node:stream';
+import { EngineError, httpStatusFor, type ErrorKind } from '../lib/errors';
 
 export const BODY_LIMIT = 4 * 1024 * 1024;
 
@@ -11,9 +12,22 @@ export class ApiError extends Error {
     readonly status: number,
     message: string,
     readonly cause_ = '',
+    /** the engine error kind this answer stands for (the remote client rebuilds it) */
+    readonly kind?: ErrorKind,
   ) {
     super(message);
   }
+}
+
+/** An engine error answered with another status or cause (Docker's or Podman's wording), its kind kept. */
+export const apiErrorFrom = (err: EngineError, status: number, cause: string, message = err.message) => new ApiError(status, message, cause, err.kind);
+
+/** The kind an ApiError without one stands for: its status says what it can. */
+function kindOfStatus(status: number): ErrorKind {
+  if (status === 404) return 'no-such-object';
+  if (status === 409) return 'state-improper';
+  if (status === 400) return 'invalid-argument';
+  return 'internal';
 }
 
 export const badRequest = (msg: string) => new ApiError(400, msg, 'bad parameter');
@@ -45,14 +59,24 @@ export function errorStatus(err: unknown): number {
   return httpStatusFor(err);
 }
 
-export function errorBody(err: unknown): { message: string; cause: string; response: number } {
+/**
+ * Podman's error body ({cause, message, response}) plus `kind`, the engine
+ * error's stable code: the remote client rebuilds the same error from it
+ * (other clients ignore the extra field).
+ */
+export function errorBody(err: unknown): { message: string; cause: string; response: number; kind: ErrorKind } {
   const status = errorStatus(err);
   const message = err instanceof Error ? err.message : String(err);
   let cause = '';
-  if (err instanceof ApiError) cause = err.cause_;
-  else if (err instanceof EngineError) cause = err.cause_ ?? CAUSES[err.kind] ?? err.kind;
-  else cause = 'internal error';
-  return { message, cause, response: status };
+  let kind: ErrorKind = 'internal';
+  if (err instanceof ApiError) {
+    cause = err.cause_;
+    kind = err.kind ?? kindOfStatus(status);
+  } else if (err instanceof EngineError) {
+    cause = err.cause_ ?? CAUSES[err.kind] ?? err.kind;
+    kind = err.kind;
+  } else cause = 'internal error';
+  return { message, cause, response: status, kind };
 }
 
 export function sendError(res: http.ServerResponse, err: unknown): void {
@@ -234,4 +258,48 @@ export function optStringMap(o: Record<string, unknown>, key: string): Record<st
   if (!v) return undefined;
   for (const [k, x] of Object.entries(v)) if (typeof x !== 'string') throw badRequest(`json: cannot unmarshal ${typeof x} into field ${key}.${k} of type string`);
   return v as Record<string, string>;
+}
+
+/** A query value Podman's schema decoder could not convert: its wording, with the status the endpoint answers with. */
+export function schemaError(url: string | undefined, key: string, status = 400): ApiError {
+  const why = `schema: error converting value for "${key}"`;
+  return new ApiError(status, `failed to parse parameters for ${url ?? ''}: ${why}`, why);
+}
+
+/** A boolean query value as Go's strconv.ParseBool reads it (Podman's libpod handlers): anything else is refused. */
+export function qGoBool(q: URLSearchParams, name: string, url: string | undefined, dflt = false, status = 400): boolean {
+  const v = q.get(name);
+  if (v === null || v === '') return dflt;
+  if (['1', 't', 'T', 'TRUE', 'true', 'True'].includes(v)) return true;
+  if (['0', 'f', 'F', 'FALSE', 'false', 'False'].includes(v)) return false;
+  throw schemaError(url, name, status);
+}
+
+/**
+ * A body's top-level keys as Go's encoding/json matches them to a struct whose
+ * JSON names are lower case (libpod's SpecGenerator): an exact key wins, any
+ * other spelling (`Image` for `image`) matches case-insensitively.
+ */
+export function foldKeys(o: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(o)) if (k !== k.toLowerCase() && !(k.toLowerCase() in o)) out[k.toLowerCase()] = v;
+  for (const [k, v] of Object.entries(o)) if (k === k.toLowerCase()) out[k] = v;
+  return out;
+}
+
+/**
+ * A streamed request body (a tar) for a handler that may stop reading early:
+ * on failure the rest of the body is drained, so the client gets the error
+ * answer instead of a reset connection.
+ */
+export async function withBody<T>(req: http.IncomingMessage, use: (body: Readable) => Promise<T>): Promise<T> {
+  const body = new PassThrough();
+  req.pipe(body);
+  try {
+    return await use(body);
+  } catch (err) {
+    req.unpipe(body);
+    req.resume();
+    throw err;
+  }
 }

@@ -21,9 +21,9 @@ export function defaultSocketPath(env: NodeJS.ProcessEnv = process.env): string 
 }
 
 export function parseUri(uri: string): Endpoint {
-  const m = /^([a-z]+):(?:\/\/)?(.*)$/.exec(uri);
-  if (!m) throw new ListenerError(`API Service endpoint "${uri}" is not a URI (unix:///path or tcp://host:port)`);
-  const [, scheme, rest] = m;
+  // Go's url.Parse: a scheme is a letter then letters, digits, "+-."; without one the scheme is ""
+  const m = /^([a-zA-Z][a-zA-Z0-9+.-]*):(?:\/\/)?(.*)$/.exec(uri);
+  const [scheme, rest] = m ? [m[1].toLowerCase(), m[2]] : ['', uri];
   if (scheme === 'unix') {
     if (!rest) throw new ListenerError(`API Service endpoint "${uri}" has no path`);
     return { kind: 'unix', path: path.resolve(rest) };
@@ -33,7 +33,7 @@ export function parseUri(uri: string): Endpoint {
     if (!hp || Number(hp[2]) > 65535) throw new ListenerError(`API Service endpoint "${uri}": expected tcp://host:port`);
     return { kind: 'tcp', host: hp[1] || '0.0.0.0', port: Number(hp[2]) };
   }
-  throw new ListenerError(`API Service endpoint scheme "${scheme}" is not supported. Try tcp://${rest} or unix:/${rest}`);
+  throw new ListenerError(`API Service endpoint scheme "${scheme}" is not supported. Try tcp://${uri} or unix:/${uri}`);
 }
 
 /** The endpoint in Podman's order: activation (LISTEN_PID = us) when no URI, else the URI, else the default path. */

@@ -15,6 +15,7 @@ import * as upd from './handlers/update';
 import * as pz from './handlers/pause';
 import * as tree from './handlers/tree';
 import * as sec from './handlers/secrets';
+import * as mf from './handlers/manifests';
 import * as pods from './handlers/pods';
 
 /** A handler module loaded at its first request: a socket-activated start pays only for what it serves. */
@@ -26,6 +27,10 @@ function lazy<M extends object>(load: () => M): M {
 const pull = lazy((): typeof import('./handlers/pull') => require('./handlers/pull'));
 const obs = lazy((): typeof import('./handlers/observe') => require('./handlers/observe'));
 const bld = lazy((): typeof import('./handlers/build') => require('./handlers/build'));
+const health = lazy((): typeof import('./handlers/healthcheck') => require('./handlers/healthcheck'));
+const kube = lazy((): typeof import('./handlers/kube') => require('./handlers/kube'));
+const auth = lazy((): typeof import('./handlers/auth') => require('./handlers/auth'));
+const gen = lazy((): typeof import('./handlers/generate') => require('./handlers/generate'));
 
 /** Docker's wording for missing objects (docker-py and the CLI match on it). */
 function dockerWording(h: Handler, what: 'container' | 'image', param: string): Handler {
@@ -53,6 +58,7 @@ export function compatRoutes(): RouteTable {
     .add('GET', '/version', system.version)
     .add('GET', '/info', system.dockerInfo)
     .add('GET', '/events', (ctx) => system.events(ctx, true))
+    .add('POST', '/auth', auth.auth)
     .add('GET', '/containers/json', ctr.list)
     .add('POST', '/containers/create', c(ctr.create))
     .add('POST', '/containers/prune', ctr.prune)
@@ -73,6 +79,7 @@ export function compatRoutes(): RouteTable {
     .add('GET', '/containers/{id}/archive', c(obs.archiveGet))
     .add('PUT', '/containers/{id}/archive', c(obs.archivePut))
     .add('GET', '/containers/{id}/top', c(obs.topDocker))
+    .add('GET', '/containers/{id}/changes', c(obs.changes))
     .add('GET', '/containers/{id}/stats', c(obs.statsDocker))
     .add('GET', '/system/df', obs.dfDocker)
     .add('POST', '/containers/{id}/exec', c(exec.create))
@@ -84,8 +91,13 @@ export function compatRoutes(): RouteTable {
     .add('POST', '/build', bld.dockerBuild)
     .add('POST', '/commit', bld.dockerCommit)
     .add('POST', '/images/prune', img.prune)
+    .add('GET', '/images/get', img.get)
+    .add('POST', '/images/load', (ctx) => img.load(ctx, true))
+    .add('GET', '/images/{name+}/get', i(img.get))
+    .add('GET', '/images/{name+}/history', i((ctx) => img.history(ctx, true)))
     .add('GET', '/images/{name+}/json', i(img.inspect))
     .add('POST', '/images/{name+}/tag', i(img.tag))
+    .add('POST', '/images/{name+}/push', pull.dockerPush)
     .add('DELETE', '/images/{name+}', i(img.remove))
     .add('GET', '/volumes', vol.list)
     .add('POST', '/volumes/create', vol.create)
@@ -114,15 +126,17 @@ export function libpodRoutes(): RouteTable {
     .add('GET', '/events', (ctx) => system.events(ctx, false))
     .add('GET', '/containers/json', lp.listContainersLibpod)
     .add('POST', '/containers/create', lp.createLibpod)
-    .add('POST', '/containers/prune', ctr.prune)
+    .add('POST', '/containers/prune', ctr.prunePodman)
     .add('GET', '/containers/{id}/json', lp.inspectLibpod)
     .add('GET', '/containers/{id}/exists', lp.existsLibpod)
     .add('POST', '/containers/{id}/start', ctr.start)
+    .add('POST', '/containers/{id}/init', lp.initLibpod)
     .add('POST', '/containers/{id}/stop', ctr.stop)
     .add('POST', '/containers/{id}/restart', ctr.restart)
     .add('POST', '/containers/{id}/kill', lp.killLibpod)
     .add('POST', '/containers/{id}/pause', pz.pause)
     .add('POST', '/containers/{id}/unpause', pz.unpause)
+    .add('GET', '/containers/{id}/healthcheck', health.runLibpod)
     .add('POST', '/containers/{id}/wait', lp.waitLibpod)
     .add('POST', '/containers/{id}/rename', ctr.rename)
     .add('POST', '/containers/{id}/update', upd.updateLibpod)
@@ -131,21 +145,31 @@ export function libpodRoutes(): RouteTable {
     .add('GET', '/containers/{id}/logs', lp.logsLibpod)
     .add('DELETE', '/containers/{id}', lp.removeLibpod)
     .add('GET', '/containers/stats', obs.statsLibpod)
+    .add('GET', '/containers/{id}/stats', obs.statsDocker)
     .add('GET', '/containers/{id}/archive', obs.archiveGet)
     .add('PUT', '/containers/{id}/archive', obs.archivePut)
     .add('GET', '/containers/{id}/top', obs.topLibpod)
+    .add('GET', '/containers/{id}/changes', obs.changes)
     .add('GET', '/containers/{id}/tree', tree.treeLibpod)
+    .add('GET', '/generate/{name}/systemd', gen.systemdLibpod)
     .add('GET', '/system/df', obs.dfLibpod)
     .add('POST', '/system/prune', system.libpodPrune)
     .add('POST', '/containers/{id}/exec', lp.execCreateLibpod)
     .add('POST', '/exec/{id}/start', exec.start)
     .add('POST', '/exec/{id}/resize', exec.resize)
     .add('GET', '/exec/{id}/json', exec.inspect)
-    .add('GET', '/images/json', lp.listImagesLibpod)
+    .add('GET', '/images/json', img.libpodList)
     .add('POST', '/images/pull', pull.libpodPull)
     .add('POST', '/build', bld.libpodBuild)
     .add('POST', '/commit', bld.libpodCommit)
-    .add('POST', '/images/prune', img.prune)
+    .add('POST', '/images/prune', img.libpodPrune)
+    .add('POST', '/images/load', (ctx) => img.load(ctx, false))
+    .add('POST', '/images/import', img.libpodImport)
+    .add('GET', '/images/export', img.libpodExport)
+    .add('POST', '/images/{name+}/push', pull.libpodPush)
+    .add('GET', '/images/{name+}/get', img.get)
+    .add('GET', '/images/{name+}/history', (ctx) => img.history(ctx, false))
+    .add('GET', '/images/{name+}/tree', img.tree)
     .add('GET', '/images/{name+}/exists', img.exists)
     .add('GET', '/images/{name+}/json', img.libpodInspect)
     .add('POST', '/images/{name+}/tag', img.tag)
@@ -165,11 +189,18 @@ export function libpodRoutes(): RouteTable {
     .add('POST', '/pods/{name}/pause', pods.pause)
     .add('POST', '/pods/{name}/unpause', pods.unpause)
     .add('DELETE', '/pods/{name}', pods.remove)
+    .add('GET', '/generate/kube', kube.generate)
+    .add('POST', '/kube/play', kube.play)
+    .add('DELETE', '/kube/play', kube.down)
+    .add('POST', '/play/kube', kube.play)
+    .add('DELETE', '/play/kube', kube.down)
     .add('GET', '/volumes/json', vol.libpodList)
     .add('POST', '/volumes/create', vol.libpodCreate)
     .add('POST', '/volumes/prune', vol.libpodPrune)
     .add('GET', '/volumes/{name}/json', vol.libpodInspect)
     .add('GET', '/volumes/{name}/exists', vol.libpodExists)
+    .add('GET', '/volumes/{name}/export', vol.libpodExport)
+    .add('POST', '/volumes/{name}/import', vol.libpodImport)
     .add('DELETE', '/volumes/{name}', vol.libpodRemove)
     .add('GET', '/networks/json', nets.listLibpod)
     .add('POST', '/networks/create', nets.createLibpod)
@@ -183,5 +214,14 @@ export function libpodRoutes(): RouteTable {
     .add('POST', '/secrets/create', sec.libpodCreate)
     .add('GET', '/secrets/{name}/json', sec.libpodInspect)
     .add('GET', '/secrets/{name}/exists', sec.libpodExists)
-    .add('DELETE', '/secrets/{name}', sec.libpodRemove);
+    .add('DELETE', '/secrets/{name}', sec.libpodRemove)
+    .add('POST', '/manifests/create', mf.createV3)
+    .add('GET', '/manifests/{name+}/json', mf.inspect)
+    .add('GET', '/manifests/{name+}/exists', mf.exists)
+    .add('POST', '/manifests/{name+}/add', mf.addV3)
+    .add('POST', '/manifests/{name+}/push', mf.pushV3)
+    .add('POST', '/manifests/{name+}/registry/{destination}', mf.push)
+    .add('PUT', '/manifests/{name+}', mf.modify)
+    .add('DELETE', '/manifests/{name+}', mf.remove)
+    .add('POST', '/manifests/{name+}', mf.create);
 }

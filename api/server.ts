@@ -8,6 +8,7 @@ import { dispatch, type RouterOptions, type ServiceHooks } from './router';
 import { compatRoutes, libpodRoutes } from './routes';
 import { IdleTracker } from './idle';
 import { describe, listenOn, resolveEndpoint } from './listener';
+import { log } from '../lib/cli/log';
 
 export interface ServiceOptions {
   engine: LocalEngine;
@@ -33,6 +34,7 @@ export async function runService(o: ServiceOptions): Promise<number> {
   delete process.env.LISTEN_PID;
   delete process.env.LISTEN_FDS;
   delete process.env.LISTEN_FDNAMES;
+  if (o.cors) log('debug', `CORS Headers were set to ${JSON.stringify(o.cors)}`); // Podman's %q
   if (ep.kind === 'tcp')
     o.log('WARNING: Using the API service with a TCP socket is not recommended: it is unauthenticated and unencrypted; prefer a unix socket\n');
 

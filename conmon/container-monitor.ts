@@ -128,6 +128,7 @@ function startRuntime(term?: ContainerTerminal): void {
     cfg.runtimeStateRoot,
     '--runroot',
     cfg.runroot,
+    ...(cfg.runtimeFlags ?? []),
     ...createArgs({
       id: cfg.id,
       bundle: cfg.bundle,
@@ -185,6 +186,7 @@ function startRuntime(term?: ContainerTerminal): void {
     const reported = () => {
       report({ pid: containerPid });
       if (cfg.timeout) setTimeout(killForTimeout, cfg.timeout * 1000).unref(); // keepAlive holds us while the container lives
+      if (cfg.healthcheck) startHealthTimer(cfg.healthcheck);
       reap();
     };
     if (term) term.ready.then(reported, fail);
@@ -238,11 +240,26 @@ for (const sig of ['SIGTERM', 'SIGINT', 'SIGQUIT', 'SIGHUP'] as const) {
   });
 }
 
+// --- health checks: `tspod healthcheck run` every interval, one at a time, while the container runs.
+let healthTimer: NodeJS.Timeout | undefined;
+function startHealthTimer(hc: { command: string[]; intervalMs: number }): void {
+  let running = false;
+  healthTimer = setInterval(() => {
+    if (running || exited) return;
+    running = true;
+    const check = spawn(hc.command[0], hc.command.slice(1), { stdio: 'ignore', env: cfg.commandEnv });
+    check.on('error', () => (running = false));
+    check.on('exit', () => (running = false));
+  }, hc.intervalMs);
+  healthTimer.unref(); // keepAlive holds the monitor while the container lives
+}
+
 let finished = false;
 function finish(): void {
   if (finished) return;
   finished = true;
   clearInterval(keepAlive);
+  if (healthTimer) clearInterval(healthTimer);
   log?.close();
   const tmp = `${cfg.exitFile}.tmp`;
   fs.writeFileSync(tmp, String(exitCode));
@@ -268,7 +285,7 @@ function runExitCommand(): void {
     const cleanup = spawn(cfg.exitCommand[0], cfg.exitCommand.slice(1), {
       detached: true,
       stdio: 'ignore',
-      env: { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin' },
+      env: cfg.commandEnv,
     });
     cleanup.on('error', () => undefined);
     cleanup.unref();

@@ -1,20 +1,27 @@
 // Typed engine errors, mapped once to CLI exit codes and once to HTTP statuses.
 
-export type ErrorKind =
-  | 'no-such-container'
-  | 'no-such-image'
-  | 'no-such-object'
-  | 'name-in-use'
-  | 'invalid-argument'
-  | 'state-improper'
-  | 'already-running'
-  | 'not-running'
-  | 'ctr-exists'
-  | 'image-in-use'
-  | 'cmd-not-found'
-  | 'cmd-cannot-invoke'
-  | 'runtime'
-  | 'internal';
+/** Every error kind: its name is the stable code the API's error body carries (`kind`). */
+export const ERROR_KINDS = [
+  'no-such-container',
+  'no-such-image',
+  'no-such-object',
+  'name-in-use',
+  'invalid-argument',
+  'state-improper',
+  'already-running',
+  'not-running',
+  'ctr-exists',
+  'image-in-use',
+  'cmd-not-found',
+  'cmd-cannot-invoke',
+  'runtime',
+  'port-in-use',
+  'internal',
+] as const;
+
+export type ErrorKind = (typeof ERROR_KINDS)[number];
+
+export const isErrorKind = (s: unknown): s is ErrorKind => typeof s === 'string' && (ERROR_KINDS as readonly string[]).includes(s);
 
 export class EngineError extends Error {
   constructor(
@@ -38,6 +45,7 @@ export function exitCodeFor(err: unknown): number {
       case 'cmd-not-found':
         return 127;
       case 'cmd-cannot-invoke':
+      case 'port-in-use': // Podman's run fails to start with 126 when a host port is taken
         return 126;
       default:
         return 125;

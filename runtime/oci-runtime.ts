@@ -1,11 +1,14 @@
 // Command lines for crun/runc, shared by the tspod-runtime wrapper process and
 // by the engine, which runs the short calls (start, kill, delete, state) itself.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import type { RuntimeInfo } from './detect';
+import { EngineError } from '../lib/errors';
 
 export interface RuntimeTarget {
   runtime: RuntimeInfo;
   stateRoot: string; // --root of the runtime: private per tspod runroot
+  /** --runtime-flag: global options for every runtime call, already "--"-prefixed */
+  flags?: string[];
 }
 
 /** The environment the runtime gets: nothing from the caller, so no LISTEN_* or NOTIFY_SOCKET reach it. */
@@ -14,7 +17,18 @@ export function runtimeEnv(): Record<string, string> {
 }
 
 export function runtimeArgv(t: RuntimeTarget, args: string[]): string[] {
-  return [t.runtime.path, '--root', t.stateRoot, ...args];
+  return [t.runtime.path, '--root', t.stateRoot, ...(t.flags ?? []), ...args];
+}
+
+/**
+ * --runtime-flag values as Podman passes them: each one gets "--" in front
+ * ("debug" -> --debug, "log-format=json" -> --log-format=json).
+ */
+export function runtimeFlagArgs(values: string[]): string[] {
+  return values.map((v) => {
+    if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*(=[^\0\n]*)?$/.test(v)) throw new EngineError('invalid-argument', `invalid --runtime-flag ${JSON.stringify(v)}: expected NAME or NAME=VALUE`);
+    return `--${v}`;
+  });
 }
 
 export interface CreateOptions {
@@ -57,6 +71,23 @@ export function runRuntime(t: RuntimeTarget, args: string[]): RuntimeResult {
   const r = spawnSync(file, rest, { env: runtimeEnv(), encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   if (r.error) return { status: 127, stdout: '', stderr: r.error.message };
   return { status: r.status ?? 128 + 9, stdout: r.stdout, stderr: r.stderr };
+}
+
+/**
+ * runRuntime without blocking the caller's event loop: the API service goes on
+ * answering while runc starts or deletes a container.
+ */
+export function runRuntimeAsync(t: RuntimeTarget, args: string[]): Promise<RuntimeResult> {
+  const [file, ...rest] = runtimeArgv(t, args);
+  return new Promise((resolve) => {
+    const child = spawn(file, rest, { env: runtimeEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    child.on('error', (err) => resolve({ status: 127, stdout: '', stderr: err.message }));
+    child.on('close', (code, signal) => resolve({ status: code ?? (signal ? 128 + 9 : 1), stdout, stderr }));
+  });
 }
 
 /** The message in a runtime's json log (`--log-format json`), last error first. */

@@ -15,8 +15,11 @@ suite=bookworm
 variant=minbase
 # systemd as init; dbus for systemctl; what the test drives inside: runc (the
 # nested runtime), socat and curl (clients), iproute2 and iptables (bridge
-# networks of the tspod inside), procps (diagnostics).
-packages=systemd,systemd-sysv,dbus,runc,socat,curl,iproute2,iptables,procps
+# networks of the tspod inside), procps (diagnostics); for rootless units under
+# `systemctl --user`: libpam-systemd (user@UID.service's PAM session sets
+# XDG_RUNTIME_DIR, without it the user manager exits) and uidmap (the setuid
+# newuidmap/newgidmap), as on any Debian system a rootless user logs in to.
+packages=systemd,systemd-sysv,dbus,runc,socat,curl,iproute2,iptables,procps,libpam-systemd,uidmap
 
 mirror() {
   local uri

@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# Installs the tspod API units (scripts/systemd/tspod.socket, tspod.service)
+# Installs the tspod API units (scripts/systemd/tspod.socket, tspod.service),
+# tspod-restart.service (restart policy "always" at boot),
+# tspod-kube@.service (a Kubernetes YAML per instance: tspod-kube@$(systemd-escape PATH).service)
 # and the quadlet generator (tspod-systemd-generator).
 #
 #   scripts/install-units.sh [--user] [--destdir DIR] [--bindir DIR] [--prefix DIR] [--no-reload]
@@ -7,7 +9,7 @@
 #   (default)      system units into /etc/systemd/system, and the generator for
 #                  the system manager and for user managers:
 #                  PREFIX/lib/systemd/system-generators/tspod-system-generator
-#                  (.container files in /etc/containers/systemd) and
+#                  (.container and .kube files in /etc/containers/systemd) and
 #                  PREFIX/lib/systemd/user-generators/tspod-user-generator
 #                  (~/.config/containers/systemd)
 #   --user         user units into ${XDG_CONFIG_HOME:-~/.config}/systemd/user
@@ -56,7 +58,7 @@ fi
 target="${destdir%/}$unitdir"
 
 mkdir -p "$target"
-for unit in tspod.socket tspod.service; do
+for unit in tspod.socket tspod.service tspod-restart.service tspod-kube@.service; do
   sed "s#/usr/local/bin/tspod#${bindir%/}/tspod#g" "$here/systemd/$unit" > "$target/$unit.tmp"
   chmod 0644 "$target/$unit.tmp"
   mv -f "$target/$unit.tmp" "$target/$unit"

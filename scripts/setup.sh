@@ -13,6 +13,12 @@ packages+=(golang-github-containers-common)
 packages+=(uidmap)
 # pods: the infra container runs Debian's static catatonit (lib/pod/infra-image.ts)
 packages+=(catatonit)
+# completion tests run the zsh and fish scripts in those shells; man pages are checked with groff
+packages+=(zsh fish groff-base man-db)
+# rootless networks: --network=slirp4netns (the default for a user) and --network=pasta (lib/network/usermode)
+packages+=(slirp4netns passt)
+# remote over SSH: the tests run a private sshd (test/integration/remote-ssh.test.ts); the client uses ssh
+packages+=(openssh-server openssh-client)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p")
@@ -30,5 +36,8 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
 fi
 npm run --silent build
 for bin in tspod tspod-conmon tspod-runtime tspod-systemd-generator; do ln -sf "$PWD/dist/$bin" "/usr/local/bin/$bin"; done
+# man pages (written by the build from the command definitions): man tspod-run
+mkdir -p /usr/local/share/man/man1
+for page in dist/man/man1/*.1; do ln -sf "$PWD/$page" "/usr/local/share/man/man1/${page##*/}"; done
 bash scripts/build-test-images.sh test/fixtures/out
 echo "setup: done ($(tspod --version))"

@@ -172,7 +172,7 @@ test('extracts files, modes, owners, times, devices, fifos, hard links; digests 
     assert.equal(fs.readlinkSync(path.join(dest, 'etc/link')), '/etc/passwd');
     assert.equal(fs.lstatSync(path.join(dest, 'etc/link')).uid, 5);
     assert.equal(fs.readFileSync(path.join(dest, 'implied/parent/file'), 'utf8'), 'x');
-    assert.equal(fs.statSync(dest).mode & 0o777, 0o755);
+    assert.equal(fs.statSync(dest).mode & 0o777, 0o555, "a layer root is 0555 whatever the tar says, as containers/storage makes it");
   });
 });
 

@@ -79,7 +79,7 @@ test('without --new: the exact unit of podman 4.3.1 (tspod in place of podman)',
 
 [Unit]
 Description=tspod container-${ID}.service
-Documentation=man:podman-generate-systemd(1)
+Documentation=man:tspod-generate-systemd(1)
 Wants=network-online.target
 After=network-online.target
 RequiresMountsFor=/run/tspod
@@ -115,7 +115,7 @@ test('--new --name: the exact unit of podman 4.3.1', () => {
 
 [Unit]
 Description=tspod container-rs-gen.service
-Documentation=man:podman-generate-systemd(1)
+Documentation=man:tspod-generate-systemd(1)
 Wants=network-online.target
 After=network-online.target
 RequiresMountsFor=%t/tspod

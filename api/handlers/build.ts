@@ -10,16 +10,39 @@ import type { RouteContext } from '../router';
 import { ApiError, badRequest, qbool, readBody, sendJson } from '../http';
 import { EngineError } from '../../lib/errors';
 import { parsePullPolicy, type PullPolicy } from '../../lib/image/pull-policy';
-import { hostPathInRoot } from '../../lib/storage/in-root';
+import { BuildStepFailed, type BuildRequest, localBuild, localCommit } from '../../lib/engine/build';
 import { defaultNetworkMode } from '../../lib/network/container-config';
 import type { NetworkMode } from '../../lib/storage/records';
 
-function jsonLines(res: http.ServerResponse): (o: unknown) => void {
+/** The 200 of a JSON-lines answer: sent once the context is read; later errors are reported in-band. */
+function startJsonLines(res: http.ServerResponse): void {
+  if (res.headersSent) return;
   res.writeHead(200, { 'Content-Type': 'application/json' });
   res.flushHeaders();
+}
+
+function jsonLines(res: http.ServerResponse): (o: unknown) => void {
   return (o) => {
+    startJsonLines(res);
     if (!res.destroyed) res.write(`${JSON.stringify(o)}\n`);
   };
+}
+
+/** libpod's `dockerfile`: a JSON list (podman-remote sends one), or a plain path as Docker's. */
+function dockerfileOf(q: URLSearchParams): string | undefined {
+  const raw = q.get('dockerfile');
+  if (!raw) return undefined;
+  if (raw.startsWith('[')) {
+    let v: unknown;
+    try {
+      v = JSON.parse(raw);
+    } catch {
+      throw badRequest(`failed to parse query parameter 'dockerfile': not JSON`);
+    }
+    if (!Array.isArray(v) || v.length !== 1 || typeof v[0] !== 'string') throw badRequest("dockerfile: one Containerfile is supported");
+    return v[0] as string;
+  }
+  return raw;
 }
 
 /** A JSON object of strings from a query parameter (buildargs, labels). */
@@ -75,7 +98,9 @@ async function build(ctx: RouteContext, docker: boolean): Promise<void> {
   const buildArgs = qmap(q, 'buildargs');
   const labels = [...qmap(q, 'labels')].map(([k, v]) => `${k}=${v}`);
   const quiet = qbool(q, 'q') || qbool(q, 'quiet');
-  const opts = {
+  const req: BuildRequest = {
+    context: { archive: ctx.req },
+    file: dockerfileOf(q),
     tags,
     buildArgs,
     target: q.get('target') || undefined,
@@ -84,12 +109,11 @@ async function build(ctx: RouteContext, docker: boolean): Promise<void> {
     labels,
     pull: pullPolicyOf(q),
     network: networkOf(q),
+    quiet,
     squashAll: qbool(q, 'squash') || qbool(q, 'squashall'),
+    secrets: [], // the API carries no secrets (podman-remote's travel in the context)
     format: formatOf(q, docker),
   };
-  const { buildImage, RunStepError } = await import('../../lib/build/builder');
-  const { unpackContext } = await import('../../lib/build/context-archive');
-  const unpacked = await unpackContext(ctx.engine.store, ctx.req);
   const send = jsonLines(ctx.res);
   const streamed = (o: string) => {
     if (!quiet) send({ stream: o });
@@ -102,32 +126,20 @@ async function build(ctx: RouteContext, docker: boolean): Promise<void> {
       },
     });
   try {
-    let file = unpacked.containerfile;
-    const named = q.get('dockerfile');
-    if (!file && named) file = hostPathInRoot(unpacked.dir, named, true);
-    const image = await buildImage(ctx.engine, {
-      ...opts,
-      contextDir: unpacked.dir,
-      file,
-      quiet,
-      log: (line) => streamed(`${line}\n`),
-      stdout: sink(),
-      stderr: sink(),
-    });
+    const id = await localBuild(ctx.engine, req, { log: (line) => streamed(`${line}\n`), stdout: sink(), stderr: sink(), started: () => startJsonLines(ctx.res) });
     // As Podman: with q, the id is all that is streamed (bare, on both trees; Docker's own daemon prefixes sha256:).
-    if (quiet) send({ stream: `${image.id}\n` });
+    if (quiet) send({ stream: `${id}\n` });
     if (docker) {
-      send({ aux: { ID: `sha256:${image.id}` } });
-      streamed(`Successfully built ${image.id.slice(0, 12)}\n`);
-    } else if (!quiet) send({ stream: `${image.id}\n` });
+      send({ aux: { ID: `sha256:${id}` } });
+      streamed(`Successfully built ${id.slice(0, 12)}\n`);
+    } else if (!quiet) send({ stream: `${id}\n` });
   } catch (err) {
+    if (!ctx.res.headersSent) throw err; // nothing streamed yet (the context could not be read): a plain error answer
     const message = (err as Error).message;
-    const code = err instanceof RunStepError ? err.exitCode : undefined;
+    const code = err instanceof BuildStepFailed ? err.exitCode : undefined;
     send({ errorDetail: { ...(code !== undefined ? { code } : {}), message }, error: message });
-  } finally {
-    unpacked.remove();
-    ctx.res.end();
   }
+  ctx.res.end();
 }
 
 export const dockerBuild = (ctx: RouteContext) => build(ctx, true);
@@ -142,15 +154,17 @@ async function commit(ctx: RouteContext, docker: boolean): Promise<void> {
   const q = ctx.query;
   const container = q.get('container');
   if (!container) throw badRequest('container: a container name or id is required');
-  const format = q.get('format');
-  if (format && format !== 'oci') throw new EngineError('invalid-argument', `commit format ${format}: only the oci format is supported by tspod`);
   const repo = q.get('repo') ?? '';
   const tag = q.get('tag') ?? '';
   if (!repo && tag) throw badRequest('tag: a tag needs a repository');
   const name = repo ? (tag ? `${repo}:${tag}` : repo) : undefined;
   if (docker) await readBody(ctx.req); // the container config Docker sends: its defaults come from the container itself
-  const { commitContainer } = await import('../../lib/image/commit');
-  const image = await commitContainer(ctx.engine, container, {
+  const { imageFormat } = await import('../../lib/image/commit');
+  // Docker's commit makes Docker images; libpod's takes `format` (oci by default).
+  const format = docker ? 'docker' : imageFormat(q.get('format') ?? undefined);
+  const id = await localCommit(ctx.engine, container, {
+    format,
+    dockerHub: docker,
     changes: changesOf(q),
     message: q.get('comment') || undefined,
     author: q.get('author') || undefined,
@@ -158,9 +172,11 @@ async function commit(ctx: RouteContext, docker: boolean): Promise<void> {
     name,
   }).catch((err: unknown) => {
     if (docker && err instanceof EngineError && err.kind === 'no-such-container') throw new ApiError(404, `No such container: ${container}`, 'no such container');
+    // Podman's libpod commit answers every other failure with a 500.
+    if (!docker && !(err instanceof EngineError && err.kind === 'no-such-container')) throw new ApiError(500, (err as Error).message, err instanceof EngineError ? (err.cause_ ?? (err as Error).message) : (err as Error).message);
     throw err;
   });
-  sendJson(ctx.res, docker ? 201 : 200, { Id: docker ? `sha256:${image.id}` : image.id });
+  sendJson(ctx.res, docker ? 201 : 200, { Id: id }); // Podman's compat commit answers the bare id too
 }
 
 export const dockerCommit = (ctx: RouteContext) => commit(ctx, true);

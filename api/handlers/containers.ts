@@ -2,7 +2,7 @@
 // most of them (its differences are in handlers/libpod.ts).
 import { createWarnings } from '../../lib/oci/resources';
 import type { RouteContext } from '../router';
-import { badRequest, qbool, qfilters, qint, readJson, sendEmpty, sendJson } from '../http';
+import { ApiError, badRequest, qbool, qfiltersGo, qint, readJson, sendEmpty, sendJson } from '../http';
 import { dockerCreateRequest } from './create-body';
 import { containerInspect, containerListItem } from './docker-shapes';
 import type { ImageDefaults } from '../../lib/oci/generate';
@@ -11,20 +11,27 @@ import { attachStream } from '../streams/attach';
 import { hijack } from '../streams/hijack';
 import { streamLogs } from '../streams/logs';
 import { signalNumber } from '../../lib/container/signals';
-import { publicStatus } from '../../lib/container/inspect';
 import type { ContainerRecord } from '../../lib/storage/records';
 import { EngineError } from '../../lib/errors';
-import { filterContainers } from '../../lib/container/filters';
+import { filterContainers, pruneFilter } from '../../lib/container/filters';
 
 /** Containers matching a query's `all`, `limit` and `filters` (both filter shapes). */
 export function listContainers(ctx: RouteContext): ContainerRecord[] {
   const q = ctx.query;
-  const filters = qfilters(q);
+  const filters = qfiltersGo(q);
   let recs = ctx.engine.list();
-  if (!qbool(q, 'all') && !filters.has('status')) recs = recs.filter((c) => c.state.status === 'running');
-  recs = filterContainers(recs, filters);
+  // `last` is libpod's old name of `limit`; a limit lists stopped containers too (Docker's and Podman's rule).
+  const limit = q.has('last') ? qint(q, 'last') : qint(q, 'limit');
+  const all = qbool(q, 'all') || (limit !== undefined && limit > 0);
+  if (!all && !filters.has('status')) recs = recs.filter((c) => c.state.status === 'running');
+  try {
+    recs = filterContainers(recs, filters, undefined, ctx.engine.paths);
+  } catch (err) {
+    // Podman's list handlers answer a filter they cannot use with a 500
+    if (err instanceof EngineError && err.kind === 'invalid-argument') throw new ApiError(500, err.message, 'invalid argument');
+    throw err;
+  }
   recs = recs.reverse();
-  const limit = qint(q, 'limit') ?? qint(q, 'last');
   if (limit !== undefined && limit > 0) recs = recs.slice(0, limit);
   return recs;
 }
@@ -92,7 +99,8 @@ export async function wait(ctx: RouteContext): Promise<void> {
 }
 
 export async function remove(ctx: RouteContext): Promise<void> {
-  await ctx.engine.removeAsync(ctx.params.id, { force: qbool(ctx.query, 'force'), timeout: qint(ctx.query, 't'), volumes: qbool(ctx.query, 'v') });
+  // Docker's force kills at once (no stop signal first), unless a tspod client asks for a timeout
+  await ctx.engine.removeAsync(ctx.params.id, { force: qbool(ctx.query, 'force'), timeout: qint(ctx.query, 't') ?? 0, volumes: qbool(ctx.query, 'v') });
   sendEmpty(ctx.res, 204);
 }
 
@@ -140,25 +148,45 @@ export async function attach(ctx: RouteContext): Promise<void> {
   const rec = ctx.engine.get(ctx.params.id);
   const q = ctx.query;
   const raw = hijack(ctx);
+  // No stream chosen means all of them (Podman's rule).
+  const none = !qbool(q, 'stdin') && !qbool(q, 'stdout') && !qbool(q, 'stderr');
   await attachStream(ctx.engine, rec, raw, {
-    stdin: qbool(q, 'stdin'),
-    stdout: qbool(q, 'stdout'),
-    stderr: qbool(q, 'stderr'),
+    stdin: none || qbool(q, 'stdin'),
+    stdout: none || qbool(q, 'stdout'),
+    stderr: none || qbool(q, 'stderr'),
     logs: qbool(q, 'logs'),
     stream: qbool(q, 'stream', !qbool(q, 'logs')),
     detachKeys: q.get('detachKeys') ?? undefined,
   });
 }
 
-export async function prune(ctx: RouteContext): Promise<void> {
+/** The stopped containers prune's filters select; a bad filter is a 500 on both trees (Podman's handlers). */
+async function pruneContainers(ctx: RouteContext): Promise<string[]> {
+  const filters = qfiltersGo(ctx.query);
+  let recs;
+  try {
+    recs = pruneFilter(ctx.engine.list(), filters, (c) => c.config.labels, (c) => Date.parse(c.created));
+  } catch (err) {
+    if (err instanceof EngineError && err.kind === 'invalid-argument') throw new ApiError(500, err.message, err.message.replace(/: invalid argument$/, ''), err.kind);
+    throw err;
+  }
   const deleted: string[] = [];
-  for (const c of ctx.engine.list()) {
+  for (const c of recs) {
     if (c.state.status === 'running') continue;
     try {
-      if (ctx.engine.remove(c.id, {})) deleted.push(c.id);
+      if (await ctx.engine.removeAsync(c.id, { ignoreMissing: true })) deleted.push(c.id);
     } catch {
-      /* in use meanwhile */
+      /* started meanwhile */
     }
   }
-  sendJson(ctx.res, 200, { ContainersDeleted: deleted, SpaceReclaimed: 0 });
+  return deleted;
+}
+
+export async function prune(ctx: RouteContext): Promise<void> {
+  sendJson(ctx.res, 200, { ContainersDeleted: await pruneContainers(ctx), SpaceReclaimed: 0 });
+}
+
+/** libpod's prune: a report per removed container. */
+export async function prunePodman(ctx: RouteContext): Promise<void> {
+  sendJson(ctx.res, 200, (await pruneContainers(ctx)).map((Id) => ({ Id, Size: 0, Err: null })));
 }

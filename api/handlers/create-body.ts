@@ -13,8 +13,10 @@ import { checkNetworkValues } from '../../lib/network/input-checks';
 import { listenConfig } from '../../lib/activation/listen-address';
 import { badRequest, optBool, optNumber, optObject, optString, optStringMap, optStrings } from '../http';
 import type { ResourceConfig } from '../../lib/storage/records';
+import type { HealthConfig, HealthOnFailure } from '../../lib/container/healthcheck';
 import { parseSecurityOpts } from '../../lib/oci/security-options';
 import { checkResources, swappiness, parseDevice, parseDeviceCgroupRule, parseUlimit } from '../../lib/oci/resources';
+import { usernsFromSpec } from '../../lib/container/idmap';
 
 /** A `Binds` entry: `/host:/ctr[:opts]` is a bind, `name:/ctr[:opts]` a named volume (made on demand, as Docker does). */
 function bind(spec: string): MountSpec {
@@ -111,6 +113,7 @@ export function dockerCreateRequest(body: Record<string, unknown>, name: string 
     stdin: optBool(body, 'OpenStdin') ?? false,
     stopSignal: stopSignal ? signalNumber(stopSignal) : undefined,
     stopTimeout: optNumber(body, 'StopTimeout') ?? undefined,
+    ...(optObject(body, 'Healthcheck') ? { healthcheck: optObject(body, 'Healthcheck') as unknown as HealthConfig } : {}),
     autoRemove: optBool(host, 'AutoRemove') ?? false,
     mounts: dockerMounts(body, host),
     ...dockerNetworkConfig(body, host),
@@ -282,6 +285,8 @@ export function libpodCreateRequest(body: Record<string, unknown>): CreateReques
     stdin: optBool(body, 'stdin') ?? false,
     stopSignal: typeof stopSignal === 'number' || typeof stopSignal === 'string' ? signalNumber(stopSignal) : undefined,
     stopTimeout: optNumber(body, 'stop_timeout'),
+    ...(optObject(body, 'healthconfig') ? { healthcheck: optObject(body, 'healthconfig') as unknown as HealthConfig } : {}),
+    ...libpodHealthAction(body.health_check_on_failure_action),
     autoRemove: optBool(body, 'remove') ?? false,
     privileged: optBool(body, 'privileged') ?? false,
     readOnly: optBool(body, 'read_only_filesystem') ?? false,
@@ -296,7 +301,18 @@ export function libpodCreateRequest(body: Record<string, unknown>): CreateReques
   };
   Object.assign(config, libpodNetworkConfig(body));
   checkNetworkValues(config);
+  const idMappings = usernsFromSpec(body);
+  if (idMappings) config.idMappings = idMappings;
   // tspod extension (scale to zero): listen ["8080", ...], idle_timeout seconds
   Object.assign(config, apiListenConfig(optStrings(body, 'listen'), optNumber(body, 'idle_timeout'), config.autoRemove ?? false));
   return { image, name: optString(body, 'name') || undefined, command: optStrings(body, 'command') ?? [], config };
+}
+
+/** libpod's health_check_on_failure_action: Podman's enum (0 none, 1 kill, 2 restart, 3 stop) or its name. */
+function libpodHealthAction(v: unknown): { healthOnFailure?: HealthOnFailure } {
+  if (v === undefined || v === null) return {};
+  const names: HealthOnFailure[] = ['none', 'kill', 'restart', 'stop'];
+  const action = typeof v === 'number' ? names[v] : typeof v === 'string' && (names as string[]).includes(v) ? (v as HealthOnFailure) : undefined;
+  if (!action) throw badRequest(`invalid health_check_on_failure_action ${JSON.stringify(v)}`);
+  return action === 'none' ? {} : { healthOnFailure: action };
 }

@@ -6,6 +6,7 @@ import { confinementForInspect, inspectContainer, publicStatus } from '../../lib
 import { containerCommand, type ImageDefaults } from '../../lib/oci/generate';
 import { inspectImage, repoDigests } from '../../lib/image';
 import { psStatus } from '../../lib/format/units';
+import { psHealth } from '../../lib/container/healthcheck';
 import { listPorts, networkModeName, networkSettings, portBindings } from '../../lib/network/inspect';
 import { volumeMountpoint } from '../../lib/volume/volumes';
 import { imageDefaultsOf } from '../../lib/engine/views';
@@ -28,7 +29,13 @@ export function containerListItem(engine: LocalEngine, rec: ContainerRecord, db:
     Ports: listPorts(rec),
     Labels: rec.config.labels,
     State: state,
-    Status: psStatus(state, rec.state.exitCode, rec.state.startedAt ? Date.parse(rec.state.startedAt) : null, rec.state.finishedAt ? Date.parse(rec.state.finishedAt) : null),
+    Status: psStatus({
+      state,
+      exitCode: rec.state.exitCode,
+      startedAt: rec.state.startedAt ? Date.parse(rec.state.startedAt) : null,
+      exitedAt: rec.state.finishedAt ? Date.parse(rec.state.finishedAt) : null,
+      health: psHealth(engine.paths, rec),
+    }),
     HostConfig: { NetworkMode: networkModeName(rec) },
     NetworkSettings: { Networks: networkSettings(rec, 'docker', db).Networks },
     Mounts: rec.config.mounts.map((m) =>
@@ -50,7 +57,14 @@ export function containerInspect(engine: LocalEngine, rec: ContainerRecord) {
     Created: p.Created,
     Path: p.Path,
     Args: p.Args,
-    State: { ...state, Status: dockerState(rec), StartedAt: p.State.StartedAt || ZERO_TIME, FinishedAt: p.State.FinishedAt || ZERO_TIME },
+    // Docker has State.Health only for a container with a health check.
+    State: {
+      ...state,
+      Status: p.State.Status === 'stopping' ? 'stopping' : dockerState(rec),
+      StartedAt: p.State.StartedAt || ZERO_TIME,
+      FinishedAt: p.State.FinishedAt || ZERO_TIME,
+      ...(c.healthcheck ? { Health: _health } : {}),
+    },
     Image: `sha256:${rec.imageId}`,
     ResolvConfPath: p.ResolvConfPath,
     HostnamePath: p.HostnamePath,
@@ -97,15 +111,16 @@ export function containerInspect(engine: LocalEngine, rec: ContainerRecord) {
       OpenStdin: c.stdin,
       StdinOnce: false,
       Env: p.Config.Env,
-      Cmd: p.Config.Cmd,
+      Cmd: p.Config.Cmd ?? [], // Podman's compat inspect: [] when only an entrypoint is set
       Image: c.image,
       Volumes: c.mounts.some((m) => m.type === 'volume') ? Object.fromEntries(c.mounts.filter((m) => m.type === 'volume').map((m) => [m.destination, {}])) : null,
       WorkingDir: p.Config.WorkingDir,
       Entrypoint: c.entrypointSet ? c.entrypoint : (image.Entrypoint ?? null),
       OnBuild: null,
       Labels: c.labels,
-      StopSignal: p.Config.StopSignalName,
+      StopSignal: String(p.Config.StopSignal), // Podman's compat inspect gives the number
       StopTimeout: c.stopTimeout,
+      ...(c.healthcheck ? { Healthcheck: c.healthcheck } : {}),
     },
     NetworkSettings: networkSettings(rec, 'docker', engine.store.read()),
   };
@@ -123,6 +138,7 @@ export function imageListItem(img: ImageRecord, containers: number) {
     VirtualSize: img.size,
     Labels: {},
     Containers: containers,
+    Names: [...img.names], // Podman's compat list carries them too
   };
 }
 

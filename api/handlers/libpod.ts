@@ -4,20 +4,21 @@
 // endpoints, wait answering a bare exit code, Podman's error messages.
 import { createWarnings } from '../../lib/oci/resources';
 import type { RouteContext } from '../router';
-import { badRequest, optBool, optObject, optString, qbool, qint, readJson, sendEmpty, sendJson } from '../http';
+import { badRequest, foldKeys, optBool, optObject, optString, qGoBool, qint, readJson, sendEmpty, sendJson } from '../http';
 import { libpodCreateRequest } from './create-body';
 import { listContainers, logs } from './containers';
 import { create as execCreate } from './exec';
 import { waitCondition } from './container-ops';
 import { inspectContainer } from '../../lib/container/inspect';
 import { signalNumber } from '../../lib/container/signals';
-import { assertReadableLogs, containerListEntry, imageDefaultsOf, imageListEntries } from '../../lib/engine/views';
+import { assertReadableLogs, containerListEntry, imageDefaultsOf } from '../../lib/engine/views';
 import { EngineError } from '../../lib/errors';
 import type { CreateRequest } from '../../lib/container/engine';
 import type { ContainerConfig, MountSpec } from '../../lib/storage/records';
 import type { ImageDefaults } from '../../lib/oci/generate';
 
 export function listContainersLibpod(ctx: RouteContext): void {
+  qGoBool(ctx.query, 'all', ctx.req.url, false, 500); // Podman answers a bad `all` with a 500
   const now = Date.now();
   const images = new Map<string, ImageDefaults>();
   sendJson(
@@ -58,7 +59,8 @@ const oneOf = <T extends string>(v: string | undefined, allowed: readonly T[], w
 };
 
 /** libpod's create: the SpecGenerator fields create-body.ts reads, plus the ones the remote CLI sends. */
-export function libpodSpecRequest(body: Record<string, unknown>): CreateRequest {
+export function libpodSpecRequest(raw: Record<string, unknown>): CreateRequest {
+  const body = foldKeys(raw);
   const req = libpodCreateRequest(body);
   const extra: Partial<ContainerConfig> = {
     mounts: specMounts(body),
@@ -106,7 +108,7 @@ export async function waitLibpod(ctx: RouteContext): Promise<void> {
 export async function removeLibpod(ctx: RouteContext): Promise<void> {
   const force = ['1', 'true'].includes((ctx.query.get('force') ?? '').toLowerCase());
   const volumes = ['1', 'true'].includes((ctx.query.get('v') ?? '').toLowerCase());
-  const id = await ctx.engine.removeAsync(ctx.params.id, { force, timeout: qint(ctx.query, 'timeout') ?? 0, volumes });
+  const id = await ctx.engine.removeAsync(ctx.params.id, { force, timeout: qint(ctx.query, 'timeout'), volumes }); // no timeout: the container's stop timeout, as Podman's
   sendJson(ctx.res, 200, [{ Id: id ?? ctx.params.id, Err: null }]);
 }
 
@@ -130,6 +132,10 @@ export async function execCreateLibpod(ctx: RouteContext): Promise<void> {
   await execCreate(ctx);
 }
 
-export function listImagesLibpod(ctx: RouteContext): void {
-  sendJson(ctx.res, 200, imageListEntries(ctx.engine, { all: qbool(ctx.query, 'all') }));
+/** POST /libpod/containers/{id}/init: 204, or 304 when it already was (Podman's statuses). */
+export async function initLibpod(ctx: RouteContext): Promise<void> {
+  const rec = ctx.engine.get(ctx.params.id);
+  if (rec.state.initialized || rec.state.status === 'running') return sendEmpty(ctx.res, 304);
+  await ctx.engine.initContainer(rec.id);
+  sendEmpty(ctx.res, 204);
 }

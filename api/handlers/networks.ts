@@ -2,7 +2,7 @@
 // the docker CLI use) and libpod's /libpod/networks. They all go through
 // lib/network/manage.ts, as the CLI does.
 import type { RouteContext } from '../router';
-import { ApiError, badRequest, optBool, optObject, optString, optStringMap, optStrings, qbool, qfilters, qint, readJson, sendEmpty, sendJson } from '../http';
+import { ApiError, badRequest, optBool, optObject, optString, optStringMap, optStrings, qbool, qfiltersGo, qint, readJson, sendEmpty, sendJson } from '../http';
 import { EngineError } from '../../lib/errors';
 import {
   connectNetwork,
@@ -30,6 +30,8 @@ function dockerMissing(err: unknown, ref: string): never {
 
 function getDocker(ctx: RouteContext, ref: string) {
   try {
+    // Docker's clients know the default network as `bridge` (Podman's compat API answers to both names)
+    if (ref === 'bridge' && !networkExists(ctx.engine, ref)) return getNetwork(ctx.engine, defaultNetworkName());
     return getNetwork(ctx.engine, ref);
   } catch (err) {
     dockerMissing(err, ref);
@@ -38,7 +40,11 @@ function getDocker(ctx: RouteContext, ref: string) {
 
 /** Docker filters: name is a substring, the rest as Podman's. */
 function dockerFilters(ctx: RouteContext): Map<string, string[]> {
-  const f = qfilters(ctx.query);
+  const f = qfiltersGo(ctx.query);
+  if ((f.get('dangling')?.length ?? 0) > 1) {
+    const why = 'got more than one value for filter key "dangling"';
+    throw new ApiError(500, why, why);
+  }
   const name = f.get('name');
   if (name) f.set('name', name.map((n) => n.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')));
   const scope = f.get('scope');
@@ -55,12 +61,16 @@ export function listDocker(ctx: RouteContext): void {
   const db = ctx.engine.store.read();
   const nets = filterNetworks(db, listNetworks(ctx.engine), dockerFilters(ctx));
   const fresh = ctx.engine.store.read();
-  sendJson(ctx.res, 200, nets.map((n) => dockerNetwork(fresh, n)));
+  sendJson(ctx.res, 200, nets.map((n) => asBridge(dockerNetwork(fresh, n), n.name === defaultNetworkName())));
 }
+
+/** The default network under Docker's name for it. */
+const asBridge = <T extends { Name: string }>(doc: T, isDefault: boolean): T => (isDefault ? { ...doc, Name: 'bridge' } : doc);
 
 export function inspectDocker(ctx: RouteContext): void {
   const net = getDocker(ctx, ctx.params.id);
-  sendJson(ctx.res, 200, dockerNetwork(ctx.engine.store.read(), net));
+  const doc = dockerNetwork(ctx.engine.store.read(), net);
+  sendJson(ctx.res, 200, asBridge(doc, ctx.params.id === 'bridge' && net.name === defaultNetworkName()));
 }
 
 export async function createDocker(ctx: RouteContext): Promise<void> {
@@ -122,14 +132,14 @@ export async function disconnectDocker(ctx: RouteContext): Promise<void> {
 }
 
 export async function pruneDocker(ctx: RouteContext): Promise<void> {
-  const names = await pruneNetworks(ctx.engine, qfilters(ctx.query));
+  const names = await pruneNetworks(ctx.engine, qfiltersGo(ctx.query));
   sendJson(ctx.res, 200, { NetworksDeleted: names });
 }
 
 // ---- libpod
 
 export function listLibpod(ctx: RouteContext): void {
-  const nets = filterNetworks(ctx.engine.store.read(), listNetworks(ctx.engine), qfilters(ctx.query));
+  const nets = filterNetworks(ctx.engine.store.read(), listNetworks(ctx.engine), qfiltersGo(ctx.query));
   sendJson(ctx.res, 200, nets.map(podmanNetwork));
 }
 
@@ -142,12 +152,28 @@ export function existsLibpod(ctx: RouteContext): void {
   sendEmpty(ctx.res, 204);
 }
 
+/** Podman's libpod network create answers a bad configuration with a 500, the reason as the cause. */
+function podmanCreateStatus<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    if (err instanceof EngineError && err.kind === 'invalid-argument') {
+      const why = err.message.replace(/: invalid argument$/, '');
+      throw new ApiError(500, err.message, why, err.kind);
+    }
+    throw err;
+  }
+}
+
 export async function createLibpod(ctx: RouteContext): Promise<void> {
+  // Podman 4's network configuration: an older client's request is refused (Podman's 400)
+  const major = /^\/v(\d+)\./.exec(ctx.req.url ?? '')?.[1];
+  if (major !== undefined && Number(major) < 4) throw new ApiError(400, 'given version is not supported', 'given version is not supported');
   const body = await readJson(ctx.req);
   const subnets = Array.isArray(body.subnets) ? (body.subnets as Record<string, unknown>[]) : [];
   if (subnets.length > 1) throw badRequest('tspod networks have one subnet');
   if (optBool(body, 'ipv6_enabled')) throw badRequest('IPv6 networks are not supported by tspod');
-  const net = createNetwork(ctx.engine, {
+  const net = podmanCreateStatus(() => createNetwork(ctx.engine, {
     name: optString(body, 'name') || undefined,
     driver: optString(body, 'driver') || 'bridge',
     subnet: subnets[0] ? optString(subnets[0], 'subnet') : undefined,
@@ -155,7 +181,7 @@ export async function createLibpod(ctx: RouteContext): Promise<void> {
     internal: optBool(body, 'internal') ?? false,
     labels: optStringMap(body, 'labels') ?? {},
     options: optStringMap(body, 'options') ?? {},
-  });
+  }));
   sendJson(ctx.res, 200, podmanNetwork(net));
 }
 
@@ -182,7 +208,7 @@ export async function disconnectLibpod(ctx: RouteContext): Promise<void> {
 }
 
 export async function pruneLibpod(ctx: RouteContext): Promise<void> {
-  const names = await pruneNetworks(ctx.engine, qfilters(ctx.query));
+  const names = await pruneNetworks(ctx.engine, qfiltersGo(ctx.query));
   sendJson(ctx.res, 200, names.map((n) => ({ Name: n })));
 }
 
@@ -261,7 +287,11 @@ export function libpodNetworkConfig(body: Record<string, unknown>): Partial<Cont
   try {
     if (nsmode === 'container') choice = parseNetworkMode(`container:${optString(ns, 'value') ?? ''}`);
     else if (nsmode.startsWith('container:')) choice = parseNetworkMode(nsmode);
-    else if (['host', 'none', 'private', 'slirp4netns', 'pasta'].includes(nsmode)) choice = parseNetworkMode(nsmode);
+    else if (nsmode === 'slirp4netns' || nsmode === 'pasta') {
+      // SpecGenerator's network_options: {"slirp4netns": ["cidr=..."]}
+      const opts = optStrings(optObject(body, 'network_options') ?? {}, nsmode) ?? [];
+      choice = parseNetworkMode(opts.length ? `${nsmode}:${opts.join(',')}` : nsmode);
+    } else if (['host', 'none', 'private'].includes(nsmode)) choice = parseNetworkMode(nsmode);
     else if (Object.keys(networks).length) {
       choice = parseNetworkMode(Object.keys(networks).join(','));
       for (const [k, v] of Object.entries(networks)) {

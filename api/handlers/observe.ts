@@ -1,18 +1,19 @@
 // Looking into containers, for both trees: archive (cp), top, stats, and the
 // disk usage of the store.
-import { dockerDfVolume, libpodDfVolume, volumeUsage } from '../../lib/volume/usage';
+import { dockerDfVolume, volumeUsage } from '../../lib/volume/usage';
 import { PassThrough } from 'node:stream';
 import type { RouteContext } from '../router';
 import { badRequest, qbool, sendJson } from '../http';
 import { getArchive, putArchive, statContainerPath } from '../../lib/container/archive';
 import { containerProcesses, podmanTop, psEf } from '../../lib/container/top';
-import { blkioTotals, cpuPercent, dockerStats, memUsed, netTotals, sampleStats, type StatsSample } from '../../lib/container/stats';
-import { diskUsage } from '../../lib/container/df';
+import { dockerStats, libpodStatsEntry, sampleStats, type StatsSample } from '../../lib/container/stats';
+import { diskUsage, libpodDf } from '../../lib/container/df';
 import { containerCommand } from '../../lib/oci/generate';
 import { imageDefaultsOf } from '../../lib/engine/views';
 import { publicStatus } from '../../lib/container/inspect';
 import { psStatus } from '../../lib/format/units';
 import { EngineError } from '../../lib/errors';
+import { LocalObserve } from '../../lib/engine/observe';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -41,6 +42,21 @@ export async function archiveGet(ctx: RouteContext): Promise<void> {
   await new Promise<void>((resolve) => ctx.res.on('close', () => resolve()));
 }
 
+/** Podman's `rename` query (a JSON map old -> new name of the archive's top component); tspod renames one. */
+function renameParam(ctx: RouteContext): { rebase?: { from: string; to: string } } {
+  const raw = ctx.query.get('rename');
+  if (!raw) return {};
+  let map: unknown;
+  try {
+    map = JSON.parse(raw);
+  } catch {
+    throw badRequest(`rename: ${JSON.stringify(raw)} is not a JSON object`);
+  }
+  const entries = map && typeof map === 'object' && !Array.isArray(map) ? Object.entries(map as Record<string, unknown>) : [];
+  if (entries.length !== 1 || typeof entries[0][1] !== 'string' || entries[0][0].includes('/') || entries[0][0] === '') throw badRequest('rename: one top-level name to rename is supported');
+  return { rebase: { from: entries[0][0], to: entries[0][1] as string } };
+}
+
 /** PUT /containers/{id}/archive */
 export async function archivePut(ctx: RouteContext): Promise<void> {
   const p = pathParam(ctx);
@@ -48,7 +64,7 @@ export async function archivePut(ctx: RouteContext): Promise<void> {
   const body = new PassThrough();
   ctx.req.pipe(body);
   try {
-    await putArchive(ctx.engine, ctx.params.id, p, body, { noOverwriteDirNonDir: qbool(ctx.query, 'noOverwriteDirNonDir') });
+    await putArchive(ctx.engine, ctx.params.id, p, body, { noOverwriteDirNonDir: qbool(ctx.query, 'noOverwriteDirNonDir'), ...renameParam(ctx) });
   } catch (err) {
     ctx.req.unpipe(body);
     ctx.req.resume();
@@ -56,6 +72,11 @@ export async function archivePut(ctx: RouteContext): Promise<void> {
   }
   ctx.res.writeHead(200, { 'Content-Length': 0 });
   ctx.res.end();
+}
+
+/** GET /containers/{id}/changes (both trees): Docker's [{Path, Kind}]. */
+export async function changes(ctx: RouteContext): Promise<void> {
+  sendJson(ctx.res, 200, await new LocalObserve(ctx.engine).changes(ctx.params.id));
 }
 
 export function topDocker(ctx: RouteContext): void {
@@ -99,44 +120,27 @@ export async function statsDocker(ctx: RouteContext): Promise<void> {
 }
 
 /** Podman's stats report for one container. */
-export function libpodStatsEntry(cur: StatsSample, prev: StatsSample | undefined, startedAt: string) {
-  const cpu = cpuPercent(cur, prev);
-  const blk = blkioTotals(cur);
-  const net = netTotals(cur);
-  const used = memUsed(cur);
-  return {
-    AvgCPU: cpu,
-    ContainerID: cur.id,
-    Name: cur.name,
-    PerCPU: null,
-    CPU: cpu,
-    CPUNano: Math.round(cur.cpuTotalNs),
-    CPUSystemNano: Math.round(cur.cpuSystemNs),
-    SystemNano: Date.now() * 1e6,
-    MemUsage: used,
-    MemLimit: cur.memLimit,
-    MemPerc: cur.memLimit ? (used / cur.memLimit) * 100 : 0,
-    NetInput: net.rx,
-    NetOutput: net.tx,
-    BlockInput: blk.read,
-    BlockOutput: blk.write,
-    PIDs: cur.pids,
-    UpTime: startedAt ? (Date.now() - Date.parse(startedAt)) * 1e6 : 0,
-    Duration: startedAt ? (Date.now() - Date.parse(startedAt)) * 1e6 : 0,
-  };
-}
 
-/** GET /libpod/containers/stats?containers=...&stream= */
+/**
+ * GET /libpod/containers/stats?containers=...&stream=
+ * As Podman's: a container that cannot be read (unknown, removed, not
+ * running) is a report with its error, `{"Error":{...},"Stats":null}`, after
+ * which the stream ends; the status stays 200 (Podman's handler writes the
+ * header before it looks at the reports).
+ */
 export async function statsLibpod(ctx: RouteContext): Promise<void> {
-  const names = ctx.query.getAll('containers');
-  const recs = () => (names.length > 0 ? names.map((n) => ctx.engine.get(n)) : ctx.engine.list().filter((c) => c.state.status === 'running'));
+  const names = ctx.query.getAll('containers').flatMap((n) => n.split(',')).filter((n) => n !== '');
   const stream = qbool(ctx.query, 'stream', true);
-  const interval = Math.max(1, Number(ctx.query.get('interval') ?? 5)) * 1000;
+  // tspod's remote `stats --all`: the stopped containers it names are reported too, not refused
+  const listAll = qbool(ctx.query, 'all', false);
+  const interval = Math.max(1, Number(ctx.query.get('interval') ?? 5) || 5) * 1000;
   let prev = new Map<string, StatsSample>();
   const round = async () => {
+    const recs = names.length > 0 ? names.map((n) => ctx.engine.get(n)) : ctx.engine.list().filter((c) => c.state.status === 'running');
     const out = [];
     const next = new Map<string, StatsSample>();
-    for (const r of recs()) {
+    for (const r of recs) {
+      if (!listAll && r.state.status !== 'running' && names.length > 0) throw new EngineError('state-improper', `container ${r.id} is not running: container state improper`);
       const cur = await sampleStats(r);
       next.set(r.id, cur);
       out.push(libpodStatsEntry(cur, prev.get(r.id), r.state.startedAt));
@@ -144,25 +148,31 @@ export async function statsLibpod(ctx: RouteContext): Promise<void> {
     prev = next;
     return out;
   };
-  if (!stream) {
-    await round();
+  /** One report: the stats, or the error that ends the stream. */
+  const report = async (): Promise<{ Error: unknown; Stats: unknown }> => {
+    try {
+      return { Error: null, Stats: await round() };
+    } catch (err) {
+      if (!(err instanceof EngineError)) throw err;
+      return { Error: { message: err.message }, Stats: null };
+    }
+  };
+  const first = await report();
+  if (first.Error === null) {
     await sleep(500);
-    sendJson(ctx.res, 200, { Error: null, Stats: await round() });
-    return;
+    Object.assign(first, await report());
   }
+  if (!stream || first.Error !== null) return sendJson(ctx.res, 200, first);
   ctx.res.writeHead(200, { 'Content-Type': 'application/json' });
   let closed = false;
   ctx.res.on('close', () => (closed = true));
-  await round();
-  await sleep(500);
+  ctx.res.write(JSON.stringify(first) + '\n');
   while (!closed) {
-    try {
-      ctx.res.write(JSON.stringify({ Error: null, Stats: await round() }) + '\n');
-    } catch (err) {
-      if (err instanceof EngineError) break;
-      throw err;
-    }
     await sleep(interval);
+    if (closed) break;
+    const r = await report();
+    ctx.res.write(JSON.stringify(r) + '\n');
+    if (r.Error !== null) break;
   }
   ctx.res.end();
 }
@@ -210,28 +220,5 @@ export function dfDocker(ctx: RouteContext): void {
 }
 
 export function dfLibpod(ctx: RouteContext): void {
-  const du = diskUsage(ctx.engine);
-  const repoTag = (n: string | undefined) => {
-    if (!n) return ['<none>', '<none>'];
-    const i = n.lastIndexOf(':');
-    return i > n.lastIndexOf('/') ? [n.slice(0, i), n.slice(i + 1)] : [n, 'latest'];
-  };
-  sendJson(ctx.res, 200, {
-    Images: du.images.map((u) => {
-      const [Repository, Tag] = repoTag(u.image.names[0]);
-      return { Repository, Tag, ImageID: u.image.id, Created: u.image.created, Size: u.size, SharedSize: u.sharedSize, UniqueSize: u.uniqueSize, Containers: u.containers };
-    }),
-    Containers: du.containers.map(({ ctr, sizeRw, sizeRootFs }) => ({
-      ContainerID: ctr.id,
-      Image: ctr.imageId,
-      Command: containerCommand(ctr, imageDefaultsOf(ctx.engine, ctr)),
-      LocalVolumes: 0,
-      Size: sizeRootFs,
-      RWSize: sizeRw,
-      Created: ctr.created,
-      Status: publicStatus(ctr.state.status),
-      Names: ctr.name,
-    })),
-    Volumes: volumeUsage(ctx.engine.paths, ctx.engine.store.read()).map(libpodDfVolume),
-  });
+  sendJson(ctx.res, 200, libpodDf(ctx.engine));
 }

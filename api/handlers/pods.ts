@@ -3,15 +3,12 @@
 // 304 when a pod is already in the state asked for.
 import type { RouteContext } from '../router';
 import { ApiError, qbool, qfilters, qint, readJson, sendEmpty, sendJson } from '../http';
-import { EngineError } from '../../lib/errors';
 import { signalNumber } from '../../lib/container/signals';
 import { createPod, getPod, killPod, listPods, pausePod, podMembers, removePod, startPod, stopPod } from '../../lib/pod/pods';
 import { inspectPod, podListEntry } from '../../lib/pod/views';
 import { filterPods } from '../../lib/pod/filters';
 import { podRequestFromSpec } from '../../lib/pod/wire';
-import { containerProcesses, podmanTop, psEf, type ProcInfo } from '../../lib/container/top';
-import { blkioTotals, cpuPercent, memUsed, netTotals, sampleStats } from '../../lib/container/stats';
-import { bytesSize } from '../../lib/format/units';
+import { podStats, podsForStats, podTop } from '../../lib/pod/observe';
 
 export async function create(ctx: RouteContext): Promise<void> {
   const pod = await createPod(ctx.engine, podRequestFromSpec(await readJson(ctx.req)));
@@ -119,53 +116,13 @@ export async function prune(ctx: RouteContext): Promise<void> {
 
 /** The processes of every running container of the pod, in Podman's top table. */
 export function top(ctx: RouteContext): void {
-  const procs: ProcInfo[] = [];
-  for (const c of running(ctx)) procs.push(...containerProcesses(ctx.engine, c.id).procs);
-  const psArgs = ctx.query.get('ps_args');
-  if (psArgs && psArgs !== '-ef') {
-    // descriptors as Podman's (args, pid, ...): the default table's columns, picked
-    const table = podmanTop(procs);
-    const wanted = psArgs.split(',').map((d) => ({ args: 'COMMAND', comm: 'COMMAND', pid: 'PID', ppid: 'PPID', user: 'USER', time: 'TIME', etime: 'ELAPSED', tty: 'TTY', pcpu: '%CPU', group: 'GROUP', nice: 'NI' })[d.trim()]);
-    if (wanted.some((w) => !w)) throw new EngineError('invalid-argument', `unknown descriptor in ${psArgs}: invalid argument`);
-    const cols = wanted.map((w) => table.Titles.indexOf(w as string));
-    sendJson(ctx.res, 200, { Titles: wanted, Processes: table.Processes.map((row) => cols.map((i) => row[i])) });
-    return;
-  }
-  sendJson(ctx.res, 200, psArgs === '-ef' ? psEf(procs) : podmanTop(procs));
+  sendJson(ctx.res, 200, podTop(ctx.engine, ctx.params.name, ctx.query.get('ps_args') ?? undefined));
 }
 
 /** GET /pods/stats?all=|namesOrIDs=: one record per running container of the pods. */
 export async function stats(ctx: RouteContext): Promise<void> {
-  const names = ctx.query.getAll('namesOrIDs');
-  let pods;
-  try {
-    pods = qbool(ctx.query, 'all') || names.length === 0 ? listPods(ctx.engine) : names.map((n) => getPod(ctx.engine, n));
-  } catch (err) {
-    if (err instanceof EngineError) throw new EngineError(err.kind, `unable to get list of pods: ${err.message}`, err.cause_);
-    throw err;
-  }
-  const round = async () => {
-  const out = [];
-  for (const pod of pods)
-    for (const c of podMembers(ctx.engine, pod).filter((m) => m.state.status === 'running')) {
-      const s = await sampleStats(c);
-      const net = netTotals(s);
-      const io = blkioTotals(s);
-      out.push({
-        Pod: pod.id.slice(0, 12),
-        CID: c.id.slice(0, 12),
-        Name: c.name,
-        CPU: `${cpuPercent(s, undefined).toFixed(2)}%`,
-        MemUsage: `${bytesSize(memUsed(s))} / ${bytesSize(s.memLimit ?? 0)}`,
-        MemUsageBytes: `${memUsed(s)}`,
-        Mem: '0.00%',
-        NetIO: `${bytesSize(net.rx)} / ${bytesSize(net.tx)}`,
-        BlockIO: `${bytesSize(io.read)} / ${bytesSize(io.write)}`,
-        PIDS: String(s.pids ?? 0),
-      });
-    }
-  return out;
-  };
+  const pods = podsForStats(ctx.engine, ctx.query.getAll('namesOrIDs'), qbool(ctx.query, 'all'));
+  const round = () => podStats(ctx.engine, pods);
   if (!qbool(ctx.query, 'stream')) return sendJson(ctx.res, 200, await round());
   // stream: one array per delay until the client goes
   const delay = Math.max(1, qint(ctx.query, 'delay') ?? 5) * 1000;

@@ -116,3 +116,79 @@ export async function libpodPull(ctx: RouteContext): Promise<void> {
   }
   ctx.res.end();
 }
+
+/** Node's certificate errors as Go words them (clients and Podman's tests match on it). */
+function goTlsWording(message: string): string {
+  if (/self[- ]signed certificate|unable to verify the first certificate|unable to get (local )?issuer certificate/i.test(message))
+    return `${message}: x509: certificate signed by unknown authority`;
+  return message;
+}
+
+/**
+ * Docker's push: `POST /images/{name}/push?tag=` with a JSON-lines stream
+ * ("The push refers to repository [...]", then "TAG: digest: D size: N").
+ * An unknown image is a 404 before the stream; a failed push is reported in-band.
+ */
+export async function dockerPush(ctx: RouteContext): Promise<void> {
+  const q = ctx.query;
+  const { lookupImage } = await import('../../lib/image/resolve');
+  const { imageManifestBytes } = await import('../../lib/image/store');
+  const { pushImage } = await import('../../lib/image/push');
+  const tag = q.get('tag') || '';
+  const name = tag ? `${ctx.params.name}:${tag}` : ctx.params.name;
+  const match = lookupImage(ctx.engine.store.read(), name);
+  if (!match) throw new ApiError(404, `An image does not exist locally with the tag: ${name}`, 'no such image');
+  const tlsVerify = q.get('tlsVerify');
+  const send = jsonLines(ctx.res);
+  send({ status: `The push refers to repository [${name}]` });
+  try {
+    const r = await pushImage(ctx.engine.store, name, name, {
+      credentials: registryAuth(ctx.req),
+      tlsVerify: tlsVerify === null ? undefined : qbool(q, 'tlsVerify'),
+    });
+    const size = imageManifestBytes(ctx.engine.paths, match.image.id).length;
+    const shown = tag || 'latest';
+    send({ status: `${shown}: digest: ${r.digest} size: ${size}` });
+    send({ progressDetail: {}, aux: { Tag: shown, Digest: r.digest, Size: size } });
+  } catch (err) {
+    const message = goTlsWording((err as Error).message);
+    send({ errorDetail: { message }, error: message });
+  }
+  ctx.res.end();
+}
+
+/**
+ * libpod's push (podman-remote push): `POST /libpod/images/{name}/push?destination=`
+ * with the client's credentials in X-Registry-Auth. An unknown image is a 404
+ * before anything is pushed; then JSON lines: progress in `stream` (none when
+ * quiet), the pushed manifest's digest in `manifestdigest` (Podman 5's
+ * field), or `error` with the engine error's `kind`.
+ */
+export async function libpodPush(ctx: RouteContext): Promise<void> {
+  const q = ctx.query;
+  const { lookupImage } = await import('../../lib/image/resolve');
+  const { pushImage } = await import('../../lib/image/push');
+  const { archiveTransport } = await import('../../lib/image/transport-ref');
+  const { LineProgress } = await import('../../lib/image/registry/progress');
+  const { EngineError, noSuchImage } = await import('../../lib/errors');
+  const name = ctx.params.name;
+  const destination = q.get('destination') || undefined;
+  if (destination && archiveTransport(destination))
+    throw badRequest(`unsupported transport in "${destination}": only the docker transport is supported (an archive is the client's to write)`);
+  if (!lookupImage(ctx.engine.store.read(), name)) throw noSuchImage(name);
+  const tlsVerify = q.get('tlsVerify');
+  const quiet = qbool(q, 'quiet', true); // Podman 4.3's default
+  const send = jsonLines(ctx.res);
+  try {
+    const r = await pushImage(ctx.engine.store, name, destination, {
+      credentials: registryAuth(ctx.req),
+      tlsVerify: tlsVerify === null ? undefined : qbool(q, 'tlsVerify'),
+      progress: quiet ? undefined : new LineProgress((text) => send({ stream: text })),
+    });
+    send({ manifestdigest: r.digest });
+  } catch (err) {
+    // the message as the local push gives it; the kind keeps the exit code
+    send({ error: (err as Error).message, ...(err instanceof EngineError ? { kind: err.kind } : {}) });
+  }
+  ctx.res.end();
+}

@@ -4,8 +4,9 @@ import type { RouteContext } from '../router';
 import { API_VERSION, LIBPOD_API_VERSION, MIN_API_VERSION, PING_HEADERS, SERVER_VERSION } from '../router';
 import { containerCounts, ociArch, systemInfo } from '../../lib/system/info';
 import { sendJson, qbool, qfilters } from '../http';
-import { pruneSystem } from '../../lib/system/system-prune';
-import { pruneSelection } from './volumes';
+import { systemPrune, type PruneItem } from '../../lib/system/prune';
+import { InProcessEngine } from '../../lib/engine/in-process';
+import { pruneFilters } from './volumes';
 import { eventQuery, streamEvents } from '../streams/events';
 
 const arch = ociArch;
@@ -37,7 +38,14 @@ export function version(ctx: RouteContext): void {
   };
   sendJson(ctx.res, 200, {
     Platform: { Name: 'linux/' + arch() + '/tspod' },
-    Components: [{ Name: 'Podman Engine', Version: SERVER_VERSION, Details: { ...details, Configuration: 'tspod', LibpodApiVersion: LIBPOD_API_VERSION } }],
+    // The component's details carry the libpod API's versions (Podman's), the top level Docker's.
+    Components: [
+      {
+        Name: 'Podman Engine',
+        Version: SERVER_VERSION,
+        Details: { ...details, APIVersion: LIBPOD_API_VERSION, MinAPIVersion: '4.0.0', Configuration: 'tspod', LibpodApiVersion: LIBPOD_API_VERSION },
+      },
+    ],
     Version: SERVER_VERSION,
     ApiVersion: API_VERSION,
     MinAPIVersion: MIN_API_VERSION,
@@ -109,17 +117,16 @@ export async function events(ctx: RouteContext, compat: boolean): Promise<void> 
   await streamEvents(ctx.engine, ctx.res, eventQuery(ctx.query, qfilters(ctx.query), compat));
 }
 
-/** POST /libpod/system/prune?all&volumes&filters: Podman's SystemPruneReport (filters select the volumes). */
-export function libpodPrune(ctx: RouteContext): void {
-  const volumes = qbool(ctx.query, 'volumes');
-  const wanted = volumes ? new Set(pruneSelection(ctx).vols.map((v) => v.name)) : new Set<string>();
-  const r = pruneSystem(ctx.engine, { all: qbool(ctx.query, 'all'), volumes, keepVolume: (v) => !wanted.has(v.name) });
-  const reports = (list: { id: string; size: number }[]) => list.map((x) => ({ Id: x.id, Err: null, Size: x.size }));
+/** POST /libpod/system/prune?all&volumes&filters: Podman's SystemPruneReport, by the CLI's own system prune. */
+export async function libpodPrune(ctx: RouteContext): Promise<void> {
+  const filters = pruneFilters(ctx);
+  const r = await systemPrune(new InProcessEngine(ctx.engine), { all: qbool(ctx.query, 'all'), volumes: qbool(ctx.query, 'volumes'), filters });
+  const reports = (list: PruneItem[]) => list.map((x) => ({ Id: x.id, Err: x.err ? x.err.message : null, Size: x.size }));
   sendJson(ctx.res, 200, {
     PodPruneReport: [],
     ContainerPruneReports: reports(r.containers),
     ImagePruneReports: reports(r.images),
-    NetworkPruneReports: [],
+    NetworkPruneReports: r.networks.map((name) => ({ Id: name, Err: null, Size: 0 })),
     VolumePruneReports: reports(r.volumes),
     ReclaimedSpace: r.reclaimed,
   });

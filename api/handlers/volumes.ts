@@ -1,9 +1,11 @@
 // Volume endpoints: Docker's /volumes tree and libpod's /libpod/volumes tree,
 // over the same lib/volume operations the CLI uses.
 import type { RouteContext } from '../router';
-import { ApiError, optString, optStringMap, qbool, qfiltersGo, readFirstJson, readJson, sendEmpty, sendJson } from '../http';
+import { ApiError, apiErrorFrom, optString, optStringMap, qbool, qfiltersGo, readFirstJson, readJson, sendEmpty, sendJson, withBody } from '../http';
+import { pipeline } from 'node:stream/promises';
+import { LocalVolumes } from '../../lib/engine/volumes';
 import { createVolume, dirSize, getVolume, listVolumes, pruneVolumes, removeVolume, volumeMountpoint } from '../../lib/volume/volumes';
-import { dockerVolume, filterVolumes, inspectVolume } from '../../lib/volume/inspect';
+import { dockerVolume, filterVolumes, inspectVolume, untilTime } from '../../lib/volume/inspect';
 import { EngineError } from '../../lib/errors';
 
 /** Docker's wording: `get NAME: no such volume` (404) and `remove NAME: volume is in use - [ids]` (409). */
@@ -27,27 +29,16 @@ function createdBefore(vols: ReturnType<typeof listVolumes>, until: string[] | u
   return vols.filter((v) => limits.every((t) => Date.parse(v.created) < t));
 }
 
-/** `until`: a unix time (seconds) or a Go-style duration before now (e.g. 10m, 1h30m). */
-function untilTime(value: string): number {
-  if (/^[0-9]+(\.[0-9]+)?$/.test(value)) return Number(value) * 1000;
-  const units: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-  let ms = 0;
-  const re = /([0-9]+(?:\.[0-9]+)?)(ms|s|m|h)/gy;
-  let m: RegExpExecArray | null;
-  let end = 0;
-  while ((m = re.exec(value))) {
-    ms += Number(m[1]) * units[m[2]];
-    end = re.lastIndex;
-  }
-  if (!value || end !== value.length) throw new ApiError(500, `${value} is not a valid time or duration`, 'invalid until filter');
-  return Date.now() - ms;
-}
-
 /** Prune takes label, label! and until only (Podman: other list filters are an error, 500). */
-export function pruneSelection(ctx: RouteContext): { vols: ReturnType<typeof listVolumes> } {
+export function pruneFilters(ctx: RouteContext): Map<string, string[]> {
   const filters = qfiltersGo(ctx.query);
   for (const k of filters.keys())
     if (!['label', 'label!', 'until'].includes(k)) throw new ApiError(500, `"${k}" is an invalid volume filter`, `"${k}" is an invalid volume filter`);
+  return filters;
+}
+
+export function pruneSelection(ctx: RouteContext): { vols: ReturnType<typeof listVolumes> } {
+  const filters = pruneFilters(ctx);
   const until = filters.get('until');
   filters.delete('until');
   const db = ctx.engine.store.read();
@@ -107,8 +98,8 @@ export function libpodList(ctx: RouteContext): void {
 
 /** Podman's libpod wording: cause `no such volume` (404), `volume already exists` (500). */
 function libpodErrors(err: unknown): never {
-  if (err instanceof EngineError && err.kind === 'no-such-object') throw new ApiError(404, err.message, 'no such volume');
-  if (err instanceof EngineError && err.kind === 'name-in-use') throw new ApiError(500, err.message, 'volume already exists');
+  if (err instanceof EngineError && err.kind === 'no-such-object') throw apiErrorFrom(err, 404, 'no such volume');
+  if (err instanceof EngineError && err.kind === 'name-in-use') throw apiErrorFrom(err, 500, 'volume already exists');
   throw err;
 }
 
@@ -173,3 +164,17 @@ export function libpodPrune(ctx: RouteContext): void {
   sendJson(ctx.res, 200, removed.map((name) => ({ Id: name, Err: null, Size: sizes.get(name) ?? 0 })));
 }
 
+
+/** GET /libpod/volumes/{name}/export: the volume's content as a tar, streamed (podman-remote volume export). */
+export async function libpodExport(ctx: RouteContext): Promise<void> {
+  const tar = await new LocalVolumes(ctx.engine).exportVolume(ctx.params.name);
+  ctx.res.writeHead(200, { 'Content-Type': 'application/x-tar' });
+  await pipeline(tar, ctx.res);
+}
+
+/** POST /libpod/volumes/{name}/import: a tar in the body, extracted into the volume; 204. */
+export async function libpodImport(ctx: RouteContext): Promise<void> {
+  const volumes = new LocalVolumes(ctx.engine);
+  await withBody(ctx.req, (body) => volumes.importVolume(ctx.params.name, body));
+  sendEmpty(ctx.res, 204);
+}

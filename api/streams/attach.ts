@@ -58,8 +58,9 @@ export function streamsFor(raw: RawStream, rec: ContainerRecord, want: AttachReq
 /** Attaches the hijacked stream to the container now (running) or at its next start. */
 export async function attachStream(engine: LocalEngine, rec: ContainerRecord, raw: RawStream, want: AttachRequest): Promise<void> {
   if (want.logs && rec.config.logDriver === 'k8s-file') {
+    // Podman replays each logged line as one frame, without its newline (the suite's #12904 check counts on it).
     for (const l of readLog(path.join(containerDir(engine.paths, rec.id), 'ctr.log')))
-      if (l.stream === 'stdout' ? want.stdout : want.stderr) raw.write(outputChunk(rec.config.tty, l.stream, Buffer.from(l.text)));
+      if (l.stream === 'stdout' ? want.stdout : want.stderr) raw.write(outputChunk(rec.config.tty, l.stream, Buffer.from(l.text.replace(/\n$/, ''))));
   }
   if (!want.stream) {
     raw.end();

@@ -5,15 +5,15 @@ import * as fs from 'node:fs';
 import { FileTail } from '../../lib/storage/file-tail';
 import type * as http from 'node:http';
 import type { LocalEngine } from '../../lib/container/engine';
-import { type EngineEvent, readEvents } from '../../lib/events/journal';
-import { eventsFile } from '../../lib/storage/paths';
+import { type EngineEvent, eventsLogPath, readEvents } from '../../lib/events/journal';
 import { eventMatches } from '../../lib/events/query';
 
 /** Docker's action names for ours. */
 const DOCKER_ACTION: Record<string, string> = { died: 'die', remove: 'destroy' };
 
 export function dockerEvent(ev: EngineEvent, compat: boolean) {
-  const action = compat ? (DOCKER_ACTION[ev.Status] ?? ev.Status) : ev.Status;
+  // Docker names an image's removal "delete" (a container's is "destroy")
+  const action = !compat ? ev.Status : ev.Type === 'image' && ev.Status === 'remove' ? 'delete' : (DOCKER_ACTION[ev.Status] ?? ev.Status);
   const attributes: Record<string, string> = { ...(ev.Attributes ?? {}) };
   if (ev.Name) attributes.name = ev.Name;
   if (ev.Image) attributes.image = ev.Image;
@@ -69,7 +69,7 @@ export async function streamEvents(engine: LocalEngine, res: http.ServerResponse
   const send = (ev: EngineEvent) => {
     if (inWindow(ev) && eventMatches(ev, q.filters)) res.write(`${JSON.stringify(dockerEvent(ev, q.compat))}\n`);
   };
-  const file = eventsFile(engine.paths);
+  const file = eventsLogPath(engine.paths);
   let offset = 0; // where the live part starts
   try {
     offset = fs.statSync(file).size;

@@ -10,7 +10,7 @@ import { spawn } from 'node:child_process';
 import type { ContainerRecord } from '../storage/records';
 import type { Store } from '../storage/store';
 import { type StoragePaths, bundleDir, containerDir, exitFile } from '../storage/paths';
-import { entryScript, tspodCommand } from '../package-root';
+import { entryScript, monitorNode, tspodCommand } from '../package-root';
 import { MONITOR_NODE_FLAGS } from '../container/monitor';
 import { EngineError } from '../errors';
 import { type ListenAddress, parseListenAddresses } from './listen-address';
@@ -98,7 +98,7 @@ export async function armListener(paths: StoragePaths, store: Store, rec: Contai
       pidFile: path.join(bundleDir(paths, rec.id), 'pidfile'),
       logFile: path.join(containerDir(paths, rec.id), 'listen.log'),
     };
-    const child = spawn(process.execPath, [...MONITOR_NODE_FLAGS, entryScript('tspod-conmon'), '--listen', JSON.stringify(cfg)], {
+    const child = spawn(monitorNode(), [...MONITOR_NODE_FLAGS, entryScript('tspod-conmon'), '--listen', JSON.stringify(cfg)], {
       detached: true, // outlives the CLI, as the container's monitor does
       stdio: ['ignore', 'ignore', process.env.TSPOD_DEBUG ? 'inherit' : 'ignore', ...servers.map(handleFd)],
       env: { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin' },

@@ -11,16 +11,15 @@ import { Readable } from 'node:stream';
 import type { LocalEngine } from '../container/engine';
 import type { ImageRecord, NetworkMode } from '../storage/records';
 import type { ImageConfig, ImageRuntimeConfig } from '../oci/image-spec';
-import { MEDIA_TYPE_DOCKER_CONFIG, MEDIA_TYPE_DOCKER_LAYER, MEDIA_TYPE_DOCKER_LAYER_GZIP, MEDIA_TYPE_DOCKER_MANIFEST, MEDIA_TYPE_OCI_LAYER, MEDIA_TYPE_OCI_LAYER_GZIP } from '../oci/image-spec';
 import { EngineError } from '../errors';
 import { applyChanges } from '../image/changes';
-import { commitImages, imageConfig, imageManifest, layerRemovedError, sha256Hex } from '../image/store';
+import { imageConfig } from '../image/store';
 import { resolveImage } from '../image/resolve';
 import { tagImage } from '../image/tag';
 import { removeImage } from '../image/remove';
 import { ensureImage, type PullPolicy } from '../image/pull-policy';
 import { stderrProgress } from '../image/registry/progress';
-import { commitContainerLayer, scratchConfig, storeChildImage, tempLayerFile } from '../image/commit';
+import { commitContainerLayer, dockerFormatImage, scratchConfig, storeChildImage, tempLayerFile } from '../image/commit';
 import { exportRootfs, extractTar, leaseRootfs } from '../container/archive';
 import { hostPathInRoot, withRoot } from '../storage/in-root';
 import { entriesTar, type DiffEntry, type EntryOverride } from '../storage/container-diff';
@@ -30,6 +29,11 @@ import { IgnoreRules } from './patterns';
 import { type Source, type SourceFile, SourceTree, contentDigest } from './sources';
 import { cachedImage, rememberImage, stepKey } from './cache';
 import { OCI_OS, ociArchitecture } from '../image/platform';
+import { type BuildSecret, type RunMount, cacheMountDir, copyTree, mountKey, parseRunMount } from './run-mounts';
+import { storageTmpDir } from '../storage/paths';
+import type { MountSpec } from '../storage/records';
+import { lockFileExclusive } from '../storage/file-lock';
+import { parseGoDuration } from '../container/healthcheck';
 
 export interface BuildOptions {
   contextDir: string;
@@ -47,8 +51,12 @@ export interface BuildOptions {
   quiet: boolean;
   /** --squash-all: the final image is one layer (the base's included) */
   squashAll?: boolean;
+  /** --secret: what RUN --mount=type=secret can read, by id */
+  secrets?: Map<string, BuildSecret>;
   /** the final image's manifest and config media types (default oci) */
   format?: 'oci' | 'docker';
+  /** aborts the build (a signal to the CLI): a running step's container is killed, no new step starts */
+  signal?: AbortSignal;
   /** step lines (STEP, -->, COMMIT) */
   log: (line: string) => void;
   /** where RUN output goes */
@@ -101,10 +109,9 @@ function runtimeOf(config: ImageConfig): BuildRuntimeConfig {
 
 /** A Go duration (1m30s, 500ms) in nanoseconds, as Docker stores health check times. */
 function goDuration(v: string, what: string): number {
-  const units: Record<string, number> = { ns: 1, us: 1e3, µs: 1e3, ms: 1e6, s: 1e9, m: 60e9, h: 3600e9 };
-  const parts = [...v.matchAll(/(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)/g)];
-  if (parts.length === 0 || parts.map((m) => m[0]).join('') !== v) throw new EngineError('invalid-argument', `HEALTHCHECK --${what}: invalid duration "${v}"`);
-  return Math.round(parts.reduce((sum, m) => sum + Number(m[1]) * units[m[2]], 0));
+  const ns = parseGoDuration(v);
+  if (ns === undefined) throw new EngineError('invalid-argument', `HEALTHCHECK --${what}: invalid duration "${v}"`);
+  return ns;
 }
 
 /** HEALTHCHECK NONE | [--interval=D --timeout=D --start-period=D --start-interval=D --retries=N] CMD command */
@@ -164,6 +171,39 @@ export class Builder {
   private readonly madeImages: string[] = [];
   private stepNo = 0;
   private totalSteps = 0;
+
+  /** A step's container; none once the build is aborted. */
+  private createContainer(req: Parameters<LocalEngine['create']>[0]): ReturnType<LocalEngine['create']> {
+    this.opts.signal?.throwIfAborted();
+    return this.engine.create(req);
+  }
+
+  /**
+   * Runs a RUN step's container attached; an abort kills it (SIGKILL, retried while it is still
+   * starting), so the step fails and its `finally` removes it as for a failing RUN.
+   */
+  private async runAttached(id: string, streams: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream }): Promise<number> {
+    const signal = this.opts.signal;
+    let done = false;
+    const killOnAbort = async () => {
+      for (let tries = 0; !done && tries < 100; tries++) {
+        try {
+          this.engine.kill(id, 9);
+          return;
+        } catch {
+          await new Promise((r) => setTimeout(r, 50)); // not running yet
+        }
+      }
+    };
+    signal?.addEventListener('abort', killOnAbort, { once: true });
+    try {
+      return await this.engine.startAttached(id, streams);
+    } finally {
+      done = true;
+      signal?.removeEventListener('abort', killOnAbort);
+      signal?.throwIfAborted();
+    }
+  }
 
   constructor(
     private readonly engine: LocalEngine,
@@ -265,6 +305,7 @@ export class Builder {
       COPY: ['from', 'chown', 'chmod'],
       ADD: ['chown', 'chmod'],
       HEALTHCHECK: ['interval', 'timeout', 'start-period', 'start-interval', 'retries'],
+      RUN: ['mount', 'network'],
     };
     for (const [flag] of ins.flags)
       if (!(allowed[ins.keyword] ?? []).includes(flag)) throw new EngineError('invalid-argument', `${ins.keyword}: the flag --${flag} is not supported by tspod build (line ${ins.line})`);
@@ -378,25 +419,178 @@ export class Builder {
     // ARGs reach RUN as environment variables (not kept in the image); ENV of the same name wins.
     const envNames = new Set((rt.Env ?? []).map((e) => e.split('=', 1)[0]));
     const env = [...vars].filter(([n]) => state.args.has(n) && !envNames.has(n)).map(([n, v]) => `${n}=${v}`);
+    const mounts = ins.flags.filter(([n]) => n === 'mount').map(([, v]) => parseRunMount(expandVariables(v ?? '', vars), ins.line));
+    let network = this.opts.network;
+    for (const [n, v] of ins.flags) {
+      if (n !== 'network') continue;
+      if (v === 'default') network = this.opts.network;
+      else if (v === 'none' || v === 'host') network = v;
+      else throw new EngineError('invalid-argument', `RUN --network=${v ?? ''}: must be default, none or host (line ${ins.line})`);
+    }
+    const binds = mounts.filter((m) => m.type === 'bind');
+    const bindRoots = new Map<RunMount, { tree: SourceTree; release: () => void }>();
+    const releaseBindRoots = () => {
+      for (const r of bindRoots.values()) r.release();
+      bindRoots.clear();
+    };
     return {
-      key: () => ['RUN', argv, env],
+      key: async () => {
+        // What a bind mount shows is part of the step, as COPY's sources are.
+        const contents: string[] = [];
+        for (const m of binds) {
+          const { tree, imageId } = await this.bindRoot(m);
+          bindRoots.set(m, tree);
+          contents.push(imageId ?? contentDigest(tree.tree.resolve(m.source ?? '/').map((source) => ({ shown: source.shown, files: tree.tree.files(source) }))));
+        }
+        return ['RUN', argv, env, ...(mounts.length > 0 ? [mounts.map(mountKey), contents] : []), ...(network !== this.opts.network ? [network] : [])];
+      },
       run: async () => {
         const image = await this.materialize(state);
-        const ctr = this.engine.create({
-          image: image.id,
-          command: argv,
-          config: { entrypoint: [], entrypointSet: true, env, network: this.opts.network, labels: {}, systemd: 'false' },
-        });
+        const prepared = await this.prepareRunMounts(mounts, bindRoots);
         try {
-          const out = this.opts.quiet ? this.opts.stderr : this.opts.stdout;
-          const code = await this.engine.startAttached(ctr.id, { stdout: out, stderr: this.opts.stderr });
-          if (code !== 0) throw new RunStepError(ins.text, code);
-          return await commitContainerLayer(this.engine, ctr.id, rt, { created_by: `/bin/sh -c ${ins.args}` }, []);
+          const ctr = this.createContainer({
+            image: image.id,
+            command: argv,
+            config: { entrypoint: [], entrypointSet: true, env, network, labels: {}, systemd: 'false', ...(prepared.specs.length > 0 ? { mounts: prepared.specs } : {}) },
+          });
+          try {
+            const created = mounts.length > 0 ? this.missingTargets(ctr.id, mounts) : [];
+            const out = this.opts.quiet ? this.opts.stderr : this.opts.stdout;
+            const code = await this.runAttached(ctr.id, { stdout: out, stderr: this.opts.stderr });
+            if (code !== 0) throw new RunStepError(ins.text, code);
+            if (created.length > 0) this.removeMountTargets(ctr.id, created);
+            return await commitContainerLayer(this.engine, ctr.id, rt, { created_by: `/bin/sh -c ${ins.args}` }, []);
+          } finally {
+            await this.engine.removeAsync(ctr.id, { force: true, ignoreMissing: true, timeout: 0, volumes: true });
+          }
         } finally {
-          await this.engine.removeAsync(ctr.id, { force: true, ignoreMissing: true, timeout: 0, volumes: true });
+          prepared.release();
         }
       },
+      cleanup: releaseBindRoots,
     };
+  }
+
+  /** Where a bind mount reads: the context, or another stage's or image's root (held until the step ends). */
+  private async bindRoot(m: RunMount): Promise<{ tree: { tree: SourceTree; release: () => void }; imageId?: string }> {
+    if (m.from === undefined) return { tree: { tree: this.context, release: () => undefined } };
+    const from = m.from;
+    const earlier = /^\d+$/.test(from) ? this.stages[Number(from)] : this.stages.find((s) => s.stage.name === from.toLowerCase());
+    let image: ImageRecord;
+    if (earlier) image = earlier.image ?? (await this.materialize(earlier));
+    else {
+      await ensureImage(this.engine.store, from, this.opts.pull, { progress: stderrProgress(this.opts.quiet) });
+      image = resolveImage(this.engine.store, from);
+    }
+    const ctr = this.createContainer({ image: image.id, command: ['true'], config: { network: 'none', labels: {} } });
+    let lease: { root: string; release(): void };
+    try {
+      lease = leaseRootfs(this.engine, ctr.id);
+    } catch (e) {
+      this.engine.remove(ctr.id, { force: true, ignoreMissing: true, volumes: true });
+      throw e;
+    }
+    const release = () => {
+      lease.release();
+      this.engine.remove(ctr.id, { force: true, ignoreMissing: true, volumes: true });
+    };
+    return { tree: { tree: new SourceTree(lease.root, undefined, `image ${from}`), release }, imageId: image.id };
+  }
+
+  /** The host side of a RUN step's mounts, in a private directory removed when the step ends. */
+  private async prepareRunMounts(mounts: RunMount[], bindRoots: Map<RunMount, { tree: SourceTree }>): Promise<{ specs: MountSpec[]; release: () => void }> {
+    if (mounts.length === 0) return { specs: [], release: () => undefined };
+    const tmp = storageTmpDir(this.engine.paths);
+    fs.mkdirSync(tmp, { recursive: true, mode: 0o700 });
+    const dir = fs.mkdtempSync(path.join(tmp, 'run-mounts-'));
+    const locks: (() => void)[] = [];
+    const release = () => {
+      for (const unlock of locks) unlock();
+      fs.rmSync(dir, { recursive: true, force: true }); // secrets never outlive the step
+    };
+    try {
+      const specs: MountSpec[] = [];
+      for (const [i, m] of mounts.entries()) {
+        if (m.type === 'tmpfs') {
+          specs.push({ type: 'tmpfs', source: 'tmpfs', destination: m.target, options: m.size !== undefined ? [`size=${m.size}`] : [], rw: true });
+        } else if (m.type === 'secret') {
+          const secret = this.opts.secrets?.get(m.id as string);
+          if (!secret) {
+            if (m.required) throw new EngineError('invalid-argument', `secret required but no secret with id "${m.id}" found`);
+            continue; // as Docker: an optional secret that was not given is simply absent
+          }
+          const file = path.join(dir, `secret-${i}`);
+          fs.writeFileSync(file, secret.data, { mode: 0o600 });
+          fs.chownSync(file, m.uid ?? 0, m.gid ?? 0);
+          fs.chmodSync(file, m.mode ?? 0o400);
+          specs.push({ type: 'bind', source: file, destination: m.target, options: [], rw: false });
+        } else if (m.type === 'cache') {
+          const cache = cacheMountDir(this.engine.paths.root, m.id as string);
+          if (!fs.existsSync(cache)) {
+            fs.mkdirSync(path.dirname(cache), { recursive: true, mode: 0o700 });
+            fs.mkdirSync(cache, { mode: 0o755 });
+            fs.chownSync(cache, m.uid ?? 0, m.gid ?? 0);
+            if (m.mode !== undefined) fs.chmodSync(cache, m.mode);
+          }
+          if (m.sharing === 'locked') locks.push(await lockFileExclusive(`${cache}.lock`, 30 * 60_000));
+          specs.push({ type: 'bind', source: cache, destination: m.target, options: [], rw: m.rw });
+        } else {
+          const root = bindRoots.get(m);
+          if (!root) throw new EngineError('internal', 'RUN --mount=type=bind: its source was not prepared');
+          const [source] = root.tree.resolve(m.source ?? '/');
+          const copy = copyTree(root.tree.files(source), path.join(dir, `bind-${i}`));
+          specs.push({ type: 'bind', source: copy, destination: m.target, options: [], rw: m.rw });
+        }
+      }
+      return { specs, release };
+    } catch (e) {
+      release();
+      throw e;
+    }
+  }
+
+  /**
+   * For each mount target the image does not have: the first missing component.
+   * The runtime creates those as mount points; they are removed again before
+   * the step's layer is written, as Buildah does.
+   */
+  private missingTargets(ctrId: string, mounts: RunMount[]): { target: string; firstMissing: string }[] {
+    const lease = leaseRootfs(this.engine, ctrId);
+    try {
+      const out: { target: string; firstMissing: string }[] = [];
+      for (const m of mounts) {
+        const parts = m.target.split('/').filter(Boolean);
+        for (let n = 1; n <= parts.length; n++) {
+          const p = '/' + parts.slice(0, n).join('/');
+          if (!fs.lstatSync(hostPathInRoot(lease.root, p, false), { throwIfNoEntry: false })) {
+            out.push({ target: m.target, firstMissing: p });
+            break;
+          }
+        }
+      }
+      return out;
+    } finally {
+      lease.release();
+    }
+  }
+
+  /** Removes the mount points the runtime made (only while still empty: what the step wrote stays). */
+  private removeMountTargets(ctrId: string, created: { target: string; firstMissing: string }[]): void {
+    const lease = leaseRootfs(this.engine, ctrId);
+    try {
+      for (const { target, firstMissing } of created) {
+        for (let p = target; p.length >= firstMissing.length; p = path.posix.dirname(p)) {
+          const host = hostPathInRoot(lease.root, p, false);
+          const st = fs.lstatSync(host, { throwIfNoEntry: false });
+          if (!st) continue;
+          if (st.isDirectory() && fs.readdirSync(host).length === 0) fs.rmdirSync(host);
+          else if (st.isFile() && st.size === 0 && p === target) fs.unlinkSync(host);
+          else break;
+        }
+      }
+    } finally {
+      lease.release();
+    }
   }
 
   private copyPlan(state: StageState, ins: Instruction, vars: Map<string, string>): StepPlan {
@@ -434,7 +628,7 @@ export class Builder {
       run: async () => {
         if (fromImage !== undefined) {
           // The other image's files, from a (never started) container's mounted root.
-          const ctr = this.engine.create({ image: fromImage, command: ['true'], config: { network: 'none', labels: {} } });
+          const ctr = this.createContainer({ image: fromImage, command: ['true'], config: { network: 'none', labels: {} } });
           release = () => this.engine.remove(ctr.id, { force: true, ignoreMissing: true, volumes: true });
           const lease = leaseRootfs(this.engine, ctr.id);
           release = () => {
@@ -453,7 +647,7 @@ export class Builder {
   private async copy(state: StageState, ins: Instruction, groups: { shown: string; source: Source; files: SourceFile[] }[], dest: string, flags: Map<string, string>): Promise<ImageRecord> {
     const image = await this.materialize(state);
     const rt = runtimeOf(state.config);
-    const ctr = this.engine.create({ image: image.id, command: ['true'], config: { network: 'none', labels: {} } });
+    const ctr = this.createContainer({ image: image.id, command: ['true'], config: { network: 'none', labels: {} } });
     try {
       const lease = leaseRootfs(this.engine, ctr.id);
       try {
@@ -496,18 +690,7 @@ export class Builder {
    * config carries container_config as Docker's does, so it is an image of its own.
    */
   private dockerFormat(image: ImageRecord): ImageRecord {
-    const config = imageConfig(this.engine.paths, image.id) as ImageConfig & { container_config?: unknown };
-    const configBytes = Buffer.from(JSON.stringify({ ...config, container_config: config.config ?? {} }));
-    const layerType = (t: string) => (t === MEDIA_TYPE_OCI_LAYER_GZIP ? MEDIA_TYPE_DOCKER_LAYER_GZIP : t === MEDIA_TYPE_OCI_LAYER ? MEDIA_TYPE_DOCKER_LAYER : t);
-    const manifest = {
-      schemaVersion: 2,
-      mediaType: MEDIA_TYPE_DOCKER_MANIFEST,
-      config: { mediaType: MEDIA_TYPE_DOCKER_CONFIG, digest: `sha256:${sha256Hex(configBytes)}`, size: configBytes.length },
-      layers: imageManifest(this.engine.paths, image.id).layers.map((l) => ({ ...l, mediaType: layerType(l.mediaType) })),
-    };
-    const result = commitImages(this.engine.store, [{ configBytes, manifestBytes: Buffer.from(JSON.stringify(manifest)), names: [] }]);
-    if (result.missingLayers.length > 0) throw layerRemovedError(result.missingLayers);
-    const docker = result.records[0];
+    const docker = dockerFormatImage(this.engine.store, image, []);
     if (docker.id !== image.id) this.madeImages.push(docker.id);
     return docker;
   }
@@ -515,7 +698,7 @@ export class Builder {
   /** --squash-all: the image's whole root filesystem as its one layer, with its config and no history of steps. */
   private async squashed(image: ImageRecord): Promise<ImageRecord> {
     const config = imageConfig(this.engine.paths, image.id);
-    const ctr = this.engine.create({ image: image.id, command: ['true'], config: { network: 'none', labels: {} } });
+    const ctr = this.createContainer({ image: image.id, command: ['true'], config: { network: 'none', labels: {} } });
     const file = tempLayerFile(this.engine.store);
     try {
       const lease = leaseRootfs(this.engine, ctr.id);
@@ -655,3 +838,4 @@ export function archiveStream(file: string): Readable {
 export async function buildImage(engine: LocalEngine, opts: BuildOptions): Promise<ImageRecord> {
   return new Builder(engine, opts).build();
 }
+

@@ -7,7 +7,8 @@ import type { CreateRequest } from '../container/engine';
 import type { ContainerConfig, MountSpec } from '../storage/records';
 import { invalidArgument } from '../errors';
 import { signalNumber } from '../container/signals';
-import { checkAddHost, parseNetworkMode } from '../network/container-config';
+import { checkAddHost, checkMacAddress, parseNetworkMode } from '../network/container-config';
+import { parseUserns } from '../container/idmap';
 import { checkPublishedPorts, parseExpose, parsePublish } from '../network/ports';
 import { checkNetworkValues } from '../network/input-checks';
 import { parseIp } from '../network/ipv4';
@@ -18,9 +19,11 @@ import { parseSecurityOpts } from '../oci/security-options';
 import { checkResources, createWarnings, swappiness, parseCpus, parseDevice, parseDeviceCgroupRule, parseMemory, parseUlimit } from '../oci/resources';
 import { checkTimezone } from '../oci/timezone';
 import { listenConfig } from '../activation/listen-address';
+import { log } from './log';
 
 export const CREATE_FLAGS: FlagDef[] = [
   { name: 'name', type: 'string', help: 'Assign a name to the container' },
+  { name: 'rootfs', type: 'bool', help: 'The first argument is not an image but the rootfs to the exploded container (PATH[:O])' },
   { name: 'env', short: 'e', type: 'array', help: 'Set environment variables in container' },
   { name: 'env-file', type: 'array', help: 'Read in a file of environment variables' },
   { name: 'entrypoint', type: 'string', help: 'Overwrite the default ENTRYPOINT of the image' },
@@ -31,13 +34,19 @@ export const CREATE_FLAGS: FlagDef[] = [
   { name: 'mount', type: 'array', help: 'Attach a filesystem mount to the container' },
   { name: 'pod', type: 'string', help: 'Run container in an existing pod, or new:NAME to create one' },
   { name: 'pod-id-file', type: 'string', help: 'Read the pod ID from the file' },
-  { name: 'network', type: 'string', help: 'Connect a container to a network (bridge, none, host, private, container:ID, NAME[,NAME...])' },
+  { name: 'network', type: 'string', help: 'Connect a container to a network (bridge, none, host, private, slirp4netns[:OPTIONS], pasta[:OPTIONS], container:ID, NAME[,NAME...])' },
   { name: 'net', type: 'string', hidden: true },
   { name: 'network-alias', type: 'array', help: 'Add network-scoped alias for the container' },
   { name: 'ip', type: 'string', help: 'Specify a static IPv4 address for the container' },
+  { name: 'mac-address', type: 'string', help: 'Container MAC address (e.g. 92:d0:c6:0a:29:33)' },
+  { name: 'userns', type: 'string', help: 'User namespace to use (keep-id for your own uid and gid inside, host)' },
+  { name: 'uidmap', type: 'array', help: 'UID map for the container\'s user namespace (CONTAINER_UID:HOST_UID:SIZE)' },
+  { name: 'gidmap', type: 'array', help: 'GID map for the container\'s user namespace (CONTAINER_GID:HOST_GID:SIZE)' },
+  { name: 'http-proxy', type: 'bool', default: true, help: 'Set proxy environment variables in the container based on the host proxy vars' },
   { name: 'dns', type: 'array', help: 'Set custom DNS servers' },
   { name: 'dns-search', type: 'array', help: 'Set custom DNS search domains' },
   { name: 'dns-option', type: 'array', help: 'Set custom DNS options' },
+  { name: 'dns-opt', type: 'array', hidden: true },
   { name: 'add-host', type: 'array', help: 'Add a custom host-to-IP mapping (host:ip)' },
   { name: 'publish', short: 'p', type: 'array', help: 'Publish a container\'s port, or a range of ports, to the host' },
   { name: 'publish-all', short: 'P', type: 'bool', help: 'Publish all exposed ports to random ports on the host interface' },
@@ -48,6 +57,13 @@ export const CREATE_FLAGS: FlagDef[] = [
   { name: 'stop-signal', type: 'string', help: 'Signal to stop a container. Default is SIGTERM' },
   { name: 'stop-timeout', type: 'int', help: 'Timeout (in seconds) that containers stopped by user command have to exit. If exceeded, the container will be forcibly stopped via SIGKILL.' },
   { name: 'replace', type: 'bool', help: 'If a container with the same name exists, replace it' },
+  { name: 'health-cmd', type: 'string', help: 'set a healthcheck command for the container (\'none\' disables the existing healthcheck)' },
+  { name: 'health-interval', type: 'string', help: 'set an interval for the healthcheck (a value of disable results in no automatic timer setup) (default "30s")' },
+  { name: 'health-retries', type: 'int', help: 'the number of retries allowed before a healthcheck is considered to be unhealthy (default 3)' },
+  { name: 'health-start-period', type: 'string', help: 'the initialization time needed for a container to bootstrap (default "0s")' },
+  { name: 'health-timeout', type: 'string', help: 'the maximum time allowed to complete the healthcheck before an interval is considered failed (default "30s")' },
+  { name: 'health-on-failure', type: 'string', help: 'action to take once the container turns unhealthy: none, kill, restart, stop (default "none")' },
+  { name: 'no-healthcheck', type: 'bool', help: 'Disable healthchecks on container' },
   { name: 'pull', type: 'string', default: 'missing', help: 'Pull image policy (always, missing, never, newer)' },
   { name: 'rm', type: 'bool', help: 'Remove container (and pod if created) after exit' },
   { name: 'interactive', short: 'i', type: 'bool', help: 'Keep STDIN open even if not attached' },
@@ -55,6 +71,7 @@ export const CREATE_FLAGS: FlagDef[] = [
   { name: 'log-driver', type: 'string', default: 'k8s-file', help: 'Logging driver for the container (k8s-file, passthrough, none)' },
   { name: 'sdnotify', type: 'string', default: 'container', help: 'control sd-notify behavior (container, conmon, ignore)' },
   { name: 'privileged', type: 'bool', help: 'Give extended privileges to container' },
+  { name: 'pid', type: 'string', help: 'PID namespace to use (host or private)' },
   { name: 'read-only', type: 'bool', help: "Make containers root filesystem read-only" },
   { name: 'systemd', type: 'string', default: 'true', help: 'Run container in systemd mode ("true"|"false"|"always")' },
   { name: 'cap-add', type: 'array', help: 'Add capabilities to the container' },
@@ -69,6 +86,7 @@ export const CREATE_FLAGS: FlagDef[] = [
   { name: 'security-opt', type: 'array', help: 'Security Options (seccomp=unconfined|PATH, no-new-privileges, apparmor=, label=, mask=, unmask=, proc-opts=)' },
   { name: 'read-only-tmpfs', type: 'bool', default: true, help: 'When running --read-only containers mount read-write tmpfs on /dev, /dev/shm, /run, /tmp and /var/tmp' },
   { name: 'memory', short: 'm', type: 'string', help: 'Memory limit (format: <number>[<unit>], where unit = b (bytes), k (kibibytes), m (mebibytes), or g (gibibytes))' },
+  { name: 'kernel-memory', type: 'string', hidden: true }, // accepted and ignored with Podman's warning (cgroup v2 has no such limit)
   { name: 'memory-reservation', type: 'string', help: 'Memory soft limit (format: <number>[<unit>])' },
   { name: 'memory-swappiness', type: 'int', help: 'Tune container memory swappiness (0 to 100, or -1 for system default) (default -1)' },
   { name: 'memory-swap', type: 'string', help: "Swap limit equal to memory plus swap: '-1' to enable unlimited swap" },
@@ -165,6 +183,7 @@ export function parseMount(spec: string): MountSpec {
         options.push(`mode=${mode}`);
       }
       if (ro) options.push('ro');
+      if (truthy('notmpcopyup')) options.push('notmpcopyup');
       return { type: 'tmpfs', source: 'tmpfs', destination: dst, rw: !ro, options };
     }
     case 'bind': {
@@ -191,12 +210,24 @@ function parseKeyValues(items: string[]): Record<string, string> {
   return out;
 }
 
+/** As Podman's CLI: -p with a network mode that has no ports of its own is dropped with a warning, not refused. */
+function portsForMode(mode: ContainerConfig['network'] | undefined, ports: NonNullable<ContainerConfig['ports']>): ContainerConfig['ports'] {
+  if (!ports.length || !(mode === 'host' || mode === 'none' || mode?.startsWith('container:'))) return ports;
+  process.stderr.write('Port mappings have been discarded as one of the Host, Container, Pod, and None network modes are in use\n');
+  return [];
+}
+/** --http-proxy (the default): tspod's own proxy variables go into the container, before --env (which may override them), as in Podman. */
+const PROXY_VARS = ['http_proxy', 'https_proxy', 'ftp_proxy', 'no_proxy', 'HTTP_PROXY', 'HTTPS_PROXY', 'FTP_PROXY', 'NO_PROXY'];
+const proxyEnv = () => PROXY_VARS.filter((k) => process.env[k] !== undefined).map((k) => `${k}=${process.env[k]}`);
+
 export function createRequest(p: Parsed): CreateRequest {
   const f = p.flags;
   const [image, ...command] = p.args;
   const ip = str(f.ip);
   if (ip !== undefined && parseIp(ip) === undefined) throw invalidArgument(`${ip} is not an ip address`);
   const net = parseNetworkMode(str(f.network) ?? str(f.net), arr(f['network-alias']), ip);
+  const mac = str(f['mac-address']);
+  if (mac !== undefined) for (const cfg of Object.values(net.networks ?? {})) cfg.mac = checkMacAddress(mac);
   const logDriver = str(f['log-driver']) ?? 'k8s-file';
   if (!['k8s-file', 'passthrough', 'none', 'journald'].includes(logDriver))
     throw invalidArgument(`invalid log driver: "${logDriver}"`);
@@ -205,7 +236,7 @@ export function createRequest(p: Parsed): CreateRequest {
     throw new Error(`invalid config provided: invalid argument: invalid sdnotify value "${sdnotify}": must be container, conmon or ignore`);
   const systemd = str(f.systemd) ?? 'true';
   if (!['true', 'false', 'always'].includes(systemd)) throw invalidArgument(`invalid systemd value "${systemd}"`);
-  const env = [...arr(f['env-file']).flatMap(readEnvFile), ...parseEnvList(arr(f.env))];
+  const env = [...(bool(f['http-proxy']) ? proxyEnv() : []), ...arr(f['env-file']).flatMap(readEnvFile), ...parseEnvList(arr(f.env))];
   const entrypoint = str(f.entrypoint);
   const stopSignal = str(f['stop-signal']);
   const config: Partial<ContainerConfig> = {
@@ -215,7 +246,8 @@ export function createRequest(p: Parsed): CreateRequest {
     workdir: str(f.workdir) ?? '',
     user: str(f.user) ?? '',
     hostname: str(f.hostname),
-    labels: parseKeyValues(arr(f.label)),
+    // Started by a unit (generate systemd, quadlet): the unit's name as a label, for auto-update.
+    labels: { ...(process.env.PODMAN_SYSTEMD_UNIT ? { PODMAN_SYSTEMD_UNIT: process.env.PODMAN_SYSTEMD_UNIT } : {}), ...parseKeyValues(arr(f.label)) },
     annotations: {
       ...parseKeyValues(arr(f.annotation)),
       // As Podman: removing the container removes its --cidfile (a unit's next `run --cidfile` then starts).
@@ -228,12 +260,12 @@ export function createRequest(p: Parsed): CreateRequest {
     ],
     ...net,
     ...(str(f.pod) !== undefined ? { pod: str(f.pod) } : {}),
-    ports: checkPublishedPorts(arr(f.publish).flatMap(parsePublish)),
+    ports: portsForMode(net.network, checkPublishedPorts(arr(f.publish).flatMap(parsePublish))),
     publishAll: bool(f['publish-all']),
     exposedPorts: arr(f.expose).flatMap(parseExpose),
     dns: arr(f.dns),
     dnsSearch: arr(f['dns-search']),
-    dnsOptions: arr(f['dns-option']),
+    dnsOptions: [...arr(f['dns-option']), ...arr(f['dns-opt'])],
     addHosts: arr(f['add-host']).map(checkAddHost),
     stopSignal: stopSignal ? signalNumber(stopSignal) : undefined,
     stopTimeout: int(f['stop-timeout']),
@@ -250,6 +282,9 @@ export function createRequest(p: Parsed): CreateRequest {
     restartPolicy: formatRestartPolicy(parseRestartPolicy(str(f.restart) ?? '')),
   };
   checkNetworkValues(config);
+  const idMappings = parseUserns(str(f.userns), arr(f.uidmap), arr(f.gidmap));
+  if (idMappings) config.idMappings = idMappings;
+  if (parsePidMode(str(f.pid)) === 'host') config.pidMode = 'host';
   if (p.given.has('preserve-fds')) config.preserveFds = int(f['preserve-fds']) ?? 0;
   Object.assign(config, listenConfig(arr(f.listen), str(f['idle-timeout']), bool(f.rm)));
   config.security = parseSecurityOpts(arr(f['security-opt']));
@@ -263,13 +298,24 @@ export function createRequest(p: Parsed): CreateRequest {
   }
   if (arr(f.secret).length) config.secrets = arr(f.secret).map(parseSecretFlag);
   if (str(f.tz)) config.timezone = checkTimezone(str(f.tz) as string);
+  if (p.given.has('kernel-memory')) log('warn', 'The --kernel-memory flag is no longer supported. This flag is a noop.');
   const resources = resourceFlags(p);
   if (resources) {
     checkResources(resources);
     for (const w of createWarnings(resources)) process.stderr.write(`WARN[0000] ${w}\n`);
     config.resources = resources;
   }
-  return { image, name: str(f.name), command, config, replace: bool(f.replace) };
+  const health = {
+    cmd: str(f['health-cmd']),
+    interval: str(f['health-interval']),
+    timeout: str(f['health-timeout']),
+    startPeriod: str(f['health-start-period']),
+    retries: int(f['health-retries']),
+    onFailure: str(f['health-on-failure']),
+    noHealthcheck: bool(f['no-healthcheck']),
+  };
+  if (bool(f.rootfs)) config.rootfs = { path: image.replace(/:O$/, ''), overlay: image.endsWith(':O') };
+  return { image, name: str(f.name), command, config, replace: bool(f.replace), health };
 }
 
 /**
@@ -314,7 +360,14 @@ export function resourceFlags(p: Parsed): ResourceConfig | undefined {
   return Object.keys(given).length ? given : undefined;
 }
 
-const TMPFS_OPTION = /^(rw|ro|exec|noexec|suid|nosuid|dev|nodev|tmpcopyup|(size|mode|uid|gid|nr_inodes|nr_blocks)=[0-9a-zA-Z%]+)$/;
+/** --pid: the host's namespace or the container's own; joining another's is not supported. */
+function parsePidMode(v: string | undefined): 'host' | undefined {
+  if (v === undefined || v === '' || v === 'private') return undefined;
+  if (v === 'host') return 'host';
+  throw invalidArgument(`--pid ${JSON.stringify(v)}: only host and private are supported`);
+}
+
+const TMPFS_OPTION = /^(rw|ro|exec|noexec|suid|nosuid|dev|nodev|tmpcopyup|notmpcopyup|(size|mode|uid|gid|nr_inodes|nr_blocks)=[0-9a-zA-Z%]+)$/;
 
 /** `--tmpfs /dst[:opts]`: options checked (they reach the mount call). */
 export function parseTmpfs(spec: string): MountSpec {

@@ -22,5 +22,6 @@ export function logEnabled(level: LogLevel): boolean {
 /** Writes one log line on stderr when level passes the filter. */
 export function log(level: Exclude<LogLevel, 'warning'>, msg: string): void {
   if (!logEnabled(level)) return;
-  process.stderr.write(`time="${new Date().toISOString()}" level=${level} msg=${JSON.stringify(msg)}\n`);
+  // logrus spells the warn level "warning"
+  process.stderr.write(`time="${new Date().toISOString()}" level=${level === 'warn' ? 'warning' : level} msg=${JSON.stringify(msg)}\n`);
 }

@@ -1,7 +1,8 @@
 // tspod: the command line. Global flags, the command tree, and the one place
 // where errors become messages and exit codes.
+import { GLOBAL_FLAGS } from './global-flags';
 import { resolve as resolvePath } from 'node:path';
-import { parseArgs, UsageError, helpText, bool, str, type FlagDef } from './parse';
+import { parseArgs, UsageError, helpText, bool, str } from './parse';
 import type { CliContext, CommandDef } from './command';
 import { err, out } from './command';
 import { GROUP_INDEX, allTop, findCommand, findTop } from './command-index';
@@ -16,24 +17,6 @@ import { LOG_LEVELS, isLogLevel, log, logEnabled, setLogLevel } from './log';
 import { containersConfFiles } from '../config/containers-conf';
 import { enterUserNamespace } from '../rootless/userns';
 
-const GLOBAL_FLAGS: FlagDef[] = [
-  { name: 'root', type: 'string', help: 'Path to the root directory in which data, including images, is stored' },
-  { name: 'runroot', type: 'string', help: "Path to the 'run directory' where all state information is stored" },
-  { name: 'runtime', type: 'string', help: 'Path to the OCI-compatible binary used to run containers' },
-  { name: 'log-level', type: 'string', help: 'Log messages above specified level (trace, debug, info, warn, warning, error, fatal, panic)' },
-  { name: 'debug', short: 'D', type: 'bool', help: 'Docker compatibility, same as --log-level=debug' },
-  { name: 'noout', type: 'bool', help: 'Do not print to stdout' },
-  { name: 'storage-opt', type: 'array', help: "Storage driver options ('' for none; tspod's overlay driver takes none)" },
-  { name: 'cgroup-manager', type: 'string', help: 'Cgroup manager to use ("cgroupfs"|"systemd")' },
-  { name: 'events-backend', type: 'string', hidden: true },
-  { name: 'storage-driver', type: 'string', hidden: true },
-  { name: 'remote', short: 'r', type: 'bool', help: 'Access remote tspod service' },
-  { name: 'url', type: 'string', help: 'URL to access the tspod service (unix:///path, tcp://host:port; default CONTAINER_HOST)' },
-  { name: 'connection', short: 'c', type: 'string', hidden: true },
-  { name: 'identity', type: 'string', hidden: true },
-  { name: 'help', type: 'bool', help: 'Help for tspod' },
-  { name: 'version', short: 'v', type: 'bool', help: 'Version of tspod' },
-];
 
 function usage(): string {
   const lines = allTop()
@@ -76,6 +59,14 @@ async function main(argv: string[]): Promise<number> {
     cmd = group.find ? group.find(rest[0]) : findCommand(group.load(), rest[0]);
   } else cmd = findTop(rest[0]);
   if (!cmd) {
+    // As cobra: the flags are parsed before the unknown command is reported
+    try {
+      if (!group) parseArgs(rest.slice(1), GLOBAL_FLAGS, true);
+    } catch (e) {
+      if (!(e instanceof UsageError)) throw e;
+      err(`Error: ${e.message}\nSee '${path} --help'\n`);
+      return 125;
+    }
     err(`Error: unrecognized command \`${path} ${rest[0]}\`\nTry '${path} --help' for more information\n`);
     return 125;
   }
@@ -112,11 +103,20 @@ async function main(argv: string[]): Promise<number> {
   log('info', `tspod filtering at log level ${logLevelName}`);
   log('debug', `Called ${cmd.name}.PersistentPreRunE(${['tspod', ...argv].join(' ')})`);
   if (logEnabled('trace')) log('trace', `Configuration files considered: ${containersConfFiles().join(', ')}`);
-  if (str(flag('connection')) !== undefined)
-    throw new EngineError('invalid-argument', 'named connections are not supported: give the service with --url unix:///path or tcp://host:port');
-  // Podman's rules: --url or CONTAINER_HOST name the service and imply --remote.
-  const url = str(flag('url')) ?? (process.env.CONTAINER_HOST || undefined);
-  const remote = bool(flag('remote')) || url !== undefined;
+  // Podman's rules: --connection, --url, CONTAINER_CONNECTION, CONTAINER_HOST (in that order) name the service and imply --remote.
+  const service: ServiceChoice | undefined =
+    str(flag('connection')) !== undefined
+      ? { connection: str(flag('connection')) }
+      : str(flag('url')) !== undefined
+        ? { url: str(flag('url')) }
+        : process.env.CONTAINER_CONNECTION
+          ? { connection: process.env.CONTAINER_CONNECTION }
+          : process.env.CONTAINER_HOST
+            ? { url: process.env.CONTAINER_HOST }
+            : undefined;
+  const remote = bool(flag('remote')) || service !== undefined;
+  const url = service?.url ?? (service?.connection !== undefined ? `connection ${service.connection}` : undefined);
+  const identity = str(flag('identity')) ?? (process.env.CONTAINER_SSHKEY || undefined);
   const defaults = defaultPaths();
   let local: LocalEngine | undefined;
   const localEngine = (): LocalEngine =>
@@ -125,8 +125,10 @@ async function main(argv: string[]): Promise<number> {
       paths: {
         root: resolvePath(str(flag('root')) ?? defaults.root),
         runroot: resolvePath(str(flag('runroot')) ?? defaults.runroot),
+        ...(str(flag('volumepath')) ? { volumePath: resolvePath(str(flag('volumepath')) as string) } : {}),
       },
       runtime: str(flag('runtime')),
+      runtimeFlags: [...((globals.flags['runtime-flag'] as string[]) ?? []), ...((parsed.flags['runtime-flag'] as string[]) ?? [])],
       cgroupManager: str(flag('cgroup-manager')),
     }));
   if (!remote) {
@@ -142,7 +144,7 @@ async function main(argv: string[]): Promise<number> {
       return localEngine();
     },
     get client(): Engine {
-      return (client ??= remote ? remoteEngine(url) : new InProcessEngine(localEngine()));
+      return (client ??= remote ? remoteEngine(service, identity) : new InProcessEngine(localEngine()));
     },
   };
   // An ordinary user's local commands run in tspod's user namespace (re-exec, no return).
@@ -182,12 +184,23 @@ function applyGlobalFlags(flags: Record<string, string | boolean | number | stri
   return 0;
 }
 
-/** The remote engine is loaded only when used (its http client costs start-up time). */
-function remoteEngine(url: string | undefined): Engine {
+interface ServiceChoice {
+  url?: string;
+  connection?: string;
+}
+
+/**
+ * The remote engine is loaded only when used (its http client costs start-up
+ * time). The service: the named connection, the URL, else the default
+ * connection, else the default socket; the ssh key: --identity, else the connection's.
+ */
+function remoteEngine(service: ServiceChoice | undefined, identity: string | undefined): Engine {
   const { ServiceConnection, defaultServiceSocket, parseServiceUri } = require('../remote/connection') as typeof import('../remote/connection');
   const { RemoteEngine } = require('../remote/engine') as typeof import('../remote/engine');
-  const uri = url ?? `unix://${defaultServiceSocket()}`;
-  return new RemoteEngine(new ServiceConnection(uri, parseServiceUri(uri)));
+  const { defaultConnection, getConnection } = require('../remote/connections') as typeof import('../remote/connections');
+  const named = service?.connection !== undefined ? getConnection(service.connection) : service?.url === undefined ? defaultConnection() : undefined;
+  const uri = named?.URI ?? service?.url ?? `unix://${defaultServiceSocket()}`;
+  return new RemoteEngine(new ServiceConnection(uri, parseServiceUri(uri), identity ?? (named?.Identity || undefined)));
 }
 
 // Started from a V8 start-up snapshot (dist/tspod.blob, see scripts/build.mjs) the

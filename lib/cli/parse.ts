@@ -35,7 +35,8 @@ export function parseArgs(argv: string[], defs: FlagDef[], interspersed: boolean
     else if (d.type === 'bool') flags[d.name] = false;
   }
   const args: string[] = [];
-  const set = (d: FlagDef, raw: string | undefined, takeNext: () => string | undefined, shown: string) => {
+  // `missing`: pflag's words for a value that is not there ("--name", or "'n' in -n")
+  const set = (d: FlagDef, raw: string | undefined, takeNext: () => string | undefined, shown: string, missing = shown) => {
     given.add(d.name);
     if (d.type === 'bool') {
       if (raw === undefined) flags[d.name] = true;
@@ -45,7 +46,7 @@ export function parseArgs(argv: string[], defs: FlagDef[], interspersed: boolean
       return;
     }
     const value = raw ?? takeNext();
-    if (value === undefined) throw new UsageError(`flag needs an argument: ${shown}`);
+    if (value === undefined) throw new UsageError(`flag needs an argument: ${missing}`);
     if (d.type === 'int') {
       if (!/^-?\d+$/.test(value))
         throw new UsageError(`invalid argument "${value}" for "${shown}" flag: strconv.ParseInt: parsing "${value}": invalid syntax`);
@@ -84,7 +85,7 @@ export function parseArgs(argv: string[], defs: FlagDef[], interspersed: boolean
           set(d, undefined, takeNext, `-${c}, --${d.name}`);
           continue;
         }
-        set(d, rest ? rest.replace(/^=/, '') : undefined, takeNext, `-${c}, --${d.name}`);
+        set(d, rest ? rest.replace(/^=/, '') : undefined, takeNext, `-${c}, --${d.name}`, `'${c}' in -${a.slice(j)}`);
         break;
       }
       continue;

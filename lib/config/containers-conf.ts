@@ -63,12 +63,21 @@ export interface ContainersConf {
   stopTimeout?: number;
   defaultUlimits: string[];
   eventsLogger?: string;
+  /** [engine] events_logfile_path: the file backend's log instead of RUNROOT/events/events.log */
+  eventsLogfilePath?: string;
   /** [containers] seccomp_profile: a file, or "unconfined" */
   seccompProfile?: string;
   /** [containers] pids_limit (Podman's default 2048; 0 = unlimited) */
   pidsLimit: number;
   /** [engine] cgroup_manager: "cgroupfs" or "systemd" (checked where it is used) */
   cgroupManager?: string;
+  /** [network] default_rootless_network_cmd: "slirp4netns" (default) or "pasta" */
+  defaultRootlessNetworkCmd?: string;
+  /** [engine] infra_image and infra_command: a pod's infra container */
+  infraImage?: string;
+  infraCommand?: string[];
+  /** [containers] userns: the --userns of containers created without one (Podman's default "host") */
+  userns?: string;
 }
 
 export function containersConfFiles(): string[] {
@@ -98,13 +107,19 @@ export function loadContainersConf(files = containersConfFiles()): ContainersCon
     if (typeof engine.service_timeout === 'number') conf.serviceTimeout = engine.service_timeout;
     if (typeof engine.stop_timeout === 'number') conf.stopTimeout = engine.stop_timeout;
     if (typeof engine.events_logger === 'string') conf.eventsLogger = engine.events_logger;
+    if (typeof engine.events_logfile_path === 'string' && engine.events_logfile_path) conf.eventsLogfilePath = path.resolve(engine.events_logfile_path);
     if (typeof engine.cgroup_manager === 'string') conf.cgroupManager = engine.cgroup_manager;
+    if (typeof engine.infra_image === 'string' && engine.infra_image) conf.infraImage = engine.infra_image;
+    if (typeof engine.infra_command === 'string' && engine.infra_command) conf.infraCommand = [engine.infra_command];
     for (const [k, v] of Object.entries(t['engine.runtimes'] ?? {})) if (Array.isArray(v)) conf.runtimePaths[k] = v;
     const ulimits = t.containers?.default_ulimits;
     if (Array.isArray(ulimits)) conf.defaultUlimits = ulimits;
     const containers = t.containers ?? {};
     if (typeof containers.seccomp_profile === 'string') conf.seccompProfile = containers.seccomp_profile;
     if (typeof containers.pids_limit === 'number') conf.pidsLimit = containers.pids_limit;
+    if (typeof containers.userns === 'string') conf.userns = containers.userns;
+    const network = t.network ?? {};
+    if (typeof network.default_rootless_network_cmd === 'string') conf.defaultRootlessNetworkCmd = network.default_rootless_network_cmd;
   }
   cached = conf;
   return conf;

@@ -12,10 +12,12 @@ import { pipeline } from 'node:stream/promises';
 import type * as tar from 'tar-stream';
 import type { LocalEngine } from './engine';
 import { EngineError } from '../errors';
-import { layerPaths } from '../image';
-import { mountRootfs, unmountRootfs } from '../storage/rootfs';
+import { unmountRootfs } from '../storage/rootfs';
+import type { ContainerRecord } from '../storage/records';
+import { normalizeDestination } from '../volume/mounts';
+import { mountVolumeDevice, volumeMountpoint, volumesOf } from '../volume/volumes';
 import { readTarEntries } from '../storage/layer';
-import { native, RESOLVE_BENEATH, RESOLVE_NO_SYMLINKS } from '../native';
+import { native, O_PATH, RESOLVE_BENEATH, RESOLVE_NO_SYMLINKS } from '../native';
 import { chmodHeld, closeFd, fdPath, InRoot, openEntry, openEntryIfExists, readdirFd, readlinkHeld, removeEntry, reopen, withFd } from '../storage/in-root';
 
 /** Docker's container path stat (X-Docker-Container-Path-Stat). `mode` is a Go os.FileMode. */
@@ -25,6 +27,8 @@ export interface PathStat {
   mode: number;
   mtime: string;
   linkTarget: string;
+  /** tspod's addition: a symlink that leads nowhere in the container as the engine resolves it (cp makes its target) */
+  linkDangling?: boolean;
 }
 
 export const noSuchPath = (p: string, ctr: string) => new EngineError('no-such-object', `Could not find the file ${p} in container ${ctr}`);
@@ -55,7 +59,7 @@ const leases = new Map<string, number>();
 /** The container's root filesystem, mounted for as long as the lease is held. */
 export function leaseRootfs(engine: LocalEngine, idOrName: string): RootfsLease {
   const rec = engine.get(idOrName);
-  const root = mountRootfs(engine.paths, rec.id, layerPaths(engine.paths, engine.imageOf(rec)));
+  const root = engine.mountRoot(rec);
   const wasRunning = rec.state.status === 'running';
   if (!wasRunning) leases.set(rec.id, (leases.get(rec.id) ?? 0) + 1);
   let released = false;
@@ -81,6 +85,125 @@ export function leaseRootfs(engine: LocalEngine, idOrName: string): RootfsLease 
   };
 }
 
+/**
+ * Where a container path is copied from or to: a root held open and the path
+ * inside it, as the container sees it. A running container is reached through
+ * its own mount namespace (/proc/PID/root: its tmpfs, volume and bind mounts
+ * included); a stopped one through its mounted rootfs, or, when the path is on
+ * a volume or bind mount, through that mount's host directory (as Podman does).
+ * Either way every step resolves inside that root with the kernel.
+ */
+export interface CopyView {
+  root: InRoot;
+  /** the container path, as a path inside root */
+  path: string;
+  /** the container path of a held fd inside root */
+  containerPathOf(fd: number): string;
+  release(): void;
+}
+
+export function openCopyView(engine: LocalEngine, idOrName: string, containerPath: string): CopyView {
+  if (containerPath.includes('\0')) throw new EngineError('invalid-argument', `invalid path ${JSON.stringify(containerPath)}`);
+  const rec = engine.get(idOrName);
+  const live = liveRoot(engine, rec);
+  if (live) return { root: live, path: containerPath, containerPathOf: (fd) => live.containerPathOf(fd), release: () => live.close() };
+  const mount = mountOf(engine, rec, containerPath);
+  if (mount) {
+    const root = InRoot.open(mount.hostDir);
+    return {
+      root,
+      path: mount.rest,
+      containerPathOf: (fd) => path.posix.join(mount.destination, root.containerPathOf(fd)),
+      release: () => root.close(),
+    };
+  }
+  const lease = leaseRootfs(engine, rec.id);
+  let root: InRoot;
+  try {
+    root = InRoot.open(lease.root);
+  } catch (err) {
+    lease.release();
+    throw err;
+  }
+  return {
+    root,
+    path: containerPath,
+    containerPathOf: (fd) => root.containerPathOf(fd),
+    release() {
+      root.close();
+      lease.release();
+    },
+  };
+}
+
+/**
+ * The root of a running (or paused) container's mount namespace, held open;
+ * undefined when it has no process. The held directory must be the
+ * container's own rootfs (same inode), so a recycled pid never hands out
+ * another root.
+ */
+function liveRoot(engine: LocalEngine, rec: ContainerRecord): InRoot | undefined {
+  const pid = rec.state.pid;
+  if (rec.state.status !== 'running' || !(pid > 0)) return undefined;
+  let fd: number;
+  try {
+    fd = fs.openSync(`/proc/${pid}/root`, O_PATH | fs.constants.O_DIRECTORY);
+  } catch {
+    return undefined;
+  }
+  try {
+    const lease = leaseRootfs(engine, rec.id);
+    let own: fs.Stats;
+    try {
+      own = fs.statSync(lease.root);
+    } finally {
+      lease.release();
+    }
+    const held = fs.fstatSync(fd);
+    if (held.dev !== own.dev || held.ino !== own.ino) {
+      closeFd(fd);
+      return undefined;
+    }
+  } catch (err) {
+    closeFd(fd);
+    throw err;
+  }
+  return InRoot.adopt(fd);
+}
+
+/**
+ * The volume or bind mount (a directory) of a stopped container that holds
+ * containerPath, the deepest one, with the rest of the path inside it; as
+ * Podman, by the path as written. tmpfs mounts are not there before a start:
+ * what is copied to their place lands in the rootfs, copied up at the start.
+ */
+function mountOf(engine: LocalEngine, rec: ContainerRecord, containerPath: string): { hostDir: string; destination: string; rest: string } | undefined {
+  const p = normalizeDestination(path.posix.resolve('/', containerPath));
+  let best: { hostDir: string; destination: string; rest: string } | undefined;
+  for (const m of rec.config.mounts) {
+    if (m.type === 'tmpfs') continue;
+    const dst = normalizeDestination(m.destination);
+    if (p !== dst && !p.startsWith(dst === '/' ? '/' : dst + '/')) continue;
+    if (best && best.destination.length >= dst.length) continue;
+    let hostDir: string;
+    if (m.type === 'volume') {
+      const v = volumesOf(engine.store.read())[m.source];
+      if (!v) continue;
+      mountVolumeDevice(engine.paths, v);
+      hostDir = volumeMountpoint(engine.paths, v.name);
+    } else {
+      hostDir = m.source;
+      // a bind-mounted file is left to the rootfs below it
+      if (!fs.statSync(hostDir, { throwIfNoEntry: false })?.isDirectory()) continue;
+    }
+    // the rest keeps what the user wrote at its end (`/.`, `/`)
+    const inside = dst === '/' ? p : p.slice(dst.length) || '/';
+    const rest = inside + (/\/\.$/.test(containerPath) ? (inside === '/' ? '.' : '/.') : /.\/$/.test(containerPath) && inside !== '/' ? '/' : '');
+    best = { hostDir, destination: dst, rest };
+  }
+  return best;
+}
+
 interface FoundPath {
   /** O_PATH fd of the path itself (a symlink not followed); the caller closes it */
   fd: number;
@@ -89,62 +212,67 @@ interface FoundPath {
   isRoot: boolean;
 }
 
-function statAt(root: InRoot, containerPath: string, ctr: string): FoundPath {
-  const fd = root.resolveIfExists(containerPath, false);
-  if (fd === undefined) throw noSuchPath(containerPath, ctr);
+function statAt(view: CopyView, ctr: string, shownPath: string, follow = false): FoundPath {
+  const { root } = view;
+  const containerPath = view.path;
+  const fd = root.resolveIfExists(containerPath, follow);
+  if (fd === undefined) throw noSuchPath(shownPath, ctr);
   try {
     const st = fs.fstatSync(fd);
     if (/\/\.?$/.test(containerPath) && containerPath !== '/' && !st.isDirectory() && !st.isSymbolicLink())
-      throw new EngineError('invalid-argument', `${containerPath}: not a directory`);
+      throw new EngineError('invalid-argument', `${shownPath}: not a directory`);
     let linkTarget = '';
+    let dangling = false;
     if (st.isSymbolicLink()) {
       const to = root.resolveIfExists(containerPath, true);
-      if (to !== undefined) linkTarget = withFd(to, () => root.containerPathOf(to));
-      else linkTarget = path.posix.resolve(path.posix.dirname(root.containerPathOf(fd)), readlinkHeld(fd)); // dangling
+      if (to !== undefined) linkTarget = withFd(to, () => view.containerPathOf(to));
+      else {
+        linkTarget = path.posix.resolve(path.posix.dirname(view.containerPathOf(fd)), readlinkHeld(fd));
+        dangling = true;
+      }
     }
-    const where = root.containerPathOf(fd);
+    const where = view.containerPathOf(fd);
     const name = path.posix.basename(where) || '/';
-    return { fd, st, isRoot: where === '/', stat: { name, size: st.size, mode: goFileMode(st), mtime: st.mtime.toISOString(), linkTarget } };
+    const stat: PathStat = { name, size: st.size, mode: goFileMode(st), mtime: st.mtime.toISOString(), linkTarget };
+    if (dangling) stat.linkDangling = true;
+    return { fd, st, isRoot: where === '/', stat };
   } catch (err) {
     closeFd(fd);
     throw err;
   }
 }
 
-export function statContainerPath(engine: LocalEngine, idOrName: string, containerPath: string): PathStat {
-  const lease = leaseRootfs(engine, idOrName);
+function withView<T>(engine: LocalEngine, idOrName: string, containerPath: string, fn: (view: CopyView) => T): T {
+  const view = openCopyView(engine, idOrName, containerPath);
   try {
-    const root = InRoot.open(lease.root);
-    try {
-      const found = statAt(root, containerPath, idOrName);
-      closeFd(found.fd);
-      return found.stat;
-    } finally {
-      root.close();
-    }
+    return fn(view);
   } finally {
-    lease.release();
+    view.release();
   }
+}
+
+export function statContainerPath(engine: LocalEngine, idOrName: string, containerPath: string): PathStat {
+  return withView(engine, idOrName, containerPath, (view) => {
+    const found = statAt(view, idOrName, containerPath);
+    closeFd(found.fd);
+    return found.stat;
+  });
 }
 
 /** A tar of the path (named by its base name, a directory with its content) and the path's stat. */
 export function getArchive(engine: LocalEngine, idOrName: string, containerPath: string): { stat: PathStat; tar: Readable } {
-  const lease = leaseRootfs(engine, idOrName);
-  let root: InRoot | undefined;
+  const view = openCopyView(engine, idOrName, containerPath);
   let found: FoundPath;
   try {
-    root = InRoot.open(lease.root);
-    found = statAt(root, containerPath, idOrName);
+    found = statAt(view, idOrName, containerPath);
   } catch (err) {
-    root?.close();
-    lease.release();
+    view.release();
     throw err;
   }
   const pack = (require('tar-stream') as typeof tar).pack();
   const done = () => {
     closeFd(found.fd);
-    root?.close();
-    lease.release();
+    view.release();
   };
   return { stat: found.stat, tar: packInBackground(pack, found.fd, found.isRoot ? '.' : found.stat.name, found.st, done) };
 }
@@ -152,6 +280,8 @@ export function getArchive(engine: LocalEngine, idOrName: string, containerPath:
 function entryDone(pack: tar.Pack, header: Partial<tar.Header>, body?: Readable): Promise<void> {
   return new Promise((resolve, reject) => {
     const entry = pack.entry(header as tar.Header, (err) => (err ? reject(err) : resolve()));
+    // the callback reports a failure; an entry destroyed with its pack (the reader went away) would throw it unheard
+    entry.on('error', () => undefined);
     if (body) {
       body.on('error', (e) => {
         entry.destroy(e);
@@ -243,11 +373,11 @@ export interface PutArchiveOptions {
 
 /** Extracts a tar into the directory at containerPath (which must exist). */
 export async function putArchive(engine: LocalEngine, idOrName: string, containerPath: string, input: Readable, opts: PutArchiveOptions = {}): Promise<void> {
-  const lease = leaseRootfs(engine, idOrName);
+  const view = openCopyView(engine, idOrName, containerPath);
   try {
-    await extractTar(lease.root, containerPath, input, opts);
+    await extractInRoot(view.root, view.path, input, opts);
   } finally {
-    lease.release();
+    view.release();
   }
 }
 
@@ -305,6 +435,15 @@ const writeFd = (fd: number, chunk: Buffer) =>
 export async function extractTar(rootHost: string, destPath: string, input: Readable, opts: PutArchiveOptions = {}): Promise<void> {
   const root = InRoot.open(rootHost);
   try {
+    await extractInRoot(root, destPath, input, opts);
+  } finally {
+    root.close();
+  }
+}
+
+/** extractTar into a root already held. */
+async function extractInRoot(root: InRoot, destPath: string, input: Readable, opts: PutArchiveOptions): Promise<void> {
+  {
     const containerPath = destPath;
     const destFd = root.resolveIfExists(containerPath, true);
     if (destFd === undefined) throw new EngineError('no-such-object', `Could not find the file ${containerPath}: no such file or directory`);
@@ -332,8 +471,6 @@ export async function extractTar(rootHost: string, destPath: string, input: Read
           if (fs.fstatSync(fd).isDirectory()) fs.utimesSync(fdPath(fd), mtime, mtime);
         });
     }
-  } finally {
-    root.close();
   }
 }
 

@@ -8,7 +8,7 @@ import type { LocalEngine } from './engine';
 import { EngineError } from '../errors';
 import { bundleDir } from '../storage/paths';
 import { readExitFile, waitForExit } from './state';
-import { emitEvent } from '../events/journal';
+import { emitEvent, labelAttributes } from '../events/journal';
 
 const SUN_PATH_MAX = 107;
 
@@ -122,7 +122,7 @@ export async function attachRunning(engine: LocalEngine, idOrName: string, strea
   } catch {
     throw new EngineError('state-improper', `container ${rec.id} has no attach socket (exited meanwhile?)`);
   }
-  emitEvent(engine.paths, { Type: 'container', Status: 'attach', ID: rec.id, Name: rec.name, Image: rec.config.image });
+  emitEvent(engine.paths, { Type: 'container', Status: 'attach', ID: rec.id, Name: rec.name, Image: rec.config.image, Attributes: labelAttributes(rec.config.labels) });
   if (rec.config.tty) streams.onTerminal?.((rows, cols) => resizeContainerTerminal(bundle, rows, cols));
   if (!rec.config.stdin) streams = { ...streams, stdin: undefined };
   if ((await pumpAttach(sock, streams)) === 'detached') return undefined;

@@ -3,10 +3,12 @@
 // "dependent containers"). `rm --depend` removes them first.
 import type { Database } from '../storage/records';
 
-/** The containers that join the namespaces of the container `id`. */
+/** The containers that join the namespaces of the container `id` (an infra container's: its pod's). */
 export function dependentsOf(db: Database, id: string): string[] {
+  const self = db.containers[id];
+  const pod = self?.config.isInfra ? self.config.pod : undefined;
   return Object.values(db.containers)
-    .filter((c) => c.config.network === `container:${id}`)
+    .filter((c) => c.id !== id && (c.config.network === `container:${id}` || (pod !== undefined && c.config.pod === pod)))
     .map((c) => c.id);
 }
 

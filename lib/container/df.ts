@@ -6,6 +6,10 @@ import type { LocalEngine } from './engine';
 import type { ContainerRecord, ImageRecord } from '../storage/records';
 import { readLayerInfo } from '../storage/layer';
 import { rootfsCopyDir, rootfsUpperDir } from '../storage/paths';
+import { containerCommand } from '../oci/generate';
+import { imageDefaultsOf } from '../engine/views';
+import { publicStatus } from './inspect';
+import { libpodDfVolume, volumeUsage } from '../volume/usage';
 
 export interface ImageUsage {
   image: ImageRecord;
@@ -89,3 +93,33 @@ export function diskUsage(engine: LocalEngine): DiskUsage {
     });
   return { layersSize: [...layerSize.values()].reduce((a, b) => a + b, 0), images: imgUsage, containers };
 }
+
+/** Podman's SystemDfReport (GET /libpod/system/df, what `system df` shows). */
+export function libpodDf(engine: LocalEngine) {
+  const du = diskUsage(engine);
+  const repoTag = (n: string | undefined) => {
+    if (!n) return ['<none>', '<none>'];
+    const i = n.lastIndexOf(':');
+    return i > n.lastIndexOf('/') ? [n.slice(0, i), n.slice(i + 1)] : [n, 'latest'];
+  };
+  return {
+    Images: du.images.map((u) => {
+      const [Repository, Tag] = repoTag(u.image.names[0]);
+      return { Repository, Tag, ImageID: u.image.id, Created: u.image.created, Size: u.size, SharedSize: u.sharedSize, UniqueSize: u.uniqueSize, Containers: u.containers };
+    }),
+    Containers: du.containers.map(({ ctr, sizeRw, sizeRootFs }) => ({
+      ContainerID: ctr.id,
+      Image: ctr.imageId,
+      Command: containerCommand(ctr, imageDefaultsOf(engine, ctr)),
+      LocalVolumes: new Set(ctr.config.mounts.filter((m) => m.type === 'volume').map((m) => m.source)).size,
+      Size: sizeRootFs,
+      RWSize: sizeRw,
+      Created: ctr.created,
+      Status: publicStatus(ctr.state.status),
+      Names: ctr.name,
+    })),
+    Volumes: volumeUsage(engine.paths, engine.store.read()).map(libpodDfVolume),
+  };
+}
+
+export type LibpodDf = ReturnType<typeof libpodDf>;

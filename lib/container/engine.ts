@@ -1,5 +1,7 @@
 // The local engine: the one implementation of every container operation,
 // used by the CLI and by both APIs.
+import type { MonitorConfig } from './monitor-config';
+import { type HealthConfig, type HealthFlags, containerHealth } from './healthcheck';
 import { chooseCgroupManager } from '../oci/cgroups';
 import { log } from '../cli/log';
 import * as fs from 'node:fs';
@@ -7,25 +9,28 @@ import { randomBytes } from 'node:crypto';
 import * as path from 'node:path';
 import { Store } from '../storage/store';
 import type { ContainerConfig, ContainerRecord, Database, ImageRecord } from '../storage/records';
-import { type StoragePaths, bundleDir, containerDir, dbFile, exitDir, exitFile, rootfsMountDir, runtimeStateDir } from '../storage/paths';
-import { EngineError, invalidArgument, noSuchContainer } from '../errors';
+import { type StoragePaths, bundleDir, containerDir, dbFile, exitDir, exitFile, rootfsCopyDir, rootfsMountDir, runtimeStateDir } from '../storage/paths';
+import { EngineError, invalidArgument, noSuchContainer, noSuchImage } from '../errors';
 import { generateId } from './ids';
 import { generateName, NAME_REGEX_ERROR, validateName } from './names';
-import { imageConfig, layerPaths, resolveImage } from '../image';
-import { isMountPoint, mountRootfs, removeRootfsStorage, unmountRootfs } from '../storage/rootfs';
+import { imageConfig, layerPaths } from '../image';
+import { lookupImage } from '../image/resolve';
+import { bindRootfs, isMountPoint, mountRootfs, removeRootfsStorage, removeRootfsStorageAsync, unmountRootfs } from '../storage/rootfs';
 import { generateSpec, type ImageDefaults } from '../oci/generate';
 import { materializeSecrets, resolveSecretRefs } from '../secret/container-secrets';
-import { writeEtcFiles } from './etc-files';
+import { ensureMtab, refreshSharedHosts, sharedNetworkOwner, writeEtcFiles } from './etc-files';
 import { allocateEndpoints, connectEndpoints, prepareBridges, releaseEndpoints } from '../network/endpoints';
 import { defaultNetworkMode, resolveNetworkConfig } from '../network/container-config';
+import { hostPortConflict } from '../network/ports';
+import { isUserMode, startUserNetwork, stopUserNetwork } from '../network/usermode';
 import { prestartMonitor, type PendingMonitor } from './monitor';
 import { armListener, countActivation, disarmListener } from '../activation/listen';
 import { ContainerLocks } from './lifecycle-lock';
 import { readExitFile, syncState, waitForExit } from './state';
 import { detectRuntime, type RuntimeInfo } from '../../runtime/detect';
-import { runRuntime, type RuntimeTarget } from '../../runtime/oci-runtime';
-import { entryScript, tspodCommand } from '../package-root';
-import { emitEvent } from '../events/journal';
+import { runRuntime, runRuntimeAsync, runtimeFlagArgs, type RuntimeTarget } from '../../runtime/oci-runtime';
+import { entryScript, tspodCommand, tspodCommandEnv } from '../package-root';
+import { emitEvent, labelAttributes } from '../events/journal';
 import { connectAttach, pumpAttach, resizeContainerTerminal, type AttachStreams } from './attach';
 import { signalName, signalNumber } from './signals';
 import { loadContainersConf } from '../config/containers-conf';
@@ -35,11 +40,15 @@ import { anonymousVolumes, attachVolumes, prepareMounts } from '../volume/mounts
 import { dropVolume, volumeUsers } from '../volume/volumes';
 import { parseRestartPolicy, shouldRestart } from './restart-policy';
 import { defaultStopSignal } from '../systemd/container-mode';
+import { unmountPodShm } from '../pod/shm';
 import { joinPod, podInfraToStart, podNamespacePaths } from '../pod/membership';
+import { addKeepIdUser, chownToContainerRoot, openBundleForUserns, openPathForUserns, ownerShift, userLeftOut } from './idmap';
+import { allocateAutoUserns, autoUsernsRequest } from './auto-userns';
 
 export interface EngineOptions {
   paths: StoragePaths;
   runtime?: string; // --runtime
+  runtimeFlags?: string[]; // --runtime-flag, as given (without the "--")
   cgroupManager?: string; // --cgroup-manager
 }
 
@@ -49,6 +58,8 @@ export interface CreateRequest {
   command: string[];
   config: Partial<ContainerConfig>;
   replace?: boolean;
+  /** the CLI's --health-* flags, applied over the image's HEALTHCHECK (an API gives config.healthcheck instead) */
+  health?: HealthFlags;
 }
 
 export interface StartOptions {
@@ -91,9 +102,30 @@ export class LocalEngine {
     }
   }
 
-  runtime(): RuntimeTarget {
+  /** The runtime to drive; for a container created with --runtime, that one (while it can be found). */
+  runtime(rec?: ContainerRecord): RuntimeTarget {
+    const flags = this.opts.runtimeFlags?.length ? runtimeFlagArgs(this.opts.runtimeFlags) : undefined;
+    const own = rec?.config.ociRuntime;
+    if (own && own !== this.opts.runtime) {
+      try {
+        return { runtime: detectRuntime(this.paths.runroot, own), stateRoot: runtimeStateDir(this.paths), flags };
+      } catch {
+        /* gone since: the default one shares the state root */
+      }
+    }
     this.runtimeInfo ??= detectRuntime(this.paths.runroot, this.opts.runtime);
-    return { runtime: this.runtimeInfo, stateRoot: runtimeStateDir(this.paths) };
+    return { runtime: this.runtimeInfo, stateRoot: runtimeStateDir(this.paths), flags };
+  }
+
+  /**
+   * --runtime-flag: the runtime is asked once whether it takes these options, so
+   * a bad one fails the start as Podman's does (126), not inside the monitor.
+   */
+  private checkRuntimeFlags(rec: ContainerRecord): void {
+    if (!this.opts.runtimeFlags?.length) return;
+    const target = this.runtime(rec);
+    const r = runRuntime(target, ['--version']);
+    if (r.status !== 0) throw runtimeStartError(`${target.runtime.name}: ${r.stderr.trim() || r.stdout.split('\n')[0]}`);
   }
 
   runtimeName(): string {
@@ -110,8 +142,8 @@ export class LocalEngine {
    */
   private recordExit(cur: ContainerRecord | undefined): void {
     if (!cur || !syncState(this.paths, cur)) return;
-    if (cur.state.oomKilled) emitEvent(this.paths, { Type: 'container', Status: 'oom', ID: cur.id, Name: cur.name, Image: cur.config.image });
-    emitEvent(this.paths, { Type: 'container', Status: 'died', ID: cur.id, Name: cur.name, Image: cur.config.image, ContainerExitCode: cur.state.exitCode });
+    if (cur.state.oomKilled) emitEvent(this.paths, { Type: 'container', Status: 'oom', ID: cur.id, Name: cur.name, Image: cur.config.image, Attributes: labelAttributes(cur.config.labels) });
+    emitEvent(this.paths, { Type: 'container', Status: 'died', ID: cur.id, Name: cur.name, Image: cur.config.image, ContainerExitCode: cur.state.exitCode, Attributes: labelAttributes(cur.config.labels) });
   }
 
   // ---- lookup
@@ -172,8 +204,12 @@ export class LocalEngine {
   // ---- create
 
   create(req: CreateRequest): ContainerRecord {
-    const image = resolveImage(this.store, req.image);
-    const cfgImage = imageConfig(this.paths, image.id).config ?? {};
+    // --rootfs: a host directory and no image (so no image defaults)
+    const rootfs = req.config.rootfs ? checkRootfsDir(req.config.rootfs) : undefined;
+    const match = rootfs ? undefined : lookupImage(this.store.read(), req.image);
+    if (!match && !rootfs) throw noSuchImage(req.image);
+    const image = match?.image;
+    const cfgImage = image ? (imageConfig(this.paths, image.id).config ?? {}) : {};
     if (req.name !== undefined && !validateName(req.name))
       throw invalidArgument(`running container create option: ${NAME_REGEX_ERROR}`);
     const id = generateId();
@@ -214,20 +250,25 @@ export class LocalEngine {
       restartPolicy: '',
       createCommand: process.argv.slice(1),
       ...stripUndefined(req.config),
+      ...(rootfs ? { rootfs } : {}),
     };
     config.labels = { ...(cfgImage.Labels ?? {}), ...(req.config.labels ?? {}) };
     if (req.config.stopSignal === undefined) config.stopSignal = stopSignal;
     if (chooseCgroupManager(this.opts.cgroupManager ?? conf.cgroupManager, (m) => log('warn', m)) === 'systemd') config.cgroupManager = 'systemd';
     else delete config.cgroupManager;
     if (!req.config.hostname) config.hostname = id.slice(0, 12);
+    if (this.opts.runtime) config.ociRuntime = this.opts.runtime; // as given: a full path stays one
     if (config.sdnotify !== 'ignore' && !config.sdNotifySocket) config.sdNotifySocket = process.env.NOTIFY_SOCKET ?? '';
     if (parseRestartPolicy(config.restartPolicy).name !== 'no' && config.autoRemove)
       throw invalidArgument('the --rm option conflicts with --restart, when the restartPolicy is not "" and "no"');
+    Object.assign(config, containerHealth(req, (cfgImage as { Healthcheck?: HealthConfig }).Healthcheck));
     for (const m of config.mounts) {
       if (m.type === 'bind' && !fs.existsSync(m.source))
         throw invalidArgument(`statfs ${m.source}: no such file or directory`);
     }
 
+    // --userns=auto: the image scan and /etc/subuid now; only the choice of ids under the lock.
+    const autoUserns = config.idMappings?.auto ? autoUsernsRequest(config.idMappings.auto, image ? layerPaths(this.paths, image) : config.rootfs ? [config.rootfs.path] : []) : undefined;
     const now = new Date().toISOString();
     const rec = this.store.update((db) => {
       const all = Object.values(db.containers);
@@ -246,8 +287,9 @@ export class LocalEngine {
         id,
         name,
         created: now,
-        imageId: image.id,
-        imageName: image.names[0] ?? image.id,
+        imageId: image?.id ?? '',
+        imageName: image ? (match?.name ?? image.names[0] ?? image.id) : (rootfs?.path ?? ''), // the name it was created by, as Podman
+        ...(image?.digest ? { imageDigest: image.digest } : {}),
         config,
         state: {
           status: 'created',
@@ -264,11 +306,12 @@ export class LocalEngine {
       if (req.replace && req.name !== undefined && all.some((c) => c.name === req.name)) {
         return { ...record, replaceFirst: true } as ContainerRecord & { replaceFirst?: boolean };
       }
-      if (config.pod !== undefined) joinPod(db, config); // the pod's infra container lends its namespaces and ports
+      if (config.pod !== undefined) joinPod(db, config, req.config.hostname !== undefined); // the pod's infra container lends its namespaces and ports
       resolveNetworkConfig(this.paths, db, id, config, cfgImage.ExposedPorts); // networks checked, host ports chosen
       if (config.secrets?.length) config.secrets = resolveSecretRefs(db, config.secrets); // under the lock: rm cannot race
       // Named volumes are made on demand, the image's VOLUME paths get anonymous ones (last: they make directories).
       config.mounts = attachVolumes(db, this.paths, config.mounts, Object.keys(cfgImage.Volumes ?? {}));
+      if (autoUserns && config.idMappings) Object.assign(config.idMappings, allocateAutoUserns(autoUserns, all));
       db.containers[id] = record;
       return record;
     });
@@ -278,7 +321,7 @@ export class LocalEngine {
       return this.create({ ...req, replace: false });
     }
     fs.mkdirSync(containerDir(this.paths, id), { recursive: true, mode: 0o700 });
-    emitEvent(this.paths, { Type: 'container', Status: 'create', ID: id, Name: rec.name, Image: req.image });
+    emitEvent(this.paths, { Type: 'container', Status: 'create', ID: id, Name: rec.name, Image: req.image, Attributes: labelAttributes(rec.config.labels) });
     return rec;
   }
 
@@ -309,6 +352,8 @@ export class LocalEngine {
       const cur = db.containers[rec.id];
       if (!cur) return false;
       if (opts.restartOf !== undefined && (cur.state.stoppedByUser || (cur.state.runId ?? '') !== opts.restartOf || cur.state.status === 'running')) return false;
+      const taken = hostPortConflict(db, cur.id, cur.config.ports ?? [], (other) => !readExitFile(this.paths, other.id));
+      if (taken) throw taken;
       cur.state.runId = runId;
       cur.state.stoppedByUser = false;
       return true;
@@ -316,7 +361,8 @@ export class LocalEngine {
     if (!claimed && opts.restartOf !== undefined)
       throw new EngineError('state-improper', `container ${rec.id} was stopped or started meanwhile: restart policy not applied`);
     this.cleanupRuntime(rec); // a previous run's leftovers
-    const image = this.imageOf(rec);
+    this.checkRuntimeFlags(rec);
+    const image = rec.config.rootfs ? undefined : this.imageOf(rec);
     // The monitor's Node starts now, while the mount and the spec are prepared; it gets its configuration below.
     const fdShape = opts.fds?.count ?? (rec.config.preserveFds > 0 ? rec.config.preserveFds : 0);
     const monitor = prestartMonitor({ fdCount: fdShape, logDriver: rec.config.logDriver });
@@ -327,12 +373,24 @@ export class LocalEngine {
     }
   }
 
-  private async prepareAndStart(rec: ContainerRecord, opts: StartOptions, runId: string, image: ImageRecord, monitor: PendingMonitor): Promise<{ pid: number; conmonPid: number }> {
+  private async prepareAndStart(rec: ContainerRecord, opts: StartOptions, runId: string, image: ImageRecord | undefined, monitor: PendingMonitor): Promise<{ pid: number; conmonPid: number }> {
     const bundle = bundleDir(this.paths, rec.id);
     fs.mkdirSync(bundle, { recursive: true, mode: 0o700 });
     fs.rmSync(exitFile(this.paths, rec.id), { force: true });
     fs.mkdirSync(exitDir(this.paths), { recursive: true });
-    const rootfs = mountRootfs(this.paths, rec.id, layerPaths(this.paths, image));
+    const idm = rec.config.idMappings;
+    const leftOut = userLeftOut(idm);
+    if (idm) (leftOut ? chownToContainerRoot : (d: string, m: typeof idm) => openBundleForUserns(this.paths.runroot, d, m))(bundle, idm);
+    const rootfs = this.mountRoot(rec);
+    // The user's run-time directory is closed to such a container's root: the runtime takes its (id-shifted) copy in the store.
+    const runtimeRootfs = leftOut && idm ? rootfsCopyDir(this.paths, rec.id) : rootfs;
+    if (leftOut && idm) {
+      // Search (never listing) down to containers/; the container's own directory belongs to its root (0700), as its bundle.
+      openPathForUserns(this.paths.root, path.dirname(containerDir(this.paths, rec.id)), idm, 'its store');
+      chownToContainerRoot(containerDir(this.paths, rec.id), idm);
+    }
+    ensureMtab(rootfs);
+    if (rec.config.idMappings?.keepId && !rec.config.user) addKeepIdUser(rootfs, rec.config.idMappings.keepId);
     const c = rec.config;
     const notifySocket = c.sdnotify === 'container' ? c.sdNotifySocket || opts.notifySocket || '' : '';
     const fds = opts.fds ?? (c.preserveFds > 0 ? { count: c.preserveFds, listen: false } : undefined);
@@ -342,17 +400,17 @@ export class LocalEngine {
     const secrets = materializeSecrets(this.store, c.secrets ?? [], bundle);
     const spec = generateSpec({
       ctr: { ...rec, config: { ...rec.config, mounts: [...mounts, ...secrets.mounts], env: [...rec.config.env, ...secrets.env] } },
-      image: imageConfig(this.paths, image.id).config ?? ({} as ImageDefaults),
-      rootfs,
+      image: image ? (imageConfig(this.paths, image.id).config ?? ({} as ImageDefaults)) : ({} as ImageDefaults),
+      rootfs: runtimeRootfs,
       etcFiles: writeEtcFiles(this.paths, net.rec, net.db),
       netnsPath: this.sharedNetns(rec),
-      sharedNsPaths: podNamespacePaths(this.store.read(), rec),
+      sharedNsPaths: podNamespacePaths(this.paths, this.store.read(), rec),
       listen: fds?.listen ? { count: fds.count, names: fds.names } : undefined,
       notifySocketDir: notifySocket ? path.join(bundle, 'notify') : undefined,
     });
     if (c.tty && opts.consoleSize && spec.process) spec.process.consoleSize = { height: opts.consoleSize.rows, width: opts.consoleSize.cols };
     fs.writeFileSync(path.join(bundle, 'config.json'), JSON.stringify(spec));
-    const runtime = this.runtime();
+    const runtime = this.runtime(rec);
     const logPath = path.join(containerDir(this.paths, rec.id), 'ctr.log');
     const started = await monitor.start({
       id: rec.id,
@@ -360,6 +418,7 @@ export class LocalEngine {
       runroot: this.paths.runroot,
       runtime: runtime.runtime.path,
       runtimeStateRoot: runtime.stateRoot,
+      ...(runtime.flags ? { runtimeFlags: runtime.flags } : {}),
       runtimeScript: entryScript('tspod-runtime'),
       pidFile: path.join(bundle, 'pidfile'),
       runtimeLog: path.join(bundle, 'oci-log'),
@@ -374,6 +433,8 @@ export class LocalEngine {
       listenFdNames: fds?.names,
       notifySocket,
       exitCommand: this.exitCommand(rec, runId),
+      commandEnv: tspodCommandEnv(),
+      ...(c.healthcheck?.Interval ? { healthcheck: this.healthcheckTimer(rec) } : {}),
       ...(c.timeout ? { timeout: c.timeout } : {}),
       ...(c.logSizeMax ? { logSizeMax: c.logSizeMax } : {}),
     });
@@ -384,6 +445,7 @@ export class LocalEngine {
     try {
       await bridges;
       connectEndpoints(this, net.rec, started.report.pid); // the netns exists, the process has not started yet
+      if (isUserMode(c.network)) await this.startUserNet(net.rec, started.report.pid);
     } catch (err) {
       this.killPid(started.report.pid, 9);
       this.cleanupRuntime(net.rec);
@@ -396,14 +458,41 @@ export class LocalEngine {
     return { pid: started.report.pid, conmonPid: started.conmonPid };
   }
 
-  private exitCommand(rec: ContainerRecord, runId: string): string[] {
+  /** slirp4netns/pasta for this run, recorded so that cleanup ends it. */
+  private async startUserNet(rec: ContainerRecord, pid: number): Promise<void> {
+    const userNet = await startUserNetwork(this.paths, rec, pid);
+    rec.state.userNet = userNet; // the caller's cleanup on a later failure finds it here
+    this.store.update((db) => {
+      const cur = db.containers[rec.id];
+      if (cur) cur.state.userNet = userNet;
+    });
+  }
+
+
+  /** tspod with this engine's store and runtime, for the commands a monitor runs later. */
+  private tspodWithStore(): string[] {
     return [
       ...tspodCommand(),
       '--root',
       this.paths.root,
       '--runroot',
       this.paths.runroot,
+      ...(this.paths.volumePath ? ['--volumepath', this.paths.volumePath] : []),
       ...(this.opts.runtime ? ['--runtime', this.opts.runtime] : []),
+      ...(this.opts.runtimeFlags ?? []).flatMap((f) => ['--runtime-flag', f]),
+    ];
+  }
+
+  /** What the monitor runs every health check interval (Podman: a systemd timer). */
+  private healthcheckTimer(rec: ContainerRecord): MonitorConfig['healthcheck'] {
+    const interval = rec.config.healthcheck?.Interval ?? 0;
+    if (interval <= 0) return undefined;
+    return { command: [...this.tspodWithStore(), 'healthcheck', 'run', rec.id], intervalMs: Math.round(interval / 1e6) };
+  }
+
+  private exitCommand(rec: ContainerRecord, runId: string): string[] {
+    return [
+      ...this.tspodWithStore(),
       'container',
       'cleanup',
       ...(rec.config.autoRemove ? ['--rm'] : []),
@@ -413,8 +502,8 @@ export class LocalEngine {
     ];
   }
 
-  private startRuntime(rec: ContainerRecord, pid: number, conmonPid: number): void {
-    const r = runRuntime(this.runtime(), ['start', rec.id]);
+  private async startRuntime(rec: ContainerRecord, pid: number, conmonPid: number): Promise<void> {
+    const r = await runRuntimeAsync(this.runtime(rec), ['start', rec.id]);
     if (r.status !== 0) {
       this.killPid(pid, 9);
       throw runtimeStartError(r.stderr.trim() || `runtime start exited with ${r.status}`);
@@ -424,7 +513,9 @@ export class LocalEngine {
       if (!cur) return true;
       Object.assign(cur.state, {
         status: 'running',
+        initialized: false,
         paused: false,
+        stopping: false,
         mounted: true,
         pid,
         conmonPid,
@@ -441,12 +532,44 @@ export class LocalEngine {
       this.killPid(pid, 9);
       throw noSuchContainer(rec.id);
     }
-    emitEvent(this.paths, { Type: 'container', Status: 'start', ID: rec.id, Name: rec.name, Image: rec.config.image });
+    emitEvent(this.paths, { Type: 'container', Status: 'start', ID: rec.id, Name: rec.name, Image: rec.config.image, Attributes: labelAttributes(rec.config.labels) });
   }
 
   private assertStartable(rec: ContainerRecord): void {
     if (rec.state.status === 'running')
       throw new EngineError('already-running', `container ${rec.id} is already running`);
+  }
+
+  /**
+   * `init`: the container is made in the runtime (mounts, namespaces, network,
+   * its monitor) without its process started; the next start only starts it.
+   */
+  async initContainer(idOrName: string): Promise<ContainerRecord> {
+    const infra = podInfraToStart(this.store.read(), this.lookup(this.store.read(), idOrName));
+    if (infra) await this.start(infra); // a pod's container joins its infra's namespaces
+    return this.withContainer(idOrName, async (rec) => {
+      if (rec.state.initialized) return rec; // Podman: a no-op
+      if (rec.state.status === 'running')
+        throw new EngineError('state-improper', `container ${rec.id} has already been created in runtime: container state improper`);
+      if (rec.config.listen?.length) throw new EngineError('state-improper', `container ${rec.id} is started by its listener (--listen): container state improper`);
+      const { pid, conmonPid } = await this.init(rec, {});
+      this.store.update((db) => {
+        const cur = db.containers[rec.id];
+        if (cur) Object.assign(cur.state, { status: 'created', initialized: true, pid, conmonPid, mounted: true, error: '' });
+      });
+      emitEvent(this.paths, { Type: 'container', Status: 'init', ID: rec.id, Name: rec.name, Image: rec.config.image });
+      return this.get(rec.id);
+    });
+  }
+
+  /** Starts the process of an initialized container; on failure its runtime container is released. */
+  private async startInitialized(rec: ContainerRecord): Promise<void> {
+    try {
+      await this.startRuntime(rec, rec.state.pid, rec.state.conmonPid);
+    } catch (err) {
+      this.teardown(this.get(rec.id), true);
+      throw err;
+    }
   }
 
   /** Starts a container detached. */
@@ -456,13 +579,18 @@ export class LocalEngine {
     return this.withContainer(idOrName, async (rec) => {
       if (rec.state.paused) throw new EngineError('state-improper', `cannot start paused container ${rec.id}: container state improper`);
       if (rec.state.status === 'running') return rec; // Podman: starting a running container is a no-op
+      if (rec.state.initialized) {
+        await this.startInitialized(rec);
+        this.sendNotify(rec, rec.state.conmonPid, opts);
+        return this.get(rec.id);
+      }
       if (rec.config.listen?.length && !opts.fds) {
         await armListener(this.paths, this.store, rec, this.opts.runtime); // scale to zero: started on a connection
         return this.get(rec.id);
       }
       const { pid, conmonPid } = await this.init(rec, opts);
       if (rec.config.listen?.length) countActivation(this.store, rec.id);
-      this.startRuntime(rec, pid, conmonPid);
+      await this.startRuntime(rec, pid, conmonPid);
       this.sendNotify(rec, conmonPid, opts);
       return this.get(rec.id);
     });
@@ -479,18 +607,26 @@ export class LocalEngine {
   ): Promise<number> {
     const infra = podInfraToStart(this.store.read(), this.lookup(this.store.read(), idOrName));
     if (infra) await this.start(infra); // a pod's container joins its infra's namespaces
-    const { rec, pid, conmonPid, sock } = await this.withContainer(idOrName, async (rec) => {
+    const { rec, pid, conmonPid, pump } = await this.withContainer(idOrName, async (rec) => {
       this.assertStartable(rec);
-      const { pid, conmonPid } = await this.init(rec, opts);
+      const { pid, conmonPid } = rec.state.initialized ? rec.state : await this.init(rec, opts);
       const passthrough = rec.config.logDriver === 'passthrough';
       const sock = passthrough ? undefined : await connectAttach(bundleDir(this.paths, rec.id), conmonPid);
-      this.startRuntime(rec, pid, conmonPid);
-      return { rec, pid, conmonPid, sock };
+      // Read the attach socket before the runtime starts the process: a short-lived container's
+      // output and the monitor's end of the socket may come while the start is awaited.
+      const pump = sock ? pumpAttach(sock, streams) : undefined;
+      try {
+        await this.startRuntime(rec, pid, conmonPid);
+      } catch (err) {
+        sock?.destroy();
+        throw err;
+      }
+      return { rec, pid, conmonPid, pump };
     });
     this.sendNotify(rec, conmonPid, opts);
     opts.onRunning?.(pid);
     if (rec.config.tty) streams.onTerminal?.((rows, cols) => resizeContainerTerminal(bundleDir(this.paths, rec.id), rows, cols));
-    if (sock) await pumpAttach(sock, streams);
+    if (pump) await pump;
     const running = { ...rec, state: { ...rec.state, pid, conmonPid } };
     const exit = readExitFile(this.paths, rec.id) ?? (await waitForExit(this.paths, running));
     this.get(rec.id); // record the exit
@@ -544,7 +680,7 @@ export class LocalEngine {
     this.markStoppedByUser(rec.id);
     this.killPid(rec.state.pid, signal);
     if (signal === 9) this.thawAfterSignal(rec.id); // a frozen cgroup gets SIGKILL only once thawed
-    emitEvent(this.paths, { Type: 'container', Status: 'kill', ID: rec.id, Name: rec.name, Image: rec.config.image });
+    emitEvent(this.paths, { Type: 'container', Status: 'kill', ID: rec.id, Name: rec.name, Image: rec.config.image, Attributes: labelAttributes(rec.config.labels) });
     return rec;
   }
 
@@ -567,13 +703,13 @@ export class LocalEngine {
         throw new EngineError('state-improper', paused ? `"${shown}" is not running, can't pause: container state improper` : `"${shown}" is not paused, can't unpause: container state improper`);
       if (paused && s.paused) throw new EngineError('state-improper', `"paused" is already paused: container state improper`);
       if (!paused && !s.paused) throw new EngineError('state-improper', `"running" is not paused, can't unpause: container state improper`);
-      const r = runRuntime(this.runtime(), [paused ? 'pause' : 'resume', rec.id]);
+      const r = runRuntime(this.runtime(rec), [paused ? 'pause' : 'resume', rec.id]);
       if (r.status !== 0) throw new EngineError('runtime', `${paused ? 'pausing' : 'unpausing'} container ${rec.id}: ${r.stderr.trim()}`);
       this.store.update((db) => {
         const cur = db.containers[rec.id];
         if (cur) cur.state.paused = paused;
       });
-      emitEvent(this.paths, { Type: 'container', Status: paused ? 'pause' : 'unpause', ID: rec.id, Name: rec.name, Image: rec.config.image });
+      emitEvent(this.paths, { Type: 'container', Status: paused ? 'pause' : 'unpause', ID: rec.id, Name: rec.name, Image: rec.config.image, Attributes: labelAttributes(rec.config.labels) });
       return this.get(rec.id);
     });
   }
@@ -603,25 +739,38 @@ export class LocalEngine {
     }
     const t = timeout ?? rec.config.stopTimeout;
     let warning: string | undefined;
-    if (t > 0) {
-      this.killPid(rec.state.pid, rec.config.stopSignal);
-      this.thawAfterSignal(rec.id); // a paused container handles its stop signal once thawed
-      const exit = await waitForExit(this.paths, rec, t * 1000);
-      if (!exit) {
-        warning = `StopSignal ${signalName(rec.config.stopSignal)} failed to stop container ${rec.name} in ${t} seconds, resorting to SIGKILL`;
+    const setStopping = (on: boolean) =>
+      this.store.updateUnlessFull((db) => {
+        const cur = db.containers[rec.id];
+        if (cur && (cur.state.stopping ?? false) !== on) cur.state.stopping = on;
+      });
+    // "stopping" is shown while a stop timeout runs; with none (-t 0) there is nothing to show
+    if (t > 0) setStopping(true);
+    try {
+      if (t > 0) {
+        this.killPid(rec.state.pid, rec.config.stopSignal);
+        this.thawAfterSignal(rec.id); // a paused container handles its stop signal once thawed
+        const exit = await waitForExit(this.paths, rec, t * 1000);
+        if (!exit) {
+          warning = `StopSignal ${signalName(rec.config.stopSignal)} failed to stop container ${rec.name} in ${t} seconds, resorting to SIGKILL`;
+        }
       }
+      if (!readExitFile(this.paths, rec.id)) {
+        this.killPid(rec.state.pid, 9);
+        this.thawAfterSignal(rec.id);
+        await waitForExit(this.paths, rec, 5000);
+      }
+    } finally {
+      if (t > 0) setStopping(false);
     }
-    if (!readExitFile(this.paths, rec.id)) {
-      this.killPid(rec.state.pid, 9);
-      this.thawAfterSignal(rec.id);
-      await waitForExit(this.paths, rec, 5000);
-    }
+    await this.deleteRuntimeAsync(this.get(rec.id)); // off the event loop, before the record says stopped
     this.store.updateUnlessFull((db) => {
       const cur = db.containers[rec.id];
       this.recordExit(cur);
+      if (cur) delete cur.state.stopping;
       if (cur && cur.state.status === 'exited') cur.state.status = 'stopped';
     });
-    emitEvent(this.paths, { Type: 'container', Status: 'stop', ID: rec.id, Name: rec.name, Image: rec.config.image });
+    emitEvent(this.paths, { Type: 'container', Status: 'stop', ID: rec.id, Name: rec.name, Image: rec.config.image, Attributes: labelAttributes(rec.config.labels) });
     this.teardown(this.get(rec.id));
     return { rec: this.get(rec.id), warning };
   }
@@ -641,13 +790,27 @@ export class LocalEngine {
     const stateDir = path.join(runtimeStateDir(this.paths), rec.id);
     let failed: EngineError | undefined;
     if (fs.existsSync(stateDir)) {
-      const r = runRuntime(this.runtime(), ['delete', '--force', rec.id]);
+      const r = runRuntime(this.runtime(rec), ['delete', '--force', rec.id]);
       if (r.status !== 0 && fs.existsSync(stateDir))
         failed = new EngineError('runtime', `removing the runtime's state of container ${rec.id}: ${r.stderr.trim() || `exit status ${r.status}`}`);
     }
     unmountRootfs(this.paths, rec.id);
+    if (rec.config.isInfra) unmountPodShm(this.paths, rec.id);
     releaseEndpoints(this, rec);
+    stopUserNetwork(this.paths, rec.id, rec.state.userNet);
+    const owner = sharedNetworkOwner(rec);
+    if (owner) this.store.locked(() => refreshSharedHosts(this.paths, this.store.read(), owner, { leaving: rec.id })); // its 127.0.0.1 line goes
     if (failed) throw failed; // after the rest is released: a retry (rm -f again) only has this left
+  }
+
+  /**
+   * The runtime's delete, first and without blocking the event loop (the API service): the
+   * cleanupRuntime that follows then finds nothing left for it there (and reports a delete
+   * that failed, trying once more).
+   */
+  private async deleteRuntimeAsync(rec: ContainerRecord, force = false): Promise<void> {
+    if (!force && rec.state.status === 'running' && !readExitFile(this.paths, rec.id)) return;
+    if (fs.existsSync(path.join(runtimeStateDir(this.paths), rec.id))) await runRuntimeAsync(this.runtime(rec), ['delete', '--force', rec.id]);
   }
 
   /** cleanupRuntime, and the record says the rootfs is no longer mounted; with the container's lock held. */
@@ -656,6 +819,8 @@ export class LocalEngine {
     this.store.updateUnlessFull((db) => {
       const cur = db.containers[rec.id];
       if (cur && cur.state.mounted && cur.state.status !== 'running') cur.state.mounted = false;
+      if (cur?.state.initialized) cur.state.initialized = false; // its runtime container is gone
+      if (cur && cur.state.userNet && cur.state.status !== 'running') delete cur.state.userNet;
     });
   }
 
@@ -697,8 +862,11 @@ export class LocalEngine {
       throw err;
     }
     if (!done) return;
+    // a pod with exit policy "stop" stops when its last container exits (lib/pod)
+    if (done.config.pod && !restart) await (require('../pod/pods') as typeof import('../pod/pods')).applyExitPolicy(this, done.config.pod);
     if (rm) await this.removeAsync(done.id, { force: true, ignoreMissing: true, volumes: true });
-    else if (restart)
+    if (rm) return;
+    if (restart)
       try {
         const started = await this.start(done.id, { restartOf: done.state.runId ?? '' });
         if (started.state.stoppedByUser) await this.stop(done.id, 0); // the user's stop came while it was starting
@@ -721,7 +889,7 @@ export class LocalEngine {
    * running one (with force) gets SIGKILL at once unless it is to be stopped
    * gracefully, before waiting for its lock: a stop holding the lock ends soon then.
    */
-  private prepareRemoval(idOrName: string, opts: { force?: boolean; ignoreMissing?: boolean; timeout?: number }): string | undefined {
+  private prepareRemoval(idOrName: string, opts: { force?: boolean; ignoreMissing?: boolean; timeout?: number; podRemoval?: boolean }): string | undefined {
     let rec: ContainerRecord;
     try {
       rec = this.get(idOrName);
@@ -729,26 +897,40 @@ export class LocalEngine {
       if (opts.ignoreMissing && err instanceof EngineError && err.kind === 'no-such-container') return undefined;
       throw err;
     }
+    if (rec.config.isService) {
+      // it goes with the last of its pods (lib/pod removePod)
+      const pods = Object.values(this.store.read().pods ?? {}).filter((p) => p.serviceContainer === rec.id);
+      if (pods.length)
+        throw new EngineError('ctr-exists', `container ${rec.id} is the service container of pod(s) ${pods.map((p) => p.id).join(', ')} and cannot be removed without removing the pod(s)`);
+    }
+    // The infra container holds the pod's namespaces: it goes only with its pod (lib/pod removePod), even with force.
+    const pod = rec.config.isInfra && rec.config.pod ? this.store.read().pods?.[rec.config.pod] : undefined;
+    if (pod && !opts.podRemoval)
+      throw new EngineError('invalid-argument', `container ${rec.id} is the infra container of pod ${pod.id} and cannot be removed without removing the pod`);
     this.assertRemovable(rec, opts);
     // Also cancels a restart policy's pending start. A stopped container without a policy has
     // none to cancel (and a start resets the flag): one store write less for every `run --rm`.
     if (rec.state.status === 'running' || parseRestartPolicy(rec.config.restartPolicy).name !== 'no') this.markStoppedByUser(rec.id);
-    if (rec.state.status === 'running' && !opts.timeout) {
+    if (rec.state.status === 'running' && opts.timeout === 0) {
       this.killPid(rec.state.pid, 9);
       this.thawAfterSignal(rec.id);
     }
     return rec.id;
   }
 
-  /** `rm`: a running container (with force) is stopped first, with the given timeout. */
-  async removeAsync(idOrName: string, opts: { force?: boolean; ignoreMissing?: boolean; timeout?: number; volumes?: boolean }): Promise<string | undefined> {
+  /**
+   * `rm`: a running container (with force) is stopped first as Podman's `rm -f`: its stop
+   * signal, then SIGKILL after `timeout` seconds (the container's stop timeout when not given;
+   * 0 kills at once, as Docker's `rm -f`).
+   */
+  async removeAsync(idOrName: string, opts: { force?: boolean; ignoreMissing?: boolean; timeout?: number; volumes?: boolean; podRemoval?: boolean }): Promise<string | undefined> {
     const id = this.prepareRemoval(idOrName, opts);
     if (!id) return undefined;
     try {
       return await this.withContainer(id, async (rec) => {
         this.assertRemovable(rec, opts);
-        if (rec.state.status === 'running') await this.stopHeld(rec, opts.timeout ?? 0);
-        return this.removeHeld(rec, opts);
+        if (rec.state.status === 'running') await this.stopHeld(rec, opts.timeout);
+        return await this.removeHeldAsync(rec, opts);
       });
     } catch (err) {
       return removedMeanwhile(err, idOrName, opts);
@@ -756,7 +938,7 @@ export class LocalEngine {
   }
 
   /** Removes a container (with `volumes`, its anonymous volumes too); a running one (with force) is killed first. */
-  remove(idOrName: string, opts: { force?: boolean; ignoreMissing?: boolean; volumes?: boolean }): string | undefined {
+  remove(idOrName: string, opts: { force?: boolean; ignoreMissing?: boolean; volumes?: boolean; podRemoval?: boolean }): string | undefined {
     const id = this.prepareRemoval(idOrName, opts);
     if (!id) return undefined;
     try {
@@ -778,15 +960,39 @@ export class LocalEngine {
 
   /** The removal itself, with the container's lock held and its process gone (or killed). */
   private removeHeld(rec: ContainerRecord, opts: { volumes?: boolean }): string {
-    disarmListener(this.store, rec);
-    this.store.updateUnlessFull((db) => this.recordExit(db.containers[rec.id])); // rm must go on (and free space) on a full disk
+    this.beginRemoval(rec);
     // Slow work first, outside the store lock: the runtime, the mount, the network, the rootfs data
     // (no record write before the space is freed: the record goes anyway).
     this.cleanupRuntime(this.get(rec.id), true);
     removeRootfsStorage(this.paths, rec.id);
+    this.assertUnmounted(rec);
+    fs.rmSync(bundleDir(this.paths, rec.id), { recursive: true, force: true, maxRetries: 5, retryDelay: 50 });
+    return this.finishRemoval(rec, opts);
+  }
+
+  /** removeHeld with the runtime call and the file removal off the event loop (rm through the API). */
+  private async removeHeldAsync(rec: ContainerRecord, opts: { volumes?: boolean }): Promise<string> {
+    this.beginRemoval(rec);
+    await this.deleteRuntimeAsync(this.get(rec.id), true);
+    this.cleanupRuntime(this.get(rec.id), true);
+    await removeRootfsStorageAsync(this.paths, rec.id);
+    this.assertUnmounted(rec);
+    await fs.promises.rm(bundleDir(this.paths, rec.id), { recursive: true, force: true, maxRetries: 5, retryDelay: 50 });
+    return this.finishRemoval(rec, opts);
+  }
+
+  private beginRemoval(rec: ContainerRecord): void {
+    disarmListener(this.store, rec);
+    this.store.updateUnlessFull((db) => this.recordExit(db.containers[rec.id])); // rm must go on (and free space) on a full disk
+  }
+
+  private assertUnmounted(rec: ContainerRecord): void {
     if (isMountPoint(rootfsMountDir(this.paths, rec.id)))
       throw new EngineError('internal', `the root filesystem of container ${rec.id} is still mounted: not removing its files`);
-    fs.rmSync(bundleDir(this.paths, rec.id), { recursive: true, force: true, maxRetries: 5, retryDelay: 50 });
+  }
+
+  /** The exit file, the cidfile, then the record and its directory in one store transaction. */
+  private finishRemoval(rec: ContainerRecord, opts: { volumes?: boolean }): string {
     fs.rmSync(exitFile(this.paths, rec.id), { force: true });
     removeCidfile(rec);
     // One transaction: the record and its directory (with the lock file) go together.
@@ -801,7 +1007,7 @@ export class LocalEngine {
       this.store.writeUnlocked(db, { freesSpace: true });
       fs.rmSync(containerDir(this.paths, rec.id), { recursive: true, force: true });
     });
-    emitEvent(this.paths, { Type: 'container', Status: 'remove', ID: rec.id, Name: rec.name, Image: rec.config.image });
+    emitEvent(this.paths, { Type: 'container', Status: 'remove', ID: rec.id, Name: rec.name, Image: rec.config.image, Attributes: labelAttributes(rec.config.labels) });
     return rec.id;
   }
 
@@ -816,11 +1022,37 @@ export class LocalEngine {
     });
   }
 
+  /** The container's root filesystem, mounted: its image's layers, or its --rootfs directory. */
+  mountRoot(rec: ContainerRecord): string {
+    const dir = rec.config.rootfs;
+    if (dir && !dir.overlay) return bindRootfs(this.paths, rec.id, dir.path);
+    return mountRootfs(this.paths, rec.id, dir ? [dir.path] : layerPaths(this.paths, this.imageOf(rec)), ownerShift(rec.config));
+  }
+
+  /** The lower directories of the container's root filesystem (for diff). */
+  lowerDirsOf(rec: ContainerRecord): string[] {
+    return rec.config.rootfs ? [rec.config.rootfs.path] : layerPaths(this.paths, this.imageOf(rec));
+  }
+
   imageOf(rec: ContainerRecord): ImageRecord {
     const img = this.store.read().images[rec.imageId];
     if (!img) throw new EngineError('no-such-image', `${rec.imageId}: image not known`);
     return img;
   }
+}
+
+/** --rootfs PATH: an existing directory, by its real path (overlay options and mounts take it as it is). */
+function checkRootfsDir(r: { path: string; overlay: boolean }): { path: string; overlay: boolean } {
+  if (!path.isAbsolute(r.path)) throw invalidArgument(`--rootfs ${r.path}: the path must be absolute`);
+  let real: string;
+  try {
+    real = fs.realpathSync(r.path);
+  } catch {
+    throw invalidArgument(`--rootfs ${r.path}: no such file or directory`);
+  }
+  if (!fs.statSync(real).isDirectory()) throw invalidArgument(`--rootfs ${r.path}: not a directory`);
+  if (real === '/') throw invalidArgument('--rootfs /: the host root cannot be a container root');
+  return { path: real, overlay: r.overlay };
 }
 
 /** The --cidfile `create`/`run` wrote (annotation as Podman's), if it still names this container. */

@@ -9,6 +9,9 @@ import type { ContainerRecord, Database } from '../storage/records';
 import { type StoragePaths, bundleDir } from '../storage/paths';
 import { EngineError } from '../errors';
 import { breaksLine } from '../network/input-checks';
+import { closeFd, fdPath, withFd, withRoot } from '../storage/in-root';
+import { hostAddress, slirpOptions } from '../network/usermode';
+import { readExitFile } from './state';
 
 /**
  * The values were checked where they came in; one that would still start a
@@ -51,7 +54,32 @@ function namesOf(c: ContainerRecord, network: string): string[] {
   return [...new Set(names.filter(Boolean))];
 }
 
-export function hostsContent(ctr: ContainerRecord, db?: Database): string {
+/** Which containers of a shared network namespace to list: one starting, one going away. */
+export interface JoinerChange {
+  joining?: string;
+  leaving?: string;
+}
+
+/**
+ * `127.0.0.1 NAME` for each running container that joins ctr's network
+ * namespace (`--network container:ID`, a pod's members), as Podman lists them
+ * in the hosts file they share with it.
+ */
+function joinerLines(paths: StoragePaths | undefined, ctr: ContainerRecord, db: Database | undefined, change: JoinerChange): string {
+  let text = '';
+  for (const c of Object.values(db?.containers ?? {})) {
+    if (c.config.network !== `container:${ctr.id}` || c.id === change.leaving) continue;
+    const running = c.state.status === 'running' && !(paths && readExitFile(paths, c.id));
+    if (running || c.id === change.joining) text += hostsLine('127.0.0.1', [c.name]);
+  }
+  return text;
+}
+
+export function hostsContent(ctr: ContainerRecord, db?: Database, paths?: StoragePaths, change: JoinerChange = {}): string {
+  return ownHostsContent(ctr, db) + joinerLines(paths, ctr, db, change);
+}
+
+function ownHostsContent(ctr: ContainerRecord, db?: Database): string {
   const c = ctr.config;
   let text = LOCALHOST;
   if (c.network === 'host') {
@@ -65,6 +93,12 @@ export function hostsContent(ctr: ContainerRecord, db?: Database): string {
   for (const h of c.addHosts ?? []) {
     const i = h.indexOf(':');
     text += hostsLine(h.slice(i + 1), [h.slice(0, i)]);
+  }
+  if (c.network === 'slirp4netns') {
+    // As Podman 4.3: the host by its first address, the container at CIDR+100 by hostname and name.
+    const host = hostAddress();
+    if (host) text += hostsLine(host, ['host.containers.internal']);
+    return text + hostsLine(slirpOptions(c.networkOptions).ip, [c.hostname, ctr.name]);
   }
   const own = Object.entries(ctr.state.endpoints ?? {});
   if (own.length === 0) {
@@ -99,6 +133,8 @@ export function resolvContent(ctr: ContainerRecord): string {
   const lines = host.split('\n');
   const pick = (key: string) => lines.filter((l) => l.startsWith(`${key} `) || l.startsWith(`${key}\t`)).map((l) => l.slice(key.length).trim());
   let servers = c.dns?.length ? c.dns : pick('nameserver').map((s) => s.split(/\s+/)[0]).filter((s) => !/^(127\.|::1$)/.test(s));
+  // slirp4netns forwards DNS at CIDR+3 to the host's resolvers (loopback ones included), first as in Podman.
+  if (c.network === 'slirp4netns' && !c.dns?.length) servers = [slirpOptions(c.networkOptions).dns, ...servers];
   if (servers.length === 0 && c.network !== 'host' && c.network !== 'none') servers = ['8.8.8.8', '8.8.4.4'];
   const search = c.dnsSearch?.length ? c.dnsSearch.filter((s) => s !== '.') : pick('search').flatMap((s) => s.split(/\s+/));
   const options = c.dnsOptions?.length ? c.dnsOptions : pick('options').flatMap((s) => s.split(/\s+/));
@@ -116,11 +152,29 @@ export function writeEtcFiles(paths: StoragePaths, ctr: ContainerRecord, db?: Da
   const owner = sharedNetworkOwner(ctr);
   if (owner) {
     const theirs = etcPaths(bundleDir(paths, owner));
-    if (fs.existsSync(theirs.hosts) && fs.existsSync(theirs.resolvConf)) return { ...files, hosts: theirs.hosts, resolvConf: theirs.resolvConf };
+    if (fs.existsSync(theirs.hosts) && fs.existsSync(theirs.resolvConf)) {
+      refreshSharedHosts(paths, db, owner, { joining: ctr.id });
+      return { ...files, hosts: theirs.hosts, resolvConf: theirs.resolvConf };
+    }
   }
-  fs.writeFileSync(files.hosts, hostsContent(ctr, db));
+  fs.writeFileSync(files.hosts, hostsContent(ctr, db, paths));
   fs.writeFileSync(files.resolvConf, resolvContent(ctr));
   return files;
+}
+
+/**
+ * Rewrites, in place, the hosts file of the container whose network namespace
+ * others join, when one of them starts or goes away.
+ */
+export function refreshSharedHosts(paths: StoragePaths, db: Database | undefined, owner: string, change: JoinerChange): void {
+  const rec = db?.containers[owner];
+  const file = etcPaths(bundleDir(paths, owner)).hosts;
+  if (!rec || !fs.existsSync(file)) return;
+  try {
+    fs.writeFileSync(file, hostsContent(rec, db, paths, change));
+  } catch {
+    /* the owner is going away */
+  }
 }
 
 /**
@@ -136,9 +190,28 @@ export function rewritePeerHosts(paths: StoragePaths, db: Database, networks: st
     const file = etcPaths(bundleDir(paths, peer.id)).hosts;
     if (!fs.existsSync(file)) continue;
     try {
-      fs.writeFileSync(file, hostsContent(peer, db));
+      fs.writeFileSync(file, hostsContent(peer, db, paths));
     } catch {
       /* the peer is going away */
     }
   }
+}
+
+/**
+ * /etc/mtab as a link to /proc/mounts when the image has none (as Podman adds
+ * it: mount and df read it). Made inside the root through held fds, so a
+ * hostile image's /etc symlink cannot lead it out.
+ */
+export function ensureMtab(rootfs: string): void {
+  withRoot(rootfs, (root) => {
+    const existing = root.resolveIfExists('/etc/mtab', false);
+    if (existing !== undefined) return closeFd(existing);
+    withFd(root.mkdirAll('/etc'), (etc) => {
+      try {
+        fs.symlinkSync('/proc/mounts', fdPath(etc, 'mtab'));
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      }
+    });
+  });
 }

@@ -1,7 +1,9 @@
 // `exec`: a process in a running container, through the runtime's exec. One
 // implementation: the CLI runs it on its own stdio, the API with pipes.
 import * as fs from 'node:fs';
+import * as net from 'node:net';
 import * as path from 'node:path';
+import { native } from '../native';
 import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
 import { constants } from 'node:os';
 import type { Readable, Writable } from 'node:stream';
@@ -70,7 +72,7 @@ async function runExec(
   let child: ChildProcess;
   if (req.tty && !req.detach) {
     // The terminal helper runs `runtime exec -d --tty --console-socket` and holds the pty.
-    const cfg: ExecTerminalConfig = { runtimeArgs: runtimeArgv(engine.runtime(), args), tail: [rec.id, ...req.command], rows: terminal?.rows, cols: terminal?.cols };
+    const cfg: ExecTerminalConfig = { runtimeArgs: runtimeArgv(engine.runtime(rec), args), tail: [rec.id, ...req.command], rows: terminal?.rows, cols: terminal?.cols };
     child = spawn(process.execPath, [...MONITOR_NODE_FLAGS, entryScript('tspod-conmon'), '--exec-terminal', JSON.stringify(cfg)], {
       stdio: [...(stdio as unknown[]).slice(0, 3), 'pipe'] as StdioOptions,
       env: runtimeEnv(),
@@ -83,7 +85,7 @@ async function runExec(
     terminal?.onChannel?.(() => ctl?.end());
   } else {
     args.push(rec.id, ...req.command);
-    const [file, ...rest] = runtimeArgv(engine.runtime(), args);
+    const [file, ...rest] = runtimeArgv(engine.runtime(rec), args);
     child = spawn(file, rest, { stdio, env: runtimeEnv() });
   }
   onChild?.(child);
@@ -229,6 +231,49 @@ export async function execWithStreams(
     throw e;
   } finally {
     execResizers.delete(pid);
+  }
+}
+
+/**
+ * Runs a process and collects its stdout and stderr as one text (a health
+ * check's log), at most `limit` bytes of it. The runtime copies the two
+ * streams through pipes of its own, so their relative order is not kept.
+ * `onPid` gets the runtime's pid (to stop it on a timeout).
+ */
+export async function execCaptureOutput(
+  engine: LocalEngine,
+  idOrName: string,
+  req: ExecRequest,
+  limit: number,
+  onPid?: (pid: number) => void,
+): Promise<{ code: number; output: string }> {
+  const [readFd, writeFd] = native().pipe();
+  const chunks: Buffer[] = [];
+  let size = 0;
+  const reader = new net.Socket({ fd: readFd, readable: true, writable: false });
+  const drained = new Promise<void>((resolve) => {
+    reader.on('data', (d: Buffer) => {
+      if (size < limit) chunks.push(d);
+      size += d.length;
+    });
+    reader.on('close', () => resolve());
+    reader.on('error', () => resolve());
+  });
+  let closedWrite = false;
+  const closeWrite = () => {
+    if (!closedWrite) fs.closeSync(writeFd);
+    closedWrite = true;
+  };
+  try {
+    const code = await runExec(engine, idOrName, { ...req, tty: false, preserveFds: 0 }, ['ignore', writeFd, writeFd], (child) => {
+      closeWrite(); // the child holds it now: EOF comes when the process and the runtime are done
+      if (child.pid) onPid?.(child.pid);
+    });
+    await drained;
+    return { code, output: Buffer.concat(chunks).subarray(0, limit).toString('utf8') };
+  } finally {
+    closeWrite();
+    reader.destroy();
   }
 }
 

@@ -2,10 +2,13 @@
 // Docker API and the libpod API. As in Docker and Podman: the values given
 // for one key are alternatives, except `label`, where each must match (compose
 // lists with project=p AND oneoff=False); different keys must all match.
+import type { StoragePaths } from '../storage/paths';
+import { healthState } from './healthcheck';
 import type { ContainerRecord } from '../storage/records';
 import { invalidArgument } from '../errors';
 import { publicStatus } from './inspect';
 import { isListening } from '../activation/listen';
+import { parseEventTime } from '../events/query';
 
 const KEYS = ['id', 'name', 'status', 'label', 'label!', 'ancestor', 'exited', 'volume', 'network', 'health', 'is-task', 'restart-policy', 'before', 'since', 'pod'];
 const STATUSES = ['created', 'restarting', 'running', 'removing', 'paused', 'exited', 'dead', 'stopped', 'configured', 'unknown'];
@@ -52,7 +55,7 @@ function lookupRef(all: ContainerRecord[], ref: string): ContainerRecord {
 }
 
 /** Applies the filters; `all` is the unfiltered list (for before/since references). */
-export function filterContainers(recs: ContainerRecord[], filters: Map<string, string[]>, all: ContainerRecord[] = recs): ContainerRecord[] {
+export function filterContainers(recs: ContainerRecord[], filters: Map<string, string[]>, all: ContainerRecord[] = recs, paths?: StoragePaths): ContainerRecord[] {
   for (const [key, vals] of filters) {
     if (!KEYS.includes(key)) throw invalidArgument(`${key} is an invalid filter`);
     if (vals.length === 0) continue;
@@ -95,7 +98,8 @@ export function filterContainers(recs: ContainerRecord[], filters: Map<string, s
           case 'network':
             return networkNames(c).includes(v);
           case 'health':
-            return v === 'none';
+            // none: no health check; starting, healthy, unhealthy: its current status
+            return (c.config.healthcheck ? (paths ? healthState(paths, c).Status : '') : 'none') === v;
           case 'pod':
             return c.config.pod !== undefined && c.config.pod.startsWith(v);
           case 'is-task':
@@ -110,4 +114,23 @@ export function filterContainers(recs: ContainerRecord[], filters: Map<string, s
     );
   }
   return recs;
+}
+
+/** What `container prune` filters on (Podman's prune filters, not the list's): label, label!, until. */
+const PRUNE_KEYS = ['label', 'label!', 'until'];
+
+/** Refuses a key prune does not take, with Podman's wording (`name is an invalid filter`). */
+export function checkPruneFilters(filters: Map<string, string[]>): void {
+  for (const key of filters.keys()) if (!PRUNE_KEYS.includes(key)) throw invalidArgument(`${key} is an invalid filter`);
+}
+
+/** The containers prune's filters select; `created` gives a container's creation time (epoch ms). */
+export function pruneFilter<T>(items: T[], filters: Map<string, string[]>, labels: (t: T) => Record<string, string>, created: (t: T) => number): T[] {
+  checkPruneFilters(filters);
+  const label = filters.get('label') ?? [];
+  const notLabel = filters.get('label!') ?? [];
+  const until = (filters.get('until') ?? []).map((v) => parseEventTime(v));
+  return items.filter(
+    (t) => matchLabels(labels(t), label) && !notLabel.some((v) => matchLabels(labels(t), [v])) && until.every((u) => created(t) < u),
+  );
 }

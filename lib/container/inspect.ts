@@ -13,6 +13,7 @@ import { restartForInspect } from './restart-policy';
 import { CPU_PERIOD, effectivePidsLimit, effectiveSwap } from '../oci/resources';
 import { cgroupSupport } from '../oci/cgroups';
 import { isListening } from '../activation/listen';
+import { healthState } from './healthcheck';
 
 const ZERO_TIME = '0001-01-01T00:00:00Z';
 
@@ -25,40 +26,43 @@ export function inspectContainer(paths: StoragePaths, ctr: ContainerRecord, imag
   const bundle = bundleDir(paths, ctr.id);
   const userdata = containerDir(paths, ctr.id);
   const s = ctr.state;
-  return {
+  const health = healthState(paths, ctr);
+  const doc = {
     Id: ctr.id,
     Created: ctr.created,
     Path: cmd[0] ?? '',
     Args: cmd.slice(1),
     State: {
       OciVersion: '1.0.2-dev',
-      Status: publicStatus(s.status, s.paused, isListening(ctr)),
+      Status: s.stopping && s.status === 'running' ? 'stopping' : s.initialized && s.status === 'created' ? 'initialized' : publicStatus(s.status, s.paused, isListening(ctr)),
       Running: s.status === 'running',
       Paused: (s.status === 'running' && s.paused) || false,
       Restarting: false,
       OOMKilled: s.oomKilled ?? false,
       Dead: false,
-      Pid: s.status === 'running' ? s.pid : 0,
-      ConmonPid: s.status === 'running' ? s.conmonPid : 0,
+      Pid: s.status === 'running' || s.initialized ? s.pid : 0,
+      ConmonPid: s.status === 'running' || s.initialized ? s.conmonPid : 0,
       ExitCode: s.exitCode,
       Error: s.error,
       StartedAt: s.startedAt || ZERO_TIME,
       FinishedAt: s.finishedAt || ZERO_TIME,
-      Health: { Status: '', FailingStreak: 0, Log: null },
+      Health: health,
       ...(c.listen?.length ? { Activations: s.activations ?? 0 } : {}), // tspod: --listen starts
       CheckpointedAt: ZERO_TIME,
       RestoredAt: ZERO_TIME,
     },
     Image: ctr.imageId,
+    ImageDigest: ctr.imageDigest ?? '',
     ImageName: ctr.imageName,
     Rootfs: '',
     Pod: c.pod ?? '',
-    ResolvConfPath: path.join(bundle, 'resolv.conf'),
-    HostnamePath: path.join(bundle, 'hostname'),
-    HostsPath: path.join(bundle, 'hosts'),
+    // Podman writes these files when the container is first initialized: none before.
+    ResolvConfPath: s.status === 'created' && !s.initialized ? '' : path.join(bundle, 'resolv.conf'),
+    HostnamePath: s.status === 'created' && !s.initialized ? '' : path.join(bundle, 'hostname'),
+    HostsPath: s.status === 'created' && !s.initialized ? '' : path.join(bundle, 'hosts'),
     StaticDir: userdata,
     OCIConfigPath: path.join(bundle, 'config.json'),
-    OCIRuntime: runtimeName,
+    OCIRuntime: c.ociRuntime || runtimeName,
     ConmonPidFile: path.join(bundle, 'conmon.pid'),
     PidFile: path.join(bundle, 'pidfile'),
     Name: ctr.name,
@@ -80,7 +84,7 @@ export function inspectContainer(paths: StoragePaths, ctr: ContainerRecord, imag
     NetworkSettings: networkSettings(ctr, 'podman'),
     Namespace: '',
     IsInfra: c.isInfra === true,
-    IsService: false,
+    IsService: c.isService === true,
     Config: {
       Hostname: c.hostname,
       Domainname: '',
@@ -102,7 +106,8 @@ export function inspectContainer(paths: StoragePaths, ctr: ContainerRecord, imag
       Annotations: c.annotations,
       StopSignal: c.stopSignal,
       StopSignalName: signalName(c.stopSignal),
-      HealthcheckOnFailureAction: 'none',
+      ...(c.healthcheck ? { Healthcheck: c.healthcheck } : {}),
+      HealthcheckOnFailureAction: c.healthOnFailure ?? 'none',
       CreateCommand: c.createCommand,
       Umask: '0022',
       Timeout: 0,
@@ -116,6 +121,7 @@ export function inspectContainer(paths: StoragePaths, ctr: ContainerRecord, imag
         .filter((m) => m.type !== 'tmpfs')
         .map((m) => `${m.source}:${m.destination}:${m.rw ? 'rw' : 'ro'},rprivate,${m.type === 'volume' ? 'nosuid,nodev,' : ''}rbind`),
       NetworkMode: c.network,
+      PidMode: c.pidMode ?? 'private',
       PortBindings: portBindings(ctr),
       PublishAllPorts: c.publishAll ?? false,
       Dns: c.dns ?? [],
@@ -131,8 +137,17 @@ export function inspectContainer(paths: StoragePaths, ctr: ContainerRecord, imag
       CapDrop: c.capDrop,
       Init: c.init,
       ...confinementForInspect(c, 'podman'),
+      // As Podman: "" sharing tspod's namespace, keep-id, or private with the maps as CTR:HOST:SIZE
+      // auto: Podman 4.3 says private only once a run's spec holds the namespace ("" while only created)
+      UsernsMode: c.idMappings && (!c.idMappings.auto || ctr.state.status !== 'created' || ctr.state.startedAt) ? (c.idMappings.keepId ? 'keep-id' : 'private') : '',
+      ...(c.idMappings
+        ? { IDMappings: { UidMap: c.idMappings.uidMap.map((m) => `${m.containerID}:${m.hostID}:${m.size}`), GidMap: c.idMappings.gidMap.map((m) => `${m.containerID}:${m.hostID}:${m.size}`) } }
+        : {}),
     },
   };
+  // Podman 4.3's `{{.State.Healthcheck}}` (a method there, so not in its JSON): the same results.
+  Object.defineProperty(doc.State, 'Healthcheck', { value: health, enumerable: false });
+  return doc;
 }
 
 /**

@@ -6,6 +6,8 @@ export interface MonitorConfig {
   runroot: string;
   runtime: string; // runtime name or path for tspod-runtime --runtime ('' = detect)
   runtimeStateRoot: string;
+  /** --runtime-flag: the runtime's global options ("--"-prefixed), before its command */
+  runtimeFlags?: string[];
   runtimeScript: string; // dist/tspod-runtime.js
   pidFile: string;
   runtimeLog: string;
@@ -26,6 +28,10 @@ export interface MonitorConfig {
   /** Bound in the bundle for sdnotify=container; datagrams forwarded to this host socket. */
   notifySocket: string;
   exitCommand: string[];
+  /** the environment of the exit command and the health checks (the CLI's configuration variables) */
+  commandEnv: Record<string, string>;
+  /** the container's health check: the command to run every intervalMs while it runs */
+  healthcheck?: { command: string[]; intervalMs: number };
   /** run --timeout: seconds after which the container is killed (its exit code is then -1, as Podman's) */
   timeout?: number;
   /** --log-opt max-size: bytes the k8s-file log may hold before it is truncated, as conmon's --log-size-max */

@@ -5,7 +5,7 @@
 // mount and spec work instead of following it.
 import { spawn } from 'node:child_process';
 import type { MonitorConfig, MonitorReport } from './monitor-config';
-import { entryScript } from '../package-root';
+import { entryScript, monitorNode } from '../package-root';
 import { listenFdNumbers } from '../activation/listen-fds';
 
 /** Small heaps: a monitor idles for the container's whole life. */
@@ -32,7 +32,7 @@ export function prestartMonitor(shape: MonitorShape): PendingMonitor {
   const syncFd = 3 + shape.fdCount;
   const configFd = syncFd + 1;
   const passthrough = shape.logDriver === 'passthrough';
-  const child = spawn(process.execPath, [...MONITOR_NODE_FLAGS, entryScript('tspod-conmon'), '--config-fd', String(configFd)], {
+  const child = spawn(monitorNode(), [...MONITOR_NODE_FLAGS, entryScript('tspod-conmon'), '--config-fd', String(configFd)], {
     detached: true, // its own session: it outlives this CLI and its signals
     stdio: ['ignore', passthrough ? 'inherit' : 'ignore', passthrough || process.env.TSPOD_DEBUG ? 'inherit' : 'ignore', ...fds, 'pipe', 'pipe'],
     env: { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin' },

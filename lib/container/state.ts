@@ -39,6 +39,7 @@ export function syncState(paths: StoragePaths, ctr: ContainerRecord): boolean {
   if (exit) {
     s.status = 'exited';
     s.paused = false;
+    delete s.stopping;
     s.exitCode = exit.code;
     s.finishedAt = exit.finishedAt;
     s.pid = 0;
@@ -49,6 +50,7 @@ export function syncState(paths: StoragePaths, ctr: ContainerRecord): boolean {
   // The monitor died without an exit file (killed with -9): the container may still run.
   if (!alive(s.conmonPid) && !alive(s.pid)) {
     s.status = 'exited';
+    delete s.stopping;
     s.exitCode = -1;
     s.finishedAt = new Date().toISOString();
     s.pid = 0;

@@ -302,3 +302,64 @@ export function dockerStats(cur: StatsSample, prev: StatsSample | undefined): Re
     storage_stats: {},
   };
 }
+
+/** Podman's libpod stats entry (GET /libpod/containers/stats) of a sample and the one before it. */
+export function libpodStatsEntry(cur: StatsSample, prev: StatsSample | undefined, startedAt: string) {
+  const cpu = cpuPercent(cur, prev);
+  const blk = blkioTotals(cur);
+  const net = netTotals(cur);
+  const used = memUsed(cur);
+  return {
+    AvgCPU: cpu,
+    ContainerID: cur.id,
+    Name: cur.name,
+    PerCPU: null,
+    CPU: cpu,
+    CPUNano: Math.round(cur.cpuTotalNs),
+    CPUSystemNano: Math.round(cur.cpuSystemNs),
+    SystemNano: Date.now() * 1e6,
+    MemUsage: used,
+    MemLimit: cur.memLimit,
+    MemPerc: cur.memLimit ? (used / cur.memLimit) * 100 : 0,
+    NetInput: net.rx,
+    NetOutput: net.tx,
+    BlockInput: blk.read,
+    BlockOutput: blk.write,
+    PIDs: cur.pids,
+    UpTime: startedAt ? (Date.now() - Date.parse(startedAt)) * 1e6 : 0,
+    Duration: startedAt ? (Date.now() - Date.parse(startedAt)) * 1e6 : 0,
+  };
+}
+
+export type LibpodStats = ReturnType<typeof libpodStatsEntry>;
+
+/**
+ * Stats reports as Podman's stats loop makes them: the named containers (all
+ * running ones when none), a first sample, a second 500 ms later (so CPU % has
+ * an interval) reported; streaming, then one report per interval, until the
+ * consumer stops. A container gone meanwhile ends it with the engine's error.
+ */
+export async function* statsReports(engine: LocalEngine, names: string[], opts: { stream: boolean; intervalMs: number }): AsyncGenerator<LibpodStats[]> {
+  const recs = () => (names.length > 0 ? names.map((n) => engine.get(n)) : engine.list().filter((c) => c.state.status === 'running'));
+  let prev = new Map<string, StatsSample>();
+  const round = async () => {
+    const out: LibpodStats[] = [];
+    const next = new Map<string, StatsSample>();
+    for (const r of recs()) {
+      const cur = await sampleStats(r);
+      next.set(r.id, cur);
+      out.push(libpodStatsEntry(cur, prev.get(r.id), r.state.startedAt));
+    }
+    prev = next;
+    return out;
+  };
+  await round();
+  await sleep(500);
+  yield await round();
+  while (opts.stream) {
+    await sleep(opts.intervalMs);
+    yield await round();
+  }
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -10,7 +10,7 @@ import { bundleDir } from '../storage/paths';
 import { checkResources, ociResources } from '../oci/resources';
 import { cgroupSupport } from '../oci/cgroups';
 import { runRuntime } from '../../runtime/oci-runtime';
-import { emitEvent } from '../events/journal';
+import { emitEvent, labelAttributes } from '../events/journal';
 
 /** The limits `update` can change (devices and rlimits are fixed at create, as in Podman). */
 export type ResourceUpdate = Omit<ResourceConfig, 'ulimits' | 'devices' | 'deviceCgroupRules' | 'oomScoreAdj'>;
@@ -29,7 +29,7 @@ export function updateContainer(engine: LocalEngine, idOrName: string, changes: 
     if (merged.pidsLimit !== undefined && merged.pidsLimit <= 0) resources.pids = { limit: -1 }; // back to "max"
     const file = path.join(bundleDir(engine.paths, rec.id), 'resources-update.json');
     fs.writeFileSync(file, JSON.stringify(resources));
-    const r = runRuntime(engine.runtime(), ['update', '--resources', file, rec.id]);
+    const r = runRuntime(engine.runtime(rec), ['update', '--resources', file, rec.id]);
     fs.rmSync(file, { force: true });
     if (r.status !== 0) throw new EngineError('runtime', `updating container ${rec.id} resources: ${r.stderr.trim() || `runtime exited with ${r.status}`}`);
   }
@@ -39,6 +39,6 @@ export function updateContainer(engine: LocalEngine, idOrName: string, changes: 
     cur.config.resources = merged;
     return cur;
   });
-  emitEvent(engine.paths, { Type: 'container', Status: 'update', ID: rec.id, Name: rec.name, Image: rec.config.image });
+  emitEvent(engine.paths, { Type: 'container', Status: 'update', ID: rec.id, Name: rec.name, Image: rec.config.image, Attributes: labelAttributes(rec.config.labels) });
   return updated;
 }

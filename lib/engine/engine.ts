@@ -13,6 +13,21 @@ import type { ContainerTree } from '../system/tree';
 export type { ContainerTree };
 import type { PodCreateRequest } from '../pod/pods';
 import type { PodInspect, PodListEntry } from '../pod/views';
+import type { GenerateRequest } from '../kube/generate';
+import type { PlayReport, PlayRequest } from '../kube/play';
+
+export type { GenerateRequest, PlayReport, PlayRequest };
+import type { PodStatsEntry, PodTopTable } from '../pod/observe';
+import type { VolumeEngine } from './volumes';
+import type { NetworkEngine } from './networks';
+import type { ObserveEngine } from './observe';
+import type { GenerateEngine } from './generate';
+import type { SecretEngine } from './secrets';
+import type { TransferEngine } from './transfer';
+import type { ManifestEngine } from './manifests';
+import type { ImageMountEngine } from './image-mounts';
+import type { BuildEngine } from './build';
+import type { HistoryRow } from '../image/history';
 
 export type { CreateRequest, StartOptions, AttachStreams, ExecRequest, PullPolicy, RemoveReport, PodCreateRequest, PodInspect, PodListEntry };
 
@@ -59,6 +74,8 @@ export interface ImageListEntry {
   Labels: Record<string, string>;
   Containers: number;
   Names: string[];
+  /** every name the image had, the latest set first */
+  History?: string[];
   Digest: string;
   Dangling: boolean;
 }
@@ -112,9 +129,26 @@ export interface ServerVersion {
   Os: string;
 }
 
-export interface Engine {
+/** build and commit: BuildEngine (lib/engine/build.ts) */
+export interface Engine extends BuildEngine {
   /** true when the work is done by a service */
   readonly remote: boolean;
+  /** volumes (lib/engine/volumes.ts) */
+  readonly volumes: VolumeEngine;
+  /** networks (lib/engine/networks.ts) */
+  readonly networks: NetworkEngine;
+  /** cp's archives, top (lib/engine/observe.ts) */
+  readonly observe: ObserveEngine;
+  /** generate systemd (lib/engine/generate.ts) */
+  readonly generate: GenerateEngine;
+  /** secrets (lib/engine/secrets.ts) */
+  readonly secrets: SecretEngine;
+  /** load, import, save, push (lib/engine/transfer.ts) */
+  readonly transfer: TransferEngine;
+  /** manifest lists (lib/engine/manifests.ts) */
+  readonly manifests: ManifestEngine;
+  /** image mount|unmount (lib/engine/image-mounts.ts) */
+  readonly imageMounts: ImageMountEngine;
 
   // ---- containers
   ensureImage(ref: string, policy: PullPolicy): Promise<void>;
@@ -126,10 +160,16 @@ export interface Engine {
   /** Starts attached to the streams; resolves with the exit code. `onRunning` gets the host pid (0 when unknown). */
   startAttached(idOrName: string, streams: AttachStreams, opts?: StartOptions & { onRunning?: (pid: number) => void }): Promise<number>;
   wait(idOrName: string): Promise<number>;
+  /** Attaches to a running container; resolves with its exit code, or undefined when detached. */
+  attach(idOrName: string, streams: AttachStreams): Promise<number | undefined>;
   stop(idOrName: string, timeout?: number): Promise<{ warning?: string }>;
   kill(idOrName: string, signal: number): Promise<void>;
+  /** Makes the container in the runtime without starting its process (`init`); a no-op when it was. */
+  init(idOrName: string): Promise<void>;
   /** Freezes (true) or thaws (false) a running container's processes. */
   setPaused(idOrName: string, paused: boolean): Promise<void>;
+  /** `healthcheck run`: runs the container's health check once; healthy when the check passed (Podman's HealthCheckResults). */
+  runHealthcheck(idOrName: string): Promise<{ Status: 'healthy' | 'unhealthy' }>;
   /** Removes (a running one with force is stopped first); undefined when missing and ignoreMissing. */
   remove(idOrName: string, opts: RemoveRequest): Promise<string | undefined>;
   rename(idOrName: string, newName: string): Promise<void>;
@@ -151,6 +191,8 @@ export interface Engine {
   listImages(opts?: { all?: boolean }): Promise<ImageListEntry[]>;
   imageExists(ref: string): Promise<boolean>;
   inspectImage(ref: string): Promise<Record<string, unknown>>;
+  /** `history`: the image's history records, newest first */
+  imageHistory(ref: string): Promise<HistoryRow[]>;
   /** Pulls with progress on stderr; resolves with the image id. */
   pull(ref: string, req: PullRequest): Promise<string>;
   removeImage(ref: string, force: boolean): Promise<RemoveReport>;
@@ -168,6 +210,18 @@ export interface Engine {
   podAction(ref: string, action: PodAction, opts?: { timeout?: number; signal?: number }): Promise<string>;
   /** Removes the pod and its containers (running ones only with force); undefined when missing and ignoreMissing. */
   removePod(ref: string, opts: { force?: boolean; timeout?: number; ignoreMissing?: boolean }): Promise<string | undefined>;
+  /** The processes of the pod's running containers (psArgs: `-ef` or descriptors such as `pid,args`). */
+  podTop(ref: string, psArgs?: string): Promise<PodTopTable>;
+  /** One sample of every running container of the pods (all pods when refs is empty or all). */
+  podStats(refs: string[], all: boolean): Promise<PodStatsEntry[]>;
+
+  // ---- Kubernetes YAML (lib/kube)
+  /** `kube generate`: the YAML text, header included. */
+  kubeGenerate(req: GenerateRequest): Promise<string>;
+  /** `kube play`: makes (and starts) the pods the YAML describes. */
+  kubePlay(req: PlayRequest): Promise<PlayReport>;
+  /** `kube down`: stops and removes the pods the YAML describes. */
+  kubeDown(yaml: string): Promise<PlayReport>;
 
   // ---- system
   /** `tspod tree`: who holds which socket (the CLI, the monitor, the container's processes). */

@@ -10,6 +10,7 @@ import { ensureImage } from '../image/pull-policy';
 import { stderrProgress } from '../image/registry/progress';
 import { inspectContainer } from '../container/inspect';
 import { inspectImage, removeImage, resolveImage, tagImage, untagImage } from '../image';
+import type { HistoryRow } from '../image/history';
 import { EngineError } from '../errors';
 import { execDetached, execInContainer } from '../container/exec';
 import { emitLog, rfc3339Nano, type LogLine } from '../container/logs';
@@ -20,14 +21,42 @@ import { type ContainerTree, containerTree } from '../system/tree';
 import { filterContainers } from '../container/filters';
 import type { ImageDefaults } from '../oci/generate';
 import { type ResourceUpdate, updateContainer } from '../container/update';
-import type { PodAction, PodCreateRequest, PodInspect, PodListEntry } from './engine';
-import { createPod, getPod, killPod, listPods, pausePod, removePod, startPod, stopPod } from '../pod/pods';
+import type { GenerateRequest, PlayReport, PlayRequest, PodAction, PodCreateRequest, PodInspect, PodListEntry } from './engine';
+import { createPod, forceRemoveContainer, getPod, killPod, listPods, pausePod, removePod, startPod, stopPod } from '../pod/pods';
 import { inspectPod, podListEntry } from '../pod/views';
+import { type PodStatsEntry, type PodTopTable, podStats, podsForStats, podTop } from '../pod/observe';
+import { LocalVolumes } from './volumes';
+import { attachRunning } from '../container/attach';
+import { LocalNetworks } from './networks';
+import { LocalObserve } from './observe';
+import { LocalGenerate } from './generate';
+import { LocalSecrets } from './secrets';
+import { LocalTransfer } from './transfer';
+import { LocalManifests } from './manifests';
+import { LocalImageMounts } from './image-mounts';
+import { type BuildOutput, type BuildRequest, type CommitRequest, localBuild, localCommit } from './build';
 
 export class InProcessEngine implements Engine {
   readonly remote = false;
+  readonly volumes: LocalVolumes;
+  readonly networks: LocalNetworks;
+  readonly observe: LocalObserve;
+  readonly generate: LocalGenerate;
+  readonly secrets: LocalSecrets;
+  readonly transfer: LocalTransfer;
+  readonly manifests: LocalManifests;
+  readonly imageMounts: LocalImageMounts;
 
-  constructor(readonly local: LocalEngine) {}
+  constructor(readonly local: LocalEngine) {
+    this.volumes = new LocalVolumes(local);
+    this.networks = new LocalNetworks(local);
+    this.observe = new LocalObserve(local);
+    this.generate = new LocalGenerate(local);
+    this.secrets = new LocalSecrets(local);
+    this.transfer = new LocalTransfer(local);
+    this.manifests = new LocalManifests(local);
+    this.imageMounts = new LocalImageMounts(local);
+  }
 
   async ensureImage(ref: string, policy: PullPolicy): Promise<void> {
     await ensureImage(this.local.store, ref, policy, { progress: stderrProgress(false) });
@@ -57,6 +86,10 @@ export class InProcessEngine implements Engine {
     return this.local.wait(idOrName);
   }
 
+  attach(idOrName: string, streams: AttachStreams): Promise<number | undefined> {
+    return attachRunning(this.local, idOrName, streams);
+  }
+
   async stop(idOrName: string, timeout?: number): Promise<{ warning?: string }> {
     const r = await this.local.stop(idOrName, timeout);
     return { warning: r.warning };
@@ -64,6 +97,15 @@ export class InProcessEngine implements Engine {
 
   async kill(idOrName: string, signal: number): Promise<void> {
     this.local.kill(idOrName, signal);
+  }
+
+  async runHealthcheck(idOrName: string): Promise<{ Status: 'healthy' | 'unhealthy' }> {
+    const { runHealthcheck } = await import('../container/healthcheck');
+    return { Status: (await runHealthcheck(this.local, idOrName)).ok ? 'healthy' : 'unhealthy' };
+  }
+
+  async init(idOrName: string): Promise<void> {
+    await this.local.initContainer(idOrName);
   }
 
   async setPaused(idOrName: string, paused: boolean): Promise<void> {
@@ -87,7 +129,7 @@ export class InProcessEngine implements Engine {
     const images = new Map<string, ImageDefaults>();
     const everything = this.local.list();
     const recs = query.all ? everything : everything.filter((c) => c.state.status === 'running');
-    return filterContainers(recs, query.filters, everything)
+    return filterContainers(recs, query.filters, everything, this.local.paths)
       .reverse()
       .map((c) => containerListEntry(this.local, c, now, images));
   }
@@ -114,6 +156,14 @@ export class InProcessEngine implements Engine {
     return execDetached(this.local, idOrName, req);
   }
 
+  build(req: BuildRequest, out: BuildOutput): Promise<string> {
+    return localBuild(this.local, req, out);
+  }
+
+  commit(idOrName: string, req: CommitRequest): Promise<string> {
+    return localCommit(this.local, idOrName, req);
+  }
+
   async listImages(opts: { all?: boolean } = {}): Promise<ImageListEntry[]> {
     return imageListEntries(this.local, opts);
   }
@@ -132,6 +182,10 @@ export class InProcessEngine implements Engine {
     return inspectImage(this.local.store, ref) as unknown as Record<string, unknown>;
   }
 
+  async imageHistory(ref: string): Promise<HistoryRow[]> {
+    return (await import('../image/history')).imageHistory(this.local.store, ref);
+  }
+
   async pull(ref: string, req: PullRequest): Promise<string> {
     const { pullImage } = await import('../image/pull');
     const r = await pullImage(this.local.store, ref, { tlsVerify: req.tlsVerify, platform: req.platform, progress: stderrProgress(!!req.quiet) });
@@ -139,9 +193,7 @@ export class InProcessEngine implements Engine {
   }
 
   async removeImage(ref: string, force: boolean): Promise<RemoveReport> {
-    return removeImage(this.local.store, ref, force, (id) => {
-      this.local.remove(id, { force: true, ignoreMissing: true });
-    });
+    return removeImage(this.local.store, ref, force, (id) => forceRemoveContainer(this.local, id));
   }
 
   async untagImage(ref: string, names: string[]): Promise<void> {
@@ -162,6 +214,19 @@ export class InProcessEngine implements Engine {
 
   async serverVersion(): Promise<ServerVersion | undefined> {
     return undefined;
+  }
+
+  // ---- Kubernetes YAML (loaded on first use: the yaml package is not paid for at start-up)
+  async kubeGenerate(req: GenerateRequest): Promise<string> {
+    return (require('../kube/generate') as typeof import('../kube/generate')).generateKubeYaml(this.local, req);
+  }
+
+  kubePlay(req: PlayRequest): Promise<PlayReport> {
+    return (require('../kube/play') as typeof import('../kube/play')).playKube(this.local, req);
+  }
+
+  kubeDown(yaml: string): Promise<PlayReport> {
+    return (require('../kube/play') as typeof import('../kube/play')).downKube(this.local, yaml);
   }
 
   // ---- pods
@@ -206,5 +271,13 @@ export class InProcessEngine implements Engine {
 
   removePod(ref: string, opts: { force?: boolean; timeout?: number; ignoreMissing?: boolean }): Promise<string | undefined> {
     return removePod(this.local, ref, opts);
+  }
+
+  async podTop(ref: string, psArgs?: string): Promise<PodTopTable> {
+    return podTop(this.local, ref, psArgs);
+  }
+
+  podStats(refs: string[], all: boolean): Promise<PodStatsEntry[]> {
+    return podStats(this.local, podsForStats(this.local, refs, all));
   }
 }

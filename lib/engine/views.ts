@@ -9,6 +9,7 @@ import { publicStatus } from '../container/inspect';
 import { isListening } from '../activation/listen';
 import { containerCommand, type ImageDefaults } from '../oci/generate';
 import { psStatus } from '../format/units';
+import { psHealth } from '../container/healthcheck';
 import { imageConfig, listImages, repoDigests } from '../image';
 
 const GO_ZERO_UNIX = -62135596800;
@@ -55,7 +56,10 @@ export function containerListEntry(engine: LocalEngine, c: ContainerRecord, now 
       : null,
     StartedAt: unixSeconds(c.state.startedAt),
     State: state,
-    Status: psStatus(state, c.state.exitCode, c.state.startedAt ? Date.parse(c.state.startedAt) : null, c.state.finishedAt ? Date.parse(c.state.finishedAt) : null, now),
+    Status: psStatus(
+      { state, exitCode: c.state.exitCode, startedAt: c.state.startedAt ? Date.parse(c.state.startedAt) : null, exitedAt: c.state.finishedAt ? Date.parse(c.state.finishedAt) : null, health: psHealth(engine.paths, c) },
+      now,
+    ),
   };
 }
 
@@ -86,6 +90,7 @@ export function imageListEntries(engine: LocalEngine, opts: { all?: boolean } = 
     Labels: imageLabels(engine, img.id),
     Containers: used.get(img.id) ?? 0,
     Names: img.names,
+    History: img.namesHistory ?? img.names,
     Digest: img.digest,
     Dangling: img.names.length === 0,
   }));

@@ -6,7 +6,7 @@ import type { EngineEvent } from './journal';
 
 export type EventFilters = Map<string, string[]>;
 
-const FILTER_KEYS = ['container', 'event', 'image', 'label', 'type', 'volume', 'network', 'pod', 'since', 'until'];
+const FILTER_KEYS = ['container', 'event', 'status', 'image', 'label', 'type', 'volume', 'network', 'pod', 'since', 'until'];
 
 /** `--filter k=v` flags; an unknown key is an error, as in Podman. */
 export function parseEventFilters(items: string[]): EventFilters {
@@ -16,7 +16,8 @@ export function parseEventFilters(items: string[]): EventFilters {
     if (eq <= 0) throw invalidArgument(`${f} is an invalid filter`);
     const key = f.slice(0, eq);
     if (!FILTER_KEYS.includes(key)) throw invalidArgument(`${key} is an invalid filter`);
-    out.set(key, [...(out.get(key) ?? []), f.slice(eq + 1)]);
+    const canonical = key === 'status' ? 'event' : key; // Podman reads status= as event=
+    out.set(canonical, [...(out.get(canonical) ?? []), f.slice(eq + 1)]);
   }
   return out;
 }
@@ -103,6 +104,7 @@ export function podmanEventLine(ev: EngineEvent): string {
     case 'container':
     case 'pod': {
       let s = `${t} ${ev.Type} ${ev.Status} ${ev.ID} (image=${ev.Image ?? ''}, name=${ev.Name ?? ''}`;
+      if (ev.HealthStatus) s += `, health_status=${ev.HealthStatus}`;
       for (const [k, v] of Object.entries(ev.Attributes ?? {})) s += `, ${k}=${v}`;
       return `${s})`;
     }
@@ -130,5 +132,6 @@ export function podmanEventObject(ev: EngineEvent, forTemplate: boolean): Record
   o.Time = forTemplate ? goTimeString(ev.TimeNano) : rfc3339Nano(ev.TimeNano);
   o.Type = ev.Type;
   o.Attributes = ev.Attributes ?? (ev.Type === 'container' ? {} : null);
+  if (ev.HealthStatus || forTemplate) o.HealthStatus = ev.HealthStatus ?? '';
   return o;
 }

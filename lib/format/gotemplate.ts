@@ -58,7 +58,7 @@ export function goStruct<T extends object>(obj: T, typeName: string): T {
 /** Field names whose object values are Go maps in Podman's types (labels, annotations, options, ...). */
 export const DEFAULT_MAP_FIELDS: readonly string[] = [
   'Labels', 'Annotations', 'Options', 'Data', 'Networks', 'Ports', 'ExposedPorts', 'Volumes',
-  'DriverOpts', 'Sysctls', 'StorageOpt', 'Tmpfs', 'LogConfigOpts', 'IPAMOptions', 'Opts',
+  'DriverOpts', 'Sysctls', 'StorageOpt', 'Tmpfs', 'LogConfigOpts', 'IPAMOptions', 'Opts', 'PortBindings',
 ];
 
 /** Execution context shared by the value helpers during one execute(). */

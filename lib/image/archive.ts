@@ -3,9 +3,11 @@
 // index.json, blobs), each plain or gzip. Everything is checked before
 // anything is recorded: blob digests and sizes, config digests, and each
 // layer's diff id against the config; a bad archive leaves the store as it was.
+import { emitImageEvent } from '../events/journal';
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import type { Readable } from 'node:stream';
 import type { Store } from '../storage/store';
 import { blobFile, storageTmpDir } from '../storage/paths';
 import { addLayerBlob, detectCompression, digestHex, digestLayer, layerExists, storeLayer } from '../storage/layer';
@@ -235,10 +237,12 @@ async function storeLayers(store: Store, plans: ImagePlan[], only?: Set<string>)
   return created;
 }
 
-/** Loads every image of an archive (a path, or '-' for stdin) and returns the names loaded. */
-export async function loadArchive(store: Store, file: string): Promise<string[]> {
+/** Loads every image of an archive (a path, '-' for stdin, or a stream: an API request's body) and returns the names loaded. */
+/** `event: false`: the caller records the operation itself (pull docker-archive:). */
+export async function loadArchive(store: Store, file: string | Readable, opts: { event?: boolean } = {}): Promise<string[]> {
   const paths = store.paths;
-  const input = openInput(file);
+  const input = typeof file === 'string' ? openInput(file) : file;
+  store.ensureRoots(); // a first command may be a load: the roots are made with their modes first
   const dir = path.join(storageTmpDir(paths), `load-${process.pid}-${crypto.randomBytes(6).toString('hex')}`);
   fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
   const created: string[] = [];
@@ -262,8 +266,10 @@ export async function loadArchive(store: Store, file: string): Promise<string[]>
         store,
         plans.map((p) => p.image),
       );
-      if (result.missingLayers.length === 0)
+      if (result.missingLayers.length === 0) {
+        if (opts.event !== false) emitImageEvent(paths, 'loadfromarchive', '', typeof file === 'string' ? file : ''); // as Podman: the archive, no id
         return plans.flatMap((p) => (p.image.names.length > 0 ? p.image.names : [`sha256:${p.id}`]));
+      }
       // a concurrent rmi removed a layer we found stored: store it again
       if (attempt >= COMMIT_ATTEMPTS) throw layerRemovedError(result.missingLayers);
       only = new Set(result.missingLayers);

@@ -15,17 +15,22 @@ import {
   type ImageConfig,
   type ImageManifest,
   type ImageRuntimeConfig,
+  MEDIA_TYPE_DOCKER_CONFIG,
+  MEDIA_TYPE_DOCKER_LAYER,
+  MEDIA_TYPE_DOCKER_LAYER_GZIP,
+  MEDIA_TYPE_DOCKER_MANIFEST,
   MEDIA_TYPE_OCI_CONFIG,
   MEDIA_TYPE_OCI_LAYER,
+  MEDIA_TYPE_OCI_LAYER_GZIP,
   MEDIA_TYPE_OCI_MANIFEST,
 } from '../oci/image-spec';
 import type { LocalEngine } from '../container/engine';
 import { EngineError } from '../errors';
 import { applyChanges } from './changes';
 import { OCI_OS, ociArchitecture } from './platform';
-import { normalizeLocalName } from './reference';
+import { normalizeLocalName, normalizeName } from './reference';
 import { commitImages, dropUnusedLayers, imageConfig, imageManifest, layerPaths, layerRemovedError, sha256Hex } from './store';
-import { emitEvent } from '../events/journal';
+import { emitEvent, labelAttributes } from '../events/journal';
 
 /** The config of an image with no layers and no history (FROM scratch). */
 export function scratchConfig(): ImageConfig {
@@ -44,17 +49,34 @@ export interface ChildImage {
   names: string[];
   /** a fixed creation time (the scratch image of a build, so its id is stable) */
   created?: string;
+  /** the manifest's format (default oci); docker: Docker's schema 2 media types */
+  format?: ImageFormat;
+}
+
+export type ImageFormat = 'oci' | 'docker';
+
+const MEDIA_TYPES: Record<ImageFormat, { manifest: string; config: string; layer: string }> = {
+  oci: { manifest: MEDIA_TYPE_OCI_MANIFEST, config: MEDIA_TYPE_OCI_CONFIG, layer: MEDIA_TYPE_OCI_LAYER },
+  docker: { manifest: MEDIA_TYPE_DOCKER_MANIFEST, config: MEDIA_TYPE_DOCKER_CONFIG, layer: MEDIA_TYPE_DOCKER_LAYER },
+};
+
+/** A `--format` value: oci (or its alias, the empty string) or docker. */
+export function imageFormat(v: string | undefined): ImageFormat {
+  if (v === undefined || v === '' || v === 'oci') return 'oci';
+  if (v === 'docker' || v === 'v2s2') return 'docker';
+  throw new EngineError('invalid-argument', `unrecognized image type "${v}"`);
 }
 
 /** Stores the layer (if any) and records the image; returns its record. */
 export async function storeChildImage(store: Store, img: ChildImage): Promise<ImageRecord> {
   const config: ImageConfig = structuredClone(img.config);
   const created = img.created ?? new Date().toISOString();
+  const types = MEDIA_TYPES[img.format ?? 'oci'];
   const layers: Descriptor[] = img.base ? [...imageManifest(store.paths, img.base.id).layers] : [];
   let stored: Awaited<ReturnType<typeof storeLayer>> | undefined;
   if (img.layerTar) {
-    stored = await storeLayer(store.paths, fs.createReadStream(img.layerTar), { keepBlob: () => MEDIA_TYPE_OCI_LAYER });
-    layers.push({ mediaType: MEDIA_TYPE_OCI_LAYER, digest: stored.digest, size: stored.blobSize });
+    stored = await storeLayer(store.paths, fs.createReadStream(img.layerTar), { keepBlob: () => types.layer });
+    layers.push({ mediaType: types.layer, digest: stored.digest, size: stored.blobSize });
   }
   try {
     config.created = created;
@@ -63,8 +85,8 @@ export async function storeChildImage(store: Store, img: ChildImage): Promise<Im
     const configBytes = Buffer.from(JSON.stringify(config));
     const manifest: ImageManifest = {
       schemaVersion: 2,
-      mediaType: MEDIA_TYPE_OCI_MANIFEST,
-      config: { mediaType: MEDIA_TYPE_OCI_CONFIG, digest: `sha256:${sha256Hex(configBytes)}`, size: configBytes.length },
+      mediaType: types.manifest,
+      config: { mediaType: types.config, digest: `sha256:${sha256Hex(configBytes)}`, size: configBytes.length },
       layers,
     };
     const result = commitImages(store, [{ configBytes, manifestBytes: Buffer.from(JSON.stringify(manifest)), names: img.names }]);
@@ -78,6 +100,7 @@ export async function storeChildImage(store: Store, img: ChildImage): Promise<Im
 
 /** A private scratch file in the store (removed by the caller). */
 export function tempLayerFile(store: Store): string {
+  store.ensureRoots();
   const dir = storageTmpDir(store.paths);
   fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
   return path.join(dir, `layer-${process.pid}-${crypto.randomBytes(6).toString('hex')}.tar`);
@@ -91,6 +114,7 @@ export async function commitContainerLayer(
   history: HistoryEntry,
   names: string[],
   author?: string,
+  format: ImageFormat = 'oci',
 ): Promise<ImageRecord> {
   const rec = engine.get(containerId);
   const base = engine.imageOf(rec);
@@ -104,10 +128,30 @@ export async function commitContainerLayer(
       layerTar: file,
       history: { ...history, ...(author ? { author } : {}) },
       names,
+      format,
     });
   } finally {
     fs.rmSync(file, { force: true });
   }
+}
+
+/**
+ * The same image as Docker v2 schema 2 (build --format docker): Docker's media
+ * types and `container_config` in the config, so its id differs from the OCI one.
+ */
+export function dockerFormatImage(store: Store, image: ImageRecord, names: string[]): ImageRecord {
+  const config = imageConfig(store.paths, image.id) as ImageConfig & { container_config?: unknown };
+  const configBytes = Buffer.from(JSON.stringify({ ...config, container_config: config.config ?? {} }));
+  const layerType = (t: string) => (t === MEDIA_TYPE_OCI_LAYER_GZIP ? MEDIA_TYPE_DOCKER_LAYER_GZIP : t === MEDIA_TYPE_OCI_LAYER ? MEDIA_TYPE_DOCKER_LAYER : t);
+  const manifest = {
+    schemaVersion: 2,
+    mediaType: MEDIA_TYPE_DOCKER_MANIFEST,
+    config: { mediaType: MEDIA_TYPE_DOCKER_CONFIG, digest: `sha256:${sha256Hex(configBytes)}`, size: configBytes.length },
+    layers: imageManifest(store.paths, image.id).layers.map((l) => ({ ...l, mediaType: layerType(l.mediaType) })),
+  };
+  const result = commitImages(store, [{ configBytes, manifestBytes: Buffer.from(JSON.stringify(manifest)), names }]);
+  if (result.missingLayers.length > 0) throw layerRemovedError(result.missingLayers);
+  return result.records[0];
 }
 
 export interface CommitOptions {
@@ -116,6 +160,10 @@ export interface CommitOptions {
   author?: string;
   pause: boolean;
   name?: string;
+  /** a short name means docker.io's (Podman's compat API) rather than localhost/ */
+  dockerHub?: boolean;
+  /** oci (default) or docker; a message needs docker's (OCI configs have no comment field) */
+  format?: ImageFormat;
 }
 
 /**
@@ -124,8 +172,12 @@ export interface CommitOptions {
  * user, working directory, labels), then the --change instructions.
  */
 export async function commitContainer(engine: LocalEngine, idOrName: string, opts: CommitOptions): Promise<ImageRecord> {
-  const names = opts.name ? [normalizeLocalName(opts.name)] : [];
+  const names = opts.name ? [opts.dockerHub ? normalizeName(opts.name) : normalizeLocalName(opts.name)] : [];
   const rec = engine.get(idOrName);
+  if (opts.message && (opts.format ?? 'oci') === 'oci') {
+    const why = 'messages are only compatible with the docker image format (-f docker)';
+    throw new EngineError('invalid-argument', why, why);
+  }
   // --pause (Podman's and Docker's default): a running container is frozen while its changes are read.
   const pauseIt = opts.pause && rec.state.status === 'running' && !rec.state.paused;
   if (pauseIt) await engine.setPaused(rec.id, true);
@@ -142,6 +194,8 @@ async function commitRecord(engine: LocalEngine, rec: ReturnType<LocalEngine['ge
   const runtime: ImageRuntimeConfig = structuredClone(base);
   if (c.entrypointSet) runtime.Entrypoint = c.entrypoint;
   if (c.cmd.length > 0) runtime.Cmd = c.cmd;
+  // --entrypoint without a command dropped the image's CMD at run: the image runs as the container did
+  else if (c.entrypointSet) delete runtime.Cmd;
   if (c.env.length > 0) {
     const env = [...(runtime.Env ?? [])];
     for (const e of c.env) {
@@ -163,7 +217,8 @@ async function commitRecord(engine: LocalEngine, rec: ReturnType<LocalEngine['ge
     { created_by: `/bin/sh -c #(nop) commit of container ${rec.id.slice(0, 12)}`, ...(opts.message ? { comment: opts.message } : {}) },
     names,
     opts.author,
+    opts.format,
   );
-  emitEvent(engine.paths, { Type: 'container', Status: 'commit', ID: rec.id, Name: rec.name, Image: names[0] ?? image.id });
+  emitEvent(engine.paths, { Type: 'container', Status: 'commit', ID: rec.id, Name: rec.name, Image: names[0] ?? image.id, Attributes: labelAttributes(rec.config.labels) });
   return image;
 }

@@ -1,4 +1,5 @@
 // `import`: a root filesystem tarball (plain or gzip) becomes a one-layer image.
+import type { Readable } from 'node:stream';
 import type { Store } from '../storage/store';
 import type { ImageRecord } from '../storage/records';
 import { storeLayer } from '../storage/layer';
@@ -17,20 +18,21 @@ import { normalizeLocalName } from './reference';
 import { commitImages, dropUnusedLayers, layerRemovedError, sha256Hex } from './store';
 
 /**
- * Imports a root filesystem tarball (a path, or '-' for stdin) as a one-layer
+ * Imports a root filesystem tarball (a path, '-' for stdin, an http(s) URL, or
+ * a stream: an API request's body) as a one-layer
  * image named name (localhost/ when it has no registry), with --change
  * instructions applied to its config.
  */
 export async function importTarball(
   store: Store,
-  file: string,
+  file: string | Readable,
   name: string | undefined,
   changes: string[],
 ): Promise<ImageRecord> {
   // Everything that can be refused is checked before reading any input.
   const runtimeConfig = applyChanges({}, changes);
   const names = name ? [normalizeLocalName(name)] : [];
-  const layer = await storeLayer(store.paths, openInput(file), {
+  const layer = await storeLayer(store.paths, typeof file === 'string' ? openInput(file) : file, {
     keepBlob: (d) => (d.compression === 'gzip' ? MEDIA_TYPE_OCI_LAYER_GZIP : MEDIA_TYPE_OCI_LAYER),
   });
   try {

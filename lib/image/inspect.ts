@@ -91,6 +91,6 @@ export function inspectImage(store: Store, ref: string): ImageInspect {
     ManifestType: manifest.mediaType ?? MEDIA_TYPE_OCI_MANIFEST,
     User: config.config?.User ?? '',
     History: history,
-    NamesHistory: [...image.names],
+    NamesHistory: [...(image.namesHistory ?? image.names)],
   };
 }

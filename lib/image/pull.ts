@@ -5,6 +5,7 @@
 // resumable partial ones), so a failed pull leaves the store as it was and the
 // next attempt does not fetch again what already arrived. Layers already
 // stored are not fetched at all. Downloads run in parallel.
+import { emitImageEvent } from '../events/journal';
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -103,7 +104,9 @@ export async function pullImage(store: Store, ref: string, opts: PullOptions = {
     const full = withDefaultTag(candidate);
     progress.message(`Trying to pull ${formatReference(full)}...`);
     try {
-      return await pullReference(store, full, opts);
+      const r = await pullReference(store, full, opts);
+      emitImageEvent(store.paths, 'pull', r.image.id, ref); // the name as the user gave it
+      return r;
     } catch (err) {
       const last = i === candidates.length - 1;
       if (candidates.length === 1) throw err;
@@ -125,7 +128,12 @@ export async function pullReference(store: Store, ref: ImageReference, opts: Pul
   const { client, repository, registry } = endpointFor(ref, opts);
   const what = `${registry}/${repository}`;
   const wanted = parsePlatform(opts.platform);
-  let fetched = await client.getManifest(repository, ref.digest ?? ref.tag ?? 'latest');
+  // containers/image names the source in its first error: "initializing source docker://REF: ..."
+  let fetched = await client.getManifest(repository, ref.digest ?? ref.tag ?? 'latest').catch((err: unknown) => {
+    if (!(err instanceof Error)) throw err;
+    const kind = err instanceof EngineError ? err.kind : 'internal';
+    throw new EngineError(kind, `initializing source docker://${formatReference(ref)}: ${err.message}`);
+  });
   let parsed = parseManifest(fetched.bytes, fetched.mediaType, `manifest of ${what}`);
   if (parsed.kind === 'index') {
     const desc = selectManifest(parsed.index, wanted, `${what}`);
@@ -224,6 +232,7 @@ export async function runParallel<T>(items: T[], n: number, fn: (item: T) => Pro
 }
 
 function cacheDir(store: Store): string {
+  store.ensureRoots();
   const dir = path.join(storageTmpDir(store.paths), 'pull-cache');
   fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
   return dir;
@@ -553,13 +562,17 @@ async function finishRestart(
   return done;
 }
 
+/** The registry's manifest digest for ref (its tag, or the digest it names); undefined when the registry does not say. */
+export async function remoteDigest(ref: string, opts: RegistryOptions = {}): Promise<string | undefined> {
+  const c = withDefaultTag(pullCandidates(ref)[0]);
+  const { client, repository } = endpointFor(c, opts);
+  return c.digest ?? (await client.headManifest(repository, c.tag ?? 'latest'));
+}
+
 /** `--pull newer` for an image we have: pulls when the registry's digest differs (an unreachable registry keeps ours). */
 export async function pullIfNewer(store: Store, ref: string, local: ImageRecord, opts: PullOptions = {}): Promise<void> {
   try {
-    const candidates = pullCandidates(ref);
-    const c = withDefaultTag(candidates[0]);
-    const { client, repository } = endpointFor(c, opts);
-    const remote = c.digest ?? (await client.headManifest(repository, c.tag ?? 'latest'));
+    const remote = await remoteDigest(ref, opts);
     if (!remote || remote === local.digest) return;
   } catch {
     return;

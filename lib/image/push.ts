@@ -6,13 +6,16 @@ import type { Store } from '../storage/store';
 import { blobFile } from '../storage/paths';
 import { digestHex } from '../storage/layer';
 import { EngineError } from '../errors';
-import { MEDIA_TYPE_OCI_MANIFEST } from '../oci/image-spec';
+import { type ImageManifest, MEDIA_TYPE_OCI_MANIFEST } from '../oci/image-spec';
+import type { ImageRecord } from '../storage/records';
+import type { RegistryClient } from './registry/client';
 import { formatReference, parseReference, withDefaultTag } from './reference';
 import { lookupImage } from './resolve';
 import { imageManifest, imageManifestBytes, sha256Hex } from './store';
 import { type RegistryOptions, endpointFor, runParallel } from './pull';
 import { type Progress, silentProgress } from './registry/progress';
 import { noSuchImage } from '../errors';
+import { emitImageEvent } from '../events/journal';
 import * as path from 'node:path';
 
 export interface PushOptions extends RegistryOptions {
@@ -27,18 +30,20 @@ export interface PushResult {
   digest: string;
 }
 
-/** Pushes the image src to dest (default: src's own name). */
-export async function pushImage(store: Store, src: string, dest: string | undefined, opts: PushOptions = {}): Promise<PushResult> {
-  const progress = opts.progress ?? silentProgress;
-  const match = lookupImage(store.read(), src);
-  if (!match) throw noSuchImage(src);
-  const image = match.image;
-  const destName = (dest ?? match.name ?? image.names[0])?.replace(/^docker:\/\//, '');
-  if (!destName) throw new EngineError('invalid-argument', `image ${src} has no name: give a destination`);
-  const ref = withDefaultTag(parseReference(destName));
-  if (ref.digest && !ref.tag) throw new EngineError('invalid-argument', `${destName}: cannot push to a digest reference`);
-  const { client, repository } = endpointFor(ref, opts);
+/**
+ * Uploads a stored image's layers and config to repository (those the
+ * registry lacks); the caller then writes the manifest, returned as stored.
+ */
+export async function uploadImageBlobs(
+  store: Store,
+  image: ImageRecord,
+  client: RegistryClient,
+  repository: string,
+  progress: Progress,
+  parallel = 6,
+): Promise<{ manifestBytes: Buffer; manifest: ImageManifest }> {
   const paths = store.paths;
+  if (image.manifestList) throw new EngineError('invalid-argument', `${image.names[0] ?? image.id} is a manifest list: use manifest push`);
   const manifestBytes = imageManifestBytes(paths, image.id);
   const manifest = imageManifest(paths, image.id);
   const configPath = path.join(paths.root, 'images', image.id, 'config.json');
@@ -52,7 +57,7 @@ export async function pushImage(store: Store, src: string, dest: string | undefi
   for (const l of layers)
     if (!fs.existsSync(blobFile(paths, digestHex(l.digest))))
       throw new EngineError('internal', `image ${image.id}: layer blob ${l.digest} is not stored, cannot push it`);
-  await runParallel(layers, opts.parallel ?? 6, async (l) => {
+  await runParallel(layers, parallel, async (l) => {
     if (await client.hasBlob(repository, l.digest, true)) {
       progress.skipped(l.digest);
       return;
@@ -71,9 +76,25 @@ export async function pushImage(store: Store, src: string, dest: string | undefi
     await client.uploadBlob(repository, manifest.config.digest, configBytes.length, () => fs.createReadStream(configPath));
     progress.done(manifest.config.digest);
   } else progress.skipped(manifest.config.digest);
+  return { manifestBytes, manifest };
+}
+
+/** Pushes the image src to dest (default: src's own name). */
+export async function pushImage(store: Store, src: string, dest: string | undefined, opts: PushOptions = {}): Promise<PushResult> {
+  const progress = opts.progress ?? silentProgress;
+  const match = lookupImage(store.read(), src);
+  if (!match) throw noSuchImage(src);
+  const image = match.image;
+  const destName = (dest ?? match.name ?? image.names[0])?.replace(/^docker:\/\//, '');
+  if (!destName) throw new EngineError('invalid-argument', `image ${src} has no name: give a destination`);
+  const ref = withDefaultTag(parseReference(destName));
+  if (ref.digest && !ref.tag) throw new EngineError('invalid-argument', `${destName}: cannot push to a digest reference`);
+  const { client, repository } = endpointFor(ref, opts);
+  const { manifestBytes, manifest } = await uploadImageBlobs(store, image, client, repository, progress, opts.parallel);
   progress.message('Writing manifest to image destination');
   const mediaType = manifest.mediaType ?? MEDIA_TYPE_OCI_MANIFEST;
   const digest = await client.putManifest(repository, ref.tag ?? 'latest', manifestBytes, mediaType);
   progress.finish();
+  emitImageEvent(store.paths, 'push', image.id, dest ?? destName);
   return { destination: formatReference(ref), digest };
 }

@@ -10,7 +10,9 @@ import { imageDir } from '../storage/paths';
 import { purgeTrash } from '../storage/layer';
 import { EngineError, noSuchImage } from '../errors';
 import { lookupImage } from './resolve';
-import { newTrashDir, unlinkUnusedLayers } from './store';
+import { newTrashDir, setImageNames, unlinkUnusedLayers } from './store';
+import { emitImageEvent } from '../events/journal';
+import { unmountImageById } from './mount';
 
 export interface RemoveReport {
   untagged: string[];
@@ -42,8 +44,9 @@ export function removeImage(
   if (name && image.names.length > 1) {
     store.update((db) => {
       const cur = db.images[image.id];
-      if (cur) cur.names = cur.names.filter((n) => n !== name);
+      if (cur) setImageNames(cur, cur.names.filter((n) => n !== name));
     });
+    emitImageEvent(store.paths, 'untag', image.id, name);
     return { untagged: [name], deleted: [] };
   }
   if (!name && image.names.length > 1 && !force) {
@@ -67,6 +70,7 @@ export function removeImage(
       const late = usersOf(db, image.id);
       if (late.length > 0) throw inUse(late[0]); // created meanwhile
       delete db.images[image.id];
+      unmountImageById(store, image.id); // `image mount` does not keep an image (as Podman's rmi)
       unlinkUnusedLayers(db, store.paths, cur.layers, trash);
       fs.mkdirSync(trash, { recursive: true });
       try {
@@ -77,6 +81,8 @@ export function removeImage(
       return cur;
     });
     if (!removed) throw noSuchImage(ref); // a concurrent rmi won
+    for (const n of removed.names) emitImageEvent(store.paths, 'untag', removed.id, n);
+    emitImageEvent(store.paths, 'remove', removed.id, removed.id);
     return { untagged: removed.names, deleted: [removed.id] };
   } finally {
     purgeTrash(trash);

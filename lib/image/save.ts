@@ -3,6 +3,7 @@
 // stored blobs and manifest bytes as they are, so digests survive a save/load
 // round trip; docker-archive holds uncompressed layer tars and a generated
 // manifest, so there only the image id (the config digest) survives.
+import { emitImageEvent } from '../events/journal';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
@@ -19,11 +20,14 @@ import {
   ANNOTATION_REF_NAME,
   type Descriptor,
   type ImageIndex,
+  MEDIA_TYPE_OCI_CONFIG,
   MEDIA_TYPE_OCI_INDEX,
+  MEDIA_TYPE_OCI_LAYER,
   MEDIA_TYPE_OCI_MANIFEST,
   OCI_LAYOUT_VERSION,
 } from '../oci/image-spec';
 import { lookupImage } from './resolve';
+import { normalizeName } from './reference';
 import { imageManifest, imageManifestBytes, sha256Hex } from './store';
 import { exportRootfs } from '../container/archive';
 
@@ -32,7 +36,7 @@ export const SAVE_FORMATS: readonly SaveFormat[] = ['docker-archive', 'oci-archi
 
 interface SaveItem {
   image: ImageRecord;
-  /** the names to record (the one the user gave, or all of the image's when given an id) */
+  /** the names to record (the one the user gave; none when given an id) */
   names: string[];
 }
 
@@ -46,16 +50,20 @@ interface Sink {
 function tarSink(out: Writable, onDone?: () => void, onAbort?: () => void): Sink {
   const pack = tar.pack();
   const written = pipeline(pack, out);
+  // awaited by close(); when an entry fails first (the API client went away), abort() ends it: no unhandled rejection
+  written.catch(() => undefined);
   const mtime = new Date(0);
   return {
     async file(name, content, size) {
       await new Promise<void>((resolve, reject) => {
         const header = { name, size, mode: 0o644, mtime, type: 'file' as const };
+        // the callbacks report failures; an entry destroyed with its pack (the API client went away) would throw unheard
         if (Buffer.isBuffer(content)) {
-          pack.entry(header, content, (e) => (e ? reject(e) : resolve()));
+          pack.entry(header, content, (e) => (e ? reject(e) : resolve())).on('error', () => undefined);
           return;
         }
         const entry = pack.entry(header as tar.Header, (e) => (e ? reject(e) : resolve()));
+        entry.on('error', () => undefined);
         pipeline(content(), entry).catch(reject);
       });
     },
@@ -141,7 +149,23 @@ async function writeDocker(store: Store, items: SaveItem[], sink: Sink): Promise
   await sink.file('repositories', repos, repos.length);
 }
 
-async function writeOci(store: Store, items: SaveItem[], sink: Sink): Promise<void> {
+/**
+ * The image's manifest with uncompressed layers (save --uncompressed): an OCI
+ * manifest whose layer blobs are the layer tars, named by their diff ids.
+ */
+function uncompressedManifest(store: Store, image: ImageRecord, configSize: number): { bytes: Buffer; layers: { digest: string; open: () => Readable; size: number }[] } {
+  const stored = imageManifest(store.paths, image.id);
+  const layers = image.layers.map((diffId, i) => ({ digest: diffId, ...layerTar(store, diffId, stored.layers[i]?.digest ?? diffId) }));
+  const manifest = {
+    schemaVersion: 2,
+    mediaType: MEDIA_TYPE_OCI_MANIFEST,
+    config: { mediaType: MEDIA_TYPE_OCI_CONFIG, digest: `sha256:${image.id}`, size: configSize },
+    layers: layers.map((l) => ({ mediaType: MEDIA_TYPE_OCI_LAYER, digest: l.digest, size: l.size })),
+  };
+  return { bytes: Buffer.from(JSON.stringify(manifest)), layers };
+}
+
+async function writeOci(store: Store, items: SaveItem[], sink: Sink, uncompressed = false): Promise<void> {
   const written = new Set<string>();
   const blob = async (digest: string, content: Buffer | (() => Readable), size: number) => {
     if (written.has(digest)) return;
@@ -152,14 +176,24 @@ async function writeOci(store: Store, items: SaveItem[], sink: Sink): Promise<vo
   await sink.file('oci-layout', layout, layout.length);
   const index: ImageIndex = { schemaVersion: 2, mediaType: MEDIA_TYPE_OCI_INDEX, manifests: [] };
   for (const { image, names } of items) {
-    const manifestBytes = imageManifestBytes(store.paths, image.id);
-    const manifest = imageManifest(store.paths, image.id);
     const configBytes = fs.readFileSync(path.join(imageDir(store.paths, image.id), 'config.json'));
-    for (const l of manifest.layers) await blob(l.digest, blobStream(store, l.digest), l.size);
-    await blob(manifest.config.digest, configBytes, configBytes.length);
+    let manifestBytes: Buffer;
+    let mediaType: string;
+    if (uncompressed) {
+      const u = uncompressedManifest(store, image, configBytes.length);
+      for (const l of u.layers) await blob(l.digest, l.open, l.size);
+      manifestBytes = u.bytes;
+      mediaType = MEDIA_TYPE_OCI_MANIFEST;
+    } else {
+      manifestBytes = imageManifestBytes(store.paths, image.id);
+      const manifest = imageManifest(store.paths, image.id);
+      for (const l of manifest.layers) await blob(l.digest, blobStream(store, l.digest), l.size);
+      mediaType = manifest.mediaType ?? MEDIA_TYPE_OCI_MANIFEST;
+    }
+    await blob(`sha256:${image.id}`, configBytes, configBytes.length);
     const digest = `sha256:${sha256Hex(manifestBytes)}`;
     await blob(digest, manifestBytes, manifestBytes.length);
-    const desc: Descriptor = { mediaType: manifest.mediaType ?? MEDIA_TYPE_OCI_MANIFEST, digest, size: manifestBytes.length };
+    const desc: Descriptor = { mediaType, digest, size: manifestBytes.length };
     if (names.length === 0) index.manifests.push(desc);
     for (const n of names)
       index.manifests.push({ ...desc, annotations: { [ANNOTATION_CONTAINERD_IMAGE_NAME]: n, [ANNOTATION_REF_NAME]: n } });
@@ -172,6 +206,14 @@ export interface SaveOptions {
   format?: SaveFormat;
   /** a file (archives), a directory (oci-dir, docker-dir), or '-' for stdout */
   output: string;
+  /** with output '-': the stream an archive goes to instead of stdout (the API's response) */
+  stream?: Writable;
+  /** false: the caller records the operation itself (push dir:) */
+  event?: boolean;
+  /** OCI formats: layers as plain tars (--uncompressed) */
+  uncompressed?: boolean;
+  /** docker-archive of one image: more names recorded for it, before its own (Podman's `save IMAGE TAG...` without -m) */
+  additionalTags?: string[];
 }
 
 /** Saves the images refs designate; everything is written to a temporary name first. */
@@ -182,8 +224,13 @@ export async function saveImages(store: Store, refs: string[], opts: SaveOptions
   const items: SaveItem[] = refs.map((ref) => {
     const match = lookupImage(db, ref);
     if (!match) throw noSuchImage(ref);
-    return { image: match.image, names: match.name ? [match.name] : match.image.names };
+    // by id: no names recorded (Podman), a load then gives <none>:<none>
+    return { image: match.image, names: match.name ? [match.name] : [] };
   });
+  if (opts.additionalTags?.length) {
+    if (items.length !== 1 || format !== 'docker-archive') throw new EngineError('invalid-argument', 'additional tags are saved with one image in a docker-archive');
+    items[0].names = [...new Set([...opts.additionalTags.map((t) => normalizeName(t)), ...items[0].names])];
+  }
   const isDir = format === 'oci-dir' || format === 'docker-dir';
   if (isDir && opts.output === '-') throw new EngineError('invalid-argument', `format ${format} needs an output directory (-o)`);
   const target = opts.output;
@@ -193,15 +240,16 @@ export async function saveImages(store: Store, refs: string[], opts: SaveOptions
     if (fs.existsSync(target) && fs.readdirSync(target).length > 0)
       throw new EngineError('invalid-argument', `${target}: the directory is not empty`);
     sink = dirSink(tmp!);
-  } else sink = tarSink(tmp ? fs.createWriteStream(tmp) : process.stdout);
+  } else sink = tarSink(tmp ? fs.createWriteStream(tmp) : (opts.stream ?? process.stdout));
   try {
     if (format === 'docker-archive' || format === 'docker-dir') await writeDocker(store, items, sink);
-    else await writeOci(store, items, sink);
+    else await writeOci(store, items, sink, opts.uncompressed);
     await sink.close();
     if (tmp) {
       if (isDir) fs.rmSync(target, { recursive: true, force: true });
       fs.renameSync(tmp, target);
     }
+    if (opts.event !== false) for (const it of items) emitImageEvent(store.paths, 'save', it.image.id, target);
   } catch (err) {
     sink.abort();
     if (tmp) fs.rmSync(tmp, { recursive: true, force: true });

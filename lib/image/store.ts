@@ -10,6 +10,7 @@ import { type StoragePaths, imageDir, layerDiffDir, storageTmpDir } from '../sto
 import { digestHex, layerExists, purgeTrash, readLayerInfo, unlinkLayer } from '../storage/layer';
 import type { ImageConfig, ImageManifest } from '../oci/image-spec';
 import { EngineError } from '../errors';
+import { ociArchitecture } from './platform';
 
 export const sha256Hex = (data: Buffer | string): string => crypto.createHash('sha256').update(data).digest('hex');
 
@@ -18,7 +19,14 @@ const manifestFile = (paths: StoragePaths, id: string) => path.join(imageDir(pat
 
 /** The image's OCI config (config.json, as received). */
 export function imageConfig(paths: StoragePaths, id: string): ImageConfig {
-  return JSON.parse(fs.readFileSync(configFile(paths, id), 'utf8')) as ImageConfig;
+  try {
+    return JSON.parse(fs.readFileSync(configFile(paths, id), 'utf8')) as ImageConfig;
+  } catch (err) {
+    // a manifest list (lib/image/manifest-list.ts) has no config of its own: Podman's words
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT' && fs.existsSync(path.join(imageDir(paths, id), 'list.json')))
+      throw new EngineError('no-such-image', `${id}: no image found in manifest list for architecture ${ociArchitecture()}, variant "", OS linux: image not known`);
+    throw err;
+  }
 }
 
 /** The image's manifest bytes, as received or generated (their digest is the image digest). */
@@ -60,10 +68,22 @@ function writeAtomic(file: string, data: Buffer): void {
   }
 }
 
+/**
+ * Sets an image's names; as containers/storage, each name set goes to the
+ * front of its name history (so a name untagged stays in it, behind).
+ */
+export function setImageNames(image: ImageRecord, names: string[]): void {
+  image.names = names;
+  let history = image.namesHistory ?? [];
+  for (const n of names) history = [n, ...history.filter((h) => h !== n)];
+  image.namesHistory = history;
+}
+
 /** Takes names away from every image but keepId. */
 export function takeNames(db: Database, names: string[], keepId: string): void {
   for (const other of Object.values(db.images))
-    if (other.id !== keepId) other.names = other.names.filter((n) => !names.includes(n));
+    if (other.id !== keepId && other.names.some((n) => names.includes(n)))
+      setImageNames(other, other.names.filter((n) => !names.includes(n)));
 }
 
 /**
@@ -100,6 +120,7 @@ export function commitImages(store: Store, images: NewImage[]): CommitResult {
             created: config.created ?? new Date().toISOString(),
             size: layers.reduce((sum, d) => sum + (readLayerInfo(paths, d)?.size ?? 0), 0),
           };
+      setImageNames(record, names);
       db.images[id] = record;
       return record;
     });

@@ -4,7 +4,8 @@ import type { Database, ImageRecord } from '../storage/records';
 import { EngineError, invalidArgument, noSuchImage } from '../errors';
 import { normalizeLocalName, normalizeName, parseReference } from './reference';
 import { lookupImage } from './resolve';
-import { takeNames } from './store';
+import { setImageNames, takeNames } from './store';
+import { emitImageEvent } from '../events/journal';
 
 function current(db: Database, ref: string): ImageRecord {
   const match = lookupImage(db, ref);
@@ -16,12 +17,14 @@ function current(db: Database, ref: string): ImageRecord {
 export function tagImage(store: Store, ref: string, newName: string): string {
   if (parseReference(newName).digest) throw invalidArgument(`"${newName}": tag by digest not supported`);
   const name = normalizeLocalName(newName);
-  return store.update((db) => {
+  const id = store.update((db) => {
     const image = current(db, ref);
     takeNames(db, [name], image.id);
-    if (!image.names.includes(name)) image.names.push(name);
-    return name;
+    if (!image.names.includes(name)) setImageNames(image, [...image.names, name]);
+    return image.id;
   });
+  emitImageEvent(store.paths, 'tag', id, newName);
+  return name;
 }
 
 /**
@@ -30,12 +33,18 @@ export function tagImage(store: Store, ref: string, newName: string): string {
  * them when none are given. Returns the names removed.
  */
 export function untagImage(store: Store, ref: string, names: string[] = []): string[] {
+  const { id, removed } = untagNames(store, ref, names);
+  for (const n of removed) emitImageEvent(store.paths, 'untag', id, n);
+  return removed;
+}
+
+function untagNames(store: Store, ref: string, names: string[]): { id: string; removed: string[] } {
   return store.update((db) => {
     const image = current(db, ref);
     if (names.length === 0) {
       const removed = image.names;
-      image.names = [];
-      return removed;
+      setImageNames(image, []);
+      return { id: image.id, removed };
     }
     const removed = names.map((n) => {
       const found = [normalizeLocalName(n), normalizeName(n)].find((full) => image.names.includes(full));
@@ -43,7 +52,7 @@ export function untagImage(store: Store, ref: string, names: string[] = []): str
       if (!found) throw new EngineError('invalid-argument', `${normalizeLocalName(n)}: tag not known`);
       return found;
     });
-    image.names = image.names.filter((n) => !removed.includes(n));
-    return [...new Set(removed)];
+    setImageNames(image, image.names.filter((n) => !removed.includes(n)));
+    return { id: image.id, removed: [...new Set(removed)] };
   });
 }

@@ -34,6 +34,8 @@ export interface NativeAddon {
   recvFd(socketFd: number, timeoutMs: number): number | undefined;
   /** TIOCSWINSZ: a pty's window size. */
   setWinsize(fd: number, rows: number, cols: number): void;
+  /** TIOCGWINSZ: [rows, cols] */
+  getWinsize(fd: number): [number, number];
   /** Clears OPOST on a terminal (raw output, as cfmakeraw). */
   rawOutput(fd: number): void;
   /** openat2(2): an fd (close-on-exec) for path resolved from dirFd under the RESOLVE_* bits. */

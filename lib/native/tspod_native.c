@@ -431,6 +431,22 @@ static napi_value set_winsize(napi_env env, napi_callback_info info) {
   return undefined(env);
 }
 
+/* getWinsize(fd): [rows, cols] of the terminal on fd (TIOCGWINSZ), e.g. a stdin that is a tty while stdout is not. */
+static napi_value get_winsize(napi_env env, napi_callback_info info) {
+  ARGS(1);
+  int32_t fd;
+  if (get_i32(env, argv[0], &fd)) return throw_errno(env, "ioctl", EINVAL);
+  struct winsize ws;
+  if (ioctl(fd, TIOCGWINSZ, &ws) < 0) return throw_errno(env, "ioctl", errno);
+  napi_value arr, rows, cols;
+  napi_create_array_with_length(env, 2, &arr);
+  napi_create_int32(env, ws.ws_row, &rows);
+  napi_create_int32(env, ws.ws_col, &cols);
+  napi_set_element(env, arr, 0, rows);
+  napi_set_element(env, arr, 1, cols);
+  return arr;
+}
+
 /* rawOutput(fd): clears OPOST, which Node's raw mode keeps (it would turn the container's
  * \r\n into \r\r\n). Leaving raw mode restores the saved termios, OPOST included. */
 static napi_value raw_output(napi_env env, napi_callback_info info) {
@@ -508,6 +524,7 @@ static napi_value init(napi_env env, napi_value exports) {
   EXPORT("pipe", make_pipe);
   EXPORT("recvFd", recv_fd);
   EXPORT("setWinsize", set_winsize);
+  EXPORT("getWinsize", get_winsize);
   EXPORT("rawOutput", raw_output);
   EXPORT("openat2", do_openat2);
   EXPORT("readlinkat", do_readlinkat);

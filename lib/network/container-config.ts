@@ -2,7 +2,7 @@
 // (or the API's NetworkMode/EndpointsConfig) mean, checked and completed at
 // create time inside the store transaction (networks exist, container:X is
 // resolved, host ports are chosen).
-import type { ContainerConfig, Database, EndpointConfig, NetworkMode } from '../storage/records';
+import type { ContainerConfig, Database, EndpointConfig, NetworkMode, PortMapping } from '../storage/records';
 import type { StoragePaths } from '../storage/paths';
 import { EngineError, invalidArgument, noSuchContainer } from '../errors';
 import { defaultNetworkName } from './networks';
@@ -10,18 +10,21 @@ import { networkFor } from './endpoints';
 import { assignHostPorts } from './ports';
 import { parseIp } from './ipv4';
 import { isRootless } from '../rootless/identity';
+import { loadContainersConf } from '../config/containers-conf';
+import { defaultUserModeTool, isUserMode, parseUserModeNetwork } from './usermode';
 
-/** Bridge networking needs root; elsewhere the default stays a private loopback-only namespace. */
-export const defaultNetworkMode = (): NetworkMode => (isRootless() ? 'private' : 'bridge');
+/** Bridge networking needs root; a user's default is a user-mode network (slirp4netns, as Podman 4.3). */
+export const defaultNetworkMode = (): NetworkMode => (isRootless() ? defaultUserModeTool(loadContainersConf().defaultRootlessNetworkCmd) : 'bridge');
 
 /** Bridges, addresses and NAT rules are root's: a user gets a clear error instead of EACCES on the host's network state. */
 function rootlessBridgeRefused(): never {
-  throw new EngineError('invalid-argument', 'bridge networks need root: rootless tspod supports --network=none, private and host');
+  throw new EngineError('invalid-argument', 'bridge networks need root: rootless tspod supports --network=slirp4netns, pasta, none, private and host');
 }
 
 export interface NetworkChoice {
   network?: NetworkMode;
   networks?: Record<string, EndpointConfig>;
+  networkOptions?: string[];
 }
 
 /**
@@ -31,7 +34,8 @@ export interface NetworkChoice {
 export function parseNetworkMode(value: string | undefined, aliases: string[] = [], ip?: string): NetworkChoice {
   const v = value ?? '';
   if (v === 'none' || v === 'host' || v === 'private') return { network: v };
-  if (v === 'slirp4netns' || v === 'pasta') return { network: 'private' };
+  const userMode = parseUserModeNetwork(v);
+  if (userMode) return userMode;
   if (v.startsWith('container:')) {
     if (v.length === 'container:'.length) throw invalidArgument('container: network mode requires a container name or ID');
     return { network: v as NetworkMode };
@@ -50,6 +54,13 @@ export function parseNetworkMode(value: string | undefined, aliases: string[] = 
     networks[name] = { aliases: [...aliases], ...(ip ? { ip } : {}) };
   }
   return { network: 'bridge', networks };
+}
+
+/** --mac-address: six hex pairs, a unicast address (lower case, as the kernel shows it). */
+export function checkMacAddress(mac: string): string {
+  if (!/^[0-9a-fA-F]{2}(:[0-9a-fA-F]{2}){5}$/.test(mac)) throw invalidArgument(`${mac} is not a valid mac address`);
+  if (parseInt(mac.slice(0, 2), 16) & 1) throw invalidArgument(`${mac} is a multicast mac address`);
+  return mac.toLowerCase();
 }
 
 /** --add-host host:ip */
@@ -85,11 +96,17 @@ export function resolveNetworkConfig(
     delete config.networks;
     return;
   }
-  if (config.network !== 'bridge') {
+  if (!isUserMode(config.network)) delete config.networkOptions;
+  if (config.network !== 'bridge' && !isUserMode(config.network)) {
     if (config.ports?.length && config.network !== 'host')
-      throw invalidArgument(`port bindings need a bridge network, not --network ${config.network}`);
+      throw invalidArgument(`port bindings need a bridge, slirp4netns or pasta network, not --network ${config.network}`);
     delete config.networks;
     if (config.network === 'host') config.ports = [];
+    return;
+  }
+  if (isUserMode(config.network)) {
+    delete config.networks;
+    config.ports = assignHostPorts(db, ctrId, withPublishAll(config, exposed, config.ports ?? []));
     return;
   }
   if (!config.networks || Object.keys(config.networks).length === 0) config.networks = { [defaultNetworkName()]: { aliases: [] } };
@@ -102,12 +119,16 @@ export function resolveNetworkConfig(
   if (statics.length > 0 && Object.keys(canonical).length > 1 && statics.length !== Object.keys(canonical).length)
     throw new EngineError('invalid-argument', '--ip can only be set for a single network');
   config.networks = canonical;
-  let ports = config.ports ?? [];
-  if (config.publishAll)
-    for (const e of exposed) {
-      const [port, proto] = e.split('/');
-      if (!ports.some((p) => p.containerPort === Number(port) && p.protocol === proto))
-        ports = [...ports, { hostIp: '', hostPort: 0, containerPort: Number(port), protocol: proto as 'tcp' | 'udp' }];
-    }
-  config.ports = assignHostPorts(db, ctrId, ports);
+  config.ports = assignHostPorts(db, ctrId, withPublishAll(config, exposed, config.ports ?? []));
+}
+
+/** -P: every exposed port not published yet, on a host port to be chosen. */
+function withPublishAll(config: ContainerConfig, exposed: Set<string>, ports: PortMapping[]): PortMapping[] {
+  if (!config.publishAll) return ports;
+  for (const e of exposed) {
+    const [port, proto] = e.split('/');
+    if (!ports.some((p) => p.containerPort === Number(port) && p.protocol === proto))
+      ports = [...ports, { hostIp: '', hostPort: 0, containerPort: Number(port), protocol: proto as 'tcp' | 'udp' }];
+  }
+  return ports;
 }

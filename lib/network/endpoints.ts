@@ -66,7 +66,7 @@ function newEndpoint(db: Database, net: NetworkRecord, cfg: EndpointConfig, ctrI
     ip,
     prefixLen: parseSubnet(net.subnet)!.prefix,
     gateway: net.gateway,
-    mac: macFor(ip),
+    mac: cfg.mac ?? macFor(ip),
     hostVeth: `veth${randomBytes(4).toString('hex')}`,
     ifname,
   };

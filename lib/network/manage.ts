@@ -10,6 +10,8 @@ import { allocateExtraEndpoint, connectEndpoints, releaseEndpoints } from './end
 import { removeIdleBridge } from './bridge';
 import { parseIp } from './ipv4';
 import { checkNetworkValues } from './input-checks';
+import { removePod } from '../pod/pods';
+import { podOfInfra } from '../pod/membership';
 
 /** Bridge networks need root; without it only the default's record is ever shown. */
 const canUseBridges = () => process.getuid?.() === 0;
@@ -97,7 +99,11 @@ export async function removeNetwork(engine: LocalEngine, nameOrId: string, opts:
       `"${net.name}" has associated containers with it. Use -f to forcibly delete containers and pods: network is being used`,
       'network is being used',
     );
-  for (const id of users) await engine.removeAsync(id, { force: true, ignoreMissing: true, timeout: opts.timeout });
+  for (const id of users) {
+    const pod = podOfInfra(engine.store.read(), id); // an infra container goes with its pod, as Podman's
+    if (pod) await removePod(engine, pod, { force: true, timeout: opts.timeout, ignoreMissing: true });
+    else await engine.removeAsync(id, { force: true, ignoreMissing: true, timeout: opts.timeout });
+  }
   // Host lock first, then the store lock (see ensureDefaultNetworkFirst): releasing the claim nests.
   withHostLock(() =>
     engine.store.update((db) => {

@@ -103,7 +103,8 @@ export function addNetwork(paths: StoragePaths, db: Database, opts: NetworkCreat
   let subnet: string | undefined;
   if (opts.subnet) {
     const s = parseSubnet(opts.subnet);
-    if (!s || s.prefix > 30) throw invalidArgument(`invalid subnet ${opts.subnet}`);
+    if (!s) throw new EngineError('invalid-argument', `invalid CIDR address: ${opts.subnet}`); // Go's wording, as Podman reports it
+    if (s.prefix > 30) throw invalidArgument(`invalid subnet ${opts.subnet}`);
     subnet = formatSubnet(s);
     for (const n of Object.values(db.networks)) {
       const o = parseSubnet(n.subnet);

@@ -2,8 +2,8 @@
 // `-P` for the exposed ports, host ports picked when not given, and the ways
 // they are shown (ps, port, inspect).
 import * as fs from 'node:fs';
-import type { Database, PortMapping } from '../storage/records';
-import { invalidArgument } from '../errors';
+import type { ContainerRecord, Database, PortMapping } from '../storage/records';
+import { EngineError, invalidArgument } from '../errors';
 import { isIPv4 } from './input-checks';
 
 /** More published ports than this per container is a mistake, not a wish (each is three firewall rules and a host port). */
@@ -153,6 +153,47 @@ export function assignHostPorts(db: Database, ctrId: string, ports: PortMapping[
     out.push({ ...p, hostPort });
   }
   return out;
+}
+
+/** Ports bound on the host: TCP sockets listening (state 0A), UDP sockets bound. */
+function boundHostPorts(protocol: 'tcp' | 'udp'): Set<number> {
+  const out = new Set<number>();
+  for (const f of [`/proc/net/${protocol}`, `/proc/net/${protocol}6`]) {
+    let text = '';
+    try {
+      text = fs.readFileSync(f, 'utf8');
+    } catch {
+      continue;
+    }
+    for (const line of text.split('\n').slice(1)) {
+      const cols = line.trim().split(/\s+/);
+      if (cols.length > 3 && (protocol === 'udp' || cols[3] === '0A')) out.add(parseInt(cols[1].split(':')[1], 16));
+    }
+  }
+  return out;
+}
+
+/**
+ * A host port of ctr that is already taken, by a running container or by a
+ * process on the host, as Podman finds it when it binds the port at start.
+ */
+export function hostPortConflict(db: Database, ctrId: string, ports: PortMapping[], stillRunning: (c: ContainerRecord) => boolean): EngineError | undefined {
+  if (!ports.length) return undefined;
+  const bound = { tcp: boundHostPorts('tcp'), udp: boundHostPorts('udp') };
+  for (const p of ports) {
+    const clash =
+      bound[p.protocol].has(p.hostPort) ||
+      Object.values(db.containers).some(
+        (c) =>
+          c.id !== ctrId &&
+          c.state.status === 'running' &&
+          (c.config.ports ?? []).some((q) => q.protocol === p.protocol && q.hostPort === p.hostPort && (!q.hostIp || !p.hostIp || q.hostIp === p.hostIp)) &&
+          stillRunning(c), // its exit may not be recorded yet
+      );
+    if (clash)
+      return new EngineError('port-in-use', `cannot listen on the ${p.protocol.toUpperCase()} port: listen ${p.protocol}4 ${p.hostIp}:${p.hostPort}: bind: address already in use`);
+  }
+  return undefined;
 }
 
 /** NetworkSettings.Ports: every exposed or published port, with its bindings or null; Podman leaves HostIp "" for all addresses, Docker says 0.0.0.0. */

@@ -5,10 +5,10 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { ContainerRecord } from '../storage/records';
 import type { Mount, Spec } from './runtime-spec';
-import { loadContainersConf } from '../config/containers-conf';
 import { EngineError, invalidArgument } from '../errors';
 import { type InRoot, withRoot } from '../storage/in-root';
 import { isSystemdMode, systemdEnv, systemdTmpfsMounts } from '../systemd/container-mode';
+import { hostDevices } from './privileged-devices';
 import { cgroupPathsAmbiguous } from './cgroup-namespace';
 import { apparmorProfile, confinedPaths, containerSeccomp } from './security-options';
 import { ociDevices, ociResources, ociRlimits, parseDeviceCgroupRule } from './resources';
@@ -16,6 +16,7 @@ import { cgroupSupport, containerCgroupsPath } from './cgroups';
 import { writeContainerEnv } from './containerenv';
 import { zoneFile } from './timezone';
 import { gidMapped, isRootless } from '../rootless/identity';
+import { keepIdAccount, toHost } from '../container/idmap';
 import { rootlessCgroups } from '../rootless/cgroups';
 
 export interface ImageDefaults {
@@ -37,8 +38,8 @@ export interface SpecInputs {
   notifySocketDir?: string;
   /** --network container:X: the namespace to join instead of a new one */
   netnsPath?: string;
-  /** a pod's infra container: its ipc/uts namespaces to join (lib/pod) */
-  sharedNsPaths?: { ipc?: string; uts?: string };
+  /** a pod's infra container: its ipc/uts/pid namespaces to join and its /dev/shm (lib/pod) */
+  sharedNsPaths?: { ipc?: string; uts?: string; pid?: string; shm?: string };
 }
 
 const DEFAULT_PATH = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
@@ -88,7 +89,7 @@ export function mergeEnv(...lists: string[][]): string[] {
   return [...map.values()];
 }
 
-const nsEntry = (type: 'ipc' | 'uts', nsPath: string | undefined) => (nsPath ? { type, path: nsPath } : { type });
+const nsEntry = (type: 'ipc' | 'uts' | 'pid', nsPath: string | undefined) => (nsPath ? { type, path: nsPath } : { type });
 
 export function generateSpec(inp: SpecInputs): Spec {
   const { ctr, image } = inp;
@@ -99,6 +100,11 @@ export function generateSpec(inp: SpecInputs): Spec {
   const extraEnv: string[] = [`container=tspod`, `HOSTNAME=${c.hostname}`];
   if (systemdMode) extraEnv.push(...systemdEnv(ctr.id));
   if (c.tty) extraEnv.push('TERM=xterm');
+  // keep-id without --user: the user's home, as Podman (--env still wins)
+  if (c.idMappings?.keepId && !c.user) {
+    const account = keepIdAccount();
+    if (account) extraEnv.push(`HOME=${account.home}`);
+  }
   if (inp.listen) {
     // In its own pid namespace the container's process is pid 1.
     extraEnv.push(`LISTEN_FDS=${inp.listen.count}`, 'LISTEN_PID=1');
@@ -107,7 +113,9 @@ export function generateSpec(inp: SpecInputs): Spec {
   if (inp.notifySocketDir) extraEnv.push('NOTIFY_SOCKET=/run/notify/notify.sock');
   let env = mergeEnv([DEFAULT_PATH], image.Env ?? [], extraEnv, c.env);
   if (!inp.listen) env = env.filter((e) => !/^LISTEN_(PID|FDS|FDNAMES)=/.test(e));
-  const user = resolveUser(inp.rootfs, c.user || image.User || '');
+  // keep-id: the user's own ids inside, unless --user names others
+  const keep = c.idMappings?.keepId;
+  const user = resolveUser(inp.rootfs, c.user || (keep ? `${keep.uid}:${keep.gid}` : '') || image.User || '');
   if (c.workdir) checkWorkdir(inp.rootfs, c.workdir, c.mounts.map((m) => m.destination), ctr.id);
   const caps = containerCaps(c);
   const sec = c.security;
@@ -116,8 +124,11 @@ export function generateSpec(inp: SpecInputs): Spec {
   const mounts: Mount[] = [
     { destination: '/proc', type: 'proc', source: 'proc', options: ['nosuid', 'noexec', 'nodev', ...(sec?.procOpts ?? [])] },
     { destination: '/dev', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'strictatime', 'mode=755', 'size=65536k'] },
-    { destination: '/dev/pts', type: 'devpts', source: 'devpts', options: ['nosuid', 'noexec', 'newinstance', 'ptmxmode=0666', 'mode=0620', ...(gidMapped(5) ? ['gid=5'] : [])] }, // tty's gid: absent from a single-id rootless map
-    { destination: '/dev/shm', type: 'tmpfs', source: 'shm', options: ['nosuid', 'noexec', 'nodev', 'mode=1777', 'size=65536k'] },
+    { destination: '/dev/pts', type: 'devpts', source: 'devpts', options: ['nosuid', 'noexec', 'newinstance', 'ptmxmode=0666', 'mode=0620', ...((c.idMappings ? toHost(c.idMappings.gidMap, 5) !== undefined : gidMapped(5)) ? ['gid=5'] : [])] }, // tty's gid: absent from a single-id rootless map
+    // In a pod sharing ipc, the infra container's /dev/shm: one shared memory for the pod, as Podman's.
+    inp.sharedNsPaths?.shm
+      ? { destination: '/dev/shm', type: 'bind', source: inp.sharedNsPaths.shm, options: ['rbind', 'nosuid', 'noexec', 'nodev'] }
+      : { destination: '/dev/shm', type: 'tmpfs', source: 'shm', options: ['nosuid', 'noexec', 'nodev', 'mode=1777', 'size=65536k'] },
     { destination: '/dev/mqueue', type: 'mqueue', source: 'mqueue', options: ['nosuid', 'noexec', 'nodev'] },
     c.network === 'host'
       ? { destination: '/sys', type: 'bind', source: '/sys', options: ['rbind', 'nosuid', 'noexec', 'nodev', 'ro'] }
@@ -134,24 +145,36 @@ export function generateSpec(inp: SpecInputs): Spec {
   if (c.readOnly && c.readOnlyTmpfs !== false) mounts.push(...readOnlyTmpfsMounts([...mounts, ...c.mounts].map((m) => m.destination)));
   if (inp.notifySocketDir) mounts.push({ destination: '/run/notify', type: 'bind', source: inp.notifySocketDir, options: ['bind', 'rprivate'] });
   for (const m of c.mounts) {
-    if (m.type === 'tmpfs') mounts.push({ destination: m.destination, type: 'tmpfs', source: 'tmpfs', options: ['rw', 'nosuid', 'nodev', ...m.options] });
+    // tmpfs: the image's content at that place is copied in (tmpcopyup, Podman's default), also what cp put there before the start
+    if (m.type === 'tmpfs') mounts.push({ destination: m.destination, type: 'tmpfs', source: 'tmpfs', options: tmpfsOptions(m.options) });
     else mounts.push({ destination: m.destination, type: 'bind', source: m.source, options: ['rbind', m.rw ? 'rw' : 'ro', ...m.options] });
   }
   // --tz: the zone file read-only as /etc/localtime, unless the user mounts one there
   if (c.timezone && !c.mounts.some((m) => m.destination === '/etc/localtime'))
     mounts.push({ destination: '/etc/localtime', type: 'bind', source: zoneFile(c.timezone), options: ['bind', 'rprivate', 'ro'] });
   // Beside /etc/hostname, which is always this container's own (hosts may be a --network container:X peer's).
+  // nosuid,nodev,noexec: runc's read-only remount must keep the flags a user
+  // namespace locks on the source (a rootless run root in /run/user/UID is a
+  // nosuid,nodev tmpfs; dropping them is EPERM), and an info file needs none.
   if (!c.mounts.some((m) => m.destination === '/run/.containerenv'))
-    mounts.push({ destination: '/run/.containerenv', type: 'bind', source: writeContainerEnv(path.dirname(inp.etcFiles.hostname), ctr), options: ['bind', 'rprivate', 'ro'] });
+    mounts.push({ destination: '/run/.containerenv', type: 'bind', source: writeContainerEnv(path.dirname(inp.etcFiles.hostname), ctr), options: ['bind', 'rprivate', 'ro', 'nosuid', 'nodev', 'noexec'] });
   const paths = confinedPaths(sec, c.privileged, MASKED, READONLY);
   const devices = ociDevices(res?.devices ?? []);
+  // Privileged (as root): the host's device nodes too, as Podman; rootless cannot mknod them
+  if (c.privileged && !isRootless()) devices.devices.push(...hostDevices(systemdMode, new Set(devices.devices.map((d) => d.path))));
   const seccomp = containerSeccomp(sec, c.privileged, caps);
   const apparmor = apparmorProfile(sec, c.privileged);
 
   const namespaces: Spec['linux'] = {
-    namespaces: [{ type: 'pid' }, nsEntry('ipc', inp.sharedNsPaths?.ipc), nsEntry('uts', inp.sharedNsPaths?.uts), { type: 'mount' }],
+    namespaces: [...(c.pidMode === 'host' ? [] : [nsEntry('pid', inp.sharedNsPaths?.pid)]), nsEntry('ipc', inp.sharedNsPaths?.ipc), nsEntry('uts', inp.sharedNsPaths?.uts), { type: 'mount' }],
   };
   if (c.network !== 'host') namespaces.namespaces?.push(inp.netnsPath ? { type: 'network', path: inp.netnsPath } : { type: 'network' });
+  // --uidmap/--gidmap, keep-id: a user namespace of the container's own (its netns is created inside it)
+  if (c.idMappings) {
+    namespaces.namespaces?.push({ type: 'user' });
+    namespaces.uidMappings = c.idMappings.uidMap;
+    namespaces.gidMappings = c.idMappings.gidMap;
+  }
   // systemd mode: a cgroup namespace, so systemd (and a runtime nested in it) finds its cgroup at "/" of the tree it sees;
   // also when we run where the runtime cannot map our cgroups through the mounts (nested in some containers).
   if (systemdMode || cgroupPathsAmbiguous()) namespaces.namespaces?.push({ type: 'cgroup' });
@@ -193,6 +216,12 @@ export function generateSpec(inp: SpecInputs): Spec {
       readonlyPaths: paths.readonly,
     },
   };
+}
+
+function tmpfsOptions(given: string[]): string[] {
+  const out = ['rw', 'nosuid', 'nodev', ...given.filter((o) => o !== 'notmpcopyup' && o !== 'tmpcopyup')];
+  if (!given.includes('notmpcopyup')) out.push('tmpcopyup');
+  return out;
 }
 
 /** The capabilities a container's process gets (also what inspect shows). */

@@ -47,6 +47,8 @@ export interface Namespace {
 
 export interface Linux {
   namespaces?: Namespace[];
+  uidMappings?: { containerID: number; hostID: number; size: number }[];
+  gidMappings?: { containerID: number; hostID: number; size: number }[];
   devices?: Device[];
   resources?: Resources;
   cgroupsPath?: string;

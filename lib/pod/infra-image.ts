@@ -1,6 +1,7 @@
 // The infra container's image: Debian's static catatonit (a tiny init that
 // only sleeps and reaps) as a one-file local image, made on first use, never
-// pulled. Named as Podman names its own: localhost/podman-pause:VERSION.
+// pulled. Named as Podman names its own: localhost/podman-pause:VERSION-BUILT
+// (what `version --format {{.Server.Version}}-{{.Server.Built}}` prints).
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -9,9 +10,9 @@ import type { LocalEngine } from '../container/engine';
 import { EngineError } from '../errors';
 import { resolveImage } from '../image/resolve';
 import { importTarball } from '../image/import';
-import { VERSION } from '../version';
+import { BUILT, VERSION } from '../version';
 
-export const INFRA_IMAGE = `localhost/podman-pause:${VERSION}`;
+export const INFRA_IMAGE = `localhost/podman-pause:${VERSION}-${BUILT}`;
 const PAUSE_BINARY = '/usr/bin/catatonit';
 
 function haveImage(engine: LocalEngine, ref: string): boolean {

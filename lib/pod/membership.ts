@@ -3,6 +3,8 @@
 // through namespace paths) and leaves published ports to the pod.
 import type { ContainerConfig, ContainerRecord, Database, PodRecord } from '../storage/records';
 import { EngineError, invalidArgument } from '../errors';
+import type { StoragePaths } from '../storage/paths';
+import { mountPodShm, podShm } from './shm';
 
 export const noSuchPod = (ref: string) => new EngineError('no-such-object', `no pod with name or ID ${ref} found: no such pod`, 'no such pod');
 
@@ -18,7 +20,7 @@ export function findPod(db: Database, ref: string): PodRecord {
 }
 
 /** Fills in config.pod (given as a name or id) and the namespaces of its infra container; called under the store lock. */
-export function joinPod(db: Database, config: ContainerConfig): void {
+export function joinPod(db: Database, config: ContainerConfig, ownHostname = false): void {
   if (config.isInfra) return;
   const pod = findPod(db, config.pod as string);
   config.pod = pod.id;
@@ -27,7 +29,11 @@ export function joinPod(db: Database, config: ContainerConfig): void {
   const infra = pod.infraId ? db.containers[pod.infraId] : undefined;
   if (!infra && pod.infraId) throw new EngineError('no-such-container', `pod ${pod.id}'s infra container ${pod.infraId} is gone: no such container`);
   // One UTS namespace, one hostname: the pod's (the runtime would set a member's own on the shared namespace).
-  if (infra && pod.share.includes('uts')) config.hostname = infra.config.hostname;
+  if (infra && pod.share.includes('uts')) {
+    if (ownHostname && config.hostname !== infra.config.hostname)
+      throw new EngineError('invalid-argument', 'invalid config provided: cannot set hostname when joining the pod UTS namespace: invalid configuration');
+    config.hostname = infra.config.hostname;
+  }
   if (pod.infraId && pod.share.includes('net')) {
     config.network = `container:${pod.infraId}`;
     delete config.networks;
@@ -41,17 +47,32 @@ export function podInfraToStart(db: Database, rec: ContainerRecord): string | un
   return pod?.infraId || undefined;
 }
 
-/** The infra container's ipc and uts namespaces for a pod member (none for the infra itself). */
-export function podNamespacePaths(db: Database, rec: ContainerRecord): { ipc?: string; uts?: string } | undefined {
+/**
+ * The infra container's namespaces (and the pod's /dev/shm with ipc) for a pod
+ * member; for the infra itself, the pod's /dev/shm, mounted now.
+ */
+export function podNamespacePaths(paths: StoragePaths, db: Database, rec: ContainerRecord): { ipc?: string; uts?: string; pid?: string; shm?: string } | undefined {
+  if (rec.config.isInfra) {
+    const pod = rec.config.pod ? db.pods?.[rec.config.pod] : undefined;
+    const shm = pod?.share.includes('ipc') ? mountPodShm(paths, rec.id) : undefined;
+    return shm ? { shm } : undefined;
+  }
   const infraId = podInfraToStart(db, rec);
   if (!infraId) return undefined;
   const infra = db.containers[infraId];
   const pod = db.pods?.[rec.config.pod as string];
   if (!infra || !pod || infra.state.status !== 'running' || !infra.state.pid) return undefined;
   return {
-    ...(pod.share.includes('ipc') ? { ipc: `/proc/${infra.state.pid}/ns/ipc` } : {}),
+    ...(pod.share.includes('ipc') ? { ipc: `/proc/${infra.state.pid}/ns/ipc`, shm: podShm(paths, infra.id) } : {}),
     ...(pod.share.includes('uts') ? { uts: `/proc/${infra.state.pid}/ns/uts` } : {}),
+    ...(pod.share.includes('pid') ? { pid: `/proc/${infra.state.pid}/ns/pid` } : {}),
   };
+}
+
+/** The id of the pod whose infra container this is (undefined for any other container). */
+export function podOfInfra(db: Database, id: string): string | undefined {
+  const rec = db.containers[id];
+  return rec?.config.isInfra && rec.config.pod && db.pods?.[rec.config.pod] ? rec.config.pod : undefined;
 }
 
 /** The containers of a pod, infra last (the order to stop and remove them in). */

@@ -11,10 +11,15 @@ import { ensureInfraImage } from './infra-image';
 import { checkAddHost, parseNetworkMode } from '../network/container-config';
 import { checkPublishedPorts } from '../network/ports';
 import { findPod, podContainers } from './membership';
+import { loadContainersConf } from '../config/containers-conf';
+import { ensureImage } from '../image/pull-policy';
 
 export const SHAREABLE = ['cgroup', 'ipc', 'net', 'pid', 'uts', 'none'];
-/** What tspod can share today: net, ipc and uts (Podman's default set for a pod). */
-const SUPPORTED_SHARE = ['net', 'ipc', 'uts'];
+/** Podman's default set for a pod. */
+const DEFAULT_SHARE = ['net', 'ipc', 'uts'];
+/** Podman's --exit-policy: what the pod does when its last container exits. */
+export const EXIT_POLICIES = ['continue', 'stop'] as const;
+export type ExitPolicy = (typeof EXIT_POLICIES)[number];
 
 export interface PodCreateRequest {
   name?: string;
@@ -33,27 +38,45 @@ export interface PodCreateRequest {
   dnsOptions?: string[];
   /** host:ip */
   addHosts?: string[];
+  exitPolicy?: ExitPolicy;
+  /** --infra-conmon-pidfile */
+  infraConmonPidFile?: string;
+  /** kube play: the infra container never talks to systemd (Podman sets "ignore") */
+  infraSdnotify?: 'ignore';
 }
 
-/** Podman's --share: a comma list; a leading + adds to the default set. */
+export function parseExitPolicy(v: string | undefined): ExitPolicy | undefined {
+  if (v === undefined || v === '') return undefined;
+  if (!(EXIT_POLICIES as readonly string[]).includes(v)) throw invalidArgument(`running pod create option: invalid pod exit policy: "${v}"`);
+  return v as ExitPolicy;
+}
+
+/** Podman's --share: a comma list; a leading + adds to the default set; none shares nothing (and needs no infra). */
 export function parseShare(value: string | undefined): string[] {
-  if (value === undefined) return [...SUPPORTED_SHARE];
+  if (value === undefined) return [...DEFAULT_SHARE];
   const add = value.startsWith('+');
   const items = (add ? value.slice(1) : value).split(',').map((s) => s.trim()).filter(Boolean);
   for (const s of items) if (!SHAREABLE.includes(s)) throw invalidArgument(`invalid kernel namespace to share: ${s}. Options are: cgroup, ipc, net, pid, uts or none`);
-  for (const s of items)
-    if (!SUPPORTED_SHARE.includes(s) && s !== 'none') throw invalidArgument(`sharing the ${s} namespace in a pod is not supported by tspod (net, ipc, uts)`);
+  // Podman 4.3 makes the pod the cgroup parent, which excludes joining the infra's cgroup namespace
+  if (items.includes('cgroup')) throw invalidArgument("cannot define the pod as the cgroup parent at the same time as joining the infra container's cgroupNS");
   const set = items.includes('none') ? [] : items;
-  return add ? [...new Set([...SUPPORTED_SHARE, ...set])] : set;
+  return add ? [...new Set([...DEFAULT_SHARE, ...set])] : set;
 }
 
 export async function createPod(engine: LocalEngine, req: PodCreateRequest): Promise<PodRecord> {
   if (req.name !== undefined && !validateName(req.name)) throw invalidArgument(`running pod create option: ${NAME_REGEX_ERROR}`);
-  const infra = req.infra !== false;
-  const share = req.share ?? [...SUPPORTED_SHARE];
+  const share = req.share ?? [...DEFAULT_SHARE];
+  const infra = req.infra !== false && share.length > 0; // as Podman: nothing shared, no infra container
   if (!infra && (req.ports?.length || req.infraImage || req.infraCommand))
     throw invalidArgument('you must have an infra container to publish port bindings to the host');
-  const image = infra ? req.infraImage ?? (await ensureInfraImage(engine)) : '';
+  const conf = loadContainersConf();
+  const infraImage = req.infraImage ?? conf.infraImage;
+  let image = '';
+  if (infra && infraImage) {
+    await ensureImage(engine.store, infraImage, 'missing'); // on the engine's side: the remote client's pod create pulls too
+    image = infraImage;
+  } else if (infra) image = await ensureInfraImage(engine);
+  const infraCommand = req.infraCommand ?? (req.infraImage ? undefined : conf.infraCommand);
   const id = generateId();
   const pod = engine.store.update((db) => {
     db.pods ??= {};
@@ -70,6 +93,7 @@ export async function createPod(engine: LocalEngine, req: PodCreateRequest): Pro
       hostname: req.hostname ?? '',
       infraId: '',
       share: infra ? share : [],
+      exitPolicy: req.exitPolicy ?? 'continue',
       createCommand: process.argv.slice(1),
     };
     db.pods[id] = rec;
@@ -87,11 +111,13 @@ export async function createPod(engine: LocalEngine, req: PodCreateRequest): Pro
         dnsSearch: req.dnsSearch ?? [],
         dnsOptions: req.dnsOptions ?? [],
         addHosts: (req.addHosts ?? []).map(checkAddHost),
-        ...(req.infraCommand ? { entrypoint: req.infraCommand, entrypointSet: true } : {}),
+        ...(infraCommand ? { entrypoint: infraCommand, entrypointSet: true } : {}),
         hostname: req.hostname || pod.name,
         ports: checkPublishedPorts(req.ports ?? []),
         pod: id,
         isInfra: true,
+        ...(req.infraConmonPidFile ? { conmonPidFile: req.infraConmonPidFile } : {}),
+        ...(req.infraSdnotify ? { sdnotify: req.infraSdnotify } : {}),
         systemd: 'false',
       },
     });
@@ -154,6 +180,9 @@ async function eachMember(pod: PodRecord, members: ContainerRecord[], what: stri
 export async function startPod(engine: LocalEngine, ref: string): Promise<PodRecord> {
   const pod = getPod(engine, ref);
   const members = podMembers(engine, pod).reverse(); // infra first
+  const service = pod.serviceContainer ? engine.store.read().containers[pod.serviceContainer] : undefined;
+  // kube play's service container runs before the pod
+  if (service && engine.get(service.id).state.status !== 'running') members.unshift(service);
   await eachMember(pod, members, 'starting', (c) => engine.start(c.id));
   return pod;
 }
@@ -196,11 +225,56 @@ export async function removePod(engine: LocalEngine, ref: string, opts: { force?
     if (running.length)
       throw new EngineError('state-improper', `pod ${pod.id} has containers that are not ready to be removed: cannot remove container ${running[0].id} as it is running - running or paused containers cannot be removed without force: container state improper`);
   }
-  await eachMember(pod, members, 'removing', (c) => engine.removeAsync(c.id, { force: true, ignoreMissing: true, timeout: opts.timeout }));
-  engine.store.update((db) => void delete db.pods?.[pod.id]);
+  await eachMember(pod, members, 'removing', (c) => engine.removeAsync(c.id, { force: true, ignoreMissing: true, timeout: opts.timeout, podRemoval: true }));
+  const lastOfService = engine.store.update((db) => {
+    delete db.pods?.[pod.id];
+    return !!pod.serviceContainer && !Object.values(db.pods ?? {}).some((p) => p.serviceContainer === pod.serviceContainer);
+  });
+  if (lastOfService) await engine.removeAsync(pod.serviceContainer as string, { force: true, ignoreMissing: true, timeout: 0 });
   return pod.id;
+}
+
+/**
+ * Force-removes a container an image removal (rmi -f) or a network removal
+ * (network rm -f) takes away: an infra container takes its whole pod with it,
+ * as Podman's; its members are killed, not stopped.
+ */
+export function forceRemoveContainer(engine: LocalEngine, id: string): void {
+  const rec = engine.store.read().containers[id];
+  const pod = rec?.config.isInfra && rec.config.pod ? engine.store.read().pods?.[rec.config.pod] : undefined;
+  if (!pod) {
+    engine.remove(id, { force: true, ignoreMissing: true });
+    return;
+  }
+  for (const c of podContainers(engine.store.read(), pod)) engine.remove(c.id, { force: true, ignoreMissing: true, podRemoval: true });
+  engine.store.update((db) => void delete db.pods?.[pod.id]);
 }
 
 export function listPods(engine: LocalEngine): PodRecord[] {
   return Object.values(engine.store.read().pods ?? {}).sort((a, b) => b.created.localeCompare(a.created));
+}
+
+/** Exit policy "stop": once none of the pod's containers runs, its infra container is stopped too. */
+export async function applyExitPolicy(engine: LocalEngine, podId: string): Promise<void> {
+  const pod = engine.store.read().pods?.[podId];
+  if (!pod) return;
+  const members = podMembers(engine, pod);
+  if (members.some((c) => !c.config.isInfra && c.state.status === 'running')) return;
+  const infra = members.find((c) => c.config.isInfra);
+  if (pod.exitPolicy === 'stop' && infra?.state.status === 'running') await stopQuietly(engine, infra.id);
+  // kube play's service container stops once none of its pods runs anything
+  const service = pod.serviceContainer;
+  if (!service) return;
+  const db = engine.store.read();
+  const pods = Object.values(db.pods ?? {}).filter((p) => p.serviceContainer === service);
+  if (pods.some((p) => podMembers(engine, p).some((c) => c.state.status === 'running'))) return;
+  if (db.containers[service]?.state.status === 'running') await stopQuietly(engine, service);
+}
+
+async function stopQuietly(engine: LocalEngine, id: string): Promise<void> {
+  try {
+    await engine.stop(id);
+  } catch (err) {
+    if (!(err instanceof EngineError)) throw err; // stopped or removed meanwhile
+  }
 }

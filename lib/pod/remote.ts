@@ -4,6 +4,7 @@ import type { PodAction } from '../engine/engine';
 import { EngineError } from '../errors';
 import type { PodCreateRequest } from './pods';
 import type { PodInspect, PodListEntry } from './views';
+import type { PodStatsEntry, PodTopTable } from './observe';
 import { podSpecGenerator } from './wire';
 
 const enc = encodeURIComponent;
@@ -17,6 +18,16 @@ export class RemotePods {
 
   listPods(): Promise<PodListEntry[]> {
     return this.conn.json<PodListEntry[]>('GET', '/pods/json');
+  }
+
+  podTop(ref: string, psArgs?: string): Promise<PodTopTable> {
+    return this.conn.json<PodTopTable>('GET', `/pods/${enc(ref)}/top${psArgs ? `?ps_args=${enc(psArgs)}` : ''}`);
+  }
+
+  podStats(refs: string[], all: boolean): Promise<PodStatsEntry[]> {
+    const q = new URLSearchParams(all ? { all: 'true' } : {});
+    for (const r of refs) q.append('namesOrIDs', r);
+    return this.conn.json<PodStatsEntry[]>('GET', `/pods/stats?${q}`);
   }
 
   inspectPod(ref: string): Promise<PodInspect> {

@@ -45,7 +45,7 @@ export function inspectPod(engine: LocalEngine, pod: PodRecord) {
     Name: pod.name,
     Created: pod.created,
     CreateCommand: pod.createCommand,
-    ExitPolicy: 'continue',
+    ExitPolicy: pod.exitPolicy ?? 'continue',
     State: podStatus(members),
     Hostname: pod.hostname,
     Labels: pod.labels,

@@ -1,12 +1,14 @@
 // A pod create request on the libpod API: Podman's PodSpecGenerator JSON, both
 // ways (the remote engine writes it, the service reads it).
-import type { PodCreateRequest } from './pods';
+import { parseExitPolicy, type PodCreateRequest } from './pods';
 import type { PortMapping } from '../storage/records';
 import { invalidArgument } from '../errors';
 
 export function podSpecGenerator(req: PodCreateRequest): Record<string, unknown> {
   const mode = req.network;
-  const named = mode !== undefined && !['host', 'none', 'private', 'bridge', 'default', ''].includes(mode) && !mode.startsWith('container:');
+  // slirp4netns[:opts] and pasta[:opts]: the mode in netns, the options in network_options, as Podman's clients send them
+  const userMode = mode !== undefined ? /^(slirp4netns|pasta)(?::(.*))?$/.exec(mode) : null;
+  const named = mode !== undefined && !userMode && !['host', 'none', 'private', 'bridge', 'default', ''].includes(mode) && !mode.startsWith('container:');
   return {
     name: req.name,
     labels: req.labels,
@@ -17,12 +19,14 @@ export function podSpecGenerator(req: PodCreateRequest): Record<string, unknown>
     infra_name: req.infraName,
     shared_namespaces: req.share,
     portmappings: (req.ports ?? []).map((p) => ({ container_port: p.containerPort, host_port: p.hostPort, host_ip: p.hostIp, protocol: p.protocol, range: 1 })),
-    ...(mode !== undefined && !named ? { netns: { nsmode: mode.startsWith('container:') ? 'container' : mode || 'default', value: mode.startsWith('container:') ? mode.slice(10) : undefined } } : {}),
+    ...(userMode ? { netns: { nsmode: userMode[1] }, ...(userMode[2] ? { network_options: { [userMode[1]]: userMode[2].split(',') } } : {}) } : {}),
+    ...(mode !== undefined && !named && !userMode ? { netns: { nsmode: mode.startsWith('container:') ? 'container' : mode || 'default', value: mode.startsWith('container:') ? mode.slice(10) : undefined } } : {}),
     ...(named ? { netns: { nsmode: 'bridge' }, Networks: Object.fromEntries(mode.split(',').map((n) => [n, {}])) } : {}),
     dns_server: req.dns,
     dns_search: req.dnsSearch,
     dns_option: req.dnsOptions,
     hostadd: req.addHosts,
+    exit_policy: req.exitPolicy,
   };
 }
 
@@ -61,6 +65,11 @@ export function podRequestFromSpec(body: Record<string, unknown>): PodCreateRequ
   if (networks.length) network = networks.join(',');
   else if (netns.nsmode === 'container' && netns.value) network = `container:${netns.value}`;
   else if (netns.nsmode && ['host', 'none', 'private', 'bridge'].includes(netns.nsmode)) network = netns.nsmode;
+  else if (netns.nsmode === 'slirp4netns' || netns.nsmode === 'pasta') {
+    const opts = (body.network_options as Record<string, unknown> | undefined)?.[netns.nsmode];
+    const list = Array.isArray(opts) ? opts.filter((o): o is string => typeof o === 'string') : [];
+    network = list.length ? `${netns.nsmode}:${list.join(',')}` : netns.nsmode;
+  }
   const command = body.infra_command;
   return {
     name: text(body.name, 'name'),
@@ -77,5 +86,6 @@ export function podRequestFromSpec(body: Record<string, unknown>): PodCreateRequ
     dnsSearch: strings(body.dns_search, 'dns_search'),
     dnsOptions: strings(body.dns_option, 'dns_option'),
     addHosts: strings(body.hostadd, 'hostadd'),
+    exitPolicy: parseExitPolicy(text(body.exit_policy, 'exit_policy')),
   };
 }

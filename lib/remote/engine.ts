@@ -7,12 +7,22 @@ import type * as net from 'node:net';
 import type { ContainerBrief, ContainerListEntry, CreateRequest, Engine, ListQuery, ExecRequest, ImageListEntry, LogRequest, PullPolicy, PullRequest, RemoveRequest, ServerVersion, StartOptions, AttachStreams } from '../engine/engine';
 import { REMOTE_UNSUPPORTED } from '../engine/engine';
 import type { RemoveReport } from '../image/remove';
+import type { HistoryRow } from '../image/history';
 import { EngineError } from '../errors';
 import { MuxDecoder, errorFromBody, readAll, type ServiceConnection } from './connection';
 import { libpodResourceLimits, specGenerator } from './spec-generator';
 import type { ResourceUpdate } from '../container/update';
 import type { ContainerTree } from '../system/tree';
 import { RemotePods } from '../pod/remote';
+import { RemoteVolumes } from './volumes';
+import { RemoteNetworks } from './networks';
+import { RemoteObserve } from './observe';
+import { RemoteGenerate } from './generate';
+import { RemoteSecrets } from './secrets';
+import { RemoteTransfer } from './transfer';
+import { RemoteManifests } from './manifests';
+import { RemoteImageMounts } from '../engine/image-mounts';
+import type { RemoteBuild } from './build';
 
 const q = (params: Record<string, string | number | boolean | undefined>) => {
   const s = new URLSearchParams();
@@ -57,8 +67,49 @@ export class RemoteEngine implements Engine {
   podExists: Engine['podExists'] = (ref) => this.pods().podExists(ref);
   podAction: Engine['podAction'] = (ref, action, opts) => this.pods().podAction(ref, action, opts);
   removePod: Engine['removePod'] = (ref, opts) => this.pods().removePod(ref, opts);
+  /** Kubernetes YAML: /generate/kube and /kube/play (lib/kube/remote.ts) */
+  kubeGenerate: Engine['kubeGenerate'] = (req) => (require('../kube/remote') as typeof import('../kube/remote')).remoteGenerate(this.conn, req);
+  kubePlay: Engine['kubePlay'] = (req) => (require('../kube/remote') as typeof import('../kube/remote')).remotePlay(this.conn, req);
+  kubeDown: Engine['kubeDown'] = (yaml) => (require('../kube/remote') as typeof import('../kube/remote')).remoteDown(this.conn, yaml);
+  podTop: Engine['podTop'] = (ref, psArgs) => this.pods().podTop(ref, psArgs);
+  podStats: Engine['podStats'] = (refs, all) => this.pods().podStats(refs, all);
+
+  /** build and commit: /build and /commit (lib/remote/build.ts) */
+  private buildApi?: RemoteBuild;
+  private builds = (): RemoteBuild => (this.buildApi ??= new (require('./build') as typeof import('./build')).RemoteBuild(this.conn));
+  build: Engine['build'] = (req, out) => this.builds().build(req, out);
+  commit: Engine['commit'] = (idOrName, req) => this.builds().commit(idOrName, req);
 
   readonly remote = true;
+  private volumesApi?: RemoteVolumes;
+  private networksApi?: RemoteNetworks;
+  private observeApi?: RemoteObserve;
+  private generateApi?: RemoteGenerate;
+  private secretsApi?: RemoteSecrets;
+  private transferApi?: RemoteTransfer;
+  get transfer(): RemoteTransfer {
+    return (this.transferApi ??= new RemoteTransfer(this.conn));
+  }
+  private manifestsApi?: RemoteManifests;
+  get manifests(): RemoteManifests {
+    return (this.manifestsApi ??= new RemoteManifests(this.conn));
+  }
+  readonly imageMounts = new RemoteImageMounts();
+  get secrets(): RemoteSecrets {
+    return (this.secretsApi ??= new RemoteSecrets(this.conn));
+  }
+  get generate(): RemoteGenerate {
+    return (this.generateApi ??= new RemoteGenerate(this.conn));
+  }
+  get observe(): RemoteObserve {
+    return (this.observeApi ??= new RemoteObserve(this.conn));
+  }
+  get networks(): RemoteNetworks {
+    return (this.networksApi ??= new RemoteNetworks(this.conn));
+  }
+  get volumes(): RemoteVolumes {
+    return (this.volumesApi ??= new RemoteVolumes(this.conn));
+  }
 
   constructor(readonly conn: ServiceConnection) {}
 
@@ -133,6 +184,20 @@ export class RemoteEngine implements Engine {
     return this.wait(b.id);
   }
 
+  /** Attached to a running container: its output until it ends (or the user detaches), then its exit code. */
+  async attach(idOrName: string, streams: AttachStreams): Promise<number | undefined> {
+    const b = await this.brief(idOrName);
+    if (!b.running) throw new EngineError('state-improper', 'you can only attach to running containers');
+    const withStdin = !!streams.stdin && b.stdin;
+    const { socket, head } = await this.conn.upgrade('POST', `/containers/${b.id}/attach${q({ stdin: withStdin, stdout: true, stderr: true, stream: true })}`);
+    if (withStdin) streams.stdin?.on('data', (d: Buffer) => socket.write(d)).on('end', () => socket.end());
+    if (b.tty) streams.onTerminal?.((rows, cols) => void this.conn.request('POST', `/containers/${b.id}/resize${q({ h: rows, w: cols })}`).catch(() => undefined));
+    await pumpOutput(socket, head, b.tty, streams);
+    const now = await this.brief(b.id).catch(() => undefined);
+    if (now?.running) return undefined; // the service ended the stream, the container runs on
+    return this.wait(b.id);
+  }
+
   async wait(idOrName: string): Promise<number> {
     return this.conn.json<number>('POST', `/containers/${enc(idOrName)}/wait${q({ condition: 'not-running' })}`);
   }
@@ -144,6 +209,14 @@ export class RemoteEngine implements Engine {
 
   async kill(idOrName: string, signal: number): Promise<void> {
     await this.conn.request('POST', `/containers/${enc(idOrName)}/kill${q({ signal })}`);
+  }
+
+  async runHealthcheck(idOrName: string): Promise<{ Status: 'healthy' | 'unhealthy' }> {
+    return this.conn.json('GET', `/containers/${enc(idOrName)}/healthcheck`);
+  }
+
+  async init(idOrName: string): Promise<void> {
+    await this.conn.request('POST', `/containers/${enc(idOrName)}/init`); // 304 when it already was
   }
 
   async setPaused(idOrName: string, paused: boolean): Promise<void> {
@@ -239,6 +312,11 @@ export class RemoteEngine implements Engine {
     return this.conn.json('GET', `/images/${enc(ref)}/json`);
   }
 
+  async imageHistory(ref: string): Promise<HistoryRow[]> {
+    const rows = await this.conn.json<{ Id: string; Created: number; CreatedBy: string; Size: number; Comment: string }[]>('GET', `/images/${enc(ref)}/history`);
+    return rows.map((r) => ({ id: r.Id, created: r.Created ? new Date(r.Created * 1000).toISOString() : '', createdBy: r.CreatedBy, size: r.Size, comment: r.Comment }));
+  }
+
   /** The service streams JSON lines: progress `stream`, then `id` or `error`. */
   async pull(ref: string, req: PullRequest): Promise<string> {
     const res = await this.conn.open('POST', `/images/pull${q({ reference: ref, quiet: !!req.quiet, tlsVerify: req.tlsVerify, platform: req.platform })}`);
@@ -312,7 +390,7 @@ export class RemoteEngine implements Engine {
 }
 
 /** A name's repository and tag as the tag endpoints take them (tag latest when none is given). */
-function repoAndTag(name: string): { repo: string; tag: string } {
+export function repoAndTag(name: string): { repo: string; tag: string } {
   const slash = name.lastIndexOf('/');
   const colon = name.lastIndexOf(':');
   return colon > slash ? { repo: name.slice(0, colon), tag: name.slice(colon + 1) } : { repo: name, tag: 'latest' };

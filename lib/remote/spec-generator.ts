@@ -3,6 +3,8 @@
 // (api/handlers/create-body.ts, api/handlers/networks.ts, api/handlers/libpod.ts).
 import type { CreateRequest } from '../engine/engine';
 import type { ResourceConfig } from '../storage/records';
+import { healthFromFlags } from '../container/healthcheck';
+import { usernsSpec } from '../container/idmap';
 
 /** The create request as libpod's SpecGenerator (the fields tspod supports). */
 export function specGenerator(req: CreateRequest): Record<string, unknown> {
@@ -43,7 +45,19 @@ export function specGenerator(req: CreateRequest): Record<string, unknown> {
     systemd: c.systemd,
     init: c.init,
     ...confinementSpec(c),
+    ...healthSpec(req),
+    ...usernsSpec(c.idMappings),
   };
+}
+
+/** --health-*: a check the flags define (the service applies the image's HEALTHCHECK otherwise). */
+function healthSpec(req: CreateRequest): Record<string, unknown> {
+  const h = req.health;
+  if (!h) return {};
+  const action = h.onFailure && h.onFailure !== 'none' ? { health_check_on_failure_action: h.onFailure } : {};
+  if (h.noHealthcheck) return { healthconfig: { Test: ['NONE'] }, ...action };
+  if (h.cmd === undefined) return action;
+  return { healthconfig: healthFromFlags({ ...h, onFailure: undefined }, undefined).healthcheck ?? { Test: ['NONE'] }, ...action };
 }
 
 /** Limits as OCI resources (SpecGenerator's resource_limits, libpod's update body); --cpus as a CFS quota. */
@@ -98,6 +112,8 @@ function networkSpec(c: CreateRequest['config']): Record<string, unknown> {
       ? Object.fromEntries(Object.entries(c.networks ?? {}).map(([name, ep]) => [name, { aliases: ep.aliases, static_ips: ep.ip ? [ep.ip] : undefined }]))
       : undefined,
     portmappings: c.ports?.map((p) => ({ container_port: p.containerPort, host_port: p.hostPort, host_ip: p.hostIp, protocol: p.protocol })),
+    // slirp4netns/pasta options, keyed by the mode, as Podman's SpecGenerator
+    network_options: c.networkOptions?.length ? { [mode]: c.networkOptions } : undefined,
     publish_image_ports: c.publishAll,
     expose,
     dns_server: c.dns,

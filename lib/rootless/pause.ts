@@ -30,7 +30,7 @@ export function pauseProcess(runtimeDir: string, uid: number, unshareArgs: strin
     const pid = child.pid;
     if (pid === undefined) throw new EngineError('internal', 'cannot start the rootless pause process (unshare)');
     // unshare execs sleep only once newuidmap/newgidmap have written the maps (bounded wait).
-    for (let i = 0; i < 200 && !isOurPause(pid, uid); i++) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 25);
+    for (let i = 0; i < 1000 && !isOurPause(pid, uid); i++) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5); // 5 s at most
     if (!isOurPause(pid, uid))
       throw new EngineError('internal', 'cannot set up the user namespace: newuidmap/newgidmap failed (check /etc/subuid and /etc/subgid for your user)');
     fs.writeFileSync(`${pidFile}.tmp`, `${pid}\n`, { mode: 0o600 });

@@ -38,3 +38,22 @@ export function parseSubordinateRange(text: string, name: string, id: number): I
 export function userName(): string {
   return os.userInfo().username;
 }
+
+/** Every range of name (or of the numeric id, when given) in file, in file order; [] when none or no file. */
+export function subordinateRanges(file: string, name: string, id?: number): IdRange[] {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch {
+    return [];
+  }
+  const out: IdRange[] = [];
+  for (const raw of text.split('\n')) {
+    const m = /^([^:]+):(\d+):(\d+)$/.exec(raw.trim());
+    if (!m || (m[1] !== name && (id === undefined || m[1] !== String(id)))) continue;
+    const start = Number(m[2]);
+    const count = Number(m[3]);
+    if (count > 0 && Number.isSafeInteger(start) && start + count <= 0xffffffff) out.push({ start, count });
+  }
+  return out;
+}

@@ -262,7 +262,8 @@ export function containerChanges(paths: StoragePaths, containerId: string, lower
       if (base === OPAQUE_MARKER) continue;
       const dir = path.posix.dirname(e.name);
       changes.push({ kind: 'D', path: `/${dir === '.' ? '' : `${dir}/`}${base.slice(WHITEOUT_PREFIX.length)}` });
-    } else changes.push({ kind: lower.has(e.name) ? 'C' : 'A', path: `/${e.name}` });
+    } else if (e.name === 'etc/mtab' && !lower.has(e.name)) continue; // the link tspod adds at start, which Podman's diff leaves out too
+    else changes.push({ kind: lower.has(e.name) ? 'C' : 'A', path: `/${e.name}` });
   }
   return changes.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }

@@ -135,6 +135,21 @@ export class InRoot {
     return new InRoot(fd, hostPath);
   }
 
+  /**
+   * Holds an already opened O_PATH directory fd as the root (the caller checked
+   * what it is, e.g. a running container's /proc/PID/root); closed by close().
+   */
+  static adopt(fd: number): InRoot {
+    let hostPath: string;
+    try {
+      hostPath = fs.readlinkSync(fdPath(fd));
+    } catch (err) {
+      closeFd(fd);
+      throw err;
+    }
+    return new InRoot(fd, hostPath);
+  }
+
   close(): void {
     closeFd(this.fd);
   }

@@ -14,6 +14,7 @@ import { Readable, Transform, type TransformCallback } from 'node:stream';
 import type * as tar from 'tar-stream';
 import { EngineError } from '../errors';
 import { native } from '../native';
+import { ensurePrivateRoots } from './roots';
 import { type StoragePaths, blobFile, layerDiffDir, layerDir, layerInfoFile, layersRoot } from './paths';
 
 // Loaded on first use: most commands never read a tar, and loading these is start-up time.
@@ -328,6 +329,9 @@ function chownQuiet(p: string, uid: number, gid: number): void {
   }
 }
 
+/** Mode of every layer's root directory (containers/storage's defaultPerms for overlay layers). */
+const LAYER_ROOT_MODE = 0o555;
+
 /** Writes one layer's entries below root, refusing every path that would land outside it. */
 class LayerWriter {
   private readonly dirTimes: [string, Date][] = [];
@@ -399,7 +403,8 @@ class LayerWriter {
       if (st?.isDirectory()) fs.lutimesSync(dir, mtime, mtime);
     }
     const h = this.rootMeta;
-    fs.chmodSync(this.root, h?.mode !== undefined ? h.mode & 0o7777 : 0o755);
+    // A layer's root is 0555 whatever the tar says, as containers/storage makes it: a container's / is dr-xr-xr-x under Podman
+    fs.chmodSync(this.root, LAYER_ROOT_MODE);
     if (h) {
       chownQuiet(this.root, h.uid ?? 0, h.gid ?? 0);
       const mtime = h.mtime ?? new Date(0);
@@ -613,6 +618,7 @@ export async function storeLayer(
   opts: { expectedDiffId?: string; expectedDigest?: string; sourceChecksDigest?: boolean; keepBlob?: (d: LayerDigests) => string } = {},
 ): Promise<StoredLayer> {
   const root = layersRoot(paths);
+  ensurePrivateRoots(paths); // a first import or pull makes the store root here: with its modes (roots.ts)
   fs.mkdirSync(root, { recursive: true, mode: 0o700 }); // inside the private store root; private itself too
   const tmpLayer = tempSibling(path.join(root, '.new'));
   fs.mkdirSync(tmpLayer, { mode: 0o700 });

@@ -6,6 +6,8 @@ import { userRuntimeDir } from '../rootless/runtime-dir';
 export interface StoragePaths {
   root: string;
   runroot: string;
+  /** --volumepath: where volumes live (default ROOT/volumes) */
+  volumePath?: string;
 }
 
 export function defaultPaths(): StoragePaths {
@@ -54,3 +56,9 @@ export const rootfsWorkDir = (p: StoragePaths, id: string) => path.join(containe
 export const rootfsEmptyLowerDir = (p: StoragePaths, id: string) => path.join(containerDir(p, id), 'empty');
 /** The copying driver's full copy of the layers. */
 export const rootfsCopyDir = (p: StoragePaths, id: string) => path.join(containerDir(p, id), 'rootfs-copy');
+
+// `image mount` (lib/image/mount.ts): an image's layers, read-only.
+export const imageMountsRoot = (p: StoragePaths) => path.join(p.root, 'image-mounts');
+export const imageMountDir = (p: StoragePaths, id: string) => path.join(imageMountsRoot(p), id, 'merged');
+/** The empty bottom layer that lets overlay mount one layer without an upper directory. */
+export const imageMountEmptyDir = (p: StoragePaths, id: string) => path.join(imageMountsRoot(p), id, 'empty');

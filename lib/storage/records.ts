@@ -1,4 +1,6 @@
 // What the state database holds: one record per container and per image.
+import type { HealthConfig, HealthOnFailure } from '../container/healthcheck';
+import type { AutoUsernsOptions } from '../container/auto-userns';
 
 export type ContainerStatus = 'created' | 'running' | 'stopped' | 'exited' | 'removing';
 
@@ -26,6 +28,10 @@ export interface ContainerConfig {
   mounts: MountSpec[];
   /** none, host, private (loopback only), bridge (the networks below) or container:<id> */
   network: NetworkMode;
+  /** --uidmap/--gidmap, --userns=keep-id: the container's own user namespace (lib/container/idmap.ts) */
+  idMappings?: { uidMap: IdMapping[]; gidMap: IdMapping[]; keepId?: { uid: number; gid: number }; auto?: AutoUsernsOptions };
+  /** slirp4netns/pasta: the options given after the colon, checked (lib/network/usermode.ts) */
+  networkOptions?: string[];
   /** bridge mode: the networks joined, by name, with this container's aliases and static IP (lib/network) */
   networks?: Record<string, EndpointConfig>;
   /** -p/-P: published ports, host ports already chosen */
@@ -54,6 +60,8 @@ export interface ContainerConfig {
   idleTimeout?: number;
   privileged: boolean;
   readOnly: boolean;
+  /** --pid=host: the host's pid namespace (absent: the container's own) */
+  pidMode?: 'host';
   systemd: 'true' | 'false' | 'always';
   capAdd: string[];
   capDrop: string[];
@@ -61,6 +69,8 @@ export interface ContainerConfig {
   restartPolicy: string;
   /** Who creates the container's cgroup: absent = cgroupfs (a path under /tspod), systemd = a transient scope */
   cgroupManager?: 'systemd';
+  /** --runtime as given at create (a name or a full path): inspect's OCIRuntime, and the runtime its runs use */
+  ociRuntime?: string;
   createCommand: string[];
   /** --security-opt and related confinement choices (lib/oci/security-options.ts) */
   security?: SecurityConfig;
@@ -80,8 +90,16 @@ export interface ContainerConfig {
   pod?: string;
   /** this container is its pod's infra container (it holds the shared namespaces) */
   isInfra?: boolean;
+  /** the service container of pods made by kube play --service-container: it runs while they do */
+  isService?: boolean;
   /** --secret, resolved to ids at create */
   secrets?: SecretRef[];
+  /** --health-* or the image's HEALTHCHECK (lib/container/healthcheck.ts); absent: none */
+  healthcheck?: HealthConfig;
+  /** --health-on-failure (absent: none) */
+  healthOnFailure?: HealthOnFailure;
+  /** --rootfs: a directory on the host is the root filesystem (no image); overlay (`:O`) keeps it unchanged */
+  rootfs?: { path: string; overlay: boolean };
 }
 
 export interface SecurityConfig {
@@ -131,12 +149,21 @@ export interface ResourceConfig {
   deviceCgroupRules?: string[];
 }
 
-export type NetworkMode = 'none' | 'host' | 'private' | 'bridge' | `container:${string}`;
+export type NetworkMode = 'none' | 'host' | 'private' | 'bridge' | 'slirp4netns' | 'pasta' | `container:${string}`;
+
+/** One range of a user namespace's map: container ids containerID.. are tspod's ids hostID.. */
+export interface IdMapping {
+  containerID: number;
+  hostID: number;
+  size: number;
+}
 
 export interface EndpointConfig {
   aliases: string[];
   /** --ip: a static address */
   ip?: string;
+  /** --mac-address: the interface's MAC (else one derived from the address) */
+  mac?: string;
 }
 
 export interface PortMapping {
@@ -185,12 +212,18 @@ export interface ContainerState {
   runId?: string;
   /** The last exit came from `stop`/`kill`: restart policies leave the container down. */
   stoppedByUser?: boolean;
+  /** `stop` sent the stop signal and waits for the exit (inspect: "stopping"); status stays 'running' */
+  stopping?: boolean;
   /** the run's processes are frozen (`pause`); status stays 'running' */
   paused?: boolean;
+  /** `init` made the container in the runtime (pid and conmonPid are its); status stays created until started */
+  initialized?: boolean;
   /** the kernel's OOM killer killed a process of the last run */
   oomKilled?: boolean;
   /** network name -> the endpoint set up for the current run (lib/network) */
   endpoints?: Record<string, Endpoint>;
+  /** slirp4netns/pasta: the helper serving the current run's network (lib/network/usermode.ts) */
+  userNet?: { pid: number; tool: 'slirp4netns' | 'pasta' };
   /** --listen: the listener process holding the sockets (tspod-conmon --listen) */
   listenerPid?: number;
   /** --listen: starts on a connection */
@@ -203,6 +236,8 @@ export interface ContainerRecord {
   created: string;
   imageId: string;
   imageName: string;
+  /** the image's manifest digest at create (inspect's ImageDigest) */
+  imageDigest?: string;
   config: ContainerConfig;
   state: ContainerState;
 }
@@ -210,10 +245,14 @@ export interface ContainerRecord {
 export interface ImageRecord {
   id: string; // sha256 hex of the image config, no prefix
   names: string[]; // fully qualified references, e.g. localhost/echo:latest
+  /** every name the image had, the latest set first (containers/storage's NamesHistory) */
+  namesHistory?: string[];
   digest: string; // manifest digest, sha256:...
   layers: string[]; // diff ids (sha256:...), bottom first
   created: string;
   size: number;
+  /** a manifest list (lib/image/manifest-list.ts): no config or layers, images/<id>/list.json holds its instances */
+  manifestList?: boolean;
 }
 
 /** A named or anonymous volume (lib/volume); its data lives in <root>/volumes/<name>/_data. */
@@ -242,7 +281,11 @@ export interface PodRecord {
   infraId: string;
   /** namespaces the pod's containers share with the infra container: net, ipc, uts */
   share: string[];
+  /** --exit-policy: 'stop' stops the infra when the last other container exits (absent: continue) */
+  exitPolicy?: 'continue' | 'stop';
   createCommand: string[];
+  /** kube play --service-container: the container that runs while the pod does (lib/kube) */
+  serviceContainer?: string;
 }
 
 export interface Database {

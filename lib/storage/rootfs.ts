@@ -42,13 +42,14 @@ function errnoCode(err: unknown): string | undefined {
  * Mounts the root filesystem of a container over lowerDirs (bottom first) and
  * returns its path. Idempotent: an existing mount is reused.
  */
-export function mountRootfs(paths: StoragePaths, containerId: string, lowerDirs: string[]): string {
+export function mountRootfs(paths: StoragePaths, containerId: string, lowerDirs: string[], shift?: OwnerShift): string {
   const merged = rootfsMountDir(paths, containerId);
   fs.mkdirSync(merged, { recursive: true });
   if (isMountPoint(merged)) return merged;
   for (const dir of lowerDirs) if (!fs.existsSync(dir)) throw new Error(`layer directory ${dir} is missing`);
   // A container that started on a copy keeps its copy: its changes live there.
-  const useCopy = process.env.TSPOD_STORAGE_DRIVER === 'vfs' || fs.existsSync(rootfsCopyDir(paths, containerId));
+  // A container with its own user namespace runs on a copy whose owners went through its id map.
+  const useCopy = shift !== undefined || process.env.TSPOD_STORAGE_DRIVER === 'vfs' || fs.existsSync(rootfsCopyDir(paths, containerId));
   if (!useCopy) {
     try {
       mountOverlay(paths, containerId, lowerDirs, merged);
@@ -57,7 +58,7 @@ export function mountRootfs(paths: StoragePaths, containerId: string, lowerDirs:
       // overlay unavailable here (kernel, nested overlay, options): fall back to copying
     }
   }
-  const copy = buildCopy(paths, containerId, lowerDirs);
+  const copy = buildCopy(paths, containerId, lowerDirs, shift);
   try {
     native().mount(copy, merged, 'none', MS_BIND, null);
     return merged;
@@ -81,12 +82,12 @@ function mountOverlay(paths: StoragePaths, id: string, lowerDirs: string[], merg
   }
   fs.mkdirSync(work, { recursive: true, mode: 0o700 });
   const options = (l: string[]) => `lowerdir=${[...l].reverse().join(':')},upperdir=${upper},workdir=${work}`;
-  if (options(lowers).length > MOUNT_DATA_MAX || lowers.some((l) => /[:,]/.test(l))) lowers = lowers.map((l) => shortLink(paths, l));
+  if (options(lowers).length > MOUNT_DATA_MAX || lowers.some((l) => /[:,]/.test(l))) lowers = lowers.map((l) => shortLayerLink(paths, l));
   native().mount('overlay', merged, 'overlay', 0, options(lowers));
 }
 
 /** A short, stable symlink to dir (overlay resolves it at mount time), to fit many layers in one page. */
-function shortLink(paths: StoragePaths, dir: string): string {
+export function shortLayerLink(paths: StoragePaths, dir: string): string {
   const links = layerLinksDir(paths);
   fs.mkdirSync(links, { recursive: true });
   const link = path.join(links, crypto.createHash('sha256').update(dir).digest('hex').slice(0, 20));
@@ -96,6 +97,14 @@ function shortLink(paths: StoragePaths, dir: string): string {
     if (errnoCode(err) !== 'EEXIST') throw err;
   }
   return link;
+}
+
+/** --rootfs PATH without :O: the directory itself is the root filesystem (bind-mounted where a rootfs goes), as Podman. */
+export function bindRootfs(paths: StoragePaths, containerId: string, dir: string): string {
+  const merged = rootfsMountDir(paths, containerId);
+  fs.mkdirSync(merged, { recursive: true });
+  if (!isMountPoint(merged)) native().mount(dir, merged, 'none', MS_BIND, null);
+  return merged;
 }
 
 export function unmountRootfs(paths: StoragePaths, containerId: string): void {
@@ -115,13 +124,25 @@ export function unmountRootfs(paths: StoragePaths, containerId: string): void {
 /** Unmounts and deletes everything the container's root filesystem used (upper, work, copy). */
 export function removeRootfsStorage(paths: StoragePaths, containerId: string): void {
   unmountRootfs(paths, containerId);
-  for (const dir of [
-    rootfsUpperDir(paths, containerId),
-    rootfsWorkDir(paths, containerId),
-    rootfsEmptyLowerDir(paths, containerId),
-    rootfsCopyDir(paths, containerId),
-  ])
-    fs.rmSync(dir, { recursive: true, force: true });
+  for (const dir of rootfsDataDirs(paths, containerId)) fs.rmSync(dir, { recursive: true, force: true });
+  removeRootfsMountDir(paths, containerId);
+}
+
+/** removeRootfsStorage without blocking the event loop on the file removal (the API service). */
+export async function removeRootfsStorageAsync(paths: StoragePaths, containerId: string): Promise<void> {
+  unmountRootfs(paths, containerId);
+  await Promise.all(rootfsDataDirs(paths, containerId).map((dir) => fs.promises.rm(dir, { recursive: true, force: true })));
+  removeRootfsMountDir(paths, containerId);
+}
+
+const rootfsDataDirs = (paths: StoragePaths, containerId: string) => [
+  rootfsUpperDir(paths, containerId),
+  rootfsWorkDir(paths, containerId),
+  rootfsEmptyLowerDir(paths, containerId),
+  rootfsCopyDir(paths, containerId),
+];
+
+function removeRootfsMountDir(paths: StoragePaths, containerId: string): void {
   try {
     fs.rmdirSync(rootfsMountDir(paths, containerId)); // never recursive: it could still be a mount
   } catch {
@@ -131,15 +152,18 @@ export function removeRootfsStorage(paths: StoragePaths, containerId: string): v
 
 // ---- the copying driver
 
-function buildCopy(paths: StoragePaths, id: string, lowerDirs: string[]): string {
+/** Where an owner of the image goes on disk (a container's id map); undefined keeps it. */
+export type OwnerShift = (id: number, kind: 'uid' | 'gid') => number | undefined;
+
+function buildCopy(paths: StoragePaths, id: string, lowerDirs: string[], shift?: OwnerShift): string {
   const dest = rootfsCopyDir(paths, id);
   if (fs.existsSync(dest)) return dest;
   const tmp = `${dest}.tmp-${process.pid}-${crypto.randomBytes(4).toString('hex')}`;
   fs.mkdirSync(tmp, { recursive: true, mode: 0o755 });
   try {
     for (const layer of lowerDirs) {
-      copyLayerDir(layer, tmp, new Map());
-      copyMetadata(fs.lstatSync(layer), tmp); // overlay shows the topmost layer's root
+      copyLayerDir(layer, tmp, new Map(), shift);
+      copyMetadata(fs.lstatSync(layer), tmp, shift); // overlay shows the topmost layer's root
     }
     fs.renameSync(tmp, dest);
   } catch (err) {
@@ -166,8 +190,8 @@ function removeEntry(p: string, st: fs.Stats | undefined): void {
   else fs.unlinkSync(p);
 }
 
-function copyMetadata(st: fs.Stats, dest: string): void {
-  fs.lchownSync(dest, st.uid, st.gid);
+function copyMetadata(st: fs.Stats, dest: string, shift?: OwnerShift): void {
+  fs.lchownSync(dest, shift?.(st.uid, 'uid') ?? st.uid, shift?.(st.gid, 'gid') ?? st.gid);
   if (!st.isSymbolicLink()) fs.chmodSync(dest, st.mode & 0o7777); // dest is what we just created
   fs.lutimesSync(dest, st.atime, st.mtime);
 }
@@ -186,7 +210,7 @@ function deviceNumbers(file: string): { major: number; minor: number } {
  * only ever holds what we created, and every entry is replaced rather than
  * written through, so no symlink in a layer is followed.
  */
-function copyLayerDir(src: string, dest: string, links: Map<string, string>): void {
+function copyLayerDir(src: string, dest: string, links: Map<string, string>, shift?: OwnerShift): void {
   for (const name of fs.readdirSync(src)) {
     const s = path.join(src, name);
     const d = path.join(dest, name);
@@ -200,8 +224,8 @@ function copyLayerDir(src: string, dest: string, links: Map<string, string>): vo
       const opaque = native().lgetxattr(s, OVERLAY_OPAQUE_XATTR) === 'y';
       if (existing && (opaque || !existing.isDirectory())) removeEntry(d, existing);
       if (!existing || opaque || !existing.isDirectory()) fs.mkdirSync(d, { mode: 0o700 });
-      copyLayerDir(s, d, links);
-      copyMetadata(st, d);
+      copyLayerDir(s, d, links, shift);
+      copyMetadata(st, d, shift);
       continue;
     }
     removeEntry(d, existing);
@@ -218,6 +242,6 @@ function copyLayerDir(src: string, dest: string, links: Map<string, string>): vo
       native().mknod(d, st.mode, major, minor);
     } else continue; // sockets are not image content
     if (st.nlink > 1) links.set(inode, d);
-    copyMetadata(st, d);
+    copyMetadata(st, d, shift);
   }
 }

@@ -4,14 +4,18 @@
 // root filesystems. Everything else is created inside these two directories,
 // so their mode alone keeps other users out.
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import type { StoragePaths } from './paths';
 
 export const PRIVATE_DIR_MODE = 0o700;
+const SEARCH_ONLY_DIR_MODE = 0o711;
 /** What tspod makes in a store or run root (lib/storage/paths.ts). */
 const STORE_ENTRIES = new Set(['db.json', 'db.lock', 'layers', 'containers', 'exits', 'events', 'runtime', 'runtime-probe.json', 'tspod.sock']);
-/** Bits that must stay clear on a root. Group search alone (0710) is tolerated:
- * an admin may give a group the way to a 0660 API socket in the run root. */
-const TOO_OPEN = 0o067;
+/** Bits that must stay clear on a root. Search alone (0710, 0711) is tolerated:
+ * an admin may give a group the way to a 0660 API socket in the run root, and a
+ * container whose own user namespace leaves tspod's user out is given the way
+ * (never a listing) to its own root filesystem (lib/container/idmap.ts). */
+const TOO_OPEN = 0o066;
 
 /**
  * Creates the roots 0700, or closes roots an older tspod created 0755. One
@@ -28,7 +32,19 @@ export function ensurePrivateDir(dir: string): void {
     st = fs.statSync(dir);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-    // recursive: missing parents are private too (they are ours when the root is new)
+    // Missing parents (~/.local/share for a user's default store) are made 0711, as Podman does:
+    // never listable, but passable by the root of a container whose own user namespace
+    // leaves the user out (--userns=auto), to reach its root filesystem in the store.
+    const missing: string[] = [];
+    for (let d = path.dirname(dir); d !== path.dirname(d) && !fs.existsSync(d); d = path.dirname(d)) missing.unshift(d);
+    for (const d of missing) {
+      try {
+        fs.mkdirSync(d, { mode: SEARCH_ONLY_DIR_MODE });
+        fs.chmodSync(d, SEARCH_ONLY_DIR_MODE); // whatever the umask
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err; // made meanwhile: left as it is
+      }
+    }
     fs.mkdirSync(dir, { recursive: true, mode: PRIVATE_DIR_MODE });
     return;
   }

@@ -47,7 +47,8 @@ export class Store {
    * first use of the store: a monitor's exit command that finds the store
    * deleted does not bring its directories back.
    */
-  private ensureRoots(): void {
+  /** Makes the roots (private, parents 0711) before anything is written under them; once per process. */
+  ensureRoots(): void {
     if (this.rootsChecked) return;
     ensurePrivateRoots(this.paths);
     this.rootsChecked = true;

@@ -92,7 +92,7 @@ function checkRecords(store: Store, db: Database, repair: boolean, report: Check
           return `${what}: removed its record`;
         };
     if (!fs.existsSync(containerDir(paths, c.id))) found(`${what}: its storage directory ${containerDir(paths, c.id)} is gone`, drop);
-    else if (!db.images[c.imageId]) found(`${what}: its image ${c.imageId.slice(0, 12)} is gone`, drop);
+    else if (!c.config.rootfs && !db.images[c.imageId]) found(`${what}: its image ${c.imageId.slice(0, 12)} is gone`, drop);
   }
   for (const img of Object.values(db.images)) {
     const missing = img.layers.filter((l) => !fs.existsSync(layerDiffDir(paths, digestHex(l))));

@@ -10,6 +10,8 @@ import { loadRegistriesConf } from '../config/registries-conf';
 import { containersConfFiles, loadContainersConf } from '../config/containers-conf';
 import { entryScript } from '../package-root';
 import { goMap } from '../format/gotemplate';
+import { volumesRoot } from '../volume/volumes';
+import { isRootless } from '../rootless/identity';
 
 export const ociArch = () => (os.arch() === 'x64' ? 'amd64' : os.arch());
 
@@ -41,6 +43,23 @@ function versionLine(binary: string): string {
   const r = spawnSync(binary, ['--version'], { encoding: 'utf8', timeout: 2000, env: { PATH: process.env.PATH ?? '/usr/bin:/bin' } });
   return r.status === 0 ? r.stdout.split('\n')[0].trim() : '';
 }
+
+/** What Podman's info reports as its rootless network helper: the slirp4netns found on PATH, if any. */
+function slirp4netns(): { executable: string; package: string; version: string } {
+  const dirs = (process.env.PATH || '/usr/local/bin:/usr/bin:/bin').split(':').filter((d) => d.startsWith('/'));
+  const executable = dirs.map((d) => path.join(d, 'slirp4netns')).find((f) => {
+    try {
+      fs.accessSync(f, fs.constants.X_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+  return { executable: executable ?? '', package: '', version: executable ? versionLine(executable) : '' };
+}
+
+/** Podman 4.3.1's buildah (Debian's 1.28.2): the Containerfile semantics tspod's build follows. */
+const BUILDAH_COMPAT_VERSION = '1.28.2';
 
 // statfs f_type magic numbers, named as containers/storage names them.
 const FS_NAMES: Record<number, string> = { 0xef53: 'extfs', 0x58465342: 'xfs', 0x01021994: 'tmpfs', 0x9123683e: 'btrfs', 0x794c7630: 'overlayfs', 0x2fc12fc1: 'zfs' };
@@ -86,7 +105,8 @@ export function systemInfo(engine: LocalEngine, remote: boolean) {
   const conmon = entryScript('tspod-conmon');
   const usage = fsUsage(engine.paths.root);
   const sw = swap();
-  const rootless = process.getuid?.() !== 0;
+  // Not getuid(): a rootless tspod runs as 0 inside its user namespace.
+  const rootless = isRootless();
   const conf = loadContainersConf();
   const confFile = containersConfFiles().filter((f) => fs.existsSync(f)).pop() ?? '';
   let search: string[] = [];
@@ -101,7 +121,8 @@ export function systemInfo(engine: LocalEngine, remote: boolean) {
       arch: ociArch(),
       cgroupManager: conf.cgroupManager === 'systemd' ? 'systemd' : 'cgroupfs',
       cgroupVersion: cgroupVersion(),
-      conmon: { package: `tspod ${VERSION}`, path: conmon.replace(/\.js$/, ''), version: `tspod-conmon version ${VERSION}` },
+      buildahVersion: BUILDAH_COMPAT_VERSION,
+      conmon: { package: `tspod-conmon ${VERSION}`, path: conmon.replace(/\.js$/, ''), version: `tspod-conmon version ${VERSION}` },
       cpus: os.cpus().length,
       distribution: distribution(),
       eventLogger: conf.eventsLogger ?? 'file',
@@ -124,6 +145,7 @@ export function systemInfo(engine: LocalEngine, remote: boolean) {
         selinuxEnabled: false,
       },
       serviceIsRemote: remote,
+      slirp4netns: slirp4netns(),
       swapFree: sw.free,
       swapTotal: sw.total,
       uptime: formatUptime(os.uptime()),
@@ -141,7 +163,7 @@ export function systemInfo(engine: LocalEngine, remote: boolean) {
       imageCopyTmpDir: '/var/tmp',
       imageStore: { number: n.images },
       runRoot: engine.paths.runroot,
-      volumePath: path.join(engine.paths.root, 'volumes'),
+      volumePath: volumesRoot(engine.paths),
     },
     registries: { search },
     plugins: { volume: ['local'], network: ['bridge'], log: ['k8s-file', 'none', 'passthrough'], authorization: null },

@@ -19,6 +19,23 @@ export interface ContainerUnitInput {
   conmonPidFile: string;
   /** the run root (RequiresMountsFor= without --new) */
   runRoot: string;
+  /** a pod member: the pod's unit (BindsTo=, After=) and, with --new, its pod id file */
+  pod?: { serviceName: string; podIdFile: string };
+}
+
+/** The data of a pod whose units are generated (the infra container's unit is the pod's). */
+export interface PodUnitInput {
+  id: string;
+  name: string;
+  infraId: string;
+  infraName: string;
+  /** the infra container's stop timeout */
+  stopTimeout: number;
+  /** the original `pod create` command line: [tspod script path, ...user args] */
+  createCommand: string[];
+  /** the infra container's monitor pid file (PIDFile= without --new) */
+  infraConmonPidFile: string;
+  runRoot: string;
 }
 
 export interface GenerateOptions {
@@ -39,6 +56,7 @@ export interface GenerateOptions {
   requires?: string[];
   /** extra Environment= lines (--env/-e) */
   env?: string[];
+  podPrefix?: string;
 }
 
 /** What the generator needs from its surroundings, fixed in tests. */
@@ -287,6 +305,22 @@ export function parseCreateArgs(args: string[], known: KnownFlag[] = []): Parsed
   return res;
 }
 
+/** Drops --pod, --pod-id-file and --infra-conmon-pidfile (every spelling) from the options part: the unit sets its own. */
+export function filterPodFlags(command: string[], argCount: number): string[] {
+  const out: string[] = [];
+  const end = command.length - argCount;
+  for (let i = 0; i < end; i++) {
+    const s = command[i];
+    if (s === '--pod' || s === '--pod-id-file' || s === '--infra-conmon-pidfile') {
+      i++;
+      continue;
+    }
+    if (['--pod=', '--pod-id-file=', '--infra-conmon-pidfile='].some((p) => s.startsWith(p))) continue;
+    out.push(s);
+  }
+  return [...out, ...command.slice(end)];
+}
+
 /** Drops --rm, --cgroups, --cidfile and --restart (every spelling) from the options part. */
 export function filterCommonContainerFlags(command: string[], argCount: number): string[] {
   const out: string[] = [];
@@ -413,6 +447,11 @@ export function generateContainerUnit(ctr: ContainerUnitInput, opts: GenerateOpt
     const parsed = parseCreateArgs(remaining, ctx.knownFlags);
     remaining = filterCommonContainerFlags(remaining, parsed.nArg);
     const fixed = [`--cidfile=${CIDFILE}`, '--cgroups=no-conmon', '--rm'];
+    // a pod member joins the pod the pod's unit made, named by its id file
+    if (ctr.pod) {
+      fixed.push('--pod-id-file', ctr.pod.podIdFile);
+      remaining = filterPodFlags(remaining, parsed.nArg);
+    }
     if (parsed.sdnotify === undefined) fixed.push('--sdnotify=conmon');
     else if (parsed.sdnotify === 'ignore') {
       remaining = removeSdNotifyArg(remaining, parsed.nArg);
@@ -452,16 +491,11 @@ export function generateContainerUnit(ctr: ContainerUnitInput, opts: GenerateOpt
   }
   L.push('', '[Unit]');
   L.push(`Description=tspod ${svc}.service${opts.template ? ' for %I' : ''}`);
-  L.push('Documentation=man:podman-generate-systemd(1)');
+  L.push('Documentation=man:tspod-generate-systemd(1)');
   L.push('Wants=network-online.target', 'After=network-online.target');
   L.push(`RequiresMountsFor=${runRoot}`);
-  const wants = opts.wants ?? [];
-  const after = opts.after ?? [];
-  const requires = opts.requires ?? [];
-  if (wants.length || after.length || requires.length) L.push('', '# User-defined dependencies');
-  if (wants.length) L.push(`Wants=${wants.join(' ')}`);
-  if (after.length) L.push(`After=${after.join(' ')}`);
-  if (requires.length) L.push(`Requires=${requires.join(' ')}`);
+  if (ctr.pod) L.push(`BindsTo=${ctr.pod.serviceName}.service`, `After=${ctr.pod.serviceName}.service`);
+  pushUserDependencies(L, opts);
   L.push('', '[Service]');
   L.push(`Environment=${ENV_VARIABLE}=%n${opts.template ? '-%i' : ''}`);
   if (extraEnvs.length) L.push(`Environment=${extraEnvs.join(' ')}`);
@@ -480,4 +514,78 @@ export function generateContainerUnit(ctr: ContainerUnitInput, opts: GenerateOpt
   if (notifyAccess) L.push(`NotifyAccess=${notifyAccess}`);
   L.push('', '[Install]', 'WantedBy=default.target', '');
   return { serviceName: svc, fileName: `${svc}${opts.template ? '@' : ''}.service`, content: L.join('\n'), warnings };
+}
+
+/** --wants, --after, --requires */
+function pushUserDependencies(L: string[], opts: GenerateOptions): void {
+  const wants = opts.wants ?? [];
+  const after = opts.after ?? [];
+  const requires = opts.requires ?? [];
+  if (wants.length || after.length || requires.length) L.push('', '# User-defined dependencies');
+  if (wants.length) L.push(`Wants=${wants.join(' ')}`);
+  if (after.length) L.push(`After=${after.join(' ')}`);
+  if (requires.length) L.push(`Requires=${requires.join(' ')}`);
+}
+
+/** The pod's service name and, for --new, the files its unit keeps under the runtime directory. */
+export function podServiceFiles(pod: Pick<PodUnitInput, 'id' | 'name'>, opts: GenerateOptions) {
+  const serviceName = `${opts.podPrefix ?? 'pod'}${opts.separator ?? '-'}${opts.name ? pod.name : pod.id}`;
+  return { serviceName, pidFile: `%t/${serviceName}.pid`, podIdFile: `%t/${serviceName}.pod-id` };
+}
+
+/**
+ * The pod's own unit, in the layout of Podman 4.3.1's pods.go: it starts and
+ * stops the infra container (or, with --new, creates the pod from its create
+ * command with --exit-policy=stop) and requires its containers' units.
+ */
+export function generatePodUnit(pod: PodUnitInput, requiredServices: string[], opts: GenerateOptions, ctx: GenerateContext): GeneratedUnit {
+  if (opts.template) throw new GenerateError('--template is not supported for pods');
+  const stopTimeout = opts.stopTimeout ?? pod.stopTimeout;
+  const { serviceName: svc, pidFile: newPidFile, podIdFile } = podServiceFiles(pod, opts);
+  let restartPolicy = 'on-failure';
+  if (opts.restartPolicy !== undefined) {
+    validateRestartPolicy(opts.restartPolicy);
+    restartPolicy = opts.restartPolicy;
+  }
+  const exe = escapeSystemdArg(ctx.executable);
+  const infra = opts.name ? pod.infraName : pod.infraId;
+  const cc = pod.createCommand;
+  const at = cc.findIndex((a, i) => i > 0 && cc[i - 1] === 'pod' && a === 'create');
+  // tspod's addition: the root flags of the command that made the pod (--root, --runroot) in every line, so the unit uses that store
+  const first = cc.findIndex((a, i) => i > 0 && ['pod', 'run', 'create'].includes(a));
+  const rootFlags = first > 1 ? escapeSystemdArguments(cc.slice(1, first)) : [];
+  let pidFile = pod.infraConmonPidFile;
+  const pre: string[] = [];
+  let execStart = formatOptions([exe, ...rootFlags, 'start', infra]);
+  let execStop = formatOptions([exe, ...rootFlags, 'stop', '-t', String(stopTimeout), infra]);
+  let execStopPost = execStop;
+  if (opts.new) {
+    if (cc.length < 3 || at < 0) throw new GenerateError(`pod does not appear to be created via \`tspod pod create\`: ${goSlice(cc)}`);
+    let args = filterPodFlags(cc.slice(at + 1), 0);
+    const parsed = parseCreateArgs(args, [{ name: 'name', takesValue: true }]);
+    if (parsed.nameChanged && !parsed.replace) {
+      if (parsed.replaceChanged) args = removeFirst(args, parsed.nArg, (s) => s.startsWith('--replace='));
+      args = [...args, '--replace'];
+    }
+    pidFile = newPidFile;
+    pre.push(formatOptions(['/bin/rm', '-f', pidFile, podIdFile]));
+    pre.push(formatOptions([exe, ...rootFlags, 'pod', 'create', '--infra-conmon-pidfile', pidFile, '--pod-id-file', podIdFile, '--exit-policy=stop', ...escapeSystemdArguments(args)]));
+    execStart = formatOptions([exe, ...rootFlags, 'pod', 'start', '--pod-id-file', podIdFile]);
+    execStop = formatOptions([exe, ...rootFlags, 'pod', 'stop', '--ignore', '--pod-id-file', podIdFile, '-t', String(stopTimeout)]);
+    execStopPost = formatOptions([exe, ...rootFlags, 'pod', 'rm', '--ignore', '-f', '--pod-id-file', podIdFile]);
+  }
+  const required = [...requiredServices].sort().map((s) => `${s}.service`).join(' ');
+  const L: string[] = [`# ${svc}.service`];
+  if (!opts.noHeader) L.push(`# autogenerated by tspod ${ctx.version}`, `# ${unixDate(ctx.now ?? new Date())}`);
+  L.push('', '[Unit]', `Description=tspod ${svc}.service`, 'Documentation=man:tspod-generate-systemd(1)');
+  L.push('Wants=network-online.target', 'After=network-online.target', `RequiresMountsFor=${pod.runRoot}`);
+  L.push(`Requires=${required}`, `Before=${required}`);
+  pushUserDependencies(L, opts);
+  L.push('', '[Service]', `Environment=${ENV_VARIABLE}=%n`, `Restart=${restartPolicy}`);
+  if (opts.restartSec) L.push(`RestartSec=${opts.restartSec}`);
+  L.push(`TimeoutStopSec=${MIN_TIMEOUT_STOP_SEC + stopTimeout}`);
+  for (const p of pre) L.push(`ExecStartPre=${p}`);
+  L.push(`ExecStart=${execStart}`, `ExecStop=${execStop}`, `ExecStopPost=${execStopPost}`, `PIDFile=${pidFile}`, 'Type=forking');
+  L.push('', '[Install]', 'WantedBy=default.target', '');
+  return { serviceName: svc, fileName: `${svc}.service`, content: L.join('\n'), warnings: [] };
 }

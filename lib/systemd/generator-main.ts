@@ -1,12 +1,14 @@
 // tspod-systemd-generator: a systemd generator (systemd.generator(7)) that turns
-// quadlet `.container` files into `.service` units, like Podman's quadlet.
+// quadlet `.container` and `.kube` files into `.service` units, like Podman's quadlet.
 //   tspod-systemd-generator [--user] [--dryrun] [normal-dir [early-dir [late-dir]]]
 // Search path: QUADLET_UNIT_DIRS (colon separated) or quadlet's default dirs.
 // An error in one file is printed to stderr and the others are still generated.
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { convertContainer, installTargets } from './quadlet';
+import { convertContainer, convertKube, installTargets, QuadletError } from './quadlet';
+
+const CONVERTERS: Record<string, typeof convertContainer> = { '.container': convertContainer, '.kube': convertKube };
 
 function unitDirs(user: boolean): string[] {
   const env = process.env.QUADLET_UNIT_DIRS;
@@ -32,7 +34,7 @@ function findUnits(dirs: string[]): Map<string, string> {
     } catch {
       continue;
     }
-    for (const n of names) if (n.endsWith('.container') && !found.has(n)) found.set(n, path.join(dir, n));
+    for (const n of names) if (Object.hasOwn(CONVERTERS, path.extname(n)) && !found.has(n)) found.set(n, path.join(dir, n));
   }
   return found;
 }
@@ -59,11 +61,17 @@ function main(argv: string[]): number {
   }
   const outDir = dirs[0];
   let failed = false;
+  const made = new Map<string, string>(); // service -> its source
   for (const [file, src] of findUnits(unitDirs(user))) {
-    const service = `${file.slice(0, -'.container'.length)}.service`;
+    const ext = path.extname(file);
+    const service = `${file.slice(0, -ext.length)}.service`;
     try {
+      // app.container and app.kube would both be app.service: the first (by name) wins
+      const other = made.get(service);
+      if (other) throw new QuadletError(`${service} is already generated from ${other}`);
+      made.set(service, src);
       const text = fs.readFileSync(src, 'utf8');
-      const unit = convertContainer(text, { sourcePath: src, user });
+      const unit = CONVERTERS[ext](text, { sourcePath: src, user });
       if (dryrun) {
         process.stdout.write(`---${service}---\n${unit}\n`);
         continue;

@@ -1,8 +1,8 @@
-// Quadlet: a `.container` unit file (Podman's podman-systemd.unit(5) format)
-// converted into the `.service` unit that runs it with tspod, in the layout of
-// Podman's quadlet (pkg/systemd/quadlet/quadlet.go, ConvertContainer, v4.4–v5.x
-// cidfile form). Pure functions: lib/systemd/generator-main.ts reads the files
-// and writes the results.
+// Quadlet: a `.container` or `.kube` unit file (Podman's podman-systemd.unit(5)
+// format) converted into the `.service` unit that runs it with tspod, in the
+// layout of Podman's quadlet (pkg/systemd/quadlet/quadlet.go, ConvertContainer
+// in its v4.4–v5.x cidfile form, ConvertKube). Pure functions:
+// lib/systemd/generator-main.ts reads the files and writes the results.
 
 export const TSPOD_PATH = '/usr/local/bin/tspod';
 
@@ -107,7 +107,24 @@ const CONTAINER_KEYS = new Set([
   'User',
   'Group',
   'WorkingDir',
+  'HealthCmd',
+  'HealthInterval',
+  'HealthOnFailure',
+  'HealthRetries',
+  'HealthStartPeriod',
+  'HealthTimeout',
+  'AutoUpdate',
 ]);
+
+/** Health check keys (quadlet 4.4+) and the run flags they become. */
+const HEALTH_FLAGS: [string, string][] = [
+  ['HealthCmd', '--health-cmd'],
+  ['HealthInterval', '--health-interval'],
+  ['HealthOnFailure', '--health-on-failure'],
+  ['HealthRetries', '--health-retries'],
+  ['HealthStartPeriod', '--health-start-period'],
+  ['HealthTimeout', '--health-timeout'],
+];
 
 export interface ConvertOptions {
   /** the path of the .container file (SourcePath=, relative Volume= sources) */
@@ -133,6 +150,26 @@ function dirOf(p: string): string {
 }
 
 /** `<name>.container` → `<name>.service` text. Throws QuadletError for invalid input. */
+/**
+ * The generated unit's sections: the source's in order, [own] and [Quadlet] renamed X-...
+ * (so systemd ignores them), [Unit] with the generator's dependencies and source, and a
+ * way to add [Service] lines.
+ */
+function generatedSections(sections: UnitSection[], own: string, opts: ConvertOptions, defaultDeps: boolean, keep: (s: UnitSection) => UnitSection['lines']) {
+  const out: UnitSection[] = sections.map((s) => ({ name: s.name === own || s.name === 'Quadlet' ? `X-${s.name}` : s.name, lines: keep(s) }));
+  const get = (n: string): UnitSection => {
+    let s = out.find((x) => x.name === n);
+    if (!s) out.push((s = { name: n, lines: [] }));
+    return s;
+  };
+  const unit = get('Unit');
+  if (defaultDeps && !opts.user)
+    unit.lines.unshift({ key: 'Wants', value: 'network-online.target' }, { key: 'After', value: 'network-online.target' });
+  unit.lines.push({ key: 'SourcePath', value: opts.sourcePath }, { key: 'RequiresMountsFor', value: '%t/tspod' });
+  const service = get('Service');
+  return { out, unit, add: (key: string, value: string) => service.lines.push({ key, value }) };
+}
+
 export function convertContainer(text: string, opts: ConvertOptions): string {
   const tspod = opts.tspod ?? TSPOD_PATH;
   const sections = parseUnitFile(text);
@@ -188,6 +225,15 @@ export function convertContainer(text: string, opts: ConvertOptions): string {
     args.push('-v', vol);
   }
   for (const p of all('PublishPort')) if (p) args.push('--publish', p);
+  for (const [key, flag] of HEALTH_FLAGS) {
+    const v = last(key);
+    if (v) args.push(flag, v);
+  }
+  const autoUpdate = last('AutoUpdate');
+  if (autoUpdate) {
+    if (autoUpdate !== 'registry' && autoUpdate !== 'local') throw new QuadletError(`invalid AutoUpdate value '${autoUpdate}': registry or local`);
+    args.push('--label', `io.containers.autoupdate=${autoUpdate}`);
+  }
   for (const e of all('Environment'))
     for (const w of splitWords(e)) args.push('--env', w);
   for (const l of all('Label'))
@@ -204,22 +250,7 @@ export function convertContainer(text: string, opts: ConvertOptions): string {
 
   // Output: the source sections in order, [Container] renamed [X-Container] (so
   // systemd ignores it), the generator's lines added to [Unit] and [Service].
-  const out: UnitSection[] = sections.map((s) => ({
-    name: s.name === 'Container' || s.name === 'Quadlet' ? `X-${s.name}` : s.name,
-    lines: [...s.lines],
-  }));
-  const get = (n: string): UnitSection => {
-    let s = out.find((x) => x.name === n);
-    if (!s) out.push((s = { name: n, lines: [] }));
-    return s;
-  };
-  const unit = get('Unit');
-  if (defaultDeps && !opts.user)
-    unit.lines.unshift({ key: 'Wants', value: 'network-online.target' }, { key: 'After', value: 'network-online.target' });
-  unit.lines.push({ key: 'SourcePath', value: opts.sourcePath }, { key: 'RequiresMountsFor', value: '%t/tspod' });
-
-  const s = get('Service');
-  const add = (key: string, value: string) => s.lines.push({ key, value });
+  const { out, unit, add } = generatedSections(sections, 'Container', opts, defaultDeps, (s) => [...s.lines]);
   add('Environment', 'PODMAN_SYSTEMD_UNIT=%n');
   if (killMode === undefined) add('KillMode', 'mixed');
   add('ExecStop', `${tspod} rm -v -f -i --cidfile=%t/%N.cid`);
@@ -231,6 +262,86 @@ export function convertContainer(text: string, opts: ConvertOptions): string {
   }
   if (svc('SyslogIdentifier') === undefined) add('SyslogIdentifier', '%N');
   add('ExecStart', `${tspod} ${escapeWords(args)}`);
+
+  const header = `# Automatically generated by ${opts.generator ?? 'tspod-systemd-generator'}\n#\n`;
+  return header + out.map((sec) => `[${sec.name}]\n${sec.lines.map((l) => `${l.key}=${l.value}\n`).join('')}`).join('\n');
+}
+
+const KUBE_KEYS = new Set(['Yaml', 'ConfigMap', 'Network', 'PublishPort', 'LogDriver', 'UserNS', 'PodmanArgs']);
+
+/** A file named in a quadlet file: relative to its directory, unless absolute or a systemd specifier (%h/...). */
+function sourceRelative(p: string, sourcePath: string): string {
+  return p.startsWith('/') || p.startsWith('%') ? p : normalize(`${dirOf(sourcePath)}/${p}`);
+}
+
+/** PublishPort=: [ip:][hostPort:]containerPort[/tcp|udp], ports or ranges (IPv6 in brackets), checked as quadlet does. */
+function checkPublishPort(v: string): void {
+  const m = /^(?:(\[[0-9a-fA-F:.]+\]|[0-9.]*):)?(?:([0-9]*(?:-[0-9]+)?):)?([0-9]+(?:-[0-9]+)?)(?:\/(tcp|udp|sctp))?$/.exec(v);
+  const port = (x: string) => x.split('-').every((n) => /^[0-9]{1,5}$/.test(n) && Number(n) <= 65535);
+  if (!m || (m[2] && !port(m[2])) || !port(m[3])) throw new QuadletError(`invalid published port '${v}'`);
+}
+
+/**
+ * `<name>.kube` → `<name>.service`: `kube play --service-container` of the
+ * YAML; the play tells systemd READY with the service container's monitor as
+ * the main process, and `kube down` removes the pods. Throws QuadletError for
+ * invalid input.
+ */
+export function convertKube(text: string, opts: ConvertOptions): string {
+  const tspod = opts.tspod ?? TSPOD_PATH;
+  const sections = parseUnitFile(text);
+  const kube = sections.find((s) => s.name === 'Kube');
+  if (!kube) throw new QuadletError('no [Kube] section');
+  for (const l of kube.lines) if (!KUBE_KEYS.has(l.key)) throw new QuadletError(`unsupported key '${l.key}' in group 'Kube'`);
+  const all = (k: string) => kube.lines.filter((l) => l.key === k).map((l) => l.value);
+  const last = (k: string) => all(k).at(-1);
+
+  const quadlet = sections.find((s) => s.name === 'Quadlet');
+  const defaultDeps = parseBool(quadlet?.lines.filter((l) => l.key === 'DefaultDependencies').at(-1)?.value ?? 'true') !== false;
+
+  const yamlKey = last('Yaml');
+  if (!yamlKey) throw new QuadletError('no Yaml key specified');
+  const yaml = sourceRelative(yamlKey, opts.sourcePath);
+
+  const service = sections.find((s) => s.name === 'Service');
+  const svc = (k: string) => service?.lines.filter((l) => l.key === k).at(-1)?.value;
+  const killMode = svc('KillMode');
+  if (killMode !== undefined && killMode !== 'mixed' && killMode !== 'control-group') throw new QuadletError(`invalid KillMode '${killMode}'`);
+  if (service?.lines.some((l) => l.key === 'ExecStart' || l.key === 'ExecStop' || l.key === 'ExecStopPost'))
+    throw new QuadletError('ExecStart, ExecStop and ExecStopPost are set by the generator; remove them from [Service]');
+
+  const args = ['kube', 'play', '--replace', '--service-container=true'];
+  const logDriver = last('LogDriver');
+  if (logDriver) args.push('--log-driver', logDriver);
+  const userns = last('UserNS');
+  if (userns) args.push('--userns', userns);
+  for (const n of all('Network')) if (n) args.push(`--network=${n}`);
+  for (const c of all('ConfigMap')) for (const w of splitWords(c)) args.push('--configmap', sourceRelative(w, opts.sourcePath));
+  for (const p of all('PublishPort')) {
+    const v = p.trim();
+    if (!v) continue;
+    checkPublishPort(v);
+    args.push('--publish', v);
+  }
+  for (const a of all('PodmanArgs')) args.push(...splitWords(a));
+  args.push(yaml);
+
+  // Type= and NotifyAccess= are the generator's (quadlet sets them over the user's)
+  const { out, unit, add } = generatedSections(sections, 'Kube', opts, defaultDeps, (s) =>
+    s.name === 'Service' ? s.lines.filter((l) => l.key !== 'Type' && l.key !== 'NotifyAccess') : [...s.lines],
+  );
+  if (killMode === undefined) add('KillMode', 'mixed');
+  add('Environment', 'PODMAN_SYSTEMD_UNIT=%n');
+  add('Type', 'notify');
+  add('NotifyAccess', 'all');
+  if (svc('SyslogIdentifier') === undefined) add('SyslogIdentifier', '%N');
+  add('ExecStart', `${tspod} ${escapeWords(args)}`);
+  // The main process is the service container's monitor, which systemd did not
+  // fork: it cannot wait for it, so with KillMode=mixed a stop would SIGKILL the
+  // unit at once. ExecStop takes the pods down first (as Podman 4.4's quadlet),
+  // ExecStopPost also after a failed start (as later ones); the second finds nothing.
+  add('ExecStop', `${tspod} ${escapeWords(['kube', 'down', yaml])}`);
+  add('ExecStopPost', `${tspod} ${escapeWords(['kube', 'down', yaml])}`);
 
   const header = `# Automatically generated by ${opts.generator ?? 'tspod-systemd-generator'}\n#\n`;
   return header + out.map((sec) => `[${sec.name}]\n${sec.lines.map((l) => `${l.key}=${l.value}\n`).join('')}`).join('\n');

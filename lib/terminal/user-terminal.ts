@@ -18,8 +18,16 @@ export interface UserTerminal {
   restore(): void;
 }
 
-/** The size of the terminal we run in, if stdout (or stdin) is one. */
+/** The size of the terminal we run in: stdin's first, as Podman reads it, else stdout's or stderr's. */
 export function currentWindowSize(): WindowSize | undefined {
+  if (process.stdin.isTTY) {
+    try {
+      const [rows, cols] = native().getWinsize(0);
+      if (rows && cols) return { rows, cols };
+    } catch {
+      /* an older addon, or the terminal is gone */
+    }
+  }
   for (const s of [process.stdout, process.stderr]) {
     if (s.isTTY && s.columns && s.rows) return { rows: s.rows, cols: s.columns };
   }

@@ -2,7 +2,7 @@
 // both the CLI and the APIs apply.
 import type { Database, VolumeRecord } from '../storage/records';
 import type { StoragePaths } from '../storage/paths';
-import { invalidArgument } from '../errors';
+import { EngineError, invalidArgument } from '../errors';
 import { matchLabels } from '../container/filters';
 import { volumeMountpoint, volumeUsers } from './volumes';
 
@@ -58,6 +58,8 @@ export function filterVolumes(db: Database, vols: VolumeRecord[], filters: Map<s
         }
         case 'anonymous':
           return vals.some((x) => ['true', '1'].includes(x.toLowerCase()) === v.anonymous);
+        case 'until':
+          return vals.every((x) => Date.parse(v.created) < untilTime(x));
         case 'opt':
           return vals.some((x) => {
             const eq = x.indexOf('=');
@@ -69,6 +71,22 @@ export function filterVolumes(db: Database, vols: VolumeRecord[], filters: Map<s
     });
   }
   return vols;
+}
+
+/** `until`: a unix time (seconds) or a Go-style duration before now (e.g. 10m, 1h30m); unix ms. */
+export function untilTime(value: string): number {
+  if (/^[0-9]+(\.[0-9]+)?$/.test(value)) return Number(value) * 1000;
+  const units: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+  let ms = 0;
+  const re = /([0-9]+(?:\.[0-9]+)?)(ms|s|m|h)/gy;
+  let m: RegExpExecArray | null;
+  let end = 0;
+  while ((m = re.exec(value))) {
+    ms += Number(m[1]) * units[m[2]];
+    end = re.lastIndex;
+  }
+  if (!value || end !== value.length) throw new EngineError('internal', `${value} is not a valid time or duration`, 'invalid until filter');
+  return Date.now() - ms;
 }
 
 function safeRegex(s: string): RegExp {

@@ -11,7 +11,7 @@ import type { StoragePaths } from '../storage/paths';
 import { EngineError, invalidArgument } from '../errors';
 import { emitEvent } from '../events/journal';
 
-export const volumesRoot = (p: StoragePaths) => path.join(p.root, 'volumes');
+export const volumesRoot = (p: StoragePaths) => p.volumePath ?? path.join(p.root, 'volumes');
 export const volumeDir = (p: StoragePaths, name: string) => path.join(volumesRoot(p), name);
 /** What a container sees: the volume's data directory. */
 export const volumeMountpoint = (p: StoragePaths, name: string) => path.join(volumeDir(p, name), '_data');

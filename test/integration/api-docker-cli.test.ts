@@ -155,4 +155,31 @@ describe('docker CLI against tspod', () => {
     assert.match(dockerOk(['container', 'prune', '-f']), /Deleted Containers:\n[0-9a-f]{64}/);
     assert.equal(dockerOk(['ps', '-aq']), '');
   });
+
+  test('docker history, save and load through the API', () => {
+    const hist = dockerOk(['history', '--no-trunc', '--format', '{{.ID}} {{.CreatedBy}}', 'localhost/echo']).trim().split('\n');
+    const id = dockerOk(['image', 'inspect', '-f', '{{.Id}}', 'localhost/echo']).trim();
+    assert.equal(hist[0].split(' ')[0], id, 'the newest entry carries the image id');
+    const archive = path.join(env.dir, 'echo.tar');
+    dockerOk(['save', '-o', archive, 'localhost/echo']);
+    const listing = spawnSync('tar', ['tf', archive], { encoding: 'utf8' });
+    assert.match(listing.stdout, /^manifest\.json$/m);
+    dockerOk(['rmi', 'localhost/echo']);
+    assert.match(dockerOk(['load', '-i', archive]), /Loaded image: localhost\/echo:latest/);
+    assert.equal(dockerOk(['image', 'inspect', '-f', '{{.Id}}', 'localhost/echo']).trim(), id);
+    assert.notEqual(docker(['save', 'localhost/nosuch']).code, 0);
+  });
+
+  test('docker network ls and inspect know the default network as bridge', () => {
+    assert.match(dockerOk(['network', 'ls', '--format', '{{.Name}} {{.Driver}}']), /^bridge bridge$/m);
+    assert.equal(dockerOk(['network', 'inspect', '-f', '{{.Name}}', 'bridge']), 'bridge\n');
+    assert.equal(dockerOk(['network', 'inspect', '-f', '{{.Name}}', 'podman']), 'podman\n');
+  });
+
+  test('docker login: the registry says no (500 with the reason), nothing is stored', () => {
+    // a loopback port nobody listens on
+    const r = docker(['login', '-u', 'me', '-p', 'secret', '127.0.0.1:1']);
+    assert.notEqual(r.code, 0);
+    assert.match(r.stderr, /login attempt to .*127\.0\.0\.1:1.* failed with status/);
+  });
 });

@@ -97,6 +97,66 @@ describe('libpod API', () => {
     assert.equal(curl('DELETE', `/containers/${id}?force=true`).status, 200);
   });
 
+  test('images: history, get, list and prune input as Podman answers it', () => {
+    const id = json<{ Id: string }>(curl('GET', '/images/localhost/busybox/json')).Id;
+    const hist = json<{ Id: string; Created: number; Tags: null; Size: number; CreatedBy: string }[]>(curl('GET', '/images/localhost/busybox/history'));
+    assert.equal(hist[0].Id, id);
+    assert.ok(hist.slice(1).every((h) => h.Id === '<missing>'));
+    assert.match(String(hist[0].Created), /^\d{10}$/);
+    assert.equal(curl('GET', '/images/localhost/nosuch/history').status, 404);
+    assert.equal(curl('GET', '/images/localhost/nosuch/exists').status, 404);
+    assert.equal(json<{ cause: string }>(curl('GET', '/images/localhost/nosuch/exists')).cause, 'failed to find image localhost/nosuch');
+    // get: a docker archive; unknown format 500, bad compress 400, unknown image 404
+    const tar = spawnSync('sh', ['-c', `curl -s --unix-socket ${sock} '${BASE}/images/${id}/get' | tar tf -`], { encoding: 'utf8', timeout: 60_000 });
+    assert.match(tar.stdout, /^manifest\.json$/m);
+    assert.equal(curl('GET', `/images/${id}/get?format=foo`).status, 500);
+    assert.equal(curl('GET', `/images/${id}/get?compress=bar`).status, 400);
+    assert.equal(curl('GET', '/images/localhost/nosuch/get').status, 404);
+    // filters and prune: Podman's 500s; nothing removed on bad input
+    const before = json<unknown[]>(curl('GET', '/images/json')).length;
+    for (const [m, p] of [['GET', '/images/json?filters=garb1age%7D'], ['POST', '/images/prune?filters=garb1age%7D'], ['POST', '/images/prune?all=garb1age']]) {
+      const r = curl(m, p);
+      assert.equal(r.status, 500, `${m} ${p}`);
+    }
+    assert.equal(json<{ cause: string }>(curl('POST', '/images/prune?all=garb1age')).cause, 'schema: error converting value for "all"');
+    assert.equal(json<unknown[]>(curl('GET', '/images/json')).length, before);
+    assert.deepEqual(json<unknown[]>(curl('GET', `/images/json?filters=${encodeURIComponent('{"reference":["localhost/busybox"]}')}`)).length, 1);
+    // nothing dangling: an empty report
+    assert.equal(curl('POST', '/images/prune').body, '[]');
+  });
+
+  test('image tree; compat push: 404 for an unknown image, a failed push reported in the stream', () => {
+    const tree = json<{ Tree: string }>(curl('GET', '/images/localhost/busybox/tree')).Tree;
+    assert.match(tree, /^Image ID: [0-9a-f]{12}\nTags:     \[localhost\/busybox:latest\]\n/);
+    assert.match(tree, /^└── ID: [0-9a-f]{12} Size: /m);
+    assert.equal(curl('GET', '/images/localhost/nosuch/tree').status, 404);
+    const compat = (p: string) => spawnSync('curl', ['-s', '--unix-socket', sock, '-X', 'POST', '-w', '\n%{http_code}', `http://d/v1.41${p}`], { encoding: 'utf8', timeout: 60_000 }).stdout;
+    assert.match(compat('/images/127.0.0.1:1/nosuch/push?tag=x'), /\n404$/);
+    curl('POST', '/images/localhost/busybox/tag?repo=127.0.0.1:1/pushme&tag=t1');
+    const out = compat('/images/127.0.0.1:1/pushme/push?tag=t1&tlsVerify=false').split('\n').filter(Boolean);
+    assert.equal(out.pop(), '200');
+    assert.deepEqual(JSON.parse(out[0]), { status: 'The push refers to repository [127.0.0.1:1/pushme:t1]' });
+    assert.ok((JSON.parse(out[out.length - 1]) as { error?: string }).error, 'the failure is in the stream');
+    curl('DELETE', '/images/127.0.0.1:1/pushme:t1');
+  });
+
+  test('networks: create errors and filters as Podman answers them; a v3 client is refused', () => {
+    const bad = curl('POST', '/networks/create', JSON.stringify({ subnets: [{ subnet: '10.245.134.0' }] }));
+    assert.equal(bad.status, 500);
+    assert.match(json<{ cause: string }>(bad).cause, /invalid CIDR address: 10\.245\.134\.0/);
+    assert.equal(curl('GET', '/networks/json?filters=garb1age%7D').status, 500);
+    assert.equal(curl('POST', '/networks/prune?filters=garb1age%7D').status, 500);
+    const old = spawnSync('curl', ['-s', '--unix-socket', sock, '-X', 'POST', '-H', 'Content-Type: application/json', '-d', '{"name":"oldclient"}', '-w', '\n%{http_code}', 'http://d/v3.4.0/libpod/networks/create'], { encoding: 'utf8' });
+    assert.match(old.stdout, /given version is not supported[\s\S]*\n400$/);
+    assert.equal(curl('GET', '/networks/oldclient/exists').status, 404);
+  });
+
+  test('version: the component details carry the libpod API versions', () => {
+    const v = json<{ Components: { Details: { APIVersion: string; MinAPIVersion: string } }[] }>(curl('GET', '/version'));
+    assert.equal(v.Components[0].Details.APIVersion, '4.3.1');
+    assert.equal(v.Components[0].Details.MinAPIVersion, '4.0.0');
+  });
+
   test('images json, exists, inspect, remove', () => {
     const images = json<{ Id: string; Names: string[] }[]>(curl('GET', '/images/json'));
     assert.deepEqual(images.flatMap((i) => i.Names).sort(), ['localhost/busybox:latest', 'localhost/echo:latest']);
@@ -180,7 +240,9 @@ describe('libpod API', () => {
     ])
       bad(method, p, method === 'POST' && p.endsWith('exec') ? '{"Cmd":["true"]}' : undefined, 404);
     bad('POST', '/containers/nosuch/wait?condition=bogus', undefined, 404);
-    bad('GET', '/containers/json?filters=notjson', undefined, 400);
+    // Podman answers a filters value that is not JSON with a 500 and Go's wording
+    bad('GET', '/containers/json?filters=notjson', undefined, 500);
+    bad('POST', '/containers/prune?filters=notjson', undefined, 500);
     bad('POST', '/images/pull', undefined, 400);
     // huge bodies: 413, and the service goes on
     const huge = spawnSync('sh', ['-c', `head -c 6000000 /dev/zero | tr '\\0' ' ' | curl -s --unix-socket ${sock} -X POST -H 'Content-Type: application/json' --data-binary @- -o /dev/null -w '%{http_code}' ${BASE}/containers/create`], { encoding: 'utf8', timeout: 60_000 });
@@ -200,5 +262,84 @@ describe('libpod API', () => {
     const waited = curl('POST', `/containers/${id}/wait?condition=not-running`);
     assert.equal(waited.status, 200, waited.body);
     assert.equal(waited.body.trim(), '9');
+  });
+
+  test('list limit/last include stopped containers; a bad `all` is a 500; create keys read as Go does', () => {
+    // `Image` matches SpecGenerator's `image` as Go's decoder matches it
+    const created = curl('POST', '/containers/create', JSON.stringify({ Image: 'localhost/busybox', Name: 'lp-limit', Command: ['true'] }));
+    assert.equal(created.status, 201, created.body);
+    const id = json<{ Id: string }>(created).Id;
+    // never started: no /etc files yet (Podman writes them at the first start)
+    assert.equal(json<{ HostsPath: string; ResolvConfPath: string }>(curl('GET', `/containers/${id}/json`)).HostsPath, '');
+    assert.equal(curl('POST', `/containers/${id}/start`).status, 204);
+    assert.equal(curl('POST', `/containers/${id}/wait`).body.trim(), '0');
+    assert.equal(json<unknown[]>(curl('GET', '/containers/json')).length, 0);
+    for (const q of ['limit=1', 'last=1']) {
+      const list = json<{ Id: string; State: string }[]>(curl('GET', `/containers/json?${q}`));
+      assert.deepEqual(list.map((c) => [c.Id, c.State]), [[id, 'exited']], q);
+    }
+    const bad = curl('GET', '/containers/json?all=garb1age');
+    assert.equal(bad.status, 500);
+    assert.equal(json<{ cause: string }>(bad).cause, 'schema: error converting value for "all"');
+    assert.equal(curl('GET', '/containers/json?filters=%7B%22status%22%3A%5B%22bogus%22%5D%7D').status, 500);
+    assert.match(json<{ HostsPath: string }>(curl('GET', `/containers/${id}/json`)).HostsPath, /\/hosts$/);
+    assert.equal(curl('DELETE', `/containers/${id}`).status, 200);
+  });
+
+  test('stats of unknown or stopped containers: a report with the error, the request completes', () => {
+    for (const q of ['containers=nosuch', 'containers=%5Bnosuch%5D&stream=true', 'containers=nosuch&stream=false']) {
+      const r = spawnSync('curl', ['-s', '-m', '10', '--unix-socket', sock, '-o', '-', '-w', '\n%{http_code}', `${BASE}/containers/stats?${q}`], { encoding: 'utf8', timeout: 30_000 });
+      assert.equal(r.status, 0, `curl exit for ${q}: ${r.status}`); // not dropped, not hanging
+      const [body, status] = r.stdout.split('\n');
+      assert.equal(status, '200', q);
+      const report = JSON.parse(body) as { Error: { message: string } | null; Stats: unknown };
+      assert.equal(report.Stats, null);
+      assert.match(report.Error?.message ?? '', /no container with name or ID "\[?nosuch\]?" found/);
+    }
+    curl('POST', '/containers/create', JSON.stringify({ image: 'localhost/busybox', name: 'lp-stopped', command: ['true'] }));
+    const stopped = json<{ Error: { message: string } | null }>(curl('GET', '/containers/stats?containers=lp-stopped&stream=false'));
+    assert.match(stopped.Error?.message ?? '', /is not running/);
+    assert.equal(curl('DELETE', '/containers/lp-stopped').status, 200);
+  });
+
+  test('init: made in the runtime, not started; inspect says initialized; start runs it; rm releases it', () => {
+    const id = json<{ Id: string }>(curl('POST', '/containers/create', JSON.stringify({ image: 'localhost/busybox', name: 'lp-init', command: ['sh', '-c', 'echo from-init'] }))).Id;
+    assert.equal(curl('POST', '/containers/lp-init/init').status, 204);
+    assert.equal(curl('POST', '/containers/lp-init/init').status, 304);
+    const st = json<{ State: { Status: string; Pid: number }; HostsPath: string; ConmonPidFile: string }>(curl('GET', '/containers/lp-init/json'));
+    assert.equal(st.State.Status, 'initialized');
+    assert.ok(st.State.Pid > 0);
+    assert.equal(st.HostsPath, path.join(path.dirname(st.ConmonPidFile), 'hosts'));
+    // the compat API keeps Docker's states: created
+    const compat = spawnSync('curl', ['-s', '--unix-socket', sock, 'http://d/v1.41/containers/lp-init/json'], { encoding: 'utf8' });
+    assert.equal((JSON.parse(compat.stdout) as { State: { Status: string } }).State.Status, 'created');
+    assert.equal(curl('POST', '/containers/lp-init/start').status, 204);
+    assert.equal(curl('POST', '/containers/lp-init/wait').body.trim(), '0');
+    assert.match(curl('GET', '/containers/lp-init/logs?stdout=true').body, /from-init/);
+    assert.equal(curl('POST', '/containers/nosuch/init').status, 404);
+    // an initialized container removed: its process never ran, nothing is left in the runtime
+    curl('POST', '/containers/create', JSON.stringify({ image: 'localhost/busybox', name: 'lp-init2', command: ['sleep', '300'] }));
+    const pid = (curl('POST', '/containers/lp-init2/init'), json<{ State: { Pid: number } }>(curl('GET', '/containers/lp-init2/json')).State.Pid);
+    assert.equal(curl('DELETE', '/containers/lp-init2?force=true').status, 200);
+    assert.equal(spawnSync('kill', ['-0', String(pid)]).status !== 0, true, 'the created process is gone');
+    assert.equal(curl('DELETE', `/containers/${id}`).status, 200);
+  });
+
+  test('prune takes label and until only (Podman\'s 500 otherwise), and reports each removed container', () => {
+    for (const key of ['name', 'id', 'network']) {
+      const r = curl('POST', `/containers/prune?filters=${encodeURIComponent(JSON.stringify({ [key]: ['x'] }))}`);
+      assert.equal(r.status, 500);
+      assert.equal(json<{ cause: string }>(r).cause, `${key} is an invalid filter`);
+    }
+    const keep = json<{ Id: string }>(curl('POST', '/containers/create', JSON.stringify({ image: 'localhost/busybox', name: 'lp-keep', command: ['true'] }))).Id;
+    const drop = json<{ Id: string }>(curl('POST', '/containers/create', JSON.stringify({ image: 'localhost/busybox', name: 'lp-drop', command: ['true'], labels: { prune: 'me' } }))).Id;
+    const pruned = curl('POST', `/containers/prune?filters=${encodeURIComponent(JSON.stringify({ label: ['prune=me'] }))}`);
+    assert.equal(pruned.status, 200, pruned.body);
+    assert.deepEqual(json<{ Id: string; Err: unknown }[]>(pruned).map((r) => [r.Id, r.Err]), [[drop, null]]);
+    assert.equal(curl('GET', `/containers/${keep}/exists`).status, 204);
+    // until: only containers created before it
+    assert.equal(json<unknown[]>(curl('POST', `/containers/prune?filters=${encodeURIComponent(JSON.stringify({ until: ['2000-01-01T00:00:00Z'] }))}`)).length, 0);
+    assert.equal(curl('GET', `/containers/${keep}/exists`).status, 204);
+    assert.equal(curl('DELETE', `/containers/${keep}`).status, 200);
   });
 });

@@ -140,7 +140,7 @@ describe('cp / archive', () => {
     assert.equal(env.ok(['exec', 'tcp', 'cat', '/root/d/f1']), 'one');
     const bad = env.run(['cp', 'tcp:/no/such', path.join(work, 'nope')]);
     assert.equal(bad.code, 125);
-    assert.match(bad.stderr, /Could not find the file \/no\/such/);
+    assert.match(bad.stderr, /"\/no\/such" could not be found on container tcp: no such file or directory/); // Podman's words
   });
 
   test('noOverwriteDirNonDir refuses to replace a directory with a file', () => {

@@ -157,7 +157,7 @@ describe('unix socket service', () => {
     assert.equal(noImage.status, 404);
     assert.match(JSON.parse(noImage.body).message as string, /^No such image: /);
     assert.equal((await request(s, 'POST', '/v1.41/containers/x/wait?condition=bogus')).status, 400);
-    assert.equal((await request(s, 'GET', '/v1.41/containers/json?filters=notjson')).status, 400);
+    assert.equal((await request(s, 'GET', '/v1.41/containers/json?filters=notjson')).status, 500); // as Podman's compat API
     assert.equal((await request(s, 'GET', '/v1.41/exec/nosuch/json')).status, 404);
     assert.equal((await request(s, 'GET', '/v1.41/images/localhost/nosuch:1/json')).status, 404);
     const huge = await request(s, 'POST', '/v1.41/containers/create', Buffer.alloc(8 * 1024 * 1024, 0x20)).catch(() => ({ status: 413 }) as Reply);
@@ -200,10 +200,13 @@ describe('unix socket service', () => {
     ]);
     assert.deepEqual(JSON.parse((await waited).body), { StatusCode: 3, Error: null });
     assert.deepEqual(JSON.parse((await request(s, 'POST', '/containers/plain/wait')).body), { StatusCode: 3, Error: null });
-    // logs=1 without stream replays what was logged (stdout only here)
+    // logs=1 without stream replays what was logged (stdout only here), a frame per line without its newline as Podman's
     const replay = await request(s, 'POST', '/containers/plain/attach?logs=1&stream=0&stdout=1');
     assert.equal(replay.status, 200);
-    assert.equal(replay.body, '\x01\x00\x00\x00\x00\x00\x00\x0aplain-out\n');
+    assert.equal(replay.body, '\x01\x00\x00\x00\x00\x00\x00\x09plain-out');
+    // no stream named: all of them
+    const both = await request(s, 'POST', '/containers/plain/attach?logs=1&stream=0');
+    assert.equal(both.body, '\x01\x00\x00\x00\x00\x00\x00\x09plain-out\x02\x00\x00\x00\x00\x00\x00\x09plain-err');
     assert.equal((await request(s, 'POST', '/containers/plain/stop')).status, 304);
     assert.equal((await request(s, 'POST', '/containers/plain/kill')).status, 409);
     assert.equal((await request(s, 'DELETE', '/containers/plain?force=True&v=False&link=False')).status, 204);

@@ -156,7 +156,7 @@ test('docker commit and POST /libpod/commit: changes kept, --change applied, a r
     assert.equal(docker(['exec', 'tocommit', 'sh', '-c', 'echo changed > /changed']).code, 0);
     const c = docker(['commit', '-c', 'CMD ["cat","/changed"]', '-m', 'via docker', 'tocommit', 'committed:v1']);
     assert.equal(c.code, 0, c.stderr);
-    assert.match(c.stdout.trim(), /^sha256:[0-9a-f]{64}$/);
+    assert.match(c.stdout.trim(), /^[0-9a-f]{64}$/); // Podman's compat commit: the bare id
     assert.equal(env.ok(['run', '--rm', 'committed:v1']), 'changed\n');
     assert.equal(env.ok(['inspect', '--format', '{{.State.Status}} {{.State.Paused}}', 'tocommit']).trim(), 'running false');
 
@@ -167,8 +167,20 @@ test('docker commit and POST /libpod/commit: changes kept, --change applied, a r
     assert.match(inspect('lpcommitted:v2', '{{json .Config.Env}}'), /"A=b"/);
     assert.equal(env.ok(['inspect', '--format', '{{.State.Paused}}', 'tocommit']).trim(), 'false');
 
+    // Docker's commit names short repositories under docker.io, as Podman's compat API does
+    assert.equal(inspect('docker.io/library/committed:v1', '{{.Comment}}'), 'via docker');
+    // libpod: a comment needs the docker format (500, Podman's cause); with it, comment and author are kept
+    const oci = await request('POST', '/v4.0.0/libpod/commit?container=tocommit&repo=lpmsg&comment=hi');
+    assert.equal(oci.status, 500);
+    assert.equal((JSON.parse(oci.body) as { cause: string }).cause, 'messages are only compatible with the docker image format (-f docker)');
+    const dk = await request('POST', '/v4.0.0/libpod/commit?container=tocommit&repo=lpmsg&comment=hi&author=me&format=docker');
+    assert.equal(dk.status, 200, dk.body);
+    assert.equal(inspect('localhost/lpmsg:latest', '{{.Comment}} {{.Author}}'), 'hi me');
+    assert.match(env.ok(['image', 'inspect', '--format', '{{.ManifestType}}', 'localhost/lpmsg']), /vnd\.docker\.distribution\.manifest\.v2\+json/);
+
     const missing = await request('POST', '/v1.41/commit?container=nosuch');
     assert.equal(missing.status, 404);
+    assert.equal((await request('POST', '/v4.0.0/libpod/commit?container=nosuch')).status, 404);
   } finally {
     env.run(['rm', '-f', '-t', '0', 'tocommit']);
   }

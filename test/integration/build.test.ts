@@ -121,6 +121,29 @@ test('a failing RUN exits with its code, shows its output, leaves no container b
   assert.equal(env.run(['image', 'inspect', 'failing']).code, 125, 'no image was tagged');
 });
 
+test('a build killed by SIGTERM during a RUN removes its container and mounts, and exits 143', async () => {
+  const ctx = context('killed', { 'Containerfile': 'FROM localhost/busybox\nRUN touch /step1\nRUN echo started-step && sleep 30\n' });
+  const child = env.spawn(['build', '-t', 'killed', ctx], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  let errors = '';
+  child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
+  child.stderr?.on('data', (d: Buffer) => (errors += d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  try {
+    const deadline = Date.now() + 30_000;
+    while (!output.includes('started-step') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    assert.match(output, /started-step/);
+    assert.notEqual(leftoverContainers(), '', 'the RUN step runs in a container');
+    child.kill('SIGTERM');
+    assert.equal(await exited, 143, errors);
+  } finally {
+    child.kill('SIGKILL');
+  }
+  assert.equal(leftoverContainers(), '', errors);
+  assert.equal(fs.readFileSync('/proc/self/mountinfo', 'utf8').includes(env.dir), false, 'no mount of the store is left');
+  assert.equal(env.run(['image', 'inspect', 'killed']).code, 125, 'no image was tagged');
+});
+
 test('ADD extracts a local tar, refuses URLs; COPY --chown/--chmod; HEALTHCHECK; unsupported flags are refused', () => {
   const ctx = context('add', {
     'Containerfile': 'FROM localhost/busybox\nADD files.tar.gz /unpacked/\nADD plain.txt /plain.txt\nCOPY --chown=1000:2000 --chmod=640 plain.txt /owned.txt\nHEALTHCHECK --interval=30s --retries=2 CMD test -e /plain.txt\n',
@@ -140,9 +163,8 @@ test('ADD extracts a local tar, refuses URLs; COPY --chown/--chmod; HEALTHCHECK;
   const url = env.run(['build', ctx]);
   assert.equal(url.code, 125);
   assert.match(url.stderr, /ADD from a URL is not supported/);
-  fs.writeFileSync(path.join(ctx, 'Containerfile'), 'FROM localhost/busybox\nRUN --mount=type=cache,target=/c true\n');
-  assert.match(env.run(['build', ctx]).stderr, /--mount is not supported/);
-  assert.match(env.run(['build', '--secret', 'id=x,src=/dev/null', ctx]).stderr, /--secret is not supported/);
+  fs.writeFileSync(path.join(ctx, 'Containerfile'), 'FROM localhost/busybox\nRUN --security=insecure true\n');
+  assert.match(env.run(['build', ctx]).stderr, /RUN: the flag --security is not supported/);
   fs.writeFileSync(path.join(ctx, 'Containerfile'), 'FROM --platform=linux/not-this-one localhost/busybox\n');
   assert.match(env.run(['build', ctx]).stderr, /only this machine's platform/);
   assert.equal(leftoverContainers(), '');
@@ -156,7 +178,7 @@ for (const driver of ['overlay', 'vfs']) {
     assert.equal(r.code, 0, r.stderr);
     // diff: the same changes the layer gets (the runtime's mount targets left out)
     assert.equal(env.ok(['diff', name], { env: runEnv }), 'C /bin\nD /bin/ls\nA /d\nA /d/f\nC /etc\nA /etc/added\nD /usr\n');
-    const id = env.ok(['commit', '-c', 'ENV COMMITTED=yes', '-c', 'CMD ["sh", "-c", "echo $COMMITTED"]', '-m', 'my message', '-a', 'me', name, `committed-${driver}`], { env: runEnv }).trim();
+    const id = env.ok(['commit', '-c', 'ENV COMMITTED=yes', '-c', 'CMD ["sh", "-c", "echo $COMMITTED"]', '-f', 'docker', '-m', 'my message', '-a', 'me', name, `committed-${driver}`], { env: runEnv }).trim();
     assert.match(id, /^[0-9a-f]{64}$/);
     env.ok(['rm', name]);
     const check = 'cat /etc/added /d/f; test -e /bin/ls || echo ls-gone; test -e /usr || echo usr-gone; test -e /bin/sh && echo sh-kept';
@@ -176,6 +198,11 @@ test('commit refuses a bad --change and an unknown container without storing any
   const before = env.ok(['images', '-q']);
   assert.equal(env.run(['commit', '-c', 'BOGUS x', 'badchange', 'nope']).code, 125);
   assert.equal(env.run(['commit', 'no-such-container', 'nope']).code, 125);
+  // an OCI config has no comment: a message needs --format docker (Podman's rule)
+  const msg = env.run(['commit', '-m', 'hello', 'badchange', 'nope']);
+  assert.equal(msg.code, 125);
+  assert.match(msg.stderr, /messages are only compatible with the docker image format \(-f docker\)/);
+  assert.equal(env.run(['commit', '-f', 'bogus', 'badchange', 'nope']).code, 125);
   assert.equal(env.ok(['images', '-q']), before);
   env.ok(['rm', 'badchange']);
 });
@@ -236,6 +263,15 @@ test('--format docker records Docker v2 schema 2 media types; the default is OCI
   const r = env.run(['build', '--format', 'v1', ctx]);
   assert.equal(r.code, 125);
   assert.match(r.stderr, /unrecognized image type/);
+  // commit --format docker: the named image is the Docker one, and no unnamed OCI twin is left.
+  const before = env.ok(['images', '-q', '--no-trunc']).trim().split('\n').length;
+  env.ok(['run', '--name', 'fmt-ctr', 'localhost/busybox', 'sh', '-c', 'echo c > /c']);
+  env.ok(['commit', '-q', '--format', 'docker', 'fmt-ctr', 'fmt-committed']);
+  env.ok(['rm', 'fmt-ctr']);
+  assert.equal(inspect('fmt-committed', '{{.ManifestType}}'), 'application/vnd.docker.distribution.manifest.v2+json');
+  assert.equal(env.ok(['run', '--rm', 'fmt-committed', 'cat', '/c']), 'c\n');
+  assert.equal(env.ok(['images', '-q', '--no-trunc']).trim().split('\n').length, before + 1);
+  assert.match(env.run(['commit', '--format', 'v1', 'nonesuch', 'x']).stderr, /unrecognized image type/);
 });
 
 test('ADD auto-extracts xz and bzip2 tars as well as gzip ones', () => {
@@ -245,4 +281,60 @@ test('ADD auto-extracts xz and bzip2 tars as well as gzip ones', () => {
   assert.equal(spawnSync('tar', ['-C', src, '-cjf', path.join(ctx, 'b.tar.bz2'), 'inside.txt']).status, 0);
   env.ok(['build', '-q', '-t', 'addedxz', ctx]);
   assert.equal(env.ok(['run', '--rm', 'addedxz', 'cat', '/x/inside.txt', '/b/inside.txt']), 'from xz\nfrom xz\n');
+});
+
+test('RUN --mount: secret (never in the image), cache kept between builds, bind from the context and from a stage, tmpfs; mount points leave no trace', () => {
+  const secretFile = path.join(env.dir, 'token.txt');
+  fs.writeFileSync(secretFile, 's3cret-value\n');
+  const ctx = context('mounts', {
+    'Containerfile': [
+      'FROM localhost/busybox AS tools',
+      'RUN mkdir -p /opt/tools && echo from-stage > /opt/tools/note',
+      'FROM localhost/busybox',
+      'RUN --mount=type=secret,id=token cat /run/secrets/token > /seen-secret && stat -c %a /run/secrets/token > /secret-mode',
+      'RUN --mount=type=secret,id=token,target=/etc/app/token,mode=0440,uid=1000 stat -c "%a %u" /etc/app/token > /secret-target',
+      'RUN --mount=type=cache,target=/var/cache/app sh -c "echo run >> /var/cache/app/runs; wc -l < /var/cache/app/runs > /cache-count"',
+      'RUN --mount=type=bind,source=data,target=/ctx cat /ctx/input.txt > /from-bind && (touch /ctx/written 2>/dev/null && echo writable || echo readonly) > /bind-mode',
+      'RUN --mount=type=bind,from=tools,source=/opt/tools,target=/tools,rw touch /tools/new && cat /tools/note > /from-stage',
+      'RUN --mount=type=tmpfs,target=/scratch sh -c "grep -q \' /scratch tmpfs\' /proc/mounts && echo tmpfs > /tmpfs-seen"',
+      'RUN --network=none true',
+    ].join('\n') + '\n',
+    'data/input.txt': 'context-data\n',
+  });
+  env.ok(['build', '-q', '--secret', `id=token,src=${secretFile}`, '-t', 'mounted', ctx]);
+  const show = (f: string) => env.ok(['run', '--rm', 'mounted', 'cat', f]).trim();
+  assert.equal(show('/seen-secret'), 's3cret-value');
+  assert.equal(show('/secret-mode'), '400');
+  assert.equal(show('/secret-target'), '440 1000');
+  assert.equal(show('/cache-count'), '1');
+  assert.equal(show('/from-bind'), 'context-data');
+  assert.equal(show('/bind-mode'), 'readonly');
+  assert.equal(show('/from-stage'), 'from-stage');
+  assert.equal(show('/tmpfs-seen'), 'tmpfs');
+  assert.ok(!fs.existsSync(path.join(ctx, 'data', 'written')), 'a bind mount never writes into the context');
+  // The mount points the runtime made are gone; the secret's content is in no layer.
+  const ls = env.ok(['run', '--rm', 'mounted', 'sh', '-c', 'ls -d /run/secrets /etc/app /var/cache/app /ctx /tools /scratch 2>&1; true']);
+  for (const p of ['/run/secrets', '/etc/app', '/var/cache/app', '/ctx', '/tools', '/scratch']) assert.match(ls, new RegExp(`${p}: No such file or directory`), ls);
+  const saved = path.join(env.dir, 'mounted.tar');
+  env.ok(['save', '-o', saved, 'mounted']);
+  const layers = spawnSync('sh', ['-c', `mkdir -p ${env.dir}/x && tar -xf ${saved} -C ${env.dir}/x && for f in $(find ${env.dir}/x -type f); do tar -xOf $f 2>/dev/null; done | grep -c s3cret-value`], { encoding: 'utf8' });
+  assert.equal(layers.stdout.trim(), '1', 'only /seen-secret, which the step wrote itself, holds the value');
+
+  // The cache directory survives: a build without the cache (--no-cache) sees the first run's file.
+  env.ok(['build', '-q', '--no-cache', '--secret', `id=token,src=${secretFile}`, '-t', 'mounted2', ctx]);
+  assert.equal(env.ok(['run', '--rm', 'mounted2', 'cat', '/cache-count']).trim(), '2');
+
+  // A required secret that was not given, bad mount options: clear errors, nothing left behind.
+  fs.writeFileSync(path.join(ctx, 'Containerfile'), 'FROM localhost/busybox\nRUN --mount=type=secret,id=missing,required=true true\n');
+  const missing = env.run(['build', ctx]);
+  assert.equal(missing.code, 125);
+  assert.match(missing.stderr, /secret required but no secret with id "missing" found/);
+  fs.writeFileSync(path.join(ctx, 'Containerfile'), 'FROM localhost/busybox\nRUN --mount=type=cache,target=../../etc true\n');
+  assert.match(env.run(['build', ctx]).stderr, /must be an absolute path without/);
+  fs.writeFileSync(path.join(ctx, 'Containerfile'), 'FROM localhost/busybox\nRUN --mount=type=bind,source=../../../etc/shadow,target=/x cat /x\n');
+  const escape = env.run(['build', ctx]);
+  assert.notEqual(escape.code, 0);
+  assert.doesNotMatch(escape.stdout, /root:/, 'a bind source never leaves the context');
+  assert.match(env.run(['build', '--secret', 'id=bad/id,src=/dev/null', ctx]).stderr, /"id" must be given/);
+  assert.equal(leftoverContainers(), '');
 });

@@ -128,7 +128,7 @@ test('--new --name: a unit that runs a fresh container from the create command',
 
 [Unit]
 Description=tspod container-gen-new.service
-Documentation=man:podman-generate-systemd(1)
+Documentation=man:tspod-generate-systemd(1)
 Wants=network-online.target
 After=network-online.target
 RequiresMountsFor=%t/tspod
@@ -243,11 +243,101 @@ test('the options of the command: --files, --format json, prefixes, dependencies
   assert.match(bad.stderr, /bogus is not a valid restart policy/);
   const missing = env.run(['generate', 'systemd', 'no-such']);
   assert.equal(missing.code, 125);
-  assert.match(missing.stderr, /^Error: no-such does not refer to a container or pod: .*pods.*no container with name or ID "no-such" found: no such container\n$/);
+  assert.match(missing.stderr, /^Error: no-such does not refer to a container or pod: no pod with name or ID no-such found: no such pod: no container with name or ID "no-such" found: no such container\n$/);
   assert.equal(env.run(['generate', 'systemd']).code, 125);
   const fmt = env.run(['generate', 'systemd', '--format', 'xml', 'gen-opts']);
   assert.equal(fmt.code, 125);
   assert.match(fmt.stderr, /unknown --format argument: xml/);
+});
+
+/** Every value of a unit key (ExecStartPre= can repeat), continuation lines joined. */
+function keys(content: string, k: string): string[] {
+  return content
+    .replace(/ \\\n\t/g, ' ')
+    .split('\n')
+    .filter((l) => l.startsWith(`${k}=`))
+    .map((l) => l.slice(k.length + 1));
+}
+
+test('a pod: one unit for the pod (its infra container), one per container; --new runs them from the create commands', async () => {
+  const port = 41311;
+  const podId = env.ok(['pod', 'create', '--name', 'gpod', '-p', `127.0.0.1:${port}:8080`]).trim();
+  const infraId = env.ok(['pod', 'inspect', 'gpod', '--format', '{{.InfraContainerID}}']).trim();
+  env.ok(['create', '--pod', 'gpod', '--name', 'gpod-srv', 'localhost/busybox', 'sh', '-c', 'echo from-unit > /tmp/hi; exec httpd -f -p 8080 -h /tmp']);
+  const root = `--root ${env.root} --runroot ${env.runroot}`;
+
+  // without --new: the pod unit starts and stops the infra container, its PIDFile is the infra's monitor
+  const plain = JSON.parse(env.ok(['generate', 'systemd', '--format', 'json', '--name', 'gpod'])) as Record<string, string>;
+  assert.deepEqual(Object.keys(plain).sort(), ['container-gpod-srv', 'pod-gpod']);
+  const podUnit = plain['pod-gpod'];
+  const exe = key(podUnit, 'ExecStart').split(' ')[0];
+  assert.ok(path.isAbsolute(exe), exe);
+  assert.equal(key(podUnit, 'Requires'), 'container-gpod-srv.service');
+  assert.equal(key(podUnit, 'Before'), 'container-gpod-srv.service');
+  assert.equal(key(podUnit, 'ExecStart'), `${exe} ${root} start ${podId.slice(0, 12)}-infra`);
+  assert.equal(key(podUnit, 'ExecStop'), `${exe} ${root} stop -t 10 ${podId.slice(0, 12)}-infra`);
+  assert.equal(key(podUnit, 'PIDFile'), path.join(env.runroot, 'containers', infraId, 'conmon.pid'));
+  assert.equal(key(podUnit, 'Type'), 'forking');
+  assert.equal(key(plain['container-gpod-srv'], 'BindsTo'), 'pod-gpod.service');
+  assert.deepEqual(keys(plain['container-gpod-srv'], 'After'), ['network-online.target', 'pod-gpod.service']);
+  const plainDir = fs.mkdtempSync(path.join(env.dir, 'pod-plain-'));
+  for (const [n, c] of Object.entries(plain)) fs.writeFileSync(path.join(plainDir, `${n}.service`), c);
+  const pv = verify(Object.keys(plain).map((n) => path.join(plainDir, `${n}.service`)));
+  assert.equal(pv.code, 0, pv.out);
+
+  const tpl = env.run(['generate', 'systemd', '--new', '--template', '--name', 'gpod']);
+  assert.equal(tpl.code, 125);
+  assert.match(tpl.stderr, /--template is not supported for pods/);
+  const contradiction = env.run(['generate', 'systemd', '--new=false', '--template', '--name', 'gpod-srv']);
+  assert.equal(contradiction.code, 125);
+  assert.match(contradiction.stderr, /--template cannot be set with --new=false/);
+
+  // --new: the pod unit makes the pod (exit policy stop), the container unit joins it through the pod id file
+  const units = JSON.parse(env.ok(['generate', 'systemd', '--format', 'json', '--new', '--name', 'gpod'])) as Record<string, string>;
+  const pod = units['pod-gpod'];
+  const ctr = units['container-gpod-srv'];
+  const [rmPre, createPre] = keys(pod, 'ExecStartPre');
+  assert.equal(rmPre, '/bin/rm -f %t/pod-gpod.pid %t/pod-gpod.pod-id');
+  assert.equal(createPre, `${exe} ${root} pod create --infra-conmon-pidfile %t/pod-gpod.pid --pod-id-file %t/pod-gpod.pod-id --exit-policy=stop --name gpod -p 127.0.0.1:${port}:8080 --replace`);
+  assert.equal(key(pod, 'ExecStart'), `${exe} ${root} pod start --pod-id-file %t/pod-gpod.pod-id`);
+  assert.equal(key(pod, 'ExecStop'), `${exe} ${root} pod stop --ignore --pod-id-file %t/pod-gpod.pod-id -t 10`);
+  assert.equal(key(pod, 'ExecStopPost'), `${exe} ${root} pod rm --ignore -f --pod-id-file %t/pod-gpod.pod-id`);
+  assert.equal(key(pod, 'PIDFile'), '%t/pod-gpod.pid');
+  assert.match(key(ctr, 'ExecStart'), / run --cidfile=%t\/%n\.ctr-id --cgroups=no-conmon --rm --pod-id-file %t\/pod-gpod\.pod-id --sdnotify=conmon -d --replace --name gpod-srv localhost\/busybox sh -c /);
+  assert.doesNotMatch(key(ctr, 'ExecStart'), /--pod gpod/);
+  const newDir = fs.mkdtempSync(path.join(env.dir, 'pod-new-'));
+  for (const [n, c] of Object.entries(units)) fs.writeFileSync(path.join(newDir, `${n}.service`), c);
+  const nv = verify(Object.keys(units).map((n) => path.join(newDir, `${n}.service`)));
+  assert.equal(nv.code, 0, nv.out);
+
+  // what systemd does, in order: the pod unit (Before=), then the container unit; the old pod is replaced
+  env.ok(['rm', 'gpod-srv']);
+  const t = path.join(env.dir, 'rt-pod');
+  fs.mkdirSync(t, { recursive: true });
+  for (const line of [rmPre, createPre, key(pod, 'ExecStart')]) {
+    const r = runLine(line, { t, n: 'pod-gpod.service' });
+    assert.equal(r.code, 0, `${line}: ${r.stderr}`);
+  }
+  const newPodId = fs.readFileSync(path.join(t, 'pod-gpod.pod-id'), 'utf8').trim();
+  assert.notEqual(newPodId, podId);
+  assert.equal(env.ok(['pod', 'inspect', 'gpod', '--format', '{{.Id}} {{.ExitPolicy}}']).trim(), `${newPodId} stop`);
+  const infraPid = Number(await until(() => fs.existsSync(path.join(t, 'pod-gpod.pid')) && fs.readFileSync(path.join(t, 'pod-gpod.pid'), 'utf8').trim()));
+  assert.equal(infraPid, Number(env.ok(['inspect', '--format', '{{.State.ConmonPid}}', `${newPodId.slice(0, 12)}-infra`]).trim()));
+  const cspec = { t, n: 'container-gpod-srv.service' };
+  for (const line of [key(ctr, 'ExecStartPre'), key(ctr, 'ExecStart')]) {
+    const r = runLine(line, cspec);
+    assert.equal(r.code, 0, `${line}: ${r.stderr}`);
+  }
+  assert.equal(env.ok(['inspect', '--format', '{{.Pod}}', 'gpod-srv']).trim(), newPodId);
+  const got = await until(() => {
+    const r = spawnSync('busybox', ['wget', '-qO-', `http://127.0.0.1:${port}/hi`], { encoding: 'utf8', timeout: 5000 });
+    return r.stdout.trim() === 'from-unit' && r.stdout.trim();
+  });
+  assert.equal(got, 'from-unit');
+  for (const line of [key(ctr, 'ExecStop'), key(ctr, 'ExecStopPost')]) assert.equal(runLine(line, cspec).code, 0);
+  for (const line of [key(pod, 'ExecStop'), key(pod, 'ExecStopPost')]) assert.equal(runLine(line, { t, n: 'pod-gpod.service' }).code, 0);
+  assert.equal(env.run(['pod', 'exists', 'gpod']).code, 1);
+  assert.equal(env.ok(['ps', '-a', '--filter', `pod=${newPodId}`, '-q']).trim(), '');
 });
 
 test('tspod run accepts and ignores --cgroups', () => {
@@ -295,6 +385,7 @@ test('install-units.sh stages the units and the generators under a DESTDIR, syst
   // Run as systemd runs it (output directories as arguments): a .container becomes a .service.
   const quadlets = fs.mkdtempSync(path.join(env.dir, 'quadlets-'));
   fs.writeFileSync(path.join(quadlets, 'web.container'), '[Container]\nImage=localhost/busybox\n');
+  fs.writeFileSync(path.join(quadlets, 'pod.kube'), '[Kube]\nYaml=pod.yaml\n');
   const out = fs.mkdtempSync(path.join(env.dir, 'gen-out-'));
   const bin = fs.mkdtempSync(path.join(env.dir, 'bin-'));
   fs.symlinkSync(path.join(REPO, 'dist', 'tspod-systemd-generator'), path.join(bin, 'tspod-systemd-generator'));
@@ -307,13 +398,16 @@ test('install-units.sh stages the units and the generators under a DESTDIR, syst
   });
   assert.equal(g.status, 0, g.stderr);
   assert.match(fs.readFileSync(path.join(out, 'web.service'), 'utf8'), /^ExecStart=\/usr\/local\/bin\/tspod run .*localhost\/busybox$/m);
+  const kubeUnit = fs.readFileSync(path.join(out, 'pod.service'), 'utf8');
+  assert.ok(kubeUnit.includes(`\nExecStart=/usr/local/bin/tspod kube play --replace --service-container=true ${quadlets}/pod.yaml\n`), kubeUnit);
 
   r = spawnSync('bash', [script, '--user', '--bindir', '/opt/bin'], { encoding: 'utf8', env: cleanEnv({ HOME: '/home/u', DESTDIR: dest }) });
   assert.equal(r.status, 0, r.stderr);
   const userDir = path.join(dest, 'home/u/.config/systemd/user');
-  assert.deepEqual(fs.readdirSync(userDir).sort(), ['tspod.service', 'tspod.socket']);
+  assert.deepEqual(fs.readdirSync(userDir).sort(), ['tspod-kube@.service', 'tspod-restart.service', 'tspod.service', 'tspod.socket']);
+  assert.match(fs.readFileSync(path.join(userDir, 'tspod-kube@.service'), 'utf8'), /^ExecStart=\/opt\/bin\/tspod kube play --replace --service-container=true %I$/m);
   assert.match(fs.readFileSync(path.join(userDir, 'tspod.service'), 'utf8'), /^ExecStart=\/opt\/bin\/tspod --log-level=info system service$/m);
-  const v = verify(['tspod.socket', 'tspod.service'].map((f) => path.join(dest, 'etc/systemd/system', f)));
+  const v = verify(['tspod.socket', 'tspod.service', 'tspod-restart.service', 'tspod-kube@.service'].map((f) => path.join(dest, 'etc/systemd/system', f)));
   assert.equal(v.code, 0, v.out);
   assert.equal(spawnSync('bash', [script, '--bogus'], { encoding: 'utf8' }).status, 2);
 });

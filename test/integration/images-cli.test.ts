@@ -151,7 +151,7 @@ test('ps never shows a half-written container during heavy create and rm', async
       assert.equal(row.Names.length, 1);
     }
     checks++;
-    if (checks % 3 === 0) env.spawn(['rm', '-a', '-f'], { stdio: 'ignore' });
+    if (checks % 3 === 0) env.spawn(['rm', '-a', '-f', '-t', '0'], { stdio: 'ignore' });
     else churn.push(env.spawn(['create', 'busybox', 'true'], { stdio: 'ignore' }));
   }
   await Promise.all(churn.map((c) => new Promise((r) => (c.exitCode !== null ? r(null) : c.on('exit', r)))));
@@ -175,4 +175,116 @@ test('images: labels from the config, --filter (before, after, since, label, ref
   assert.equal(env.run(['images', '--filter', 'nosuchkey=1']).code, 125);
   assert.equal(env.run(['images', '--sort', 'bogus']).code, 125);
   env.ok(['rmi', 'localhost/filters-newer']);
+});
+
+test('images {{.History}}: every name the image had, the latest set first, kept after untag', () => {
+  env.ok(['tag', 'localhost/busybox', 'localhost/hist-base']);
+  env.ok(['create', '--name', 'histc', '--network', 'none', 'localhost/hist-base', 'true']);
+  env.ok(['commit', '-q', 'histc', 'hist-image']);
+  const history = () => env.ok(['images', 'hist-image', '--format', '{{ .History }}']).trim();
+  assert.equal(history(), 'localhost/hist-image:latest');
+  env.ok(['tag', 'hist-image', 'hist-one']);
+  env.ok(['rmi', 'hist-one']);
+  assert.equal(history(), 'localhost/hist-image:latest, localhost/hist-one:latest');
+  env.ok(['tag', 'hist-image', 'hist-two']);
+  env.ok(['rmi', 'hist-two']);
+  assert.equal(history(), 'localhost/hist-image:latest, localhost/hist-two:latest, localhost/hist-one:latest');
+  const inspected = JSON.parse(env.ok(['image', 'inspect', 'hist-image'])) as { NamesHistory: string[] }[];
+  assert.deepEqual(inspected[0].NamesHistory, ['localhost/hist-image:latest', 'localhost/hist-two:latest', 'localhost/hist-one:latest']);
+  env.ok(['rm', 'histc']);
+  env.ok(['rmi', 'hist-image', 'localhost/hist-base']);
+});
+
+test('save by image id records no name (load gives <none>); load -i from an http URL; save --uncompressed', async () => {
+  env.ok(['tag', 'localhost/busybox', 'localhost/saved-by-id:v1']);
+  const id = env.ok(['image', 'inspect', '--format', '{{.Id}}', 'localhost/saved-by-id:v1']).trim();
+  const archive = path.join(env.dir, 'by-id.tar');
+  env.ok(['save', id.slice(0, 12), '-o', archive]);
+  const manifest = JSON.parse(spawnSync('tar', ['-xOf', archive, 'manifest.json'], { encoding: 'utf8' }).stdout) as { RepoTags: string[] | null }[];
+  assert.deepEqual(manifest[0].RepoTags ?? [], []);
+  // the id by itself in a fresh store: loaded without a name
+  const fresh = new TspodEnv('images-load-url');
+  try {
+    assert.equal(fresh.ok(['load', '-i', archive]), `Loaded image: sha256:${id}\n`);
+    assert.equal(fresh.ok(['images', '-a', '--format', '{{.ID}} {{.Repository}}:{{.Tag}}']), `${id.slice(0, 12)} <none>:<none>\n`);
+    fresh.ok(['rmi', id]);
+    // over http, from a server on loopback; a 404 is an error
+    const named = path.join(env.dir, 'named.tar');
+    env.ok(['save', 'localhost/saved-by-id:v1', '-o', named]);
+    const http = await import('node:http');
+    const server = http.createServer((req, res) => {
+      if (req.url === '/image.tar') fs.createReadStream(named).pipe(res);
+      else {
+        res.statusCode = 404;
+        res.end();
+      }
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as { port: number }).port;
+    const load = (url: string) =>
+      new Promise<{ code: number | null; out: string; err: string }>((resolve) => {
+        const child = fresh.spawn(['load', '-i', url], { stdio: ['ignore', 'pipe', 'pipe'] });
+        let out = '';
+        let err = '';
+        child.stdout?.on('data', (c: Buffer) => (out += c.toString()));
+        child.stderr?.on('data', (c: Buffer) => (err += c.toString()));
+        child.on('exit', (code) => resolve({ code, out, err }));
+      });
+    try {
+      const ok = await load(`http://127.0.0.1:${port}/image.tar`);
+      assert.equal(ok.code, 0, ok.err);
+      assert.equal(ok.out, 'Loaded image: localhost/saved-by-id:v1\n');
+      const missing = await load(`http://127.0.0.1:${port}/nope.tar`);
+      assert.equal(missing.code, 125);
+      assert.match(missing.err, /404/);
+    } finally {
+      server.close();
+    }
+  } finally {
+    fresh.cleanup();
+  }
+  // --uncompressed: every layer blob is a plain tar, the manifest names them by diff id
+  const oci = path.join(env.dir, 'uncompressed.tar');
+  env.ok(['save', '--format', 'oci-archive', '--uncompressed', '-o', oci, 'localhost/saved-by-id:v1']);
+  const untar = path.join(env.dir, 'uncompressed');
+  fs.mkdirSync(untar);
+  assert.equal(spawnSync('tar', ['-C', untar, '-xf', oci]).status, 0);
+  const index = JSON.parse(fs.readFileSync(path.join(untar, 'index.json'), 'utf8')) as { manifests: { digest: string }[] };
+  const m = JSON.parse(fs.readFileSync(path.join(untar, 'blobs/sha256', index.manifests[0].digest.slice(7)), 'utf8')) as { layers: { mediaType: string; digest: string }[] };
+  for (const l of m.layers) {
+    assert.equal(l.mediaType, 'application/vnd.oci.image.layer.v1.tar');
+    const blob = fs.readFileSync(path.join(untar, 'blobs/sha256', l.digest.slice(7)));
+    assert.equal(`sha256:${sha256(blob)}`, l.digest);
+    assert.equal(blob.subarray(257, 262).toString('latin1'), 'ustar');
+  }
+  // and it loads back
+  env.ok(['rmi', 'localhost/saved-by-id:v1']);
+  assert.match(env.ok(['load', '-i', oci]), /Loaded image/);
+  env.ok(['rmi', '-f', 'localhost/saved-by-id:v1']);
+});
+
+test('run/create docker-archive:PATH load the archive first; ImageName is the name used, ImageDigest the image digest', () => {
+  env.ok(['run', '--name', 'arch-src', '--network', 'none', '--entrypoint', '["/bin/echo","from-archive-run"]', 'localhost/busybox']);
+  env.ok(['commit', '-q', 'arch-src', 'arch-img']);
+  const archive = path.join(env.dir, 'run-archive.tar');
+  env.ok(['save', '--quiet', 'arch-img', '-o', archive]);
+  env.ok(['rm', 'arch-src']);
+  env.ok(['rmi', 'arch-img']);
+  const r = env.run(['run', '--name', 'arch-run', '--network', 'none', `docker-archive:${archive}`]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stdout, 'from-archive-run\n', 'the committed image runs as the container did (no CMD after --entrypoint)');
+  assert.match(r.stderr, /^Getting image source signatures\n(Copying blob sha256:[0-9a-f]{64}\n)+Copying config sha256:[0-9a-f]{64}\nWriting manifest to image destination\n/);
+  env.ok(['rm', 'arch-run']);
+  env.ok(['rmi', 'arch-img']);
+  const cid = env.ok(['create', '--network', 'none', `docker-archive:${archive}`]).trim().split('\n').pop() as string;
+  assert.equal(env.ok(['start', '--attach', cid]), 'from-archive-run\n');
+  env.ok(['rm', cid]);
+  env.ok(['rmi', 'arch-img']);
+  // the name the container was created with, not the image's first name
+  env.ok(['tag', 'localhost/busybox', 'localhost/second/name']);
+  const c2 = env.ok(['create', '--network', 'none', 'localhost/second/name']).trim();
+  const digest = env.ok(['image', 'inspect', '--format', '{{.Digest}}', 'localhost/busybox']).trim();
+  assert.equal(env.ok(['container', 'inspect', '--format', '{{.ImageName}} {{.ImageDigest}}', c2]), `localhost/second/name:latest ${digest}\n`);
+  env.ok(['rm', c2]);
+  env.ok(['untag', 'localhost/busybox', 'localhost/second/name']);
 });

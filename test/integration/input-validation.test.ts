@@ -179,7 +179,7 @@ describe('names and DNS values for /etc/hosts and resolv.conf', () => {
       const nets = env.ok(['inspect', '--format', '{{range $k, $v := .NetworkSettings.Networks}}{{$k}} {{end}}', 'joiner']);
       assert.doesNotMatch(nets, new RegExp(NET));
     } finally {
-      env.run(['rm', '-f', 'joiner']);
+      env.run(['rm', '-f', '-t', '0', 'joiner']);
     }
   });
 });

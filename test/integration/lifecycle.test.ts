@@ -113,8 +113,26 @@ describe('detached containers', () => {
     const r = env.run(['rm', 'busy']);
     assert.equal(r.code, 2);
     assert.match(r.stderr, /cannot remove container .* as it is running/);
-    env.ok(['rm', '-f', 'busy']);
+    env.ok(['rm', '-f', '-t', '0', 'busy']);
     assert.equal(env.run(['container', 'exists', 'busy']).code, 1);
+  });
+
+  test('rm -f stops as Podman does: the stop signal first, SIGKILL after the stop timeout; -t 0 kills at once', async () => {
+    const died = (name: string) => env.ok(['events', '--stream=false', '--filter', `container=${name}`, '--filter', 'event=died', '--format', '{{.ContainerExitCode}}']).trim();
+    env.ok(['run', '-d', '--name', 'rm-trap', 'busybox', 'sh', '-c', 'trap "exit 7" TERM; while :; do sleep 0.1; done']);
+    env.ok(['run', '-d', '--name', 'rm-deaf', '--stop-timeout', '1', 'busybox', 'sleep', '1000']);
+    env.ok(['run', '-d', '--name', 'rm-now', 'busybox', 'sh', '-c', 'trap "exit 7" TERM; while :; do sleep 0.1; done']);
+    await sleep(300);
+    env.ok(['rm', '-f', 'rm-trap']); // a database gets its shutdown
+    assert.equal(died('rm-trap'), '7');
+    let t0 = Date.now();
+    env.ok(['rm', '-f', 'rm-deaf']); // PID 1 ignores SIGTERM: killed after its 1 s
+    assert.ok(Date.now() - t0 >= 900, 'rm -f waited for the stop timeout');
+    assert.equal(died('rm-deaf'), '137');
+    t0 = Date.now();
+    env.ok(['rm', '-f', '-t', '0', 'rm-now']);
+    assert.ok(Date.now() - t0 < 900, 'rm -f -t 0 does not wait');
+    assert.equal(died('rm-now'), '137');
   });
 
   test('run -d --rm is removed by the monitor when the container exits', async () => {
@@ -247,7 +265,7 @@ describe('selection flags as Podman has them', () => {
     assert.deepEqual([bad.code, bad.stderr], [125, 'Error: fakepolicy invalid restart policy\n']);
     const both = env.run(['start', '--all', ok0]);
     assert.deepEqual([both.code, both.stderr], [125, 'Error: either start all containers or the container(s) provided in the arguments\n']);
-    env.ok(['rm', '-f', ok0, fail1]);
+    env.ok(['rm', '-f', '-t', '0', ok0, fail1]);
   });
 
   test('ps: a status filter lists stopped containers without -a, other filters do not; --sort', () => {

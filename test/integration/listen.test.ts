@@ -119,7 +119,7 @@ describe('--listen', () => {
     assert.equal(cenv.LISTEN_FDS, '1');
     assert.equal(cenv.LISTEN_PID, '1');
     assert.equal(cenv.LISTEN_FDNAMES, undefined);
-    env.ok(['rm', '-f', 'first']);
+    env.ok(['rm', '-f', '-t', '0', 'first']);
     assert.equal(listeningInode(p), undefined);
   });
 
@@ -144,7 +144,7 @@ describe('--listen', () => {
     }
     assert.deepEqual(failures, [], 'no refused or failed round trip');
     assert.ok(activations('idle') >= 4, `at least 3 idle stops and restarts (activations ${activations('idle')}, ${ok} round trips)`);
-    env.ok(['rm', '-f', 'idle']);
+    env.ok(['rm', '-f', '-t', '0', 'idle']);
   });
 
   test('a container that exits on its own re-arms the listener', async () => {
@@ -155,7 +155,7 @@ describe('--listen', () => {
     await until(() => status('exits') === 'listening', 15_000, 100);
     assert.equal(socat(`tcp4:127.0.0.1:${p}`, 'b\n').out, 'b\n');
     assert.equal(activations('exits'), 2);
-    env.ok(['rm', '-f', 'exits']);
+    env.ok(['rm', '-f', '-t', '0', 'exits']);
   });
 
   test('create + start, a unix socket and a second address in --listen order; stop closes, start re-arms, rm -f cleans up', () => {
@@ -189,7 +189,7 @@ describe('--listen', () => {
     const pid2 = Number(env.ok(['inspect', '--format', '{{.State.Pid}}', 'two']).trim());
     const lpid2 = listenerPid('two');
     const id = env.ok(['inspect', '--format', '{{.Id}}', 'two']).trim();
-    env.ok(['rm', '-f', 'two']);
+    env.ok(['rm', '-f', '-t', '0', 'two']);
     assert.ok(!alive(lpid2) && !alive(pid2), 'no listener, no container process');
     assert.ok(!fs.existsSync(sock));
     assert.equal(listeningInode(p), undefined);
@@ -212,7 +212,7 @@ describe('--listen', () => {
     assert.equal(lpid, listenerPid('unit'));
     assert.ok(alive(lpid));
     assert.equal(socat(`tcp4:127.0.0.1:${p}`, 'unit\n').out, 'unit\n');
-    env.ok(['rm', '-f', 'unit']);
+    env.ok(['rm', '-f', '-t', '0', 'unit']);
     assert.ok(!alive(lpid));
   });
 });

@@ -144,6 +144,16 @@ describe('bridge networks', () => {
     assert.equal(env.run(['run', '--rm', '--add-host', 'bad', 'localhost/busybox', 'true']).code, 125);
   });
 
+  test('--dns-opt (Podman\'s other name of --dns-option) and --mac-address', () => {
+    assert.match(env.ok(['run', '--rm', '--dns-opt', 'timeout:3', 'localhost/busybox', 'cat', '/etc/resolv.conf']), /^options timeout:3$/m);
+    const out = env.ok(['run', '--rm', '--network', NET_A, '--mac-address', '0A:01:73:78:43:18', 'localhost/busybox', 'cat', '/sys/class/net/eth0/address']);
+    assert.equal(out, '0a:01:73:78:43:18\n');
+    const id = runD(['--network', NET_A, '--mac-address', '0a:01:73:78:43:19', 'localhost/busybox', 'sleep', '300']);
+    assert.equal(networks(id)[NET_A].MacAddress, '0a:01:73:78:43:19');
+    for (const bad of ['01:00:5e:00:00:01', 'zz:00:00:00:00:00', '0a:01:73'])
+      assert.equal(env.run(['run', '--rm', '--mac-address', bad, 'localhost/busybox', 'true']).code, 125, bad);
+  });
+
   test('network connect and disconnect on a running container add and remove eth1 and its names', () => {
     const c = runD(['--name', 'multi', '--network', NET_A, 'localhost/busybox', 'sleep', '300']);
     const peer = runD(['--name', 'peer-b', '--network', NET_B, 'localhost/busybox', 'sleep', '300']);
@@ -207,6 +217,9 @@ describe('network commands', () => {
     const rmMissing = env.run(['network', 'rm', 'nosuch']);
     assert.equal(rmMissing.code, 1);
     assert.equal(rmMissing.stderr, 'Error: unable to find network with name or ID nosuch: network not found\n');
+    // --force: a missing network is nothing to do (Podman: no output, exit 0)
+    const forced = env.run(['network', 'rm', '--force', 'nosuch']);
+    assert.deepEqual([forced.code, forced.stdout, forced.stderr], [0, '', '']);
     env.ok(['network', 'create', '--subnet', '10.251.63.0/24', 'tnet-c']);
     const user = runD(['--network', 'tnet-c', 'localhost/busybox', 'sleep', '300']);
     const inUse = env.run(['network', 'rm', 'tnet-c']);

@@ -76,12 +76,12 @@ describe('pause and unpause', () => {
       assert.equal(r.code, 125);
       assert.match(r.stderr, /"created" is not running, can't pause: container state improper/);
     } finally {
-      env.run(['rm', '-f', 'idle']);
+      env.run(['rm', '-f', '-t', '0', 'idle']);
     }
   });
 
   test('rm -f, stop and kill of a paused container end it and leave nothing behind', () => {
-    for (const how of [['rm', '-f'], ['stop', '-t', '2'], ['kill']]) {
+    for (const how of [['rm', '-f', '-t', '1'], ['stop', '-t', '2'], ['kill']]) {
       const name = `frozen-${how[0]}`;
       env.ok(['run', '-d', '--name', name, 'busybox', 'sleep', '1000']);
       const pid = Number(env.ok(['inspect', '--format', '{{.State.Pid}}', name]).trim());
@@ -124,6 +124,23 @@ describe('pause and unpause', () => {
       assert.equal(status('apictr'), 'running false true');
     } finally {
       env.run(['rm', '-f', '-t', '0', 'apictr']);
+    }
+  });
+
+  test('init (local and --remote): the container is made, not started; start runs it', () => {
+    env.ok(['create', '--name', 'initme', 'busybox', 'sh', '-c', 'echo inited']);
+    env.ok(['create', '--name', 'initremote', 'busybox', 'true']);
+    try {
+      assert.equal(env.ok(['init', 'initme']), 'initme\n');
+      assert.equal(env.ok(['inspect', '--format', '{{.State.Status}}', 'initme']), 'initialized\n');
+      assert.equal(env.ok(['init', 'initme']), 'initme\n', 'a second init is a no-op');
+      assert.equal(env.ok(['start', '-a', 'initme']), 'inited\n');
+      const r = env.run(['--remote', '--url', `unix://${sock}`, 'init', 'initremote']);
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(env.ok(['inspect', '--format', '{{.State.Status}}', 'initremote']), 'initialized\n');
+      assert.equal(env.run(['init', 'nosuch']).code, 125);
+    } finally {
+      env.run(['rm', '-f', '-t', '0', 'initme', 'initremote']);
     }
   });
 

@@ -65,7 +65,7 @@ describe('pods', () => {
     const podId = env.ok(['pod', 'create', '--name', 'web', '-p', `127.0.0.1:${port}:8080`, '--label', 'tier=front']).trim();
     assert.match(podId, /^[0-9a-f]{64}$/);
     const infraId = env.ok(['pod', 'inspect', 'web', '--format', '{{.InfraContainerID}}']).trim();
-    assert.equal(env.ok(['inspect', '--format', '{{.ImageName}} {{.IsInfra}} {{.Pod}}', infraId]).trim(), `localhost/podman-pause:0.1.0 true ${podId}`);
+    assert.equal(env.ok(['inspect', '--format', '{{.ImageName}} {{.IsInfra}} {{.Pod}}', infraId]).trim(), `localhost/podman-pause:0.1.0-0 true ${podId}`);
     env.ok(['run', '-d', '--pod', 'web', '--name', 'srv', 'localhost/busybox', ...SERVE]);
     // the other member reaches the server on loopback: one network namespace
     let got = '';
@@ -79,6 +79,7 @@ describe('pods', () => {
     assert.equal(await answers(port, 'who', 'web\n'), 'web\n', 'members have the pod hostname (one uts namespace)');
     assert.equal(env.ok(['inspect', '--format', '{{.Pod}}', 'srv']).trim(), podId);
     assert.equal(env.ok(['ps', '--filter', `pod=${podId.slice(0, 12)}`, '--format', '{{.Names}} {{.PodName}}']).split('\n').filter(Boolean).sort().join('|'), `${podId.slice(0, 12)}-infra web|srv web`);
+    assert.match(env.ok(['ps', '--pod']), new RegExp(`^CONTAINER ID .*NAMES\\s+POD ID\\s+PODNAME\\n(.*\\n)*.*srv\\s+${podId.slice(0, 12)}\\s+web$`, 'm'));
     assert.match(env.ok(['pod', 'ps']), new RegExp(`^${podId.slice(0, 12)}\\s+web\\s+Running\\s+.*${infraId.slice(0, 12)}\\s+2$`, 'm'));
     assert.equal(env.ok(['pod', 'ps', '--filter', 'label=tier=front', '-q', '--no-trunc']).trim(), podId);
     assert.equal(env.ok(['pod', 'ps', '--ctr-names', '--format', '{{.ContainerNames}}']).trim(), `srv,${podId.slice(0, 12)}-infra`);
@@ -158,6 +159,87 @@ describe('pods', () => {
     env.ok(['pod', 'rm', 'taken']);
   });
 
+  test('--share +pid, one /dev/shm for the pod, /etc/hosts lists members, --exit-policy stop, the infra goes only with its pod', async () => {
+    const podId = env.ok(['pod', 'create', '--name', 'shared', '--share', '+pid', '--exit-policy', 'stop']).trim();
+    assert.equal(env.ok(['pod', 'inspect', 'shared', '--format', '{{.SharedNamespaces}} {{.ExitPolicy}}']).trim(), '[net ipc uts pid] stop');
+    const infraId = env.ok(['pod', 'inspect', 'shared', '--format', '{{.InfraContainerID}}']).trim();
+    env.ok(['run', '--rm', '--pod', 'shared', 'localhost/busybox', 'sh', '-c', 'echo in-shm > /dev/shm/f']);
+    assert.equal(env.ok(['run', '--rm', '--pod', 'shared', 'localhost/busybox', 'cat', '/dev/shm/f']).trim(), 'in-shm', 'members share /dev/shm');
+    assert.match(env.ok(['run', '--rm', '--pod', 'shared', 'localhost/busybox', 'ps', '-o', 'pid,args']), /^\s*1 \/catatonit -P$/m, 'one pid namespace: the infra is pid 1');
+    const hosts = env.ok(['run', '--rm', '--pod', 'shared', '--name', 'lister', 'localhost/busybox', 'cat', '/etc/hosts']);
+    assert.match(hosts, /^127\.0\.0\.1\tlister$/m);
+    assert.match(hosts, new RegExp(`\\sshared ${podId.slice(0, 12)}-infra\\s`));
+    assert.doesNotMatch(env.ok(['run', '--rm', '--pod', 'shared', 'localhost/busybox', 'cat', '/etc/hosts']), /lister/, 'a member that left is no longer listed');
+    const own = env.run(['run', '--rm', '--pod', 'shared', '--hostname', 'mine', 'localhost/busybox', 'true']);
+    assert.equal(own.code, 125);
+    assert.match(own.stderr, /cannot set hostname when joining the pod UTS namespace/);
+
+    // exit policy stop: the last member's exit stops the infra
+    env.ok(['start', infraId]);
+    env.ok(['run', '--pod', 'shared', '--name', 'last', 'localhost/busybox', 'true']);
+    let state = '';
+    for (let i = 0; i < 100 && state !== 'Exited'; i++) {
+      state = env.ok(['pod', 'inspect', 'shared', '--format', '{{.State}}']).trim();
+      if (state !== 'Exited') await sleep(100);
+    }
+    assert.equal(state, 'Exited');
+    // the stop that the exit policy made (in the last member's monitor) releases the run's mounts just after the record says so
+    for (let i = 0; i < 100 && mountsUnder(env.dir) !== 0; i++) await sleep(100);
+    assert.equal(mountsUnder(env.dir), 0, 'the pod /dev/shm went with the infra run');
+
+    for (const args of [['rm', infraId], ['rm', '-f', infraId]]) {
+      const r = env.run(args);
+      assert.equal(r.code, 125);
+      assert.equal(r.stderr, `Error: container ${infraId} is the infra container of pod ${podId} and cannot be removed without removing the pod\n`);
+    }
+    const lastId = env.ok(['inspect', '--format', '{{.Id}}', 'last']).trim();
+    assert.deepEqual(env.ok(['rm', '--depend', infraId]).trim().split('\n').sort(), [infraId, lastId].sort());
+    assert.equal(env.run(['pod', 'exists', 'shared']).code, 1);
+
+    // rmi -f of the infra image takes the pod and its containers with it
+    const bad = env.run(['pod', 'create', '--exit-policy', 'sometimes']);
+    assert.equal(bad.code, 125);
+    assert.match(bad.stderr, /invalid pod exit policy: "sometimes"/);
+    env.ok(['create', '--pod', 'new:doomed', 'localhost/busybox', 'true']);
+    const inUse = env.run(['rmi', 'localhost/podman-pause:0.1.0-0']);
+    assert.equal(inUse.code, 2);
+    assert.match(inUse.stderr, /image is in use by a container/);
+    assert.match(env.ok(['rmi', '-f', 'localhost/podman-pause:0.1.0-0']), /^Untagged: localhost\/podman-pause:0\.1\.0-0\nDeleted: [0-9a-f]{64}\n$/);
+    assert.equal(env.ok(['ps', '-a', '-q']).trim(), '');
+    assert.equal(env.ok(['pod', 'ps', '-q']).trim(), '');
+  });
+
+  test('pod logs, top and stats, locally and through --remote', async () => {
+    const remote = (args: string[]) => env.run(['--remote', '--url', `unix://${sock}`, ...args]);
+    env.ok(['pod', 'create', '--name', 'watched']);
+    const a = env.ok(['create', '--pod', 'watched', '--name', 'wa', 'localhost/busybox', 'sh', '-c', 'echo a1; echo a2']).trim();
+    assert.equal(env.ok(['start', '-a', 'wa']), 'a1\na2\n');
+    const b = env.ok(['run', '-d', '--pod', 'watched', '--name', 'wb', 'localhost/busybox', 'sh', '-c', 'echo b1; exec sleep 1000']).trim();
+    for (let i = 0; i < 50 && !env.ok(['logs', 'wb']).includes('b1'); i++) await sleep(100);
+    for (const run of [(x: string[]) => env.run(x), remote]) {
+      const ids = run(['pod', 'logs', 'watched']);
+      assert.equal(ids.code, 0, ids.stderr);
+      assert.equal(ids.stdout, `${a.slice(0, 12)} a1\n${a.slice(0, 12)} a2\n${b.slice(0, 12)} b1\n`, 'the members, not the infra, each line with its short id');
+      assert.equal(run(['pod', 'logs', '--names', 'watched']).stdout, 'wa a1\nwa a2\nwb b1\n');
+      assert.equal(run(['pod', 'logs', '-c', 'wb', 'watched']).stdout, 'b1\n');
+      const notIn = run(['pod', 'logs', '-c', 'nope', 'watched']);
+      assert.equal(notIn.code, 125);
+      assert.match(notIn.stderr, /container nope is not in pod [0-9a-f]{64}/);
+      const top = run(['pod', 'top', 'watched', 'pid,args']);
+      assert.equal(top.code, 0, top.stderr);
+      assert.match(top.stdout, /^PID\s+COMMAND\n/);
+      assert.match(top.stdout, /^1\s+sleep 1000$/m);
+      assert.match(top.stdout, /^1\s+\/catatonit -P$/m);
+      const stats = run(['pod', 'stats', '--no-stream', '--format', '{{.Name}} {{.PIDS}}', 'watched']);
+      assert.equal(stats.code, 0, stats.stderr);
+      assert.deepEqual(stats.stdout.trim().split('\n').sort(), [`${env.ok(['pod', 'inspect', 'watched', '--format', '{{.Id}}']).slice(0, 12)}-infra 1`, 'wb 1']);
+    }
+    const missing = env.run(['pod', 'stats', '--no-stream', 'nope']);
+    assert.equal(missing.code, 125);
+    assert.match(missing.stderr, /unable to get list of pods: no pod with name or ID nope found: no such pod/);
+    env.ok(['pod', 'rm', '-f', '-t', '0', 'watched']);
+  });
+
   test('--remote pod: create with a port, a member, ps, inspect, stop, rm -f through the libpod API', async () => {
     const remote = (args: string[]) => env.run(['--remote', '--url', `unix://${sock}`, ...args]);
     const port = await freePort();
@@ -177,7 +259,7 @@ describe('pods', () => {
     assert.equal(missing.stderr, 'Error: no pod with name or ID nope found: no such pod\n');
     assert.equal(remote(['pod', 'stop', '-t', '0', 'far']).stdout.trim(), id);
     assert.equal(env.ok(['pod', 'inspect', 'far', '--format', '{{.State}}']).trim(), 'Exited');
-    const rm = remote(['pod', 'rm', '-f', 'far']);
+    const rm = remote(['pod', 'rm', '-f', '-t', '0', 'far']);
     assert.equal(rm.code, 0, rm.stderr);
     assert.equal(rm.stdout.trim(), id);
     assert.equal(env.run(['pod', 'exists', 'far']).code, 1);

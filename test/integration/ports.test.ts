@@ -126,9 +126,13 @@ describe('published ports', () => {
     env.ok(['rm', '-f', '-t', '0', id]);
   });
 
-  test('bad port specs and ports without a bridge network are refused with 125', () => {
+  test('bad port specs are refused with 125; without a bridge network -p is dropped with Podman\'s warning', () => {
     for (const spec of ['abc', '70000:80', '80:80/sctp', '1-3:5-6'])
       assert.equal(env.run(['create', '-p', spec, 'localhost/busybox']).code, 125, spec);
-    assert.equal(env.run(['create', '--network', 'none', '-p', '8080', 'localhost/busybox']).code, 125);
+    const r = env.run(['create', '--network', 'none', '-p', '8080', 'localhost/busybox']);
+    assert.equal(r.code, 0);
+    assert.equal(r.stderr, 'Port mappings have been discarded as one of the Host, Container, Pod, and None network modes are in use\n');
+    assert.equal(env.ok(['inspect', '--format', '{{json .HostConfig.PortBindings}}', r.stdout.trim()]), '{}\n');
+    env.ok(['rm', r.stdout.trim()]);
   });
 });

@@ -176,3 +176,31 @@ test('ExecStart under systemd-socket-activate serves the activated socket; ExecS
   const post = localTspod(argv(key(unit, 'ExecStopPost'), spec));
   assert.equal(spawnSync(post[0], post.slice(1), { env: cleanEnv(), timeout: 60_000 }).status, 0);
 });
+
+test('generator: a .kube file becomes a kube play service that verifies; a .kube and a .container of one name are an error', () => {
+  const dir = path.join(env.dir, 'kube-quadlets');
+  const out = path.join(env.dir, 'kube-generated');
+  fs.mkdirSync(dir, { recursive: true });
+  fs.writeFileSync(path.join(dir, 'web.kube'), '[Unit]\nDescription=web pod\n[Kube]\nYaml=k8s/web.yaml\nConfigMap=cm.yaml\nPublishPort=8080:80\n[Install]\nWantedBy=multi-user.target\n');
+  fs.writeFileSync(path.join(dir, 'app.container'), '[Container]\nImage=localhost/busybox\n');
+  fs.writeFileSync(path.join(dir, 'app.kube'), '[Kube]\nYaml=app.yaml\n');
+  fs.writeFileSync(path.join(dir, 'bad.kube'), '[Kube]\nYaml=a.yaml\nImage=x\n');
+  const r = spawnSync(GENERATOR, [out, out, out], { encoding: 'utf8', env: cleanEnv({ QUADLET_UNIT_DIRS: dir }), timeout: 30_000 });
+  assert.equal(r.status, 1, 'the failed files make the exit status 1');
+  assert.match(r.stderr, /app\.kube": app\.service is already generated from .*app\.container/);
+  assert.match(r.stderr, /bad\.kube": unsupported key 'Image' in group 'Kube'/);
+  assert.deepEqual(fs.readdirSync(out).sort(), ['app.service', 'multi-user.target.wants', 'web.service']);
+  assert.match(fs.readFileSync(path.join(out, 'app.service'), 'utf8'), /^ExecStart=.* run .*localhost\/busybox$/m);
+  const web = fs.readFileSync(path.join(out, 'web.service'), 'utf8');
+  assert.equal(key(web, 'ExecStart'), `${TSPOD_BIN} kube play --replace --service-container=true --configmap ${dir}/cm.yaml --publish 8080:80 ${dir}/k8s/web.yaml`);
+  assert.equal(key(web, 'ExecStopPost'), `${TSPOD_BIN} kube down ${dir}/k8s/web.yaml`);
+  assert.equal(key(web, 'Type'), 'notify');
+  const xdg = path.join(env.dir, 'xdg');
+  fs.mkdirSync(xdg, { recursive: true, mode: 0o700 });
+  const v = spawnSync('systemd-analyze', ['verify', '--man=no', path.join(out, 'web.service')], {
+    encoding: 'utf8',
+    env: { PATH: process.env.PATH, XDG_RUNTIME_DIR: xdg, SYSTEMD_LOG_LEVEL: 'notice' },
+    timeout: 60_000,
+  });
+  assert.equal(v.status, 0, `${v.stdout}${v.stderr}`);
+});

@@ -4,79 +4,11 @@
 import { after, before, describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as path from 'node:path';
-import * as http from 'node:http';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { TspodEnv, cleanEnv, sleep } from '../helpers/tspod-env';
+import { spawnSync } from 'node:child_process';
+import { TspodEnv, cleanEnv } from '../helpers/tspod-env';
 
-const REGISTRY_BIN = '/usr/bin/docker-registry';
-const haveRegistry = fs.existsSync(REGISTRY_BIN);
-
-interface Registry {
-  host: string;
-  proc: ChildProcess;
-  stop(): Promise<void>;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-    s.on('error', reject);
-  });
-}
-
-function status(host: string): Promise<number> {
-  return new Promise((resolve) => {
-    const req = http.get(`http://${host}/v2/`, (res) => {
-      res.resume();
-      resolve(res.statusCode ?? 0);
-    });
-    req.on('error', () => resolve(0));
-  });
-}
-
-/** Starts docker-registry in dir on a free loopback port (with htpasswd auth when given a user). */
-async function startRegistry(dir: string, auth?: { user: string; password: string }): Promise<Registry> {
-  fs.mkdirSync(dir, { recursive: true });
-  const port = await freePort();
-  let authConf = '';
-  if (auth) {
-    const r = spawnSync('htpasswd', ['-Bbn', auth.user, auth.password], { encoding: 'utf8' });
-    if (r.status !== 0) throw new Error(`htpasswd: ${r.stderr}`);
-    fs.writeFileSync(path.join(dir, 'htpasswd'), r.stdout);
-    authConf = `auth:\n  htpasswd:\n    realm: tspod-test\n    path: ${path.join(dir, 'htpasswd')}\n`;
-  }
-  const config = path.join(dir, 'config.yml');
-  fs.writeFileSync(
-    config,
-    `version: 0.1\nlog:\n  level: error\n  accesslog:\n    disabled: true\nstorage:\n  filesystem:\n    rootdirectory: ${path.join(dir, 'data')}\n  delete:\n    enabled: true\nhttp:\n  addr: 127.0.0.1:${port}\n${authConf}`,
-  );
-  const proc = spawn(REGISTRY_BIN, ['serve', config], { stdio: ['ignore', 'ignore', 'pipe'] });
-  let stderr = '';
-  proc.stderr?.on('data', (d) => (stderr += d));
-  const host = `127.0.0.1:${port}`;
-  for (let i = 0; ; i++) {
-    const s = await status(host);
-    if (s === 200 || s === 401) break;
-    if (i > 200 || proc.exitCode !== null) throw new Error(`docker-registry did not start: ${stderr}`);
-    await sleep(50);
-  }
-  return {
-    host,
-    proc,
-    async stop() {
-      if (proc.exitCode !== null || proc.pid === undefined) return;
-      const exited = new Promise((r) => proc.once('exit', r));
-      process.kill(proc.pid, 'SIGTERM');
-      await exited;
-    },
-  };
-}
+import { type Registry, haveRegistry, startRegistry } from '../helpers/registry';
 
 /** What a failed operation must not change: the database and the layer and blob directories. */
 function storeSnapshot(env: TspodEnv): string {
@@ -140,6 +72,10 @@ describe('docker-registry without auth', { skip: !haveRegistry && 'docker-regist
     const digest = digestOf(env, 'localhost/busybox');
     const byDigest = run(['pull', '-q', '--tls-verify=false', `${reg.host}/test/busybox@${digest}`]);
     assert.equal(byDigest.code, 0, byDigest.stderr);
+    // the name by digest is a digest of the tagged image, not a row of `images` (Podman's 010-images 6)
+    const rows = env.ok(['images', '-a', '--format', '{{.Repository}}:{{.Tag}}', '--filter', `reference=${reg.host}/test/busybox`]).trim().split('\n');
+    assert.ok(rows.includes(`${reg.host}/test/busybox:1.0`), rows.join(' '));
+    assert.deepEqual(rows.filter((r) => r.endsWith(':<none>')), [], 'no <none> row for the digest');
     const before = storeSnapshot(env);
     const missing = run(['pull', '--tls-verify=false', `${reg.host}/test/busybox:nope`]);
     assert.equal(missing.code, 125);

@@ -72,7 +72,7 @@ describe('--rmi', () => {
       assert.equal(env.run(['image', 'exists', 'localhost/rmi-me']).code, 1);
       assert.equal(env.run(['image', 'exists', 'busybox']).code, 0);
     } finally {
-      env.run(['rm', '-f', 'keepme']);
+      env.run(['rm', '-f', '-t', '0', 'keepme']);
       env.run(['rmi', '-f', 'localhost/rmi-me']);
     }
   });
@@ -85,7 +85,7 @@ describe('--attach', () => {
       assert.equal(out, env.ok(['inspect', '--format', '{{.Id}}', 'att']).trim());
       assert.equal(env.ok(['logs', 'att']), 'hello\n');
     } finally {
-      env.run(['rm', '-f', 'att']);
+      env.run(['rm', '-f', '-t', '0', 'att']);
     }
   });
 
@@ -159,5 +159,128 @@ describe('--log-opt', () => {
       assert.match(r.stderr, /^Error: .*log option.*: invalid argument\n$/, o);
       assert.equal(env.run(['container', 'exists', 'badlog']).code, 1);
     }
+  });
+});
+
+describe('runtime choice, rootfs and devices (030-run)', () => {
+  test('--runtime-flag reaches the runtime: an unknown one fails the start with 126 and names it', () => {
+    const r = env.run(['--runtime-flag', 'invalidflag', 'run', '--rm', 'busybox', 'true']);
+    assert.equal(r.code, 126);
+    assert.match(r.stderr, /invalidflag/);
+    assert.equal(env.run(['ps', '-aq']).stdout, '', '--rm removed the container that did not start');
+    assert.equal(env.ok(['--runtime-flag', 'debug', 'run', '--rm', 'busybox', 'echo', 'ok']), 'ok\n');
+    const bad = env.run(['--runtime-flag', '-x;y', 'run', '--rm', 'busybox', 'true']);
+    assert.equal(bad.code, 125);
+    assert.match(bad.stderr, /invalid --runtime-flag/);
+  });
+
+  test('a full path given to --runtime is what inspect shows, and the container keeps using it', (t) => {
+    const runc = env.ok(['info', '--format', '{{.Host.OCIRuntime.Path}}']).trim();
+    const copy = path.join(env.dir, 'myruntime');
+    fs.copyFileSync(runc, copy);
+    fs.chmodSync(copy, 0o755);
+    const id = env.ok(['run', '-d', '--runtime', copy, 'busybox', 'sleep', '60']).trim();
+    t.after(() => env.run(['rm', '-f', '-t', '0', id]));
+    assert.equal(env.ok(['inspect', '--format', '{{.OCIRuntime}}', id]), `${copy}\n`);
+    env.ok(['kill', id]);
+    assert.equal(env.ok(['wait', id]), '137\n');
+    env.ok(['rm', id]);
+  });
+
+  test('/ is dr-xr-xr-x as under Podman; /etc/mtab is made a link to /proc/mounts when the image has none', () => {
+    assert.equal(env.ok(['run', '--rm', 'busybox', 'stat', '-c', '%a', '/']), '555\n');
+    // the fixture image has no /etc/mtab
+    assert.equal(env.ok(['run', '--rm', 'busybox', 'readlink', '/etc/mtab']), '/proc/mounts\n');
+    // an image's own /etc/mtab is left alone
+    assert.equal(env.ok(['run', '--rm', 'busybox', 'sh', '-c', 'rm /etc/mtab; ln -s /nowhere /etc/mtab']), '');
+    env.ok(['run', '--name', 'mtabsrc', 'busybox', 'sh', '-c', 'rm -f /etc/mtab; echo mine > /etc/mtab']);
+    env.ok(['commit', '-q', 'mtabsrc', 'localhost/ownmtab']);
+    assert.equal(env.ok(['run', '--rm', 'localhost/ownmtab', 'cat', '/etc/mtab']), 'mine\n');
+    env.ok(['rm', 'mtabsrc']);
+    env.ok(['rmi', 'localhost/ownmtab']);
+  });
+
+  test('--privileged passes the host\'s devices, but no /dev/tty* in systemd mode', (t) => {
+    const id = env.ok(['run', '-d', '--privileged', 'busybox', 'sleep', '60']).trim();
+    t.after(() => env.run(['rm', '-f', '-t', '0', id]));
+    const ttys = env.ok(['exec', id, 'sh', '-c', 'ls /dev/tty*']).trim().split('\n');
+    assert.ok(ttys.includes('/dev/tty0') || ttys.length > 1, `host ttys passed: ${ttys.join(' ')}`);
+    const sd = env.ok(['run', '-d', '--privileged', '--systemd=always', 'busybox', 'sleep', '60']).trim();
+    t.after(() => env.run(['rm', '-f', '-t', '0', sd]));
+    assert.equal(env.ok(['exec', sd, 'sh', '-c', 'ls /dev/tty*']), '/dev/tty\n');
+    assert.equal(env.ok(['exec', '--privileged', id, 'sh', '-c', 'test -c /dev/null && echo ok']), 'ok\n');
+  });
+
+  test('a host port another container holds fails the start with 126; --rm then leaves nothing behind', (t) => {
+    const port = String(41200 + Math.floor(Math.random() * 90));
+    const ok = env.ok(['run', '-d', '--name', 'portok', '-p', `${port}:80`, 'busybox', 'sleep', '60']).trim();
+    t.after(() => env.run(['rm', '-f', '-t', '0', 'portok', 'portnorm']));
+    let r = env.run(['run', '-d', '--name', 'portnorm', '-p', `${port}:80`, 'busybox', 'sleep', '60']);
+    assert.equal(r.code, 126);
+    assert.match(r.stderr, new RegExp(`cannot listen on the TCP port: listen tcp4 :${port}: bind: address already in use`));
+    r = env.run(['run', '-d', '--rm', '--name', 'portrm', '-p', `${port}:80`, 'busybox', 'sleep', '60']);
+    assert.equal(r.code, 126);
+    assert.equal(env.ok(['ps', '-a', '--sort', 'names', '--format', '{{.Names}}']), 'portnorm\nportok\n');
+    assert.ok(ok);
+  });
+});
+
+describe('flags Podman accepts with a warning (030-run, 450-interactive)', () => {
+  test('-p with --network=host runs, warning before the output; --kernel-memory is a no-op', () => {
+    let r = env.run(['run', '--rm', '-p', '8080', '--net=host', 'busybox', 'echo', 'hi']);
+    assert.equal(r.code, 0);
+    assert.equal(r.stdout, 'hi\n');
+    assert.equal(r.stderr, 'Port mappings have been discarded as one of the Host, Container, Pod, and None network modes are in use\n');
+    r = env.run(['run', '--rm', '--network=none', '-p', '8080', 'busybox', 'true']);
+    assert.equal(r.code, 0);
+    r = env.run(['run', '--rm', '--kernel-memory', '100', 'busybox', 'false']);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /level=warning msg="The --kernel-memory flag is no longer supported. This flag is a noop."/);
+  });
+
+  test('-it without a terminal on stdin warns and runs; -t alone does not warn', () => {
+    let r = env.run(['run', '--tty', '-i', '--rm', 'busybox', 'echo', 'hello'], { input: '' });
+    assert.equal(r.code, 0);
+    assert.match(r.stderr, /The input device is not a TTY\. The --tty and --interactive flags might not work properly/);
+    assert.equal(r.stdout, 'hello\r\n');
+    r = env.run(['run', '--tty', '-i=false', '--rm', 'busybox', 'echo', 'hello'], { input: '' });
+    assert.equal(r.stderr, '');
+  });
+
+  test('rm -l and inspect -l act on the latest container', () => {
+    env.ok(['create', '--name', 'older', 'busybox', 'true']);
+    env.ok(['create', '--name', 'newest', 'busybox', 'true']);
+    assert.equal(env.ok(['inspect', '-l', '--format', '{{.Name}}']), 'newest\n');
+    env.ok(['rm', '-l']);
+    assert.equal(env.ok(['ps', '-a', '--format', '{{.Names}}', '--filter', 'name=older', '--filter', 'name=newest']), 'older\n');
+    env.ok(['rm', 'older']);
+  });
+});
+
+describe('the monitor (030-run --conmon-pidfile)', () => {
+  test('--conmon-pidfile names the monitor, which runs as conmon (the build\'s link to node)', (t) => {
+    const pidfile = path.join(env.dir, 'conmon.pid');
+    const id = env.ok(['run', '-d', '--conmon-pidfile', pidfile, 'busybox', 'sleep', '60']).trim();
+    t.after(() => env.run(['rm', '-f', '-t', '0', id]));
+    const pid = fs.readFileSync(pidfile, 'utf8').trim();
+    assert.equal(env.ok(['inspect', '--format', '{{.State.ConmonPid}}', id]), `${pid}\n`);
+    assert.match(fs.readlinkSync(`/proc/${pid}/exe`), /\/dist\/libexec\/conmon$/);
+    assert.equal(fs.readFileSync(`/proc/${pid}/comm`, 'utf8'), 'conmon\n');
+  });
+});
+
+describe('image data in inspect (030-run)', () => {
+  test('ImageName is the name the container was created by; ImageDigest is the image\'s', () => {
+    env.ok(['tag', 'busybox', 'localhost/other/name']);
+    env.ok(['tag', 'busybox', 'localhost/other/name:v2']);
+    const a = env.ok(['create', 'localhost/other/name']).trim();
+    env.ok(['create', '--name', 'bytag', 'localhost/other/name:v2']);
+    assert.equal(env.ok(['inspect', '--format', '{{.ImageName}}', a]), 'localhost/other/name:latest\n');
+    assert.equal(env.ok(['inspect', '--format', '{{.ImageName}}', 'bytag']), 'localhost/other/name:v2\n');
+    const [id, digest] = env.ok(['image', 'inspect', '--format', '{{.ID}} {{.Digest}}', 'busybox']).trim().split(' ');
+    assert.match(digest, /^sha256:[0-9a-f]{64}$/);
+    assert.equal(env.ok(['container', 'inspect', 'bytag', '--format', '{{.ImageName}} {{.Image}} {{.ImageDigest}}']), `localhost/other/name:v2 ${id} ${digest}\n`);
+    env.ok(['rm', a, 'bytag']);
+    env.ok(['untag', 'busybox', 'localhost/other/name', 'localhost/other/name:v2']);
   });
 });

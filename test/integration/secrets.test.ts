@@ -136,7 +136,7 @@ describe('containers with --secret', () => {
       assert.match(inUse.stderr, /in use/);
       env.ok(['rm', 'user']);
     } finally {
-      env.run(['rm', '-f', 'user']);
+      env.run(['rm', '-f', '-t', '0', 'user']);
       env.run(['secret', 'rm', 'dbpw']);
     }
   });

@@ -167,16 +167,16 @@ describe('a full store filesystem (issue 12, item 6)', () => {
     assert.equal(inspect.stdout, 'exited\n');
     assert.deepEqual(tempFiles(env.root), []);
     // rm -f of a container that frees nothing, then of the one that filled the disk
-    const rmB = env.run(['rm', '-f', 'b']);
+    const rmB = env.run(['rm', '-f', '-t', '0', 'b']);
     assert.equal(rmB.code, 0, rmB.stderr);
-    const rmD = env.run(['rm', '-f', 'd']);
+    const rmD = env.run(['rm', '-f', '-t', '0', 'd']);
     assert.equal(rmD.code, 0, rmD.stderr);
     assert.ok(fs.statfsSync(env.root).bavail * fs.statfsSync(env.root).bsize > 2 * 1024 * 1024, 'rm -f freed the space');
     assert.deepEqual(env.ok(['ps', '-a', '--format', '{{.Names}}']).split('\n').filter(Boolean).sort(), ['a', 'c']);
     assert.deepEqual(tempFiles(env.root), []);
     // with room again, everything works as before
     fs.rmSync(path.join(env.root, 'fill'));
-    env.ok(['rm', '-f', 'a', 'c']);
+    env.ok(['rm', '-f', '-t', '0', 'a', 'c']);
     assert.equal(env.ok(['run', '--rm', 'localhost/busybox', 'echo', 'ok']), 'ok\n');
     assert.deepEqual(tempFiles(env.root), []);
   });

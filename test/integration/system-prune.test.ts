@@ -48,7 +48,7 @@ describe('image prune', () => {
       assert.equal(env.run(['image', 'exists', 'busybox']).code, 0);
       assert.equal(env.run(['image', 'prune', '-f', '--filter', 'bogus=1']).code, 125);
     } finally {
-      env.run(['rm', '-f', 'user']);
+      env.run(['rm', '-f', '-t', '0', 'user']);
       env.importTestImages();
     }
   });

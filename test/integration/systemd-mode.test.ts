@@ -101,7 +101,7 @@ test('removing a container removes its --cidfile, as Podman does (the next `run 
   const cid = path.join(env.dir, 'unit.cid');
   env.ok(['create', '--cidfile', cid, '--name', 'cid-holder', 'localhost/busybox', 'true']);
   assert.ok(fs.existsSync(cid));
-  env.ok(['rm', '-f', '-i', '--cidfile', cid]);
+  env.ok(['rm', '-f', '-t', '0', '-i', '--cidfile', cid]);
   assert.equal(fs.existsSync(cid), false);
   // --rm: the container's cleanup removes it.
   env.ok(['run', '--rm', '--cidfile', cid, '--network=none', 'localhost/busybox', 'true']);

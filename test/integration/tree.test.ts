@@ -138,7 +138,7 @@ describe('tspod tree', () => {
       assert.deepEqual(t.Processes, []);
       assert.match(env.ok(['tree', 'tr-created']), /^  \(no processes: the container is not running\)$/m);
     } finally {
-      env.run(['rm', '-f', 'tr-created']);
+      env.run(['rm', '-f', '-t', '0', 'tr-created']);
     }
   });
 
@@ -163,7 +163,7 @@ describe('tspod tree', () => {
       assert.ok(served);
       c.destroy();
     } finally {
-      env.run(['rm', '-f', 'tr-listen']);
+      env.run(['rm', '-f', '-t', '0', 'tr-listen']);
     }
   });
 

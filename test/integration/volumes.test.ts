@@ -312,7 +312,8 @@ describe('volume and filter endpoints (curl)', () => {
     assert.deepEqual(names({ label: ['com.docker.compose.project=flt'] }, 0), []);
     assert.deepEqual(names({ status: ['created', 'exited'], label: ['com.docker.compose.project=flt'] }, 0), ['/flt_a', '/flt_b']);
     assert.deepEqual(names({ name: ['flt_b'] }), ['/flt_b']);
-    assert.equal(curl('GET', `/v1.41/containers/json?filters=${q({ bogus: ['x'] })}`).status, 400);
+    // an unknown filter: Podman answers 500 on both trees (its 20-containers checks assert it)
+    assert.equal(curl('GET', `/v1.41/containers/json?filters=${q({ bogus: ['x'] })}`).status, 500);
     const lp = JSON.parse(curl('GET', `/v4.3.1/libpod/containers/json?all=true&filters=${q({ label: ['com.docker.compose.oneoff=True'] })}`).body) as { Names: string[] }[];
     assert.deepEqual(lp.map((c) => c.Names[0]), ['flt_b']);
     env.ok(['rm', 'flt_a', 'flt_b']);
@@ -372,7 +373,7 @@ describe('volume and filter endpoints (curl)', () => {
       const ins = JSON.parse(curl('GET', '/v1.41/containers/bind_mk/json').body);
       assert.equal(ins.HostConfig.Tmpfs['/mytmpfs'], 'rw,rprivate,nosuid,nodev,tmpcopyup');
     } finally {
-      env.run(['rm', '-f', 'bind_mk']);
+      env.run(['rm', '-f', '-t', '0', 'bind_mk']);
       fs.rmSync(path.join(env.dir, 'made-by-create'), { recursive: true, force: true });
     }
   });
@@ -382,18 +383,20 @@ describe('volume and filter endpoints (curl)', () => {
     try {
       const dfv = () => (JSON.parse(curl('GET', '/v1.41/system/df').body).Volumes as { Name: string; UsageData: { RefCount: number } }[]).find((v) => v.Name === 'df_v');
       assert.equal(dfv()?.UsageData.RefCount, 0);
-      env.ok(['create', '--name', 'df_user', '-v', 'df_v:/d', 'busybox', 'true']);
+      env.ok(['create', '--name', 'df_user', '--label', 'sys=p', '-v', 'df_v:/d', 'busybox', 'true']);
       assert.equal(dfv()?.UsageData.RefCount, 1);
       const lp = (JSON.parse(curl('GET', '/v4.3.1/libpod/system/df').body).Volumes as { VolumeName: string; Links: number }[]).find((v) => v.VolumeName === 'df_v');
       assert.equal(lp?.Links, 1);
-      // the stopped container goes first, then the volume is unused; filters select volumes
+      // filters select what goes of each kind, as Podman's: containers first, then the volumes they left unused
       const miss = curl('POST', `/v4.3.1/libpod/system/prune?volumes=true&filters=${q({ label: ['sys=other'] })}`);
       assert.equal(miss.status, 200, miss.body);
       const r1 = JSON.parse(miss.body);
-      assert.ok(r1.ContainerPruneReports.some((c: { Id: string }) => c.Id.length === 64));
+      assert.deepEqual(r1.ContainerPruneReports, []);
       assert.deepEqual(r1.VolumePruneReports, []);
-      assert.equal(env.run(['container', 'exists', 'df_user']).code, 1);
+      assert.equal(env.run(['container', 'exists', 'df_user']).code, 0);
       const hit = JSON.parse(curl('POST', `/v4.3.1/libpod/system/prune?volumes=true&filters=${q({ label: ['sys=p'] })}`).body);
+      assert.ok(hit.ContainerPruneReports.some((c: { Id: string }) => c.Id.length === 64));
+      assert.equal(env.run(['container', 'exists', 'df_user']).code, 1);
       assert.deepEqual(hit.VolumePruneReports.map((v: { Id: string }) => v.Id), ['df_v']);
       assert.equal(dfv(), undefined);
       // without volumes=true no volume is touched
@@ -401,7 +404,7 @@ describe('volume and filter endpoints (curl)', () => {
       assert.deepEqual(JSON.parse(curl('POST', '/v4.3.1/libpod/system/prune').body).VolumePruneReports, []);
       assert.equal(curl('GET', '/v4.3.1/libpod/volumes/df_keep/exists').status, 204);
     } finally {
-      env.run(['rm', '-f', 'df_user']);
+      env.run(['rm', '-f', '-t', '0', 'df_user']);
       env.run(['volume', 'rm', '-f', 'df_v', 'df_keep']);
     }
   });

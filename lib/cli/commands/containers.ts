@@ -2,6 +2,7 @@
 import * as fs from 'node:fs';
 import { Writable } from 'node:stream';
 import { parsePullPolicy } from '../../image/pull-policy';
+import { archiveTransport, loadForRun } from '../../image/transport-ref';
 import { preparePodForCreate } from './pod';
 import type { CliContext, CommandDef } from '../command';
 import { err, forEachTarget, out, removalExitCode } from '../command';
@@ -11,6 +12,7 @@ import { EngineError, exitCodeFor, invalidArgument } from '../../errors';
 import { listenFdsFor, withoutListenEnv } from '../../activation/listen-fds';
 import { signalNumber } from '../../container/signals';
 import { dependentsOf, withDependents } from '../../container/dependents';
+import { podOfInfra } from '../../pod/membership';
 import type { StartOptions } from '../../container/engine';
 import { inspectTemplateView, renderFormat, renderList, printJson } from '../output';
 import { PODMAN_PS_FIELDS, PODMAN_PS_HEADERS, PODMAN_PS_ROW } from '../../format/gotemplate';
@@ -24,6 +26,7 @@ import type { ContainerBrief, ContainerListEntry } from '../../engine/engine';
 import { remoteSignalProxy } from '../../remote/signals';
 import { recordAttachedCli } from '../../system/attached-cli';
 import { bundleDir } from '../../storage/paths';
+import { log } from '../log';
 
 /**
  * Whether fd was handed to us. Node has already opened its own fds (epoll,
@@ -176,6 +179,8 @@ export const runCommand: CommandDef = {
   interspersed: false,
   minArgs: 1,
   async run(ctx, p) {
+    if (bool(p.flags.tty) && bool(p.flags.interactive) && !process.stdin.isTTY)
+      log('warn', 'The input device is not a TTY. The --tty and --interactive flags might not work properly');
     const fds = inheritedFds(p);
     const req = createRequest(p);
     const attach = attachStreams(p);
@@ -184,7 +189,7 @@ export const runCommand: CommandDef = {
     if (arr(p.flags.listen).length && !bool(p.flags.detach)) throw new EngineError('invalid-argument', '--listen needs --detach (-d): the container starts later, on its first connection');
     checkCidfile(str(p.flags.cidfile));
     await preparePodForCreate(ctx, req.config, str(p.flags['pod-id-file']));
-    await ctx.client.ensureImage(req.image, parsePullPolicy(str(p.flags.pull)));
+    await imageForCreate(ctx, req, p);
     const rec = await ctx.client.create(req);
     writeCidfile(str(p.flags.cidfile), rec.id);
     if (bool(p.flags.detach)) {
@@ -214,6 +219,22 @@ export const runCommand: CommandDef = {
   },
 };
 
+/** The image for run/create: a transport reference (docker-archive:PATH...) is loaded, a name pulled by --pull's policy. */
+async function imageForCreate(ctx: CliContext, req: { image: string }, p: Parsed): Promise<void> {
+  if (bool(p.flags.rootfs)) {
+    if (ctx.remote) throw new EngineError('invalid-argument', '--rootfs is not supported by the remote client');
+    return; // a directory, not an image
+  }
+  if (archiveTransport(req.image)) {
+    if (ctx.remote) throw new EngineError('invalid-argument', `${req.image}: the remote client does not take archive references`);
+    const loaded = await loadForRun(ctx.engine.store, req.image, bool(p.flags.quiet) ? undefined : (line) => err(`${line}\n`));
+    if (!loaded) throw new EngineError('invalid-argument', `${req.image}: the archive holds no image`);
+    req.image = loaded;
+    return;
+  }
+  await ctx.client.ensureImage(req.image, parsePullPolicy(str(p.flags.pull)));
+}
+
 export const createCommand: CommandDef = {
   name: 'create',
   usage: 'tspod create [options] IMAGE [COMMAND [ARG...]]',
@@ -225,7 +246,7 @@ export const createCommand: CommandDef = {
     checkCidfile(str(p.flags.cidfile));
     const req = createRequest(p);
     await preparePodForCreate(ctx, req.config, str(p.flags['pod-id-file']));
-    await ctx.client.ensureImage(req.image, parsePullPolicy(str(p.flags.pull)));
+    await imageForCreate(ctx, req, p);
     const rec = await ctx.client.create(req);
     writeCidfile(str(p.flags.cidfile), rec.id);
     out(`${rec.id}\n`);
@@ -322,6 +343,13 @@ function readCidfile(file: string, ignore: boolean): string[] {
 
 /** The containers a command acts on: its arguments, or with --all every (running) container. */
 async function targets(ctx: CliContext, p: Parsed, runningOnly: boolean): Promise<string[]> {
+  // --latest: the container created last (Podman's -l), whatever its state
+  if (bool(p.flags.latest)) {
+    if (bool(p.flags.all) || p.args.length) throw invalidArgument('--all, --latest and containers cannot be used together');
+    const latest = (await ctx.client.listContainers({ all: true, filters: new Map() }))[0];
+    if (!latest) throw new EngineError('no-such-container', 'no containers to act on: no such container');
+    return [latest.Id];
+  }
   if (!bool(p.flags.all)) {
     const names = [...p.args, ...arr(p.flags.cidfile).flatMap((f) => readCidfile(f, bool(p.flags.ignore)))];
     if (!names.length && !arr(p.flags.cidfile).length) throw new UsageError('you must provide at least one container name or id');
@@ -338,6 +366,7 @@ export const stopCommand: CommandDef = {
     { name: 'time', short: 't', type: 'int', help: 'Seconds to wait for stop before killing the container' },
     { name: 'timeout', type: 'int', hidden: true },
     { name: 'all', short: 'a', type: 'bool', help: 'Stop all running containers' },
+    { name: 'latest', short: 'l', type: 'bool', help: 'Act on the latest container tspod is aware of' },
     { name: 'ignore', short: 'i', type: 'bool', help: 'Ignore errors when a specified container is missing' },
     { name: 'cidfile', type: 'array', help: 'Read the container ID from the file' },
   ],
@@ -368,6 +397,7 @@ export const killCommand: CommandDef = {
   flags: [
     { name: 'signal', short: 's', type: 'string', default: 'KILL', help: 'Signal to send to the container' },
     { name: 'all', short: 'a', type: 'bool', help: 'Signal all running containers' },
+    { name: 'latest', short: 'l', type: 'bool', help: 'Act on the latest container tspod is aware of' },
   ],
   async run(ctx, p) {
     const sig = signalNumber(str(p.flags.signal) ?? 'KILL');
@@ -385,6 +415,7 @@ export const rmCommand: CommandDef = {
   flags: [
     { name: 'force', short: 'f', type: 'bool', help: 'Force removal of a running or unusable container' },
     { name: 'all', short: 'a', type: 'bool', help: 'Remove all containers' },
+    { name: 'latest', short: 'l', type: 'bool', help: 'Act on the latest container tspod is aware of' },
     { name: 'ignore', short: 'i', type: 'bool', help: 'Ignore errors when a specified container is missing' },
     { name: 'time', short: 't', type: 'int', help: 'Seconds to wait for stop before killing the container' },
     { name: 'volumes', short: 'v', type: 'bool', help: 'Remove anonymous volumes associated with the container' },
@@ -393,10 +424,11 @@ export const rmCommand: CommandDef = {
   ],
   async run(ctx, p) {
     // As Podman: --force also ignores containers that do not exist; those print nothing.
-    const opts = { force: bool(p.flags.force), ignoreMissing: bool(p.flags.ignore) || bool(p.flags.force), timeout: int(p.flags.time) ?? 0, volumes: bool(p.flags.volumes) };
-    const names = await targets(ctx, p, false);
+    const opts = { force: bool(p.flags.force), ignoreMissing: bool(p.flags.ignore) || bool(p.flags.force), timeout: int(p.flags.time), volumes: bool(p.flags.volumes) };
+    let names = await targets(ctx, p, false);
     // Containers that join a target's namespaces go first with --depend, else they keep it (local store only).
     const db = ctx.remote ? undefined : ctx.engine.store.read();
+    const infraPod = (id: string | undefined) => (db && id ? podOfInfra(db, id) : undefined);
     const idOf = (name: string): string | undefined => {
       try {
         return db && ctx.engine.lookup(db, name).id;
@@ -404,11 +436,16 @@ export const rmCommand: CommandDef = {
         return undefined; // the removal reports it
       }
     };
+    // --all: infra containers last, each taking its (by then empty) pod with it
+    if (bool(p.flags.all)) names = [...names.filter((n) => !infraPod(idOf(n))), ...names.filter((n) => infraPod(idOf(n)))];
     const targetIds = new Set(names.map(idOf));
     return forEachTarget(
       names,
       async (name) => {
         const id = idOf(name);
+        const pod = infraPod(id);
+        const withPod = pod !== undefined && (bool(p.flags.depend) || bool(p.flags.all));
+        if (pod && !withPod) return (await ctx.client.remove(name, opts)) === undefined ? undefined : name; // refused: the infra goes with its pod
         if (db && id) {
           if (bool(p.flags.depend)) {
             for (const dep of withDependents(db, id).slice(0, -1)) if ((await ctx.client.remove(dep, opts)) !== undefined) out(`${dep}\n`);
@@ -418,6 +455,7 @@ export const rmCommand: CommandDef = {
               throw new EngineError('ctr-exists', `container ${id} has dependent containers which must be removed before it: ${blocking.join(',')}: container already exists`);
           }
         }
+        if (pod && withPod) return (await ctx.client.removePod(pod, opts)) === undefined ? undefined : name;
         return (await ctx.client.remove(name, opts)) === undefined ? undefined : name;
       },
       removalExitCode,
@@ -473,7 +511,7 @@ function psRow(c: ContainerListEntry, noTrunc: boolean) {
     Namespaces: c.Namespaces,
     Networks: c.Networks,
     Pid: c.Pid,
-    Pod: c.Pod,
+    Pod: noTrunc ? c.Pod : c.Pod.slice(0, 12), // Podman truncates it as the ID
     PodName: c.PodName,
     Ports: portsColumn((c.Ports ?? []).map((p) => ({ hostIp: p.host_ip, hostPort: p.host_port, containerPort: p.container_port, protocol: p.protocol as 'tcp' | 'udp' }))),
     Size: null,
@@ -497,6 +535,7 @@ export const psCommand: CommandDef = {
     { name: 'latest', short: 'l', type: 'bool', help: 'Act on the latest container' },
     { name: 'filter', short: 'f', type: 'array', help: 'Filter output based on conditions given' },
     { name: 'noheading', type: 'bool', help: 'Do not print headers' },
+    { name: 'pod', short: 'p', type: 'bool', help: 'Print the ID and name of the pod the containers are associated with' },
     // Podman lists containers that other tools (buildah) left in its storage; every container
     // in tspod's store is tspod's own, so there is nothing more to show.
     { name: 'external', type: 'bool', help: 'Show containers in storage not controlled by tspod (there are none)' },
@@ -523,7 +562,8 @@ export const psCommand: CommandDef = {
       printJson(rows.map(({ ID: _id, CommandArray, NamesArray, CreatedHuman: _c, RunningFor: _r, ...rest }) => ({ ...rest, Command: CommandArray, Names: NamesArray })));
       return 0;
     }
-    renderList({ name: 'ps', headers: PODMAN_PS_HEADERS, fields: PODMAN_PS_FIELDS, defaultRow: PODMAN_PS_ROW }, format, rows, bool(p.flags.noheading));
+    const defaultRow = bool(p.flags.pod) ? `${PODMAN_PS_ROW}\t{{.Pod}}\t{{.PodName}}` : PODMAN_PS_ROW;
+    renderList({ name: 'ps', headers: PODMAN_PS_HEADERS, fields: PODMAN_PS_FIELDS, defaultRow }, format, rows, bool(p.flags.noheading));
     return 0;
   },
 };
@@ -543,28 +583,34 @@ export const logsCommand: CommandDef = {
   ],
   minArgs: 1,
   async run(ctx, p) {
-    const sinceSpec = str(p.flags.since);
-    const untilSpec = str(p.flags.until);
-    const req = {
-      follow: bool(p.flags.follow),
-      tail: int(p.flags.tail) ?? -1,
-      timestamps: bool(p.flags.timestamps),
-      since: sinceSpec === undefined ? undefined : parseLogTime(sinceSpec, 'since'),
-      until: untilSpec === undefined ? undefined : parseLogTime(untilSpec, 'until'),
-    };
-    // As Podman: several containers' lines carry the container's short ID (or name with -n);
-    // followed, they are printed as they come.
-    const several = p.args.length > 1;
-    const one = async (name: string) => {
-      const b = several || bool(p.flags.names) ? await ctx.client.brief(name) : undefined;
-      const prefix = b ? `${bool(p.flags.names) ? b.name : b.id.slice(0, 12)} ` : '';
-      await ctx.client.logs(name, req, (stream, text) => (stream === 'stderr' ? process.stderr : process.stdout).write(`${prefix}${text}`));
-    };
-    if (req.follow && several) await Promise.all(p.args.map(one));
-    else for (const name of p.args) await one(name);
+    await printLogs(ctx, p, p.args, p.args.length > 1);
     return 0;
   },
 };
+
+/**
+ * The logs of the containers, with `logs`' flags; with `several` (or -n), as
+ * Podman, each line carries the container's short ID (or name with -n) and
+ * followed logs are printed as they come. Also `pod logs`.
+ */
+export async function printLogs(ctx: CliContext, p: Parsed, names: string[], several: boolean): Promise<void> {
+  const sinceSpec = str(p.flags.since);
+  const untilSpec = str(p.flags.until);
+  const req = {
+    follow: bool(p.flags.follow),
+    tail: int(p.flags.tail) ?? -1,
+    timestamps: bool(p.flags.timestamps),
+    since: sinceSpec === undefined ? undefined : parseLogTime(sinceSpec, 'since'),
+    until: untilSpec === undefined ? undefined : parseLogTime(untilSpec, 'until'),
+  };
+  const one = async (name: string) => {
+    const b = several || bool(p.flags.names) ? await ctx.client.brief(name) : undefined;
+    const prefix = b ? `${bool(p.flags.names) ? b.name : b.id.slice(0, 12)} ` : '';
+    await ctx.client.logs(name, req, (stream, text) => (stream === 'stderr' ? process.stderr : process.stdout).write(`${prefix}${text}`));
+  };
+  if (req.follow && several) await Promise.all(names.map(one));
+  else for (const name of names) await one(name);
+}
 
 
 export const waitCommand: CommandDef = {
@@ -606,7 +652,7 @@ export const inspectCommand: CommandDef = {
             results.push(img);
             continue;
           }
-          err(`Error: ${type === 'all' ? `no such object: "${name}"` : (e as Error).message}\n`);
+          err(`Error: ${type === 'all' ? `inspecting object: no such object: "${name}"` : (e as Error).message}\n`);
         } else err(`Error: ${(e as Error).message}\n`);
         code = 125;
       }

@@ -7,49 +7,7 @@ import { err, out } from '../command';
 import { arr, bool, int, str, UsageError, type Parsed } from '../parse';
 import { EngineError } from '../../errors';
 import { goJSON } from '../../format/gotemplate';
-import { bundleDir } from '../../storage/paths';
-import { runCommand } from './containers';
-import { VERSION } from '../../version';
-import { generateContainerUnit, GenerateError, type GenerateOptions, type KnownFlag } from '../../systemd/generate';
-import { listenerPidFile } from '../../activation/listen';
-
-/**
- * The tspod command for the unit's Exec lines. Node runs the bundle
- * (dist/tspod.js) behind a launcher script (dist/tspod); the unit needs the
- * launcher. When the launcher is reachable on $PATH (for example as the
- * /usr/local/bin/tspod symlink setup creates), that stable name is used.
- */
-export function tspodExecutable(): string {
-  const isExec = (f: string) => {
-    try {
-      fs.accessSync(f, fs.constants.X_OK);
-      return fs.statSync(f).isFile();
-    } catch {
-      return false;
-    }
-  };
-  const real = (f: string) => {
-    try {
-      return fs.realpathSync(f);
-    } catch {
-      return f;
-    }
-  };
-  const script = process.argv[1] ? path.resolve(process.argv[1]) : '';
-  let launcher = '';
-  if (script.endsWith('.js') && isExec(script.slice(0, -3))) launcher = script.slice(0, -3);
-  else if (script && isExec(script)) launcher = script;
-  for (const dir of (process.env.PATH ?? '').split(':').filter((d) => path.isAbsolute(d))) {
-    const cand = path.join(dir, 'tspod');
-    if (isExec(cand) && (!launcher || real(cand) === real(launcher))) return cand;
-  }
-  return launcher || '/usr/local/bin/tspod';
-}
-
-/** `tspod run`'s flags, so the create command's options and image are told apart exactly. */
-function runFlags(): KnownFlag[] {
-  return runCommand.flags.map((f) => ({ name: f.name, short: f.short, takesValue: f.type !== 'bool' }));
-}
+import type { GenerateOptions } from '../../systemd/generate';
 
 /** Podman's flags are uint: a negative value is a usage error. */
 function uint(p: Parsed, name: string): number | undefined {
@@ -82,13 +40,15 @@ export const systemdCommand: CommandDef = {
     { name: 'time', short: 't', type: 'int', hidden: true },
     { name: 'wants', type: 'array', help: 'Add (weak) requirement dependencies to the generated unit file' },
   ],
-  run(ctx, p) {
+  async run(ctx, p) {
     if (p.args.length !== 1) {
       err(`Error: accepts 1 arg(s), received ${p.args.length}\n`);
       return 125;
     }
     const format = str(p.flags.format);
     if (format !== undefined && format !== '' && format !== 'json') throw new EngineError('invalid-argument', `unknown --format argument: ${format}`);
+    // as Podman: --template implies --new, and an explicit --new=false contradicts it
+    if (bool(p.flags.template) && p.given.has('new') && !bool(p.flags.new)) throw new EngineError('invalid-argument', '--template cannot be set with --new=false');
     const stopTimeout = p.given.has('stop-timeout') ? uint(p, 'stop-timeout') : p.given.has('time') ? uint(p, 'time') : undefined;
     const opts: GenerateOptions = {
       new: bool(p.flags.new),
@@ -105,53 +65,22 @@ export const systemdCommand: CommandDef = {
       after: arr(p.flags.after),
       requires: arr(p.flags.requires),
       env: arr(p.flags.env),
+      podPrefix: str(p.flags['pod-prefix']) ?? 'pod',
     };
 
-    const target = p.args[0];
-    let rec;
-    try {
-      rec = ctx.engine.get(target);
-    } catch (e) {
-      if (e instanceof EngineError && e.kind === 'no-such-container')
-        throw new EngineError(
-          'no-such-container',
-          `${target} does not refer to a container or pod: no pod with name or ID ${target} found: no such pod (tspod does not support pods yet): ${e.message}`,
-        );
-      throw e;
-    }
-
-    if (rec.config.listen?.length && (opts.new || opts.template))
-      throw new EngineError('invalid-argument', `--new is not supported for a --listen container yet: generate the unit without --new`);
-    let unit;
-    try {
-      unit = generateContainerUnit(
-        {
-          id: rec.id,
-          name: rec.name,
-          stopTimeout: rec.config.stopTimeout,
-          restartPolicy: rec.config.restartPolicy,
-          createCommand: rec.config.createCommand ?? [],
-          env: rec.config.env,
-          // --listen: the listener is the main process (it outlives idle stops); the unit needs no .socket
-          conmonPidFile: rec.config.listen?.length ? listenerPidFile(ctx.engine.paths, rec.id) : path.join(bundleDir(ctx.engine.paths, rec.id), 'conmon.pid'),
-          runRoot: ctx.engine.paths.runroot,
-        },
-        opts,
-        { executable: tspodExecutable(), version: VERSION, knownFlags: runFlags() },
-      );
-    } catch (e) {
-      if (e instanceof GenerateError) throw new EngineError('invalid-argument', e.message);
-      throw e;
-    }
-    for (const w of unit.warnings) err(`WARN[0000] ${w}\n`);
+    const { units: generated, warnings, fileNames } = await ctx.client.generate.generateSystemd(p.args[0], opts);
+    for (const w of warnings) err(`WARN[0000] ${w}\n`);
 
     // name -> unit content or, with --files, the path written
     const units: Record<string, string> = {};
-    if (bool(p.flags.files)) {
-      const file = path.join(process.cwd(), unit.fileName);
-      fs.writeFileSync(file, unit.content, { mode: 0o644 });
-      units[unit.serviceName] = file;
-    } else units[unit.serviceName] = unit.content;
+    for (const [name, content] of Object.entries(generated)) {
+      if (bool(p.flags.files)) {
+        // the unit's file is written here, by the client (as podman-remote does)
+        const file = path.join(process.cwd(), fileNames?.[name] ?? `${name}${opts.template ? '@' : ''}.service`);
+        fs.writeFileSync(file, content, { mode: 0o644 });
+        units[name] = file;
+      } else units[name] = content;
+    }
 
     if (format === 'json') {
       out(`${goJSON(units, { indent: ' ', escapeHTML: true })}\n`);

@@ -3,7 +3,6 @@ import type { CliContext, CommandDef } from '../command';
 import { err, out } from '../command';
 import { arr, bool, str, UsageError } from '../parse';
 import { EngineError, exitCodeFor } from '../../errors';
-import { importTarball, loadArchive } from '../../image';
 import { inspectTemplateView, printJson, renderFormat, renderList } from '../output';
 import { PODMAN_IMAGES_FIELDS, PODMAN_IMAGES_HEADERS, PODMAN_IMAGES_ROW } from '../../format/gotemplate';
 import { humanSize, imageCreatedAgo } from '../../format/units';
@@ -24,8 +23,8 @@ export const importCommand: CommandDef = {
   minArgs: 1,
   maxArgs: 2,
   async run(ctx, p) {
-    const img = await importTarball(ctx.engine.store, p.args[0], p.args[1], arr(p.flags.change));
-    out(`sha256:${img.id}\n`);
+    const id = await ctx.client.transfer.importImage(p.args[0], { reference: p.args[1], changes: arr(p.flags.change), message: str(p.flags.message) });
+    out(`sha256:${id}\n`);
     return 0;
   },
 };
@@ -42,7 +41,7 @@ export const loadCommand: CommandDef = {
   async run(ctx, p) {
     const file = str(p.flags.input) ?? '-';
     if (file === '-' && process.stdin.isTTY) throw new EngineError('invalid-argument', 'cannot read from terminal, use command-line redirection or the --input flag');
-    const names = await loadArchive(ctx.engine.store, file);
+    const names = await ctx.client.transfer.loadImages(file);
     out(`Loaded image: ${names.join('\nLoaded image: ')}\n`);
     return 0;
   },
@@ -59,7 +58,11 @@ function repoTag(name: string): [string, string] {
 function imageRows(images: ImageListEntry[], noTrunc: boolean) {
   const rows = [];
   for (const img of images) {
-    const names = img.Names.length ? img.Names : ['<none>:<none>'];
+    // Podman's rows: one per tagged name; a name by digest (pull repo@sha256:...) is a digest of
+    // the image, not a row of its own, unless the image has no tag (then its repository, <none>)
+    const tagged = img.Names.filter((n) => !n.includes('@'));
+    const digested = [...new Set(img.Names.filter((n) => n.includes('@')).map((n) => `${repoTag(n)[0]}@`))];
+    const names = tagged.length ? tagged : digested.length ? digested : ['<none>:<none>'];
     for (const n of names) {
       const [repo, tag] = n === '<none>:<none>' ? ['<none>', '<none>'] : repoTag(n);
       const created = img.Created * 1000;
@@ -81,7 +84,8 @@ function imageRows(images: ImageListEntry[], noTrunc: boolean) {
         ReadOnly: false,
         Dangling: img.Names.length === 0,
         Names: img.Names,
-        History: img.Names,
+        // Podman's images --format {{.History}}: the names history joined
+        History: (img.History ?? img.Names).join(', '),
       });
     }
   }
@@ -169,7 +173,7 @@ export const imagesCommand: CommandDef = {
           Containers: img.Containers,
           Names: img.Names,
           Digest: img.Digest,
-          History: img.Names,
+          History: img.History ?? img.Names,
           Created: img.Created,
           CreatedAt: new Date(img.Created * 1000).toISOString().replace(/\.000Z$/, 'Z'),
         })),
@@ -193,22 +197,31 @@ export const rmiCommand: CommandDef = {
     { name: 'ignore', short: 'i', type: 'bool', help: 'Ignore errors if a specified image does not exist' },
   ],
   async run(ctx, p) {
-    const refs = bool(p.flags.all) ? (await ctx.client.listImages({ all: true })).map((i) => i.Id) : p.args;
+    // --all: oldest first, as Podman walks its store
+    const refs = bool(p.flags.all) ? (await ctx.client.listImages({ all: true })).map((i) => i.Id).reverse() : p.args;
     if (!refs.length && !bool(p.flags.all)) throw new UsageError('image name or ID must be specified');
     let code = 0;
+    const untagged: string[] = [];
+    const deleted: string[] = [];
+    const errors: string[] = [];
     for (const ref of refs) {
       try {
         const r = await ctx.client.removeImage(ref, bool(p.flags.force));
-        for (const u of r.untagged) out(`Untagged: ${u}\n`);
-        for (const d of r.deleted) out(`Deleted: ${d}\n`);
+        untagged.push(...r.untagged);
+        deleted.push(...r.deleted);
       } catch (e) {
         // --force also ignores images that do not exist, as Podman's does.
         if ((bool(p.flags.ignore) || bool(p.flags.force)) && e instanceof EngineError && e.kind === 'no-such-image') continue;
-        err(`Error: ${(e as Error).message}\n`);
+        errors.push((e as Error).message);
         // Podman: 1 when an image is missing, 2 when it is in use
         code = e instanceof EngineError && e.kind === 'no-such-image' ? 1 : e instanceof EngineError && e.kind === 'image-in-use' ? 2 : exitCodeFor(e);
       }
     }
+    // Podman's report: every untagged name, then every deleted id, then the errors (several as one list)
+    for (const u of untagged) out(`Untagged: ${u}\n`);
+    for (const d of deleted) out(`Deleted: ${d}\n`);
+    if (errors.length === 1) err(`Error: ${errors[0]}\n`);
+    else if (errors.length > 1) err(`Error: ${errors.length} errors occurred:\n${errors.map((m) => `\t* ${m}\n`).join('')}`);
     return code;
   },
 };

@@ -7,19 +7,9 @@ import { arr, bool, int, str, UsageError } from '../parse';
 import { EngineError } from '../../errors';
 import { printJson, renderFormat, renderList } from '../output';
 import { filterFlags } from '../../container/filters';
-import {
-  connectNetwork,
-  createNetwork,
-  disconnectNetwork,
-  filterNetworks,
-  getNetwork,
-  listNetworks,
-  networkExists,
-  podmanNetwork,
-  pruneNetworks,
-  removeNetwork,
-} from '../../network/manage';
-import type { ContainerRecord, PortMapping } from '../../storage/records';
+import type { NetworkInspect } from '../../engine/networks';
+import type { PortMapping } from '../../storage/records';
+import type { ContainerListEntry } from '../../engine/engine';
 
 export const networkCreateCommand: CommandDef = {
   name: 'create',
@@ -37,13 +27,13 @@ export const networkCreateCommand: CommandDef = {
     { name: 'ipv6', type: 'bool', help: 'enable IPv6 networking' },
   ],
   maxArgs: 1,
-  run(ctx, p) {
+  async run(ctx, p) {
     if (bool(p.flags.ipv6)) throw new EngineError('invalid-argument', 'IPv6 networks are not supported by tspod');
     const subnets = arr(p.flags.subnet);
     const gateways = arr(p.flags.gateway);
     if (subnets.length > 1) throw new EngineError('invalid-argument', 'tspod networks have one subnet');
     if (gateways.length > subnets.length) throw new EngineError('invalid-argument', 'cannot set more gateways than subnets');
-    const net = createNetwork(ctx.engine, {
+    const net = await ctx.client.networks.createNetwork({
       name: p.args[0],
       driver: str(p.flags.driver),
       subnet: subnets[0],
@@ -59,7 +49,7 @@ export const networkCreateCommand: CommandDef = {
 };
 
 /** `network ls` rows: Podman's fields, the ID cut to 12 unless --no-trunc. */
-function lsRow(n: ReturnType<typeof podmanNetwork>, noTrunc: boolean) {
+function lsRow(n: NetworkInspect, noTrunc: boolean) {
   return {
     Name: n.name,
     ID: noTrunc ? n.id : n.id.slice(0, 12),
@@ -89,15 +79,15 @@ export const networkLsCommand: CommandDef = {
     { name: 'noheading', type: 'bool', help: 'Do not print headers' },
   ],
   maxArgs: 0,
-  run(ctx, p) {
-    const nets = filterNetworks(ctx.engine.store.read(), listNetworks(ctx.engine), filterFlags(arr(p.flags.filter)));
+  async run(ctx, p) {
+    const nets = await ctx.client.networks.listNetworks(filterFlags(arr(p.flags.filter)));
     if (bool(p.flags.quiet)) {
       for (const n of nets) out(`${n.name}\n`);
       return 0;
     }
     const format = str(p.flags.format);
     if (format === 'json') {
-      printJson(nets.map(podmanNetwork));
+      printJson(nets);
       return 0;
     }
     renderList(
@@ -108,7 +98,7 @@ export const networkLsCommand: CommandDef = {
         defaultRow: '{{.ID}}\t{{.Name}}\t{{.Driver}}',
       },
       format,
-      nets.map((n) => lsRow(podmanNetwork(n), bool(p.flags['no-trunc']))),
+      nets.map((n) => lsRow(n, bool(p.flags['no-trunc']))),
       bool(p.flags.noheading),
     );
     return 0;
@@ -121,12 +111,12 @@ export const networkInspectCommand: CommandDef = {
   description: 'Displays the raw CNI network configuration for one or more networks.',
   flags: [{ name: 'format', short: 'f', type: 'string', help: 'Pretty-print network to JSON or using a Go template' }],
   minArgs: 1,
-  run(ctx, p) {
-    const found: ReturnType<typeof podmanNetwork>[] = [];
+  async run(ctx, p) {
+    const found: NetworkInspect[] = [];
     let failure: string | undefined;
     for (const ref of p.args) {
       try {
-        found.push(podmanNetwork(getNetwork(ctx.engine, ref)));
+        found.push(await ctx.client.networks.inspectNetwork(ref));
       } catch (e) {
         if (!(e instanceof EngineError && e.kind === 'no-such-object')) throw e;
         failure ??= `network ${ref}: ${e.message}`;
@@ -156,7 +146,13 @@ export const networkRmCommand: CommandDef = {
   minArgs: 1,
   async run(ctx, p) {
     const opts = { force: bool(p.flags.force), timeout: int(p.flags.time) };
-    return forEachTarget(p.args, (ref) => removeNetwork(ctx.engine, ref, opts), removalExitCode);
+    // --force: a network that is not there is nothing to do (Podman prints nothing, exits 0)
+    const rm = (ref: string) =>
+      ctx.client.networks.removeNetwork(ref, opts).catch((e: unknown) => {
+        if (opts.force && e instanceof EngineError && e.kind === 'no-such-object') return undefined;
+        throw e;
+      });
+    return forEachTarget(p.args, rm, removalExitCode);
   },
 };
 
@@ -172,7 +168,7 @@ export const networkPruneCommand: CommandDef = {
   async run(ctx, p) {
     if (!bool(p.flags.force) && !confirmed('WARNING! This will remove all networks not used by at least one container.\nAre you sure you want to continue? [y/N] '))
       return 0;
-    for (const name of await pruneNetworks(ctx.engine, filterFlags(arr(p.flags.filter)))) out(`${name}\n`);
+    for (const name of await ctx.client.networks.pruneNetworks(filterFlags(arr(p.flags.filter)))) out(`${name}\n`);
     return 0;
   },
 };
@@ -187,8 +183,8 @@ export const networkConnectCommand: CommandDef = {
   ],
   minArgs: 2,
   maxArgs: 2,
-  run(ctx, p) {
-    connectNetwork(ctx.engine, p.args[0], p.args[1], { aliases: arr(p.flags.alias), ip: str(p.flags.ip) });
+  async run(ctx, p) {
+    await ctx.client.networks.connectNetwork(p.args[0], p.args[1], { aliases: arr(p.flags.alias), ip: str(p.flags.ip) });
     return 0;
   },
 };
@@ -200,8 +196,8 @@ export const networkDisconnectCommand: CommandDef = {
   flags: [{ name: 'force', short: 'f', type: 'bool', help: 'force removal of container from network' }],
   minArgs: 2,
   maxArgs: 2,
-  run(ctx, p) {
-    disconnectNetwork(ctx.engine, p.args[0], p.args[1]);
+  async run(ctx, p) {
+    await ctx.client.networks.disconnectNetwork(p.args[0], p.args[1]);
     return 0;
   },
 };
@@ -213,8 +209,8 @@ export const networkExistsCommand: CommandDef = {
   flags: [],
   minArgs: 1,
   maxArgs: 1,
-  run(ctx, p) {
-    return networkExists(ctx.engine, p.args[0]) ? 0 : 1;
+  async run(ctx, p) {
+    return (await ctx.client.networks.networkExists(p.args[0])) ? 0 : 1;
   },
 };
 
@@ -230,8 +226,7 @@ export const NETWORK_GROUP: CommandDef[] = [
 ];
 
 /** `80/tcp -> 0.0.0.0:8080` lines, or only the host side for one asked port. */
-function portLines(c: ContainerRecord, want?: string): string[] {
-  const ports: PortMapping[] = c.config.ports ?? [];
+function portLines(ports: PortMapping[], want?: string): string[] {
   if (want === undefined) return ports.map((m) => `${m.containerPort}/${m.protocol} -> ${m.hostIp || '0.0.0.0'}:${m.hostPort}`);
   const m = /^(\d+)(?:\/(tcp|udp))?$/.exec(want);
   if (!m) throw new EngineError('invalid-argument', `invalid port "${want}"`);
@@ -250,24 +245,37 @@ export const portCommand: CommandDef = {
     { name: 'latest', short: 'l', type: 'bool', help: 'Act on the latest container' },
   ],
   maxArgs: 2,
-  run(ctx, p) {
+  async run(ctx, p) {
     const all = bool(p.flags.all);
     const latest = bool(p.flags.latest);
     if (all && p.args.length > 1) throw new UsageError('the -a/--all flag takes at most one argument, the port');
     if (!all && !latest && p.args.length === 0) throw new UsageError('you must supply a running container name or id');
+    const client = ctx.client;
+    // oldest first, as created (--all looks at the running ones only)
+    const entries = (await client.listContainers({ all: !all, filters: new Map() })).reverse();
     if (all) {
       const want = p.args[0];
-      for (const c of ctx.engine.list().filter((r) => r.state.status === 'running' && r.config.ports?.length))
-        for (const l of portLines(c, want)) out(`${c.id.slice(0, 12)}\t${l}\n`);
+      for (const c of entries.filter((e) => e.State === 'running' && e.Ports?.length)) for (const l of portLines(mappingsOf(c), want)) out(`${c.Id.slice(0, 12)}\t${l}\n`);
       return 0;
     }
-    const recs = ctx.engine.list();
-    const c = latest ? recs[recs.length - 1] : ctx.engine.get(p.args[0]);
+    let c: ContainerListEntry | undefined;
+    if (latest) c = entries[entries.length - 1];
+    else {
+      const id = (await client.brief(p.args[0])).id;
+      c = entries.find((e) => e.Id === id);
+    }
     if (!c) throw new EngineError('no-such-container', 'no containers to list ports for: no such container');
     const want = latest ? p.args[0] : p.args[1];
-    for (const l of portLines(c, want)) out(`${l}\n`);
+    for (const l of portLines(mappingsOf(c), want)) out(`${l}\n`);
     return 0;
   },
 };
+
+/** A container's published ports from its list entry (libpod's mappings, a range spelled out). */
+function mappingsOf(c: ContainerListEntry): PortMapping[] {
+  return (c.Ports ?? []).flatMap((x) =>
+    Array.from({ length: Math.max(1, x.range) }, (_, i) => ({ hostIp: x.host_ip, hostPort: x.host_port + i, containerPort: x.container_port + i, protocol: x.protocol as PortMapping['protocol'] })),
+  );
+}
 
 export const PORT_COMMANDS: CommandDef[] = [portCommand];

@@ -1,239 +1,19 @@
-// Looking into containers: cp, top, stats, and `system df`.
-import * as fs from 'node:fs';
-import * as path from 'node:path';
-import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import type { CommandDef, CliContext } from '../command';
+// Looking into containers: top, stats, and `system df` (cp is in ./cp.ts).
+import type { CommandDef } from '../command';
 import { out } from '../command';
 import { bool, str, UsageError } from '../parse';
 import { EngineError } from '../../errors';
-import { extractTar, getArchive, packTar, putArchive, statContainerPath } from '../../container/archive';
-import { readTarEntries } from '../../storage/layer';
-import { imageConfig } from '../../image';
-import { containerProcesses, podmanTop } from '../../container/top';
-import { blkioTotals, cpuPercent, memUsed, netTotals, sampleStats, type StatsSample } from '../../container/stats';
-import { diskUsage } from '../../container/df';
+import type { LibpodStats } from '../../container/stats';
+import { cpCommand } from './cp';
 import { renderList, printJson } from '../output';
-import { goUnitsHumanSize, humanSize } from '../../format/units';
+import { goUnitsHumanSize, humanSize, imageCreatedAgo, timeAgo } from '../../format/units';
 import { arr } from '../parse';
-import { attachRunning } from '../../container/attach';
 import { userTerminal } from '../../terminal/user-terminal';
 import { DEFAULT_DETACH_KEYS } from '../../terminal/detach-keys';
 import type { EngineEvent } from '../../events/journal';
 import { eventMatches, parseEventFilters, parseEventTime, podmanEventLine, podmanEventObject } from '../../events/query';
-import { FileTail } from '../../storage/file-tail';
-import { eventsFile } from '../../storage/paths';
 import { goJSON } from '../../format/gotemplate';
 import { renderFormat } from '../output';
-
-// ---- cp
-
-/** `ctr:path` or a host path (a path with a slash before any colon is a host path). */
-function splitCpArg(arg: string): { ctr?: string; path: string } {
-  const i = arg.indexOf(':');
-  if (i <= 0 || arg.slice(0, i).includes('/') || arg.startsWith('.')) return { path: arg };
-  return { ctr: arg.slice(0, i), path: arg.slice(i + 1) || '/' };
-}
-
-const contentOnly = (p: string) => /\/\.$/.test(p);
-
-function lstatOrUndefined(p: string): fs.Stats | undefined {
-  try {
-    return fs.lstatSync(p);
-  } catch {
-    return undefined;
-  }
-}
-
-function statOrUndefined(p: string): fs.Stats | undefined {
-  try {
-    return fs.statSync(p);
-  } catch {
-    return undefined;
-  }
-}
-
-/** The fd of this process that dest names through its links (/dev/stdout -> /proc/self/fd/1), if it does. */
-function ownFdOf(dest: string): number | undefined {
-  let p = path.resolve(dest);
-  for (let hops = 0; hops < 16; hops++) {
-    const m = /^\/(?:proc\/self|proc\/thread-self|dev)\/fd\/(\d+)$/.exec(p);
-    if (m) return Number(m[1]);
-    if (!lstatOrUndefined(p)?.isSymbolicLink()) return undefined;
-    p = path.resolve(path.dirname(p), fs.readlinkSync(p));
-  }
-  return undefined;
-}
-
-/**
- * Writes the single file of a tar into the existing host destination dest,
- * opened as the user named it (symlinks followed, a device or FIFO written to,
- * a dangling link's target created): /dev/stdout prints, /dev/null discards.
- */
-async function writeThrough(tar: Readable, dest: string, src: string): Promise<void> {
-  let written = false;
-  await readTarEntries(tar, async (h, body) => {
-    if (written || (h.type !== 'file' && h.type !== 'contiguous-file')) {
-      for await (const _ of body); // drain
-      if (!written) throw new EngineError('invalid-argument', `cannot copy "${src}" onto "${dest}": not a regular file`);
-      return;
-    }
-    written = true;
-    const { O_WRONLY, O_CREAT, O_TRUNC } = fs.constants;
-    const own = ownFdOf(dest);
-    const out =
-      own !== undefined
-        ? fs.createWriteStream('', { fd: own, autoClose: false }) // a socket cannot be reopened through /proc
-        : fs.createWriteStream('', { fd: fs.openSync(dest, O_WRONLY | O_CREAT | O_TRUNC, 0o644) });
-    await pipeline(Readable.from(body), out);
-  });
-  if (!written) throw new EngineError('invalid-argument', `cannot copy "${src}" onto "${dest}": not a regular file`);
-}
-
-/** A container path as cp takes it: relative ones start at the container's working directory. */
-function inWorkdir(ctx: CliContext, ctr: string, p: string): string {
-  if (p.startsWith('/')) return p;
-  const rec = ctx.engine.get(ctr);
-  let dir = rec.config.workdir;
-  if (!dir) {
-    try {
-      dir = imageConfig(ctx.engine.paths, rec.imageId).config?.WorkingDir ?? '';
-    } catch {
-      dir = '';
-    }
-  }
-  return `${(dir || '/').replace(/\/+$/, '')}/${p}`;
-}
-
-/** What cp copies into a container: whether it is a directory, and a tar of it whose top entry is named name. */
-interface CpSource {
-  /** the source's own name (its base name) */
-  name: string;
-  isDir: boolean;
-  /** contentOnly: the source ends in `/.` (a directory's content, not the directory) */
-  contentOnly: boolean;
-  tar(name: string): { tar: Readable; rebase?: { from: string; to: string } };
-}
-
-function hostSource(src: string): CpSource {
-  const host = path.resolve(src);
-  const st = lstatOrUndefined(host);
-  if (!st) throw new EngineError('invalid-argument', `"${src}" could not be found on the host: no such file or directory`);
-  return { name: path.basename(host), isDir: st.isDirectory(), contentOnly: contentOnly(src), tar: (name) => ({ tar: packTar(host, name) }) };
-}
-
-function containerSource(ctx: CliContext, ctr: string, src: string): CpSource {
-  const stat = statContainerPath(ctx.engine, ctr, src);
-  return {
-    name: stat.name,
-    isDir: (stat.mode & 0x80000000) !== 0,
-    contentOnly: contentOnly(src),
-    tar: (name) => ({ tar: getArchive(ctx.engine, ctr, src).tar, rebase: { from: stat.name, to: name === '.' ? '' : name } }),
-  };
-}
-
-async function copyFromContainer(ctx: CliContext, ctr: string, src: string, dest: string, overwrite: boolean): Promise<void> {
-  const { stat, tar } = getArchive(ctx.engine, ctr, src);
-  if (dest === '-') {
-    await new Promise<void>((resolve, reject) => {
-      tar.on('error', reject);
-      tar.on('end', resolve);
-      tar.pipe(process.stdout, { end: false });
-    });
-    return;
-  }
-  const srcIsDir = (stat.mode & 0x80000000) !== 0;
-  const lst = lstatOrUndefined(dest);
-  // An existing symlink, device or FIFO is the user's: followed and written through (#21), never replaced.
-  const st = lst?.isSymbolicLink() ? statOrUndefined(dest) ?? lst : lst;
-  if (lst && !st?.isDirectory() && !lst.isFile()) {
-    if (srcIsDir) {
-      tar.destroy();
-      throw new EngineError('invalid-argument', `cannot copy a directory to a file: "${dest}" is not a directory`);
-    }
-    await writeThrough(tar, dest, src);
-    return;
-  }
-  // Extracted with the destination directory as the root: nothing from the container's tar
-  // (a symlink it names, an entry's parents) reaches past it.
-  const noOverwriteDirNonDir = !overwrite;
-  if (st?.isDirectory()) {
-    await extractTar(path.resolve(dest), '/', tar, contentOnly(src) && srcIsDir ? { rebase: { from: stat.name, to: '' }, noOverwriteDirNonDir } : { noOverwriteDirNonDir });
-    return;
-  }
-  if (st && srcIsDir) {
-    tar.destroy();
-    throw new EngineError('invalid-argument', `cannot copy a directory to a file: "${dest}" is not a directory`);
-  }
-  if (!st && /\/$/.test(dest)) {
-    tar.destroy();
-    throw new EngineError('invalid-argument', `"${dest}" could not be found on the host`);
-  }
-  const parent = path.dirname(path.resolve(dest));
-  if (!lstatOrUndefined(parent)?.isDirectory()) {
-    tar.destroy();
-    throw new EngineError('invalid-argument', `"${parent}" could not be found on the host: no such file or directory`);
-  }
-  await extractTar(parent, '/', tar, { rebase: { from: stat.name, to: path.basename(dest) }, noOverwriteDirNonDir });
-}
-
-async function copyToContainer(ctx: CliContext, src: CpSource, ctr: string, dest: string, overwrite: boolean): Promise<void> {
-  const put = async (at: string, name: string) => {
-    const { tar, rebase } = src.tar(name);
-    await putArchive(ctx.engine, ctr, at, tar, { noOverwriteDirNonDir: !overwrite, ...(rebase ? { rebase } : {}) });
-  };
-  let destStat;
-  try {
-    destStat = statContainerPath(ctx.engine, ctr, dest);
-  } catch (err) {
-    if (!(err instanceof EngineError && err.kind === 'no-such-object')) throw err;
-  }
-  const destIsDir = destStat !== undefined && ((destStat.mode & 0x80000000) !== 0 || (destStat.linkTarget !== '' && isDirIn(ctx, ctr, destStat.linkTarget)));
-  if (destIsDir) {
-    await put(dest, src.contentOnly && src.isDir ? '.' : src.name);
-    return;
-  }
-  if (destStat && src.isDir) throw new EngineError('invalid-argument', `cannot copy a directory to a file: "${dest}" is not a directory`);
-  if (!destStat && /\/$/.test(dest)) throw new EngineError('invalid-argument', `"${dest}" could not be found on container ${ctr}: no such file or directory`);
-  const parent = path.posix.dirname(path.posix.resolve('/', dest));
-  await put(parent, path.posix.basename(path.posix.resolve('/', dest)));
-}
-
-function isDirIn(ctx: CliContext, ctr: string, p: string): boolean {
-  try {
-    return (statContainerPath(ctx.engine, ctr, p).mode & 0x80000000) !== 0;
-  } catch {
-    return false;
-  }
-}
-
-export const cpCommand: CommandDef = {
-  name: 'cp',
-  usage: 'tspod cp [options] [CONTAINER:]SRC_PATH [CONTAINER:]DEST_PATH',
-  description: 'Copy files/folders between a container and the local filesystem',
-  flags: [
-    { name: 'archive', short: 'a', type: 'bool', default: true, help: 'Chown copied files to the primary uid/gid of the destination container.' },
-    { name: 'overwrite', type: 'bool', help: 'Allow to overwrite directories with non-directories and vice versa' },
-    // Podman pauses a running container during the copy; tspod resolves every path in the
-    // container's root with the kernel and works on held fds, so nothing is paused (either value).
-    { name: 'pause', type: 'bool', default: true, help: 'Pause the container while copying (tspod never needs to)' },
-  ],
-  minArgs: 2,
-  maxArgs: 2,
-  async run(ctx, p) {
-    const [a, b] = p.args.map(splitCpArg).map((arg) => (arg.ctr ? { ctr: arg.ctr, path: inWorkdir(ctx, arg.ctr, arg.path) } : arg));
-    if (!a.ctr && !b.ctr) throw new UsageError('invalid arguments "' + p.args.join('", "') + '" you must use just one container');
-    const overwrite = bool(p.flags.overwrite);
-    if (!a.ctr && a.path === '-' && b.ctr) {
-      await putArchive(ctx.engine, b.ctr, b.path, process.stdin, { noOverwriteDirNonDir: !overwrite }); // a tar on stdin, into a directory
-      return 0;
-    }
-    if (a.ctr && b.ctr) await copyToContainer(ctx, containerSource(ctx, a.ctr, a.path), b.ctr, b.path, overwrite);
-    else if (a.ctr) await copyFromContainer(ctx, a.ctr, a.path, b.path, overwrite);
-    else if (b.ctr) await copyToContainer(ctx, hostSource(a.path), b.ctr, b.path, overwrite);
-    return 0;
-  },
-};
 
 // ---- top
 
@@ -243,10 +23,10 @@ export const topCommand: CommandDef = {
   description: 'Display the running processes of a container',
   flags: [{ name: 'latest', short: 'l', type: 'bool', help: 'Act on the latest container' }],
   minArgs: 1,
-  run(ctx, p) {
+  async run(ctx, p) {
     let id = p.args[0];
-    if (bool(p.flags.latest)) id = ctx.engine.list().pop()?.id ?? id;
-    const t = podmanTop(containerProcesses(ctx.engine, id).procs);
+    if (bool(p.flags.latest)) id = (await ctx.client.listContainers({ all: true, filters: new Map() }))[0]?.Id ?? id;
+    const t = await ctx.client.observe.top(id);
     const rows = [t.Titles, ...t.Processes];
     const widths = t.Titles.map((_, i) => Math.max(...rows.map((r) => r[i].length)));
     for (const r of rows) out(r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]))).join('   ') + '\n');
@@ -274,26 +54,22 @@ const STATS_ROW = '{{.ID}}\t{{.Name}}\t{{.CPUPerc}}\t{{.MemUsage}}\t{{.MemPerc}}
 const pct = (f: number) => `${f.toFixed(2)}%`;
 const pair = (a: number, b: number) => `${goUnitsHumanSize(a)} / ${goUnitsHumanSize(b)}`;
 
-function statsRow(cur: StatsSample, prev: StatsSample | undefined, noTrunc: boolean, hasNet: boolean) {
-  const cpu = cpuPercent(cur, prev);
-  const used = memUsed(cur);
-  const net = netTotals(cur);
-  const blk = blkioTotals(cur);
+function statsRow(s: LibpodStats, noTrunc: boolean, hasNet: boolean) {
   return {
-    ID: noTrunc ? cur.id : cur.id.slice(0, 12),
-    ContainerID: cur.id,
-    Name: cur.name,
-    CPUPerc: pct(cpu),
-    AvgCPU: pct(cpu),
-    CPU: cpu,
-    MemUsage: pair(used, cur.memLimit),
-    MemUsageBytes: `${humanSize(used)} / ${humanSize(cur.memLimit)}`,
-    MemPerc: pct(cur.memLimit ? (used / cur.memLimit) * 100 : 0),
-    NetIO: hasNet ? pair(net.rx, net.tx) : '-- / --',
-    BlockIO: pair(blk.read, blk.write),
-    PIDS: String(cur.pids),
-    UpTime: `${(cur.cpuTotalNs / 1e9).toFixed(6)}s`,
-    ContainerStats: { CPU: cpu, MemUsage: used, MemLimit: cur.memLimit, PIDs: cur.pids, NetInput: net.rx, NetOutput: net.tx, BlockInput: blk.read, BlockOutput: blk.write },
+    ID: noTrunc ? s.ContainerID : s.ContainerID.slice(0, 12),
+    ContainerID: s.ContainerID,
+    Name: s.Name,
+    CPUPerc: pct(s.CPU),
+    AvgCPU: pct(s.AvgCPU),
+    CPU: s.CPU,
+    MemUsage: pair(s.MemUsage, s.MemLimit),
+    MemUsageBytes: `${humanSize(s.MemUsage)} / ${humanSize(s.MemLimit)}`,
+    MemPerc: pct(s.MemPerc),
+    NetIO: hasNet ? pair(s.NetInput, s.NetOutput) : '-- / --',
+    BlockIO: pair(s.BlockInput, s.BlockOutput),
+    PIDS: String(s.PIDs),
+    UpTime: `${(s.CPUNano / 1e9).toFixed(6)}s`,
+    ContainerStats: { CPU: s.CPU, MemUsage: s.MemUsage, MemLimit: s.MemLimit, PIDs: s.PIDs, NetInput: s.NetInput, NetOutput: s.NetOutput, BlockInput: s.BlockInput, BlockOutput: s.BlockOutput },
   };
 }
 
@@ -310,46 +86,43 @@ export const statsCommand: CommandDef = {
     { name: 'interval', short: 'i', type: 'int', default: 5, help: 'Time in seconds between stats reports' },
   ],
   async run(ctx, p) {
-    const pick = () => {
-      if (p.args.length > 0) return p.args.map((a) => ctx.engine.get(a));
-      const all = ctx.engine.list();
-      if (bool(p.flags.latest)) return all.slice(-1);
-      return bool(p.flags.all) ? all : all.filter((c) => c.state.status === 'running');
-    };
-    for (const r of pick())
-      if (p.args.length > 0 && r.state.status !== 'running')
-        throw new EngineError('state-improper', `container ${r.id} is not running: container state improper`);
+    const client = ctx.client;
+    // named containers must run; --all and --latest name them (newest first in the list)
+    for (const a of p.args) {
+      const b = await client.brief(a);
+      if (!b.running) throw new EngineError('state-improper', `container ${b.id} is not running: container state improper`);
+    }
+    let names = p.args;
+    if (!names.length && (bool(p.flags.all) || bool(p.flags.latest))) {
+      const all = await client.listContainers({ all: true, filters: new Map() });
+      names = (bool(p.flags.latest) ? all.slice(0, 1) : all.reverse()).map((c) => c.Id);
+    }
     const noTrunc = bool(p.flags['no-trunc']);
     const format = str(p.flags.format);
-    let prev = new Map<string, StatsSample>();
-    const round = async () => {
-      const next = new Map<string, StatsSample>();
-      const rows = [];
-      for (const r of pick()) {
-        const cur = await sampleStats(r);
-        next.set(r.id, cur);
-        rows.push(statsRow(cur, prev.get(r.id), noTrunc, r.config.network !== 'host' && r.config.network !== 'none'));
+    // NetIO: "-- / --" for a container on the host's network or on none
+    const hasNet = new Map<string, boolean>();
+    const netOf = async (id: string) => {
+      if (!hasNet.has(id)) {
+        const mode = ((await client.inspectContainer(id)) as { HostConfig?: { NetworkMode?: string } }).HostConfig?.NetworkMode;
+        hasNet.set(id, mode !== 'host' && mode !== 'none');
       }
-      prev = next;
-      return rows;
+      return hasNet.get(id) ?? true;
     };
-    const print = (rows: Awaited<ReturnType<typeof round>>) => {
+    const noStream = bool(p.flags['no-stream']);
+    let printing = Promise.resolve();
+    const print = async (stats: LibpodStats[]) => {
+      const rows = [];
+      for (const s of stats) rows.push(statsRow(s, noTrunc, await netOf(s.ContainerID)));
+      if (!noStream && process.stdout.isTTY) out('\x1b[2J\x1b[H');
       if (format === 'json') printJson(rows.map(({ ContainerStats: _s, ...r }) => r));
       else renderList({ name: 'stats', headers: STATS_HEADERS, fields: STATS_FIELDS, defaultRow: STATS_ROW }, format, rows, false);
     };
-    await round();
-    await new Promise((r) => setTimeout(r, 500));
-    if (bool(p.flags['no-stream'])) {
-      print(await round());
-      return 0;
-    }
-    const interval = Math.max(1, Number(p.flags.interval ?? 5)) * 1000;
-    for (;;) {
-      const rows = await round();
-      if (process.stdout.isTTY) out('\x1b[2J\x1b[H');
-      print(rows);
-      await new Promise((r) => setTimeout(r, interval));
-    }
+    const intervalMs = Math.max(1, Number(p.flags.interval ?? 5)) * 1000;
+    await client.observe.stats(names, { stream: !noStream, intervalMs, all: bool(p.flags.all) || bool(p.flags.latest) }, (stats) => {
+      printing = printing.then(() => print(stats));
+    });
+    await printing;
+    return 0;
   },
 };
 
@@ -364,18 +137,32 @@ export const dfCommand: CommandDef = {
     { name: 'verbose', short: 'v', type: 'bool', help: 'Show detailed information on disk usage' },
   ],
   maxArgs: 0,
-  run(ctx, p) {
-    const du = diskUsage(ctx.engine);
-    const activeImages = du.images.filter((i) => i.containers > 0);
-    const imgSize = du.images.reduce((a, i) => a + i.size, 0) - du.images.reduce((a, i) => a + i.sharedSize, 0) / 1;
-    const unusedImg = du.images.filter((i) => i.containers === 0).reduce((a, i) => a + i.uniqueSize, 0);
-    const ctrSize = du.containers.reduce((a, c) => a + c.sizeRw, 0);
-    const idleCtr = du.containers.filter((c) => c.ctr.state.status !== 'running').reduce((a, c) => a + c.sizeRw, 0);
+  async run(ctx, p) {
+    const du = await ctx.client.observe.df();
+    const sum = <T>(list: T[], f: (x: T) => number) => list.reduce((a, x) => a + f(x), 0);
+    // as Podman's summary: the images' sizes, the unused ones' reclaimable
+    const layers = sum(du.Images, (i) => i.Size);
+    const unusedImg = sum(du.Images.filter((i) => i.Containers === 0), (i) => i.Size);
+    const ctrSize = sum(du.Containers, (c) => c.RWSize);
+    const idleCtr = sum(du.Containers.filter((c) => c.Status !== 'running'), (c) => c.RWSize);
+    const volSize = sum(du.Volumes, (v) => v.Size);
+    const volReclaim = sum(du.Volumes, (v) => v.ReclaimableSize);
     const reclaim = (r: number, t: number) => `${humanSize(r)} (${t > 0 ? Math.round((r / t) * 100) : 0}%)`;
+    if (bool(p.flags.verbose)) {
+      if (p.flags.format !== undefined) throw new EngineError('invalid-argument', 'cannot combine --format and --verbose flags');
+      out(`Images space usage:\n\n${columns([
+        ['REPOSITORY', 'TAG', 'IMAGE ID', 'CREATED', 'SIZE', 'SHARED SIZE', 'UNIQUE SIZE', 'CONTAINERS'],
+        ...du.Images.map((i) => [i.Repository, i.Tag, i.ImageID.slice(0, 12), imageCreatedAgo(Date.parse(i.Created)), humanSize(i.Size), humanSize(i.SharedSize), humanSize(i.UniqueSize), String(i.Containers)]),
+      ])}\nContainers space usage:\n\n${columns([
+        ['CONTAINER ID', 'IMAGE', 'COMMAND', 'LOCAL VOLUMES', 'SIZE', 'CREATED', 'STATUS', 'NAMES'],
+        ...du.Containers.map((c) => [c.ContainerID.slice(0, 12), c.Image.slice(0, 12), c.Command.join(' ').slice(0, 20), String(c.LocalVolumes), humanSize(c.Size), timeAgo(Date.parse(c.Created)), c.Status, c.Names]),
+      ])}\nLocal Volumes space usage:\n\n${columns([['VOLUME NAME', 'LINKS', 'SIZE'], ...du.Volumes.map((v) => [v.VolumeName, String(v.Links), goUnitsHumanSize(v.Size)])])}`);
+      return 0;
+    }
     const rows = [
-      { Type: 'Images', Total: du.images.length, Active: activeImages.length, Size: humanSize(Math.max(0, du.layersSize || imgSize)), Reclaimable: reclaim(unusedImg, du.layersSize || imgSize), RawSize: du.layersSize || imgSize, RawReclaimable: unusedImg },
-      { Type: 'Containers', Total: du.containers.length, Active: du.containers.filter((c) => c.ctr.state.status === 'running').length, Size: humanSize(ctrSize), Reclaimable: reclaim(idleCtr, ctrSize), RawSize: ctrSize, RawReclaimable: idleCtr },
-      { Type: 'Local Volumes', Total: 0, Active: 0, Size: humanSize(0), Reclaimable: reclaim(0, 0), RawSize: 0, RawReclaimable: 0 },
+      { Type: 'Images', Total: du.Images.length, Active: du.Images.filter((i) => i.Containers > 0).length, Size: humanSize(Math.max(0, layers)), Reclaimable: reclaim(unusedImg, layers), RawSize: layers, RawReclaimable: unusedImg },
+      { Type: 'Containers', Total: du.Containers.length, Active: du.Containers.filter((c) => c.Status === 'running').length, Size: humanSize(ctrSize), Reclaimable: reclaim(idleCtr, ctrSize), RawSize: ctrSize, RawReclaimable: idleCtr },
+      { Type: 'Local Volumes', Total: du.Volumes.length, Active: du.Volumes.filter((v) => v.Links > 0).length, Size: humanSize(volSize), Reclaimable: reclaim(volReclaim, volSize), RawSize: volSize, RawReclaimable: volReclaim },
     ];
     const format = str(p.flags.format);
     if (format === 'json') {
@@ -397,6 +184,12 @@ export const dfCommand: CommandDef = {
   },
 };
 
+/** Columns as Go's tabwriter aligns them (padding 2, the last one unpadded). */
+function columns(rows: string[][]): string {
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)) + 2);
+  return rows.map((r) => `${r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]))).join('')}\n`).join('');
+}
+
 // ---- attach
 
 export const attachCommand: CommandDef = {
@@ -411,16 +204,18 @@ export const attachCommand: CommandDef = {
   ],
   maxArgs: 1,
   async run(ctx, p) {
-    const name = bool(p.flags.latest) ? ctx.engine.list().pop()?.id : p.args[0];
+    const client = ctx.client;
+    const name = bool(p.flags.latest) ? (await client.listContainers({ all: true, filters: new Map() }))[0]?.Id : p.args[0];
     if (!name) throw new UsageError('attach requires the name or id of one running container or the latest flag');
-    const rec = ctx.engine.get(name);
-    if (rec.state.status !== 'running') throw new EngineError('state-improper', 'you can only attach to running containers');
-    const term = userTerminal({ tty: rec.config.tty, stdin: rec.config.stdin && !bool(p.flags['no-stdin']), detachKeys: str(p.flags['detach-keys']) ?? DEFAULT_DETACH_KEYS });
+    const b = await client.brief(name);
+    if (!b.running) throw new EngineError('state-improper', 'you can only attach to running containers');
+    const term = userTerminal({ tty: b.tty, stdin: b.stdin && !bool(p.flags['no-stdin']), detachKeys: str(p.flags['detach-keys']) ?? DEFAULT_DETACH_KEYS });
     const { signalProxy } = await import('./containers');
-    const proxy = signalProxy(bool(p.flags['sig-proxy']));
-    proxy.setPid(rec.state.pid);
+    const sigProxy = bool(p.flags['sig-proxy']);
+    const proxy = client.remote ? (require('../../remote/signals') as typeof import('../../remote/signals')).remoteSignalProxy(client, b.id, sigProxy) : signalProxy(sigProxy);
+    if (!client.remote) proxy.setPid(((await client.inspectContainer(b.id)) as { State: { Pid: number } }).State.Pid);
     try {
-      const code = await Promise.race([attachRunning(ctx.engine, rec.id, term.streams), term.detached.then(() => undefined)]);
+      const code = await Promise.race([client.attach(b.id, term.streams), term.detached.then(() => undefined)]);
       return code ?? 0; // detached: the container runs on
     } finally {
       term.restore();
@@ -451,37 +246,21 @@ export const eventsCommand: CommandDef = {
     const since = sinceText !== undefined ? parseEventTime(sinceText) : undefined;
     const until = untilText !== undefined ? parseEventTime(untilText) : undefined;
     const format = str(p.flags.format);
+    const truncate = !bool(p.flags['no-trunc']); // the line's id only: --format always shows the full one
     const print = (ev: EngineEvent) => {
-      const ms = ev.TimeNano / 1e6;
-      if ((since !== undefined && ms < since) || (until !== undefined && ms > until) || !eventMatches(ev, filters)) return;
+      if (!eventMatches(ev, filters)) return;
       if (format === 'json') out(`${goJSON(podmanEventObject(ev, false))}\n`);
       else if (format) renderFormat(format, [podmanEventObject(ev, true)]);
-      else out(`${podmanEventLine(ev)}\n`);
+      else out(`${podmanEventLine(truncate ? truncatedEvent(ev) : ev)}\n`);
     };
-    const printLines = (text: string) => {
-      for (const line of text.split('\n').filter(Boolean)) {
-        try {
-          print(JSON.parse(line) as EngineEvent);
-        } catch {
-          /* a torn line */
-        }
-      }
-    };
-    // As Podman's file backend: what was logged so far, then (streaming) what comes.
-    const tail = new FileTail(eventsFile(ctx.engine.paths), 0);
-    printLines(tail.read());
-    if (!bool(p.flags.stream) || (until !== undefined && until <= Date.now())) return 0;
-    await new Promise<void>((resolve) => {
-      const timer = setInterval(() => {
-        printLines(tail.read());
-        if (until !== undefined && Date.now() > until) {
-          clearInterval(timer);
-          resolve();
-        }
-      }, 100);
-    });
+    await ctx.client.observe.events({ since, until, stream: bool(p.flags.stream) }, print);
     return 0;
   },
 };
+
+/** --no-trunc=false: a full 64-hex id is shown by its first 12 digits. */
+function truncatedEvent(ev: EngineEvent): EngineEvent {
+  return /^[0-9a-f]{64}$/.test(ev.ID) ? { ...ev, ID: ev.ID.slice(0, 12) } : ev;
+}
 
 export const OBSERVE_COMMANDS = [cpCommand, topCommand, statsCommand, attachCommand, eventsCommand];

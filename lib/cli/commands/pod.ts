@@ -2,20 +2,22 @@
 // in Podman's formats and exit codes.
 import { keyValues } from '../parse';
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import type { CliContext, CommandDef } from '../command';
 import { confirmed, forEachTarget, out, removalExitCode } from '../command';
 import { arr, bool, int, str, UsageError, type Parsed } from '../parse';
 import { printJson, renderFormat, renderList } from '../output';
-import { invalidArgument } from '../../errors';
+import { EngineError, invalidArgument } from '../../errors';
 import type { PortMapping } from '../../storage/records';
 import type { PodAction, PodListEntry } from '../../engine/engine';
 import { signalNumber } from '../../container/signals';
 import { checkAddHost } from '../../network/container-config';
 import { checkPublishedPorts, parsePublish } from '../../network/ports';
 import { timeAgo } from '../../format/units';
-import { getPod, parseShare, podMembers } from '../../pod/pods';
-import { containerProcesses, podmanTop } from '../../container/top';
+import { parseExitPolicy, parseShare } from '../../pod/pods';
 import { filterPods } from '../../pod/filters';
+import type { PodStatsEntry } from '../../pod/observe';
+import { printLogs } from './containers';
 
 export const podCreateCommand: CommandDef = {
   name: 'create',
@@ -38,6 +40,8 @@ export const podCreateCommand: CommandDef = {
     { name: 'add-host', type: 'array', help: 'Add a custom host-to-IP mapping (host:ip)' },
     { name: 'pod-id-file', type: 'string', help: 'Write the pod ID to the file' },
     { name: 'replace', type: 'bool', help: 'If a pod with the same name exists, replace it' },
+    { name: 'exit-policy', type: 'string', help: 'Behaviour when the last container exits (continue, stop)' },
+    { name: 'infra-conmon-pidfile', type: 'string', help: "Path to the file that will receive the PID of the infra container's monitor" },
   ],
   maxArgs: 1,
   async run(ctx, p) {
@@ -45,8 +49,11 @@ export const podCreateCommand: CommandDef = {
     if (p.args[0] && str(f.name) !== undefined) throw invalidArgument('cannot specify --name and give a name as an argument');
     const replaced = p.args[0] ?? str(f.name);
     if (bool(f.replace) && replaced) await ctx.client.removePod(replaced, { force: true, ignoreMissing: true });
-    const infraImage = str(f['infra-image']);
-    if (infraImage) await ctx.client.ensureImage(infraImage, 'missing');
+    const infraImage = str(f['infra-image']); // pulled by the engine when missing
+    const exitPolicy = parseExitPolicy(str(f['exit-policy']));
+    const pidFile = str(f['infra-conmon-pidfile']);
+    // a path the engine writes as root: never taken from an API request
+    if (pidFile && ctx.remote) throw new EngineError('invalid-argument', '--infra-conmon-pidfile is not supported by the remote client');
     const infraCommand = str(f['infra-command']);
     const podId = await ctx.client.createPod({
       name: p.args[0] ?? str(f.name),
@@ -63,6 +70,8 @@ export const podCreateCommand: CommandDef = {
       dnsSearch: arr(f['dns-search']),
       dnsOptions: arr(f['dns-option']),
       addHosts: arr(f['add-host']).map(checkAddHost),
+      exitPolicy,
+      infraConmonPidFile: pidFile ? path.resolve(pidFile) : undefined,
     });
     const idFile = str(f['pod-id-file']);
     if (idFile) fs.writeFileSync(idFile, podId);
@@ -72,11 +81,12 @@ export const podCreateCommand: CommandDef = {
 };
 
 /** `run|create --pod new:NAME`: makes the pod (with the container's -p) and points the request at it. */
-export async function preparePodForCreate(ctx: CliContext, config: { pod?: string; ports?: unknown[] }, podIdFile: string | undefined): Promise<void> {
+export async function preparePodForCreate(ctx: CliContext, config: { pod?: string; ports?: unknown[]; hostname?: string }, podIdFile: string | undefined): Promise<void> {
   if (config.pod === undefined && podIdFile) config.pod = fs.readFileSync(podIdFile, 'utf8').trim();
   if (!config.pod?.startsWith('new:')) return;
   const name = config.pod.slice('new:'.length);
-  config.pod = await ctx.client.createPod({ name, ports: (config.ports ?? []) as PortMapping[] });
+  // the container's --hostname names the new pod's uts namespace (which the container joins)
+  config.pod = await ctx.client.createPod({ name, ports: (config.ports ?? []) as PortMapping[], hostname: config.hostname });
   config.ports = [];
 }
 
@@ -181,8 +191,21 @@ export const podInspectCommand: CommandDef = {
   },
 };
 
-/** The pods a command acts on: the arguments, or --all / --latest. */
+/** --pod-id-file FILE...: the ids in them (a missing file is skipped with --ignore). */
+function podIdsFromFiles(p: Parsed): string[] {
+  return arr(p.flags['pod-id-file']).flatMap((file) => {
+    try {
+      return [fs.readFileSync(file, 'utf8').trim()];
+    } catch (e) {
+      if (bool(p.flags.ignore) && (e as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw e;
+    }
+  });
+}
+
+/** The pods a command acts on: the arguments, --pod-id-file, or --all / --latest. */
 async function podTargets(ctx: CliContext, p: Parsed): Promise<string[]> {
+  if (arr(p.flags['pod-id-file']).length) return podIdsFromFiles(p);
   if (bool(p.flags.all)) return newestFirst(await ctx.client.listPods()).map((x) => x.Id);
   if (bool(p.flags.latest)) return newestFirst(await ctx.client.listPods()).slice(0, 1).map((x) => x.Id);
   if (!p.args.length) throw new UsageError('you must provide at least one name or id');
@@ -193,6 +216,8 @@ const TARGET_FLAGS = [
   { name: 'all', short: 'a', type: 'bool' as const, help: 'Act on all pods' },
   { name: 'latest', short: 'l', type: 'bool' as const, help: 'Act on the latest pod tspod is aware of' },
 ];
+const POD_ID_FILE_FLAG = { name: 'pod-id-file', type: 'array' as const, help: 'Read the pod ID from the file' };
+const IGNORE_FLAG = { name: 'ignore', short: 'i', type: 'bool' as const, help: 'Ignore errors when a specified pod is missing' };
 
 function podAction(action: PodAction, description: string, flags: CommandDef['flags'] = [], opts: (p: Parsed) => { timeout?: number; signal?: number } = () => ({})): CommandDef {
   return {
@@ -200,7 +225,15 @@ function podAction(action: PodAction, description: string, flags: CommandDef['fl
     usage: `tspod pod ${action} [options] POD [POD...]`,
     description,
     flags: [...TARGET_FLAGS, ...flags],
-    run: async (ctx, p) => forEachTarget(await podTargets(ctx, p), (ref) => ctx.client.podAction(ref, action, opts(p))),
+    run: async (ctx, p) =>
+      forEachTarget(await podTargets(ctx, p), async (ref) => {
+        try {
+          return await ctx.client.podAction(ref, action, opts(p));
+        } catch (e) {
+          if (bool(p.flags.ignore) && e instanceof EngineError && e.kind === 'no-such-object') return undefined; // pod stop --ignore
+          throw e;
+        }
+      }),
   };
 }
 
@@ -210,8 +243,8 @@ export const POD_GROUP: CommandDef[] = [
   podCreateCommand,
   podPsCommand,
   podInspectCommand,
-  podAction('start', 'Start one or more pods'),
-  podAction('stop', 'Stop one or more pods', [TIME_FLAG], (p) => ({ timeout: int(p.flags.time) })),
+  podAction('start', 'Start one or more pods', [POD_ID_FILE_FLAG]),
+  podAction('stop', 'Stop one or more pods', [TIME_FLAG, POD_ID_FILE_FLAG, IGNORE_FLAG], (p) => ({ timeout: int(p.flags.time) })),
   podAction('restart', 'Restart one or more pods'),
   podAction('kill', 'Send the specified signal or SIGKILL to containers in pod', [{ name: 'signal', short: 's', type: 'string', help: 'Signal to send to the containers in the pod' }], (p) => ({
     signal: signalNumber(str(p.flags.signal) ?? 'KILL'),
@@ -231,15 +264,7 @@ export const POD_GROUP: CommandDef[] = [
       { name: 'pod-id-file', type: 'array', help: 'Read the pod ID from the file' },
     ],
     async run(ctx, p) {
-      const fromFiles = arr(p.flags['pod-id-file']).flatMap((file) => {
-        try {
-          return [fs.readFileSync(file, 'utf8').trim()];
-        } catch (e) {
-          if (bool(p.flags.ignore) && (e as NodeJS.ErrnoException).code === 'ENOENT') return [];
-          throw e;
-        }
-      });
-      const targets = arr(p.flags['pod-id-file']).length ? fromFiles : await podTargets(ctx, p);
+      const targets = await podTargets(ctx, p);
       return forEachTarget(
         targets,
         // as Podman: with --force a missing pod is no error either
@@ -253,17 +278,90 @@ export const POD_GROUP: CommandDef[] = [
     usage: 'tspod pod top [options] POD [FORMAT-DESCRIPTORS]',
     description: 'Display the running processes of containers in a pod',
     flags: [{ name: 'latest', short: 'l', type: 'bool', help: 'Act on the latest pod tspod is aware of' }],
-    minArgs: 1,
-    run(ctx, p) {
-      const pod = getPod(ctx.engine, p.args[0]);
-      const procs = podMembers(ctx.engine, pod)
-        .filter((c) => c.state.status === 'running')
-        .flatMap((c) => containerProcesses(ctx.engine, c.id).procs);
-      const t = podmanTop(procs);
+    async run(ctx, p) {
+      const latest = bool(p.flags.latest);
+      const ref = latest ? newestFirst(await ctx.client.listPods())[0]?.Id : p.args[0];
+      if (!ref) throw new UsageError(latest ? 'no pods to act on' : 'you must provide the name or ID of a pod');
+      const descriptors = p.args.slice(latest ? 0 : 1);
+      const t = await ctx.client.podTop(ref, descriptors.length ? descriptors.join(',') : undefined);
       // the layout of `tspod top`
       const rows = [t.Titles, ...t.Processes];
       const widths = t.Titles.map((_, i) => Math.max(...rows.map((r) => r[i].length)));
       for (const r of rows) out(r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]))).join('   ') + '\n');
+      return 0;
+    },
+  },
+  {
+    name: 'stats',
+    usage: 'tspod pod stats [options] [POD...]',
+    description: 'Display a live stream of resource usage statistics for the containers in one or more pods',
+    flags: [
+      { name: 'all', short: 'a', type: 'bool', help: 'Provide stats for all pods' },
+      { name: 'format', type: 'string', help: 'Pretty-print container statistics to JSON or using a Go template' },
+      { name: 'latest', short: 'l', type: 'bool', help: 'Act on the latest pod tspod is aware of' },
+      { name: 'no-reset', type: 'bool', help: 'Disable resetting the screen when streaming' },
+      { name: 'no-stream', type: 'bool', help: 'Disable streaming stats and only pull the first result' },
+    ],
+    async run(ctx, p) {
+      const all = bool(p.flags.all);
+      if (all && p.args.length) throw new UsageError('--all and specifying pod names or IDs cannot be used together');
+      const refs = bool(p.flags.latest) ? newestFirst(await ctx.client.listPods()).slice(0, 1).map((x) => x.Id) : p.args;
+      const format = str(p.flags.format);
+      const print = (rows: PodStatsEntry[]) => {
+        if (format === 'json') printJson(rows);
+        else
+          renderList(
+            {
+              name: 'pod stats',
+              headers: { Pod: 'POD', CID: 'CID', Name: 'NAME', CPU: 'CPU %', MemUsage: 'MEM USAGE/ LIMIT', Mem: 'MEM %', NetIO: 'NET IO', BlockIO: 'BLOCK IO', PIDS: 'PIDS' },
+              fields: ['Pod', 'CID', 'Name', 'CPU', 'MemUsage', 'MemUsageBytes', 'Mem', 'NetIO', 'BlockIO', 'PIDS'],
+              defaultRow: '{{.Pod}}\t{{.CID}}\t{{.Name}}\t{{.CPU}}\t{{.MemUsage}}\t{{.Mem}}\t{{.NetIO}}\t{{.BlockIO}}\t{{.PIDS}}',
+            },
+            format,
+            rows,
+            false,
+          );
+      };
+      if (bool(p.flags['no-stream'])) {
+        print(await ctx.client.podStats(refs, all));
+        return 0;
+      }
+      for (;;) {
+        const rows = await ctx.client.podStats(refs, all);
+        if (process.stdout.isTTY && !bool(p.flags['no-reset'])) out('\x1b[2J\x1b[H');
+        print(rows);
+        await new Promise((r) => setTimeout(r, 5000));
+      }
+    },
+  },
+  {
+    name: 'logs',
+    usage: 'tspod pod logs [options] POD',
+    description: 'Fetch logs for pod with one or more containers',
+    flags: [
+      { name: 'container', short: 'c', type: 'string', help: 'Filter logs by container name or id which belongs to pod' },
+      { name: 'follow', short: 'f', type: 'bool', help: 'Follow log output' },
+      { name: 'latest', short: 'l', type: 'bool', help: 'Act on the latest pod tspod is aware of' },
+      { name: 'names', short: 'n', type: 'bool', help: 'Output container names instead of container IDs in the log' },
+      { name: 'since', type: 'string', help: 'Show logs since TIMESTAMP' },
+      { name: 'tail', type: 'int', default: -1, help: 'Output the specified number of LINES at the end of the logs' },
+      { name: 'timestamps', short: 't', type: 'bool', help: 'Output the timestamps in the log' },
+      { name: 'until', type: 'string', help: 'Show logs until TIMESTAMP' },
+      { name: 'color', type: 'bool', hidden: true },
+    ],
+    maxArgs: 1,
+    async run(ctx, p) {
+      const ref = bool(p.flags.latest) ? newestFirst(await ctx.client.listPods())[0]?.Id : p.args[0];
+      if (!ref) throw new UsageError('you must provide the name or ID of a pod');
+      const pod = await ctx.client.inspectPod(ref);
+      // the pod's own containers, not its infra container; -c picks one of them
+      let members = pod.Containers.filter((c) => c.Id !== pod.InfraContainerID);
+      const only = str(p.flags.container);
+      if (only !== undefined) {
+        members = members.filter((c) => c.Name === only || c.Id === only || (/^[0-9a-f]+$/.test(only) && c.Id.startsWith(only)));
+        if (members.length === 0) throw new EngineError('no-such-container', `container ${only} is not in pod ${pod.Id}: no such container`);
+      }
+      await printLogs(ctx, p, members.map((c) => c.Id), only === undefined);
       return 0;
     },
   },

@@ -19,7 +19,7 @@ export const containerPruneCommand: CommandDef = {
     if (!bool(p.flags.force) && !confirmed('WARNING! This will remove all non running containers.\nAre you sure you want to continue? [y/N] ')) return 0;
     const all = await ctx.client.listContainers({ all: true, filters: filterFlags(arr(p.flags.filter)) });
     let code = 0;
-    for (const c of all.filter((c) => c.State !== 'running' && c.State !== 'paused')) {
+    for (const c of all.filter((c) => c.State !== 'running' && c.State !== 'paused' && !c.IsInfra)) {  // infra containers go with their pods
       try {
         const id = await ctx.client.remove(c.Id, { ignoreMissing: true });
         if (id) out(`${c.Id}\n`);

@@ -1,4 +1,5 @@
 // Registry and archive commands: pull, push, login, logout, search, save, export.
+import { archiveTransport } from '../../image/transport-ref';
 import * as fs from 'node:fs';
 import * as readline from 'node:readline';
 import type { CliContext, CommandDef } from '../command';
@@ -6,16 +7,15 @@ import { err, out } from '../command';
 import type { FlagDef, Parsed } from '../parse';
 import { bool, int, str, UsageError } from '../parse';
 import { EngineError } from '../../errors';
-import { loadArchive, parseReference } from '../../image';
+import { loadArchive, parseReference, resolveImage } from '../../image';
+import { emitImageEvent } from '../../events/journal';
 import { type PullOptions, type RegistryOptions, endpointFor, pullImage } from '../../image/pull';
-import { pushImage } from '../../image/push';
 import { type SaveFormat, SAVE_FORMATS, exportTree, saveImages } from '../../image/save';
 import { stderrProgress } from '../../image/registry/progress';
 import { RegistryClient } from '../../image/registry/client';
 import { type Credentials, defaultAuthFile, lookupCredentials, removeAllCredentials, removeCredentials, storeCredentials } from '../../config/auth-json';
 import { findRegistry, loadRegistriesConf } from '../../config/registries-conf';
-import { layerPaths } from '../../image';
-import { isMountPoint, mountRootfs, unmountRootfs } from '../../storage/rootfs';
+import { isMountPoint, unmountRootfs } from '../../storage/rootfs';
 import { rootfsMountDir } from '../../storage/paths';
 import { renderList } from '../output';
 
@@ -54,14 +54,6 @@ function platformOf(p: Parsed): string | undefined {
   return `${os ?? 'linux'}/${arch ?? process.arch}${variant ? `/${variant}` : ''}`;
 }
 
-/** transport:path references (docker-archive:, oci-archive:) that pull and push treat as archives. */
-function archiveTransport(ref: string): { format: SaveFormat; path: string } | undefined {
-  const m = /^(docker-archive|oci-archive|oci):(.+)$/.exec(ref);
-  if (!m) return undefined;
-  const format = m[1] === 'oci' ? 'oci-dir' : (m[1] as SaveFormat);
-  return { format, path: m[2].replace(/:[^/:]*$/, (s) => (fs.existsSync(m[2]) ? s : '')) };
-}
-
 export const pullCommand: CommandDef = {
   name: 'pull',
   usage: 'tspod pull [options] IMAGE [IMAGE...]',
@@ -89,7 +81,8 @@ export const pullCommand: CommandDef = {
     for (const arg of p.args) {
       const archive = archiveTransport(arg);
       if (archive) {
-        await loadArchive(store, archive.path);
+        await loadArchive(store, archive.path, { event: false });
+        emitImageEvent(store.paths, 'pull', '', arg); // as Podman: the reference given, no id
         continue;
       }
       const ref = arg.replace(/^docker:\/\//, '');
@@ -145,16 +138,21 @@ export const pushCommand: CommandDef = {
   minArgs: 1,
   maxArgs: 2,
   async run(ctx, p) {
-    const store = ctx.engine.store;
     const dest = p.args[1];
     const archive = dest ? archiveTransport(dest) : undefined;
-    if (archive) {
-      await saveImages(store, [p.args[0]], { format: archive.format, output: archive.path });
+    if (archive && !ctx.remote) {
+      const store = ctx.engine.store;
+      await saveImages(store, [p.args[0]], { format: archive.format, output: archive.path, event: false });
+      emitImageEvent(store.paths, 'push', resolveImage(store, p.args[0]).id, dest);
       return 0;
     }
-    const r = await pushImage(store, p.args[0], dest, { ...registryOptions(p), progress: stderrProgress(bool(p.flags.quiet)) });
+    // remote: the credentials are the client's (its auth file, --creds), sent with the request
+    const digest = await ctx.client.transfer.pushImage(p.args[0], dest, { ...registryOptions(p), quiet: bool(p.flags.quiet) });
     const digestfile = str(p.flags.digestfile);
-    if (digestfile) fs.writeFileSync(digestfile, r.digest);
+    if (digestfile && !archive) {
+      if (!digest) throw new EngineError('internal', 'the service did not report the digest it pushed (--digestfile)');
+      fs.writeFileSync(digestfile, digest);
+    }
     return 0;
   },
 };
@@ -329,7 +327,7 @@ export const saveCommand: CommandDef = {
     { name: 'quiet', short: 'q', type: 'bool', help: 'Suppress the output' },
     { name: 'compress', type: 'bool', help: 'Compress tarball image layers when saving to a directory using the \'dir\' transport' },
     { name: 'multi-image-archive', short: 'm', type: 'bool', help: 'Interpret additional arguments as images not tags and create a multi-image-archive (only for docker-archive)' },
-    { name: 'uncompressed', type: 'bool', hidden: true },
+    { name: 'uncompressed', type: 'bool', help: 'Accept uncompressed layers when copying OCI images' },
   ],
   minArgs: 1,
   async run(ctx, p) {
@@ -339,7 +337,7 @@ export const saveCommand: CommandDef = {
     if (output === '-' && process.stdout.isTTY) throw new EngineError('invalid-argument', 'refusing to save to terminal. Use -o flag or redirect');
     if (p.args.length > 1 && format !== 'docker-archive' && format !== 'oci-archive')
       throw new EngineError('invalid-argument', `--format ${format} saves one image`);
-    await saveImages(ctx.engine.store, p.args, { format, output });
+    await ctx.client.transfer.saveImages(p.args, { format, output, uncompressed: bool(p.flags.uncompressed), multiImage: bool(p.flags['multi-image-archive']) });
     return 0;
   },
 };
@@ -358,7 +356,7 @@ export const exportCommand: CommandDef = {
     const rec = engine.lookup(engine.store.read(), p.args[0]);
     const paths = engine.store.paths;
     const wasMounted = isMountPoint(rootfsMountDir(paths, rec.id));
-    const root = mountRootfs(paths, rec.id, layerPaths(paths, engine.imageOf(rec)));
+    const root = engine.mountRoot(rec);
     const tmp = output === '-' ? undefined : `${output}.tspod-${process.pid}.tmp`;
     try {
       await exportTree(root, tmp ? fs.createWriteStream(tmp) : process.stdout);

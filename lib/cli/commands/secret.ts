@@ -6,7 +6,7 @@ import { err, forEachTarget, out, removalExitCode } from '../command';
 import { arr, bool, str, UsageError } from '../parse';
 import { EngineError, invalidArgument } from '../../errors';
 import { printJson, renderFormat, renderList } from '../output';
-import { createSecret, filterSecrets, getSecret, inspectSecret, listSecrets, MAX_SECRET_SIZE, removeSecret } from '../../secret/secrets';
+import { MAX_SECRET_SIZE } from '../../secret/secrets';
 import { filterFlags } from '../../container/filters';
 import { timeAgo } from '../../format/units';
 
@@ -54,17 +54,17 @@ export const secretCreateCommand: CommandDef = {
   ],
   minArgs: 2,
   maxArgs: 2,
-  run(ctx, p) {
+  async run(ctx, p) {
     const [name, source] = p.args;
     const data = readSecretData(source, bool(p.flags.env));
-    const s = createSecret(ctx.engine.store, {
+    const id = await ctx.client.secrets.createSecret({
       name,
       data,
       driver: str(p.flags.driver),
       driverOptions: keyValues(arr(p.flags['driver-opts'])),
       labels: keyValues(arr(p.flags.label)),
     });
-    out(`${s.id}\n`);
+    out(`${id}\n`);
     return 0;
   },
 };
@@ -81,16 +81,16 @@ export const secretLsCommand: CommandDef = {
     { name: 'quiet', short: 'q', type: 'bool', help: 'Print secret IDs only' },
   ],
   maxArgs: 0,
-  run(ctx, p) {
-    const secrets = filterSecrets(listSecrets(ctx.engine.store), filterFlags(arr(p.flags.filter)));
+  async run(ctx, p) {
+    const secrets = await ctx.client.secrets.listSecrets(filterFlags(arr(p.flags.filter)));
     if (bool(p.flags.quiet)) {
-      for (const s of secrets) out(`${s.id}\n`);
+      for (const s of secrets) out(`${s.ID}\n`);
       return 0;
     }
-    const rows = secrets.map((s) => ({ ID: s.id, Name: s.name, Driver: s.driver, CreatedAt: timeAgo(new Date(s.created)), UpdatedAt: timeAgo(new Date(s.updated)) }));
+    const rows = secrets.map((s) => ({ ID: s.ID, Name: s.Spec.Name, Driver: s.Spec.Driver.Name, CreatedAt: timeAgo(new Date(s.CreatedAt)), UpdatedAt: timeAgo(new Date(s.UpdatedAt)) }));
     const format = str(p.flags.format);
     if (format === 'json') {
-      printJson(secrets.map(inspectSecret));
+      printJson(secrets);
       return 0;
     }
     renderList(
@@ -111,13 +111,13 @@ export const secretInspectCommand: CommandDef = {
     { name: 'format', short: 'f', type: 'string', help: 'Format inspect output using Go template' },
     { name: 'pretty', type: 'bool', help: 'Print inspect output in human-readable format' },
   ],
-  run(ctx, p) {
+  async run(ctx, p) {
     if (p.args.length === 0) throw new UsageError('requires at least 1 arg(s), only received 0');
     const docs: unknown[] = [];
     let code = 0;
     for (const name of p.args) {
       try {
-        docs.push(inspectSecret(getSecret(ctx.engine.store, name)));
+        docs.push(await ctx.client.secrets.inspectSecret(name));
       } catch (e) {
         if (!(e instanceof EngineError && e.kind === 'no-such-object')) throw e;
         err(`Error: inspecting secret: ${e.message}\n`);
@@ -137,11 +137,12 @@ export const secretRmCommand: CommandDef = {
   usage: 'tspod secret rm [options] SECRET [SECRET...]',
   description: 'Remove one or more secrets',
   flags: [{ name: 'all', short: 'a', type: 'bool', help: 'Remove all secrets' }],
-  run(ctx, p) {
+  async run(ctx, p) {
     const all = bool(p.flags.all);
     if (all === (p.args.length > 0)) throw new UsageError('incorrect number of arguments: --all or one or more secret names');
-    const names = all ? listSecrets(ctx.engine.store).map((s) => s.id) : p.args;
-    return forEachTarget(names, (name) => removeSecret(ctx.engine.store, name), removalExitCode);
+    const secrets = ctx.client.secrets;
+    const names = all ? (await secrets.listSecrets(new Map())).map((s) => s.ID) : p.args;
+    return forEachTarget(names, (name) => secrets.removeSecret(name), removalExitCode);
   },
 };
 
@@ -152,14 +153,8 @@ export const secretExistsCommand: CommandDef = {
   flags: [],
   minArgs: 1,
   maxArgs: 1,
-  run(ctx, p) {
-    try {
-      getSecret(ctx.engine.store, p.args[0]);
-      return 0;
-    } catch (e) {
-      if (e instanceof EngineError && e.kind === 'no-such-object') return 1;
-      throw e;
-    }
+  async run(ctx, p) {
+    return (await ctx.client.secrets.secretExists(p.args[0])) ? 0 : 1;
   },
 };
 

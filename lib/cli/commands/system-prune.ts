@@ -2,58 +2,17 @@
 // Podman 4.3's questions, output and exit codes.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { CliContext, CommandDef } from '../command';
+import type { CommandDef } from '../command';
 import { confirmed, err, out } from '../command';
 import { arr, bool } from '../parse';
 import { filterFlags } from '../../container/filters';
-import { filterImages } from '../../image/filters';
-import { parseLogTime } from '../../container/logs';
-import { pruneVolumes } from '../../volume/volumes';
+import { pruneImages, systemPrune } from '../../system/prune';
 import { pruneNetworks } from '../../network/manage';
 import { goUnitsHumanSize } from '../../format/units';
 import { native } from '../../native';
 import { EngineError, exitCodeFor } from '../../errors';
-import type { ImageListEntry } from '../../engine/engine';
 
 const MNT_DETACH = 2;
-
-/**
- * Removes the images nobody uses: dangling ones, or all of them with `all`.
- * Removing a child can leave its parent dangling, so it repeats until a pass
- * removes nothing (bounded by the number of images). Returns the removed IDs.
- */
-async function pruneImages(ctx: CliContext, all: boolean, filters: Map<string, string[]>): Promise<{ ids: string[]; size: number }> {
-  const ids: string[] = [];
-  let size = 0;
-  const tried = new Set<string>();
-  for (let pass = 0; ; pass++) {
-    const images = await ctx.client.listImages({ all: true });
-    if (pass > images.length) break;
-    const resolve = (ref: string): ImageListEntry => {
-      const hit = images.find((i) => i.Id.startsWith(ref.replace(/^sha256:/, '')) || i.Names.includes(ref));
-      if (!hit) throw new EngineError('no-such-image', `${ref}: image not known`);
-      return hit;
-    };
-    let candidates = images.filter((i) => i.Containers === 0 && (all || i.Names.length === 0) && !tried.has(i.Id));
-    if (filters.size > 0) candidates = filterImages(candidates, filters, resolve, (spec) => parseLogTime(spec, 'filter until'));
-    if (candidates.length === 0) break;
-    for (const img of candidates) {
-      tried.add(img.Id);
-      try {
-        const r = await ctx.client.removeImage(img.Id, false);
-        if (r.deleted.length) {
-          ids.push(...r.deleted);
-          size += img.Size;
-        }
-      } catch (e) {
-        // used by a container created meanwhile, or a parent of a kept image
-        if (e instanceof EngineError && (e.kind === 'image-in-use' || e.kind === 'no-such-image')) continue;
-        throw e;
-      }
-    }
-  }
-  return { ids, size };
-}
 
 export const imagePruneCommand: CommandDef = {
   name: 'prune',
@@ -72,8 +31,7 @@ export const imagePruneCommand: CommandDef = {
       ? 'WARNING! This command removes all images without at least one container associated with them.\nAre you sure you want to continue? [y/N] '
       : 'WARNING! This command removes all dangling images.\nAre you sure you want to continue? [y/N] ';
     if (!bool(p.flags.force) && !confirmed(question)) return 0;
-    const { ids } = await pruneImages(ctx, all, filterFlags(arr(p.flags.filter)));
-    for (const id of ids) out(`${id}\n`);
+    for (const img of await pruneImages(ctx.client, all, filterFlags(arr(p.flags.filter)))) out(`${img.id}\n`);
     return 0;
   },
 };
@@ -103,26 +61,17 @@ export const systemPruneCommand: CommandDef = {
       (all ? '\t- all images without at least one container associated with them\n\t- all build cache\n' : '\t- all dangling images\n\t- all dangling build cache\n') +
       '\nAre you sure you want to continue? [y/N] ';
     if (!bool(p.flags.force) && !confirmed(question)) return 0;
-    const filters = filterFlags(arr(p.flags.filter));
+    const r = await systemPrune(ctx.client, { all, volumes, filters: filterFlags(arr(p.flags.filter)) });
     let code = 0;
-    const containers: string[] = [];
-    for (const c of await ctx.client.listContainers({ all: true, filters })) {
-      if (c.State === 'running' || c.State === 'paused') continue;
-      try {
-        if (await ctx.client.remove(c.Id, { ignoreMissing: true })) containers.push(c.Id);
-      } catch (e) {
-        if (e instanceof EngineError && e.kind === 'state-improper') continue; // started meanwhile
-        err(`Error: ${(e as Error).message}\n`);
-        code = exitCodeFor(e);
-      }
+    for (const c of r.containers.filter((x) => x.err)) {
+      err(`Error: ${c.err?.message}\n`);
+      code = exitCodeFor(c.err);
     }
-    section('Deleted Containers', containers);
-    section('Deleted Networks', await pruneNetworks(ctx.engine, filters));
-    let reclaimed = 0;
-    if (volumes) section('Deleted Volumes', pruneVolumes(ctx.engine.store));
-    const images = await pruneImages(ctx, all, filters);
-    reclaimed += images.size;
-    section('Deleted Images', images.ids);
+    section('Deleted Containers', r.containers.filter((x) => !x.err).map((x) => x.id));
+    section('Deleted Networks', r.networks);
+    if (volumes) section('Deleted Volumes', r.volumes.map((x) => x.id));
+    section('Deleted Images', r.images.map((x) => x.id));
+    const reclaimed = r.reclaimed;
     out(`Total reclaimed space: ${goUnitsHumanSize(reclaimed)}\n`);
     return code;
   },
@@ -179,7 +128,14 @@ export const systemResetCommand: CommandDef = {
       'WARNING! This will remove:\n        - all containers\n        - all pods\n        - all images\n        - all networks\n        - all build cache\n        - all machines\n        - all volumes\n' +
       `        - the graphRoot directory: ${JSON.stringify(path.resolve(root))}\n        - the runRoot directory: ${JSON.stringify(path.resolve(runroot))}\nAre you sure you want to continue? [y/N] `;
     if (!bool(p.flags.force) && !confirmed(question)) return 0;
-    // Containers first (stopping them unmounts their root filesystems and ends their monitors).
+    // Pods, then containers (stopping them unmounts their root filesystems and ends their monitors).
+    for (const pod of await ctx.client.listPods()) {
+      try {
+        await ctx.client.removePod(pod.Id, { force: true, ignoreMissing: true, timeout: 0 });
+      } catch (e) {
+        err(`Error: ${(e as Error).message}\n`);
+      }
+    }
     for (const c of await ctx.client.listContainers({ all: true, filters: new Map() })) {
       try {
         await ctx.client.remove(c.Id, { force: true, ignoreMissing: true, volumes: true, timeout: 0 });

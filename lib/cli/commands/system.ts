@@ -56,7 +56,7 @@ export const infoCommand: CommandDef = {
     const format = str(p.flags.format);
     // As Podman: YAML by default, JSON keys for json, Go field names for templates.
     if (format === 'json') printJson(info);
-    else if (format) renderFormat(format, [infoTemplateView(info)]);
+    else if (format !== undefined) renderFormat(format, [infoTemplateView(info)]); // -f '' prints an empty line, as Podman
     else out(toYaml(info));
     return 0;
   },

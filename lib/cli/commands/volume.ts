@@ -8,9 +8,7 @@ import { printJson, renderFormat, renderList } from '../output';
 import * as fs from 'node:fs';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { createVolume, getVolume, listVolumes, mountVolumeDevice, pruneVolumes, removeVolume, unmountVolume, volumeMountpoint, volumeUsers } from '../../volume/volumes';
-import { exportVolume, importVolume } from '../../volume/transfer';
-import { filterVolumes, inspectVolume } from '../../volume/inspect';
+import { getVolume, mountVolumeDevice, unmountVolume, volumeMountpoint, volumeUsers } from '../../volume/volumes';
 import { filterFlags } from '../../container/filters';
 
 export const volumeCreateCommand: CommandDef = {
@@ -24,13 +22,12 @@ export const volumeCreateCommand: CommandDef = {
     { name: 'ignore', type: 'bool', help: "Don't fail if volume already exists" },
   ],
   maxArgs: 1,
-  run(ctx, p) {
-    const v = createVolume(
-      ctx.engine.store,
+  async run(ctx, p) {
+    const v = await ctx.client.volumes.createVolume(
       { name: p.args[0], driver: str(p.flags.driver), labels: keyValues(arr(p.flags.label)), options: keyValues(arr(p.flags.opt)) },
-      bool(p.flags.ignore) ? 'return' : 'error',
+      bool(p.flags.ignore),
     );
-    out(`${v.name}\n`);
+    out(`${v.Name}\n`);
     return 0;
   },
 };
@@ -47,10 +44,8 @@ export const volumeLsCommand: CommandDef = {
     { name: 'noheading', type: 'bool', help: 'Do not print headers' },
   ],
   maxArgs: 0,
-  run(ctx, p) {
-    const db = ctx.engine.store.read();
-    const vols = filterVolumes(db, listVolumes(ctx.engine.store), filterFlags(arr(p.flags.filter)));
-    const rows = vols.map((v) => inspectVolume(ctx.engine.paths, db, v));
+  async run(ctx, p) {
+    const rows = await ctx.client.volumes.listVolumes(filterFlags(arr(p.flags.filter)));
     if (bool(p.flags.quiet)) {
       for (const r of rows) out(`${r.Name}\n`);
       return 0;
@@ -78,16 +73,16 @@ export const volumeInspectCommand: CommandDef = {
     { name: 'format', short: 'f', type: 'string', help: 'Format volume output using JSON or a Go template' },
     { name: 'all', short: 'a', type: 'bool', help: 'Inspect all volumes' },
   ],
-  run(ctx, p) {
+  async run(ctx, p) {
     const all = bool(p.flags.all);
     if (!all && p.args.length === 0) throw new UsageError('provide one or more volume names or use --all');
-    const db = ctx.engine.store.read();
-    const names = all ? listVolumes(ctx.engine.store).map((v) => v.name) : p.args;
+    const volumes = ctx.client.volumes;
+    const names = all ? (await volumes.listVolumes(new Map())).map((v) => v.Name) : p.args;
     const docs: unknown[] = [];
     let code = 0;
     for (const name of names) {
       try {
-        docs.push(inspectVolume(ctx.engine.paths, db, getVolume(ctx.engine.store, name)));
+        docs.push(await volumes.inspectVolume(name));
       } catch (e) {
         if (!(e instanceof EngineError && e.kind === 'no-such-object')) throw e;
         err(`Error: inspecting object: no such volume ${name}\n`);
@@ -115,14 +110,14 @@ export const volumeRmCommand: CommandDef = {
     const all = bool(p.flags.all);
     if (!all && p.args.length === 0) throw new UsageError('choose either one or more volumes or all');
     if (all && p.args.length) throw new UsageError('choose either one or more volumes or all');
-    const names = all ? listVolumes(ctx.engine.store).map((v) => v.name) : p.args;
+    const volumes = ctx.client.volumes;
+    const names = all ? (await volumes.listVolumes(new Map())).map((v) => v.Name) : p.args;
     const force = bool(p.flags.force);
-    const removeContainer = (id: string) => ctx.engine.remove(id, { force: true, ignoreMissing: true });
     return forEachTarget(
       names,
-      (name) => {
+      async (name) => {
         try {
-          removeVolume(ctx.engine.store, name, { force, removeContainer });
+          await volumes.removeVolume(name, force);
         } catch (e) {
           // As Podman: --force also ignores volumes that do not exist, silently
           if (force && e instanceof EngineError && e.kind === 'no-such-object') return undefined;
@@ -144,14 +139,15 @@ export const volumePruneCommand: CommandDef = {
     { name: 'filter', type: 'array', help: 'Provide filter values (e.g. label=<key>=<value>)' },
   ],
   maxArgs: 0,
-  run(ctx, p) {
-    const db = ctx.engine.store.read();
+  async run(ctx, p) {
+    const volumes = ctx.client.volumes;
     const filters = filterFlags(arr(p.flags.filter));
-    const wanted = new Set(filterVolumes(db, listVolumes(ctx.engine.store), filters).map((v) => v.name));
-    const unused = [...wanted].filter((name) => volumeUsers(db, name).length === 0);
-    const question = `WARNING! This will remove all volumes not used by at least one container. The following volumes will be removed:\n${unused.map((n) => `${n}\n`).join('')}Are you sure you want to continue? [y/N] `;
-    if (!bool(p.flags.force) && !confirmed(question)) return 0;
-    for (const name of pruneVolumes(ctx.engine.store, (v) => !wanted.has(v.name))) out(`${name}\n`);
+    if (!bool(p.flags.force)) {
+      const unused = await volumes.listVolumes(new Map([...filters, ['dangling', ['true']]]));
+      const question = `WARNING! This will remove all volumes not used by at least one container. The following volumes will be removed:\n${unused.map((v) => `${v.Name}\n`).join('')}Are you sure you want to continue? [y/N] `;
+      if (!confirmed(question)) return 0;
+    }
+    for (const r of await volumes.pruneVolumes(filters)) out(`${r.Id}\n`);
     return 0;
   },
 };
@@ -163,14 +159,8 @@ export const volumeExistsCommand: CommandDef = {
   flags: [],
   minArgs: 1,
   maxArgs: 1,
-  run(ctx, p) {
-    try {
-      getVolume(ctx.engine.store, p.args[0]);
-      return 0;
-    } catch (e) {
-      if (e instanceof EngineError && e.kind === 'no-such-object') return 1;
-      throw e;
-    }
+  async run(ctx, p) {
+    return (await ctx.client.volumes.volumeExists(p.args[0])) ? 0 : 1;
   },
 };
 
@@ -184,7 +174,7 @@ export const volumeExportCommand: CommandDef = {
   async run(ctx, p) {
     const file = str(p.flags.output);
     if (!file && process.stdout.isTTY) throw new EngineError('invalid-argument', 'cannot write to terminal, use command-line redirection or the --output flag');
-    const tar = exportVolume(ctx.engine.store, p.args[0]);
+    const tar = await ctx.client.volumes.exportVolume(p.args[0]);
     await pipeline(tar, file ? fs.createWriteStream(file) : process.stdout);
     return 0;
   },
@@ -199,7 +189,7 @@ export const volumeImportCommand: CommandDef = {
   maxArgs: 2,
   async run(ctx, p) {
     const [name, source] = p.args;
-    getVolume(ctx.engine.store, name); // the volume first, as Podman: no such volume before no such file
+    await ctx.client.volumes.inspectVolume(name); // the volume first, as Podman: no such volume before no such file
     if (source === '-' && process.stdin.isTTY) throw new EngineError('invalid-argument', 'cannot read from terminal, use command-line redirection');
     let input: NodeJS.ReadableStream;
     if (source === '-') input = process.stdin;
@@ -210,7 +200,7 @@ export const volumeImportCommand: CommandDef = {
         throw new EngineError('no-such-object', `open ${source}: no such file or directory`);
       }
     }
-    await importVolume(ctx.engine.store, name, input as Readable);
+    await ctx.client.volumes.importVolume(name, input as Readable);
     return 0;
   },
 };

@@ -1,0 +1,115 @@
+#!/usr/bin/env node
+// How responsive the API service stays while it does lifecycle work: one client
+// churns containers (create, start, DELETE ?force=1 through the libpod API, one
+// after another) while another sends `GET /_ping` every 10 ms on a keep-alive
+// connection; the ping latencies (p50, p99, max) show how long the service's
+// event loop is held by synchronous work (runtime calls, file removal). The same
+// with no churn gives the baseline. tspod and, when installed, Podman (runc,
+// cgroupfs, private stores) side by side; the load average is printed.
+// Usage: node scripts/bench-api-latency.mjs [--seconds S]
+import { spawn, spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as http from 'node:http';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const repo = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
+const i = process.argv.indexOf('--seconds');
+const seconds = i >= 0 && Number(process.argv[i + 1]) > 0 ? Number(process.argv[i + 1]) : 10;
+const rootfs = path.join(repo, 'test/fixtures/out/busybox-rootfs.tar');
+const tspodBin = path.join(repo, 'dist/tspod');
+for (const f of [rootfs, tspodBin]) {
+  if (!fs.existsSync(f)) {
+    console.error(`bench: ${f} is missing (npm run build; bash scripts/build-test-images.sh test/fixtures/out)`);
+    process.exit(1);
+  }
+}
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tspod-bench-latency-'));
+const env = { PATH: process.env.PATH, HOME: process.env.HOME ?? '/root' };
+const IMAGE = 'localhost/busybox';
+const targets = [{ name: 'tspod', admin: [tspodBin, '--root', `${dir}/t/root`, '--runroot', `${dir}/t/run`] }];
+if (spawnSync('podman', ['--version']).status === 0) {
+  const conf = path.join(dir, 'containers.conf');
+  fs.writeFileSync(conf, '[engine]\nruntime="runc"\nevents_logger="file"\ncgroup_manager="cgroupfs"\n[containers]\ndefault_ulimits=["nofile=1024:1024","nproc=1024:1024"]\n');
+  env.CONTAINERS_CONF = conf;
+  fs.mkdirSync(`${dir}/p/tmp`, { recursive: true });
+  targets.push({ name: 'podman', admin: ['podman', '--root', `${dir}/p/root`, '--runroot', `${dir}/p/run`, '--tmpdir', `${dir}/p/tmp`, '--storage-driver', 'overlay'] });
+}
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const nowMs = () => Number(process.hrtime.bigint()) / 1e6;
+const pct = (xs, p) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
+};
+
+function request(agent, sock, method, p) {
+  return new Promise((resolve, reject) => {
+    const req = http.request({ socketPath: sock, method, path: p, agent, headers: { 'content-type': 'application/json' } }, (res) => {
+      let body = '';
+      res.on('data', (d) => (body += d));
+      res.on('end', () => (res.statusCode >= 400 ? reject(new Error(`${method} ${p}: ${res.statusCode} ${body}`)) : resolve(body)));
+    });
+    req.on('error', reject);
+    req.setTimeout(60_000, () => req.destroy(new Error(`${method} ${p}: timeout`)));
+    req.end(method === 'POST' && p.endsWith('/create') ? JSON.stringify({ image: IMAGE, command: ['sleep', '1000'], netns: { nsmode: 'none' } }) : undefined);
+  });
+}
+
+async function pingLatencies(sock, stopAt) {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  const lat = [];
+  while (Date.now() < stopAt) {
+    const t0 = nowMs();
+    await request(agent, sock, 'GET', '/_ping');
+    lat.push(nowMs() - t0);
+    await sleep(10);
+  }
+  agent.destroy();
+  return lat;
+}
+
+async function churn(sock, stopAt) {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  let cycles = 0;
+  while (Date.now() < stopAt) {
+    const { Id } = JSON.parse(await request(agent, sock, 'POST', '/v4.0.0/libpod/containers/create'));
+    await request(agent, sock, 'POST', `/v4.0.0/libpod/containers/${Id}/start`);
+    await request(agent, sock, 'DELETE', `/v4.0.0/libpod/containers/${Id}?force=true&timeout=0`);
+    cycles++;
+  }
+  agent.destroy();
+  return cycles;
+}
+
+const line = (label, xs) => `${label}: p50 ${pct(xs, 50).toFixed(1)} ms, p99 ${pct(xs, 99).toFixed(1)} ms, max ${Math.max(...xs).toFixed(1)} ms (${xs.length} pings)`;
+
+const services = [];
+try {
+  console.log(`load average before: ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+  for (const t of targets) {
+    const imp = spawnSync(t.admin[0], [...t.admin.slice(1), 'import', rootfs, IMAGE], { env, encoding: 'utf8' });
+    if (imp.status !== 0) throw new Error(`${t.name} import: ${imp.stderr}`);
+    const sock = path.join(dir, `${t.name}.sock`);
+    const svc = spawn(t.admin[0], [...t.admin.slice(1), 'system', 'service', '--time', '0', `unix://${sock}`], { env, stdio: 'ignore' });
+    services.push(svc);
+    for (let n = 0; n < 400 && !fs.existsSync(sock); n++) await sleep(25);
+    const idle = await pingLatencies(sock, Date.now() + seconds * 500);
+    const stopAt = Date.now() + seconds * 1000;
+    const [busy, cycles] = await Promise.all([pingLatencies(sock, stopAt), churn(sock, stopAt)]);
+    console.log(`${t.name}:`);
+    console.log(`  ${line('idle service', idle)}`);
+    console.log(`  ${line('during churn', busy)}; ${cycles} create+start+rm cycles in ${seconds} s`);
+  }
+  console.log(`load average after: ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+} finally {
+  for (const svc of services) {
+    svc.kill('SIGTERM');
+    await new Promise((r) => (svc.exitCode !== null ? r() : svc.on('exit', r)));
+  }
+  for (const t of targets) spawnSync(t.admin[0], [...t.admin.slice(1), 'rm', '-af', '-t', '0'], { env, stdio: 'ignore' });
+  for (const t of targets) if (t.name === 'podman') spawnSync(t.admin[0], [...t.admin.slice(1), 'system', 'reset', '-f'], { env, stdio: 'ignore' });
+  spawnSync('sh', ['-c', `grep -o " ${dir}[^ ]*" /proc/self/mountinfo | sort -r | xargs -r -n1 umount -l`]);
+  fs.rmSync(dir, { recursive: true, force: true });
+}

@@ -181,6 +181,7 @@ export async function createLibpod(ctx: RouteContext): Promise<void> {
     internal: optBool(body, 'internal') ?? false,
     labels: optStringMap(body, 'labels') ?? {},
     options: optStringMap(body, 'options') ?? {},
+    networkInterface: optString(body, 'network_interface') || undefined,
   }));
   sendJson(ctx.res, 200, podmanNetwork(net));
 }

@@ -14,8 +14,12 @@ export function bridgePorts(bridge: string): string[] {
   }
 }
 
+/** Bridges tspod makes are named tspodN (host-claims); no other host link is ever deleted here. */
+const OUR_BRIDGE = /^tspod\d+$/;
+
 /** Removes a bridge and its rules; under the host lock. */
 export function tearDownBridge(bridge: string, internal = false): void {
+  if (!OUR_BRIDGE.test(bridge)) return;
   try {
     if (linkExists(bridge)) ipBatch([`link del ${bridge}`], undefined, { force: true });
   } catch {

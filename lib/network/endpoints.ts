@@ -14,11 +14,14 @@ import { type StoragePaths, dbFile } from '../storage/paths';
 import { EngineError } from '../errors';
 import { rewritePeerHosts } from '../container/etc-files';
 import { contains, formatIp, lastAddress, nthHost, parseIp, parseSubnet } from './ipv4';
-import { defaultNetworkName, ensureDefaultNetwork, ensureDefaultNetworkFirst, findNetwork, noSuchNetwork } from './networks';
+import { defaultNetworkName, defaultRouteInterface, ensureDefaultNetwork, ensureDefaultNetworkFirst, findNetwork, noSuchNetwork } from './networks';
 import { forgetPortChain, linkExists, recordPortChain, withHostLock, withHostLockAsync } from './host-claims';
 import { ipBatch, ipBatchAsync, setSysctl } from './system';
 import { addNetworkRules, addNetworkRulesAsync, addPortRules, portChain, removePortRules } from './firewall';
 import { bridgePorts, tearDownBridge } from './bridge';
+
+/** Whether the endpoint is a veth on a bridge (a network record gone meanwhile counts as one: its veth is looked for). */
+const onBridgeNetwork = (db: Database, ep: Endpoint) => (db.networks?.[ep.networkId]?.driver ?? 'bridge') === 'bridge';
 
 export interface NetContext {
   paths: StoragePaths;
@@ -67,7 +70,7 @@ function newEndpoint(db: Database, net: NetworkRecord, cfg: EndpointConfig, ctrI
     prefixLen: parseSubnet(net.subnet)!.prefix,
     gateway: net.gateway,
     mac: cfg.mac ?? macFor(ip),
-    hostVeth: `veth${randomBytes(4).toString('hex')}`,
+    hostVeth: `${net.driver === 'bridge' ? 'veth' : 'mv'}${randomBytes(4).toString('hex')}`,
     ifname,
   };
 }
@@ -116,7 +119,7 @@ export async function prepareBridges(ctx: NetContext, rec: ContainerRecord): Pro
   const db = ctx.store.read();
   const missing = Object.values(rec.state.endpoints ?? {})
     .map((ep) => db.networks?.[ep.networkId])
-    .filter((n): n is NetworkRecord => n !== undefined && !linkExists(n.bridge));
+    .filter((n): n is NetworkRecord => n !== undefined && n.driver === 'bridge' && !linkExists(n.bridge));
   if (missing.length === 0) return;
   await withHostLockAsync(async () => {
     for (const net of missing) {
@@ -149,6 +152,17 @@ function bridgeLines(net: NetworkRecord, created: NetworkRecord[]): string[] {
 }
 
 /**
+ * A macvlan device on the network's parent, made straight into the
+ * container's netns (under the endpoint's host-unique name, renamed inside).
+ */
+function lanDeviceLine(net: NetworkRecord, ep: Endpoint, mtu: string, netns: string): string {
+  const parent = net.bridge || defaultRouteInterface();
+  if (!parent) throw new EngineError('invalid-argument', `network ${net.name}: no parent interface given and the host has no default route`);
+  if (!linkExists(parent)) throw new EngineError('invalid-argument', `network ${net.name}: parent interface ${parent} does not exist`);
+  return `link add link ${parent} name ${ep.hostVeth}${mtu} address ${ep.mac} netns ${netns} type macvlan mode ${net.options.mode ?? 'bridge'}`;
+}
+
+/**
  * Wires the endpoints (all of them, or the named ones) into the container's
  * netns at /proc/PID/ns/net. When it throws, the caller undoes what was done
  * with releaseEndpoints (cleanupRuntime does).
@@ -167,8 +181,12 @@ export function connectEndpoints(ctx: NetContext, rec: ContainerRecord, pid: num
     const created: NetworkRecord[] = [];
     const lines: string[] = [];
     eps.forEach(([, ep], i) => {
-      lines.push(...bridgeLines(nets[i], created));
       const mtu = nets[i].options.mtu ? ` mtu ${nets[i].options.mtu}` : '';
+      if (nets[i].driver !== 'bridge') {
+        lines.push(lanDeviceLine(nets[i], ep, mtu, netns));
+        return;
+      }
+      lines.push(...bridgeLines(nets[i], created));
       lines.push(
         `link add ${ep.hostVeth}${mtu} type veth peer name ${ep.ifname}${mtu} address ${ep.mac} netns ${netns}`,
         `link set ${ep.hostVeth} master ${nets[i].bridge} up`,
@@ -180,7 +198,8 @@ export function connectEndpoints(ctx: NetContext, rec: ContainerRecord, pid: num
       addNetworkRules(net);
     }
     const ports = rec.config.ports ?? [];
-    if (ports.length && !only) {
+    // published ports are DNAT to a bridge address; a macvlan container is on the LAN itself (as with netavark)
+    if (ports.length && !only && nets[0].driver === 'bridge') {
       addPortRules(rec.id, eps[0][1].ip, nets[0].subnet, ports);
       recordPortChain(portChain(rec.id), dbFile(ctx.paths), rec.id);
     }
@@ -188,6 +207,7 @@ export function connectEndpoints(ctx: NetContext, rec: ContainerRecord, pid: num
   const inside: string[] = [];
   let route = Object.keys(rec.state.endpoints ?? {}).length > eps.length; // a route already exists
   eps.forEach(([, ep], i) => {
+    if (nets[i].driver !== 'bridge') inside.push(`link set ${ep.hostVeth} name ${ep.ifname}`); // made under a name free on the host
     inside.push(`addr add ${ep.ip}/${ep.prefixLen} dev ${ep.ifname}`, `link set ${ep.ifname} up`);
     if (!route && !nets[i].internal) {
       inside.push(`route add default via ${ep.gateway} dev ${ep.ifname}`);
@@ -216,8 +236,10 @@ export function releaseEndpoints(ctx: NetContext, rec: ContainerRecord, only?: s
       forgetPortChain(portChain(rec.id));
     }
     // One ip process: our veths, and the bridges they leave without ports (their rules go after).
-    const veths = new Set(eps.map(([, ep]) => ep.hostVeth).filter(linkExists));
-    const idle = [...new Map(eps.map(([, ep]) => [ep.networkId, db.networks?.[ep.networkId]])).values()].filter(
+    // (A macvlan device lives in the container's netns only and goes with it.)
+    const onBridge = eps.filter(([, ep]) => onBridgeNetwork(db, ep));
+    const veths = new Set(onBridge.map(([, ep]) => ep.hostVeth).filter(linkExists));
+    const idle = [...new Map(onBridge.map(([, ep]) => [ep.networkId, db.networks?.[ep.networkId]])).values()].filter(
       (net): net is NetworkRecord => net !== undefined && linkExists(net.bridge) && bridgePorts(net.bridge).every((p) => veths.has(p)),
     );
     const lines = [...[...veths].map((v) => `link del ${v}`), ...idle.map((n) => `link del ${n.bridge}`)];
@@ -228,6 +250,15 @@ export function releaseEndpoints(ctx: NetContext, rec: ContainerRecord, only?: s
     }
     for (const net of idle) tearDownBridge(net.bridge, net.internal);
   });
+  // network disconnect of a running container: its macvlan device goes now
+  const lan = eps.filter(([, ep]) => !onBridgeNetwork(db, ep));
+  if (only && lan.length && rec.state.status === 'running' && rec.state.pid > 0) {
+    try {
+      ipBatch(lan.map(([, ep]) => `link del ${ep.ifname}`), `/proc/${rec.state.pid}/ns/net`, { force: true });
+    } catch {
+      /* the netns went meanwhile, and the device with it */
+    }
+  }
   const names = eps.map(([n]) => n);
   const released = new Set(eps.map(([, ep]) => ep.hostVeth));
   const forget = (r: ContainerRecord) => {

@@ -113,7 +113,7 @@ export async function removeNetwork(engine: LocalEngine, nameOrId: string, opts:
       dropNetwork(engine.paths, db, cur);
     }),
   );
-  removeIdleBridge(net.bridge, net.internal);
+  if (net.driver === 'bridge') removeIdleBridge(net.bridge, net.internal); // (a macvlan's `bridge` is its parent: never touched)
   emitEvent(engine.paths, { Type: 'network', Status: 'remove', ID: net.id, Name: net.name });
   return net.name;
 }
@@ -217,7 +217,7 @@ export function dockerNetwork(db: Database, n: NetworkRecord) {
     ConfigFrom: { Network: '' },
     ConfigOnly: false,
     Containers: containers,
-    Options: n.options,
+    Options: n.driver !== 'bridge' && n.bridge ? { ...n.options, parent: n.bridge } : n.options,
     Labels: n.labels,
   };
 }

@@ -2,12 +2,12 @@
 // subnet), look up, list, remove, and the default network created on first use.
 import * as fs from 'node:fs';
 import { randomBytes } from 'node:crypto';
-import type { Database, NetworkRecord } from '../storage/records';
+import type { Database, NetworkDriver, NetworkRecord } from '../storage/records';
 import type { Store } from '../storage/store';
 import { type StoragePaths, dbFile } from '../storage/paths';
 import { EngineError, invalidArgument } from '../errors';
 import { containersConfFiles, parseToml } from '../config/containers-conf';
-import { claim, releaseClaim, SubnetInUseError, withHostLock } from './host-claims';
+import { claim, linkExists, releaseClaim, SubnetInUseError, withHostLock } from './host-claims';
 import { collectLeftovers } from './bridge';
 import { contains, formatIp, formatSubnet, lastAddress, nthHost, parseIp, parseSubnet } from './ipv4';
 
@@ -71,6 +71,8 @@ export interface NetworkCreateOptions {
   internal?: boolean;
   labels?: Record<string, string>;
   options?: Record<string, string>;
+  /** macvlan: the parent interface (also taken from the option `parent`, as Podman's CLI does) */
+  networkInterface?: string;
   /** do not fail when the name exists (returns the existing one) */
   ignoreExisting?: boolean;
 }
@@ -79,27 +81,21 @@ export interface NetworkCreateOptions {
 export function addNetwork(paths: StoragePaths, db: Database, opts: NetworkCreateOptions, id?: string): NetworkRecord {
   db.networks ??= {};
   const driver = opts.driver ?? 'bridge';
-  if (driver !== 'bridge') throw invalidArgument(`unsupported driver ${driver}`);
-  for (const [k, v] of Object.entries(opts.options ?? {})) {
-    if (k !== 'mtu') throw new EngineError('invalid-argument', `unsupported bridge network option ${k}`);
-    if (!/^\d+$/.test(v) || Number(v) < 68) throw new EngineError('invalid-argument', `invalid mtu "${v}"`);
+  if (driver !== 'bridge' && driver !== 'macvlan') throw invalidArgument(`unsupported driver ${driver}`);
+  const options = { ...(opts.options ?? {}) };
+  let parent = '';
+  if (driver !== 'bridge') {
+    parent = opts.networkInterface || options.parent || '';
+    delete options.parent;
+    checkParent(parent);
   }
-  let name = opts.name;
-  if (name !== undefined) {
-    if (!NAME_RE.test(name)) throw invalidArgument(`network name ${name} invalid: names must match [a-zA-Z0-9][a-zA-Z0-9_.-]*`);
-    const existing = Object.values(db.networks).find((n) => n.name === name);
-    if (existing) {
-      if (opts.ignoreExisting) return existing;
-      throw new EngineError('name-in-use', `network name ${name} already used: network already exists`, 'network already exists');
-    }
-  } else {
-    for (let i = 1; ; i++) {
-      if (!Object.values(db.networks).some((n) => n.name === `podman${i}`)) {
-        name = `podman${i}`;
-        break;
-      }
-    }
+  checkDriverOptions(driver, options);
+  const name = networkName(db, opts.name);
+  if (typeof name !== 'string') {
+    if (opts.ignoreExisting) return name.existing;
+    throw new EngineError('name-in-use', `network name ${opts.name} already used: network already exists`, 'network already exists');
   }
+  if (driver !== 'bridge') return addLanNetwork(db, { ...opts, options, driver }, name, parent, id);
   let subnet: string | undefined;
   if (opts.subnet) {
     const s = parseSubnet(opts.subnet);
@@ -144,11 +140,83 @@ export function addNetwork(paths: StoragePaths, db: Database, opts: NetworkCreat
     gateway,
     internal: opts.internal ?? false,
     labels: opts.labels ?? {},
-    options: opts.options ?? {},
+    options,
     created: new Date().toISOString(),
   };
   db.networks[netId] = rec;
   return rec;
+}
+
+/** The new network's name (the first free podmanN when none is given), or the network that has it. */
+function networkName(db: Database, wanted: string | undefined): string | { existing: NetworkRecord } {
+  const nets = Object.values(db.networks ?? {});
+  if (wanted === undefined) {
+    for (let i = 1; ; i++) if (!nets.some((n) => n.name === `podman${i}`)) return `podman${i}`;
+  }
+  if (!NAME_RE.test(wanted)) throw invalidArgument(`network name ${wanted} invalid: names must match [a-zA-Z0-9][a-zA-Z0-9_.-]*`);
+  const existing = nets.find((n) => n.name === wanted);
+  return existing ? { existing } : wanted;
+}
+
+const MODES: Record<NetworkDriver, string[]> = { bridge: [], macvlan: ['bridge', 'private', 'vepa', 'passthru'] };
+
+/** Podman's options per driver: mtu for both, mode for macvlan. */
+function checkDriverOptions(driver: NetworkDriver, options: Record<string, string>): void {
+  for (const [k, v] of Object.entries(options)) {
+    if (k === 'mtu') {
+      if (!/^\d+$/.test(v) || Number(v) < 68) throw new EngineError('invalid-argument', `invalid mtu "${v}"`);
+    } else if (k === 'mode' && driver !== 'bridge') {
+      if (!MODES[driver].includes(v)) throw invalidArgument(`unknown ${driver} mode "${v}"`);
+    } else throw invalidArgument(`unsupported ${driver} network option ${k}`);
+  }
+}
+
+/** A parent interface name must be one the host has now (it goes into ip's command lines). */
+function checkParent(parent: string): void {
+  if (parent === '') return;
+  if (!/^[A-Za-z0-9][A-Za-z0-9_.-]{0,14}$/.test(parent) || !linkExists(parent)) throw invalidArgument(`parent interface ${parent} does not exist`);
+}
+
+/**
+ * A macvlan network: its containers get a device on the parent
+ * interface, with addresses from the subnet given (the LAN's: no host-global
+ * claim, no bridge, no NAT). Without a subnet Podman hands out addresses by
+ * DHCP, which tspod does not do.
+ */
+function addLanNetwork(db: Database, opts: NetworkCreateOptions & { driver: NetworkDriver; options: Record<string, string> }, name: string, parent: string, id?: string): NetworkRecord {
+  if (!opts.subnet) throw invalidArgument(`${opts.driver} networks need a subnet (--subnet): tspod has no DHCP client for them`);
+  const s = parseSubnet(opts.subnet);
+  if (!s) throw new EngineError('invalid-argument', `invalid CIDR address: ${opts.subnet}`);
+  if (s.prefix > 30) throw invalidArgument(`invalid subnet ${opts.subnet}`);
+  let gateway = formatIp(nthHost(s, 1));
+  if (opts.gateway) {
+    const g = parseIp(opts.gateway);
+    if (g === undefined || !contains(s, g) || g === s.base || g === lastAddress(s)) throw invalidArgument(`gateway ${opts.gateway} not in subnet ${formatSubnet(s)}`);
+    gateway = formatIp(g);
+  }
+  const rec: NetworkRecord = {
+    id: id ?? randomBytes(32).toString('hex'),
+    name,
+    driver: opts.driver,
+    bridge: parent,
+    subnet: formatSubnet(s),
+    gateway,
+    internal: opts.internal ?? false,
+    labels: opts.labels ?? {},
+    options: opts.options,
+    created: new Date().toISOString(),
+  };
+  (db.networks ??= {})[rec.id] = rec;
+  return rec;
+}
+
+/** The host interface of the default route (/proc/net/route), the parent of a macvlan network that names none. */
+export function defaultRouteInterface(): string | undefined {
+  for (const line of fs.readFileSync('/proc/net/route', 'utf8').split('\n').slice(1)) {
+    const f = line.trim().split(/\s+/);
+    if (f[1] === '00000000' && f[7] === '00000000') return f[0];
+  }
+  return undefined;
 }
 
 /** The default network, added to db when missing (inside a store transaction). */

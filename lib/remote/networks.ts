@@ -17,6 +17,7 @@ export class RemoteNetworks implements NetworkEngine {
       internal: !!opts.internal,
       labels: opts.labels ?? {},
       options: opts.options ?? {},
+      ...(opts.networkInterface ? { network_interface: opts.networkInterface } : {}),
     };
     try {
       return await this.conn.json<NetworkInspect>('POST', '/networks/create', body);

@@ -185,10 +185,14 @@ export interface Endpoint {
 }
 
 /** A bridge network (lib/network); its bridge device and subnet are host-global. */
+/** bridge: a host bridge with NAT; macvlan: devices on a host interface, on its LAN. (Podman's ipvlan needs a module this kernel lacks: not offered.) */
+export type NetworkDriver = 'bridge' | 'macvlan';
+
 export interface NetworkRecord {
   id: string;
   name: string;
-  driver: 'bridge';
+  driver: NetworkDriver;
+  /** bridge: the host bridge's name; macvlan: the parent interface ('' = the default route's, found at each run) */
   bridge: string;
   subnet: string; // a.b.c.d/n
   gateway: string;

@@ -13,6 +13,7 @@ import * as vol from './handlers/volumes';
 import * as nets from './handlers/networks';
 import * as upd from './handlers/update';
 import * as pz from './handlers/pause';
+import * as cmount from './handlers/container-mount';
 import * as tree from './handlers/tree';
 import * as sec from './handlers/secrets';
 import * as mf from './handlers/manifests';
@@ -136,6 +137,9 @@ export function libpodRoutes(): RouteTable {
     .add('POST', '/containers/{id}/kill', lp.killLibpod)
     .add('POST', '/containers/{id}/pause', pz.pause)
     .add('POST', '/containers/{id}/unpause', pz.unpause)
+    .add('POST', '/containers/{id}/mount', cmount.mount)
+    .add('POST', '/containers/{id}/unmount', cmount.unmount)
+    .add('GET', '/containers/showmounted', cmount.showMounted)
     .add('GET', '/containers/{id}/healthcheck', health.runLibpod)
     .add('POST', '/containers/{id}/wait', lp.waitLibpod)
     .add('POST', '/containers/{id}/rename', ctr.rename)

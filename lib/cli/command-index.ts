@@ -30,6 +30,7 @@ const completion = (): typeof import('./commands/completion') => require('./comm
 const kube = (): typeof import('./commands/kube') => require('./commands/kube');
 const connection = (): typeof import('./commands/connection') => require('./commands/connection');
 const manifest = (): typeof import('./commands/manifest') => require('./commands/manifest');
+const mount = (): typeof import('./commands/mount') => require('./commands/mount');
 
 export interface IndexEntry {
   names: string[]; // command names and aliases
@@ -51,6 +52,7 @@ export const TOP_INDEX: IndexEntry[] = [
   { names: ['update'], load: () => update().UPDATE_COMMANDS },
   { names: ['pause', 'unpause'], load: () => pause().PAUSE_COMMANDS },
   { names: ['init'], load: () => [init().initCommand] },
+  { names: ['mount', 'unmount', 'umount'], load: () => mount().MOUNT_COMMANDS },
   { names: ['tree'], load: () => tree().TREE_COMMANDS },
   { names: ['unshare'], load: () => unshare().UNSHARE_COMMANDS },
   { names: ['auto-update'], load: () => autoUpdate().AUTO_UPDATE_COMMANDS },
@@ -58,7 +60,7 @@ export const TOP_INDEX: IndexEntry[] = [
 ];
 
 export const GROUP_INDEX: Record<string, { description: string; load: () => CommandDef[]; find?: (name: string) => CommandDef | undefined }> = {
-  container: { description: 'Manage containers', load: () => [...containers().CONTAINER_GROUP, ...observe().OBSERVE_COMMANDS, ...network().PORT_COMMANDS, ...restart().RESTART_COMMANDS, build().commitCommand, build().diffCommand, ...update().UPDATE_COMMANDS, ...pause().PAUSE_COMMANDS, init().initCommand, prune().containerPruneCommand] },
+  container: { description: 'Manage containers', load: () => [...containers().CONTAINER_GROUP, ...observe().OBSERVE_COMMANDS, ...network().PORT_COMMANDS, ...restart().RESTART_COMMANDS, build().commitCommand, build().diffCommand, ...update().UPDATE_COMMANDS, ...pause().PAUSE_COMMANDS, init().initCommand, prune().containerPruneCommand, ...mount().MOUNT_COMMANDS] },
   image: {
     description: 'Manage images',
     load: () => {

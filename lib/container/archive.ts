@@ -77,7 +77,7 @@ export function leaseRootfs(engine: LocalEngine, idOrName: string): RootfsLease 
       try {
         // Started meanwhile: the run owns the mount now.
         const cur = engine.get(rec.id);
-        if (cur.state.status !== 'running') unmountRootfs(engine.paths, rec.id);
+        if (cur.state.status !== 'running' && !cur.state.userMounts) unmountRootfs(engine.paths, rec.id);
       } catch {
         /* removed meanwhile */
       }

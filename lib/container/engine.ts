@@ -794,7 +794,7 @@ export class LocalEngine {
       if (r.status !== 0 && fs.existsSync(stateDir))
         failed = new EngineError('runtime', `removing the runtime's state of container ${rec.id}: ${r.stderr.trim() || `exit status ${r.status}`}`);
     }
-    unmountRootfs(this.paths, rec.id);
+    if (!this.store.read().containers[rec.id]?.state.userMounts) unmountRootfs(this.paths, rec.id); // `mount` keeps it for the user
     if (rec.config.isInfra) unmountPodShm(this.paths, rec.id);
     releaseEndpoints(this, rec);
     stopUserNetwork(this.paths, rec.id, rec.state.userNet);
@@ -818,7 +818,7 @@ export class LocalEngine {
     this.cleanupRuntime(rec, force);
     this.store.updateUnlessFull((db) => {
       const cur = db.containers[rec.id];
-      if (cur && cur.state.mounted && cur.state.status !== 'running') cur.state.mounted = false;
+      if (cur && cur.state.mounted && cur.state.status !== 'running' && !cur.state.userMounts) cur.state.mounted = false;
       if (cur?.state.initialized) cur.state.initialized = false; // its runtime container is gone
       if (cur && cur.state.userNet && cur.state.status !== 'running') delete cur.state.userNet;
     });
@@ -1020,6 +1020,46 @@ export class LocalEngine {
         throw new EngineError('name-in-use', `the container name "${newName}" is already in use by ${holder.id}. You have to remove that container to be able to reuse that name: that name is already in use`);
       rec.name = newName;
     });
+  }
+
+  /** `mount`: the root filesystem mounted for the user, counted, until as many `unmount`s (or one forced). */
+  async mountForUser(idOrName: string): Promise<string> {
+    return this.withContainer(idOrName, async (rec) => {
+      const dir = this.mountRoot(rec);
+      this.store.update((db) => {
+        const cur = db.containers[rec.id];
+        if (!cur) return;
+        cur.state.userMounts = (cur.state.userMounts ?? 0) + 1;
+        cur.state.mounted = true;
+      });
+      emitEvent(this.paths, { Type: 'container', Status: 'mount', ID: rec.id, Name: rec.name, Image: rec.config.image });
+      return dir;
+    });
+  }
+
+  /** `unmount`: one mount less (all with force); the rootfs goes when none is left and no run holds it. Returns the id. */
+  async unmountForUser(idOrName: string, force = false): Promise<string> {
+    return this.withContainer(idOrName, async (rec) => {
+      const left = force ? 0 : Math.max(0, (rec.state.userMounts ?? 0) - 1);
+      const inUse = rec.state.status === 'running' || rec.state.initialized === true;
+      if (left === 0 && !inUse) unmountRootfs(this.paths, rec.id);
+      this.store.update((db) => {
+        const cur = db.containers[rec.id];
+        if (!cur) return;
+        if (left) cur.state.userMounts = left;
+        else delete cur.state.userMounts;
+        if (left === 0 && !inUse) cur.state.mounted = false;
+      });
+      emitEvent(this.paths, { Type: 'container', Status: 'unmount', ID: rec.id, Name: rec.name, Image: rec.config.image });
+      return rec.id;
+    });
+  }
+
+  /** The containers whose root filesystem is mounted now (by a run or by `mount`), with where. */
+  mountedContainers(): { id: string; name: string; mountpoint: string }[] {
+    return Object.values(this.store.read().containers)
+      .map((c) => ({ id: c.id, name: c.name, mountpoint: rootfsMountDir(this.paths, c.id) }))
+      .filter((m) => isMountPoint(m.mountpoint));
   }
 
   /** The container's root filesystem, mounted: its image's layers, or its --rootfs directory. */

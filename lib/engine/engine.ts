@@ -26,6 +26,7 @@ import type { SecretEngine } from './secrets';
 import type { TransferEngine } from './transfer';
 import type { ManifestEngine } from './manifests';
 import type { ImageMountEngine } from './image-mounts';
+import type { ContainerMountEngine } from './container-mounts';
 import type { BuildEngine } from './build';
 import type { HistoryRow } from '../image/history';
 
@@ -149,6 +150,8 @@ export interface Engine extends BuildEngine {
   readonly manifests: ManifestEngine;
   /** image mount|unmount (lib/engine/image-mounts.ts) */
   readonly imageMounts: ImageMountEngine;
+  /** mount|unmount of containers (lib/engine/container-mounts.ts) */
+  readonly containerMounts: ContainerMountEngine;
 
   // ---- containers
   ensureImage(ref: string, policy: PullPolicy): Promise<void>;

@@ -10,7 +10,7 @@ export type { ImageMount };
 export interface ImageMountEngine {
   /** Mounts each image read-only; resolves with the mount points, in order. */
   mount(refs: string[]): Promise<string[]>;
-  /** Unmounts each image; resolves with their ids. */
+  /** Unmounts each image; resolves with their ids ('' for one that was not mounted). */
   unmount(refs: string[]): Promise<string[]>;
   /** The images mounted now. */
   list(): Promise<ImageMount[]>;

@@ -34,6 +34,7 @@ import { LocalSecrets } from './secrets';
 import { LocalTransfer } from './transfer';
 import { LocalManifests } from './manifests';
 import { LocalImageMounts } from './image-mounts';
+import { LocalContainerMounts } from './container-mounts';
 import { type BuildOutput, type BuildRequest, type CommitRequest, localBuild, localCommit } from './build';
 
 export class InProcessEngine implements Engine {
@@ -46,6 +47,7 @@ export class InProcessEngine implements Engine {
   readonly transfer: LocalTransfer;
   readonly manifests: LocalManifests;
   readonly imageMounts: LocalImageMounts;
+  readonly containerMounts: LocalContainerMounts;
 
   constructor(readonly local: LocalEngine) {
     this.volumes = new LocalVolumes(local);
@@ -56,6 +58,7 @@ export class InProcessEngine implements Engine {
     this.transfer = new LocalTransfer(local);
     this.manifests = new LocalManifests(local);
     this.imageMounts = new LocalImageMounts(local);
+    this.containerMounts = new LocalContainerMounts(local);
   }
 
   async ensureImage(ref: string, policy: PullPolicy): Promise<void> {

@@ -64,10 +64,11 @@ export function unmountImageById(store: Store, id: string): boolean {
   return was;
 }
 
-/** `image unmount IMAGE`: the image's id (an image that was not mounted is no error). */
+/** `image unmount IMAGE`: the image's id, or '' when it was not mounted (no error, and Podman prints nothing). */
 export function unmountImage(store: Store, ref: string): string {
   const image = imageOf(store, ref);
-  if (unmountImageById(store, image.id)) emitImageEvent(store.paths, 'unmount', image.id, image.names[0] ?? image.id);
+  if (!unmountImageById(store, image.id)) return '';
+  emitImageEvent(store.paths, 'unmount', image.id, image.names[0] ?? image.id);
   return image.id;
 }
 

@@ -67,6 +67,9 @@ function matchDigest(db: Database, ref: ImageReference): ImageMatch | undefined 
   const repo = `${ref.registry}/${ref.repository}`;
   for (const image of Object.values(db.images)) {
     if (image.digest !== ref.digest) continue;
+    // pulled by this very digest: the image holds REPO@DIGEST as a name (rmi then only untags it, as Podman's)
+    const exact = `${repo}@${ref.digest}`;
+    if (image.names.includes(exact)) return { image, name: exact };
     if (image.names.some((n) => n.startsWith(`${repo}:`) || n.startsWith(`${repo}@`))) return { image };
   }
   return undefined;

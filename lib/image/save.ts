@@ -225,7 +225,7 @@ export async function saveImages(store: Store, refs: string[], opts: SaveOptions
     const match = lookupImage(db, ref);
     if (!match) throw noSuchImage(ref);
     // by id: no names recorded (Podman), a load then gives <none>:<none>
-    return { image: match.image, names: match.name ? [match.name] : [] };
+    return { image: match.image, names: match.name && !match.name.includes('@') ? [match.name] : [] }; // a digest is no tag
   });
   if (opts.additionalTags?.length) {
     if (items.length !== 1 || format !== 'docker-archive') throw new EngineError('invalid-argument', 'additional tags are saved with one image in a docker-archive');

@@ -22,6 +22,7 @@ import { RemoteSecrets } from './secrets';
 import { RemoteTransfer } from './transfer';
 import { RemoteManifests } from './manifests';
 import { RemoteImageMounts } from '../engine/image-mounts';
+import { RemoteContainerMounts } from '../engine/container-mounts';
 import type { RemoteBuild } from './build';
 
 const q = (params: Record<string, string | number | boolean | undefined>) => {
@@ -95,6 +96,7 @@ export class RemoteEngine implements Engine {
     return (this.manifestsApi ??= new RemoteManifests(this.conn));
   }
   readonly imageMounts = new RemoteImageMounts();
+  readonly containerMounts = new RemoteContainerMounts();
   get secrets(): RemoteSecrets {
     return (this.secretsApi ??= new RemoteSecrets(this.conn));
   }

@@ -218,6 +218,8 @@ export interface ContainerState {
   stoppedByUser?: boolean;
   /** `stop` sent the stop signal and waits for the exit (inspect: "stopping"); status stays 'running' */
   stopping?: boolean;
+  /** `mount` calls not yet matched by `unmount` (Podman's mount counter): the rootfs stays mounted across runs */
+  userMounts?: number;
   /** the run's processes are frozen (`pause`); status stays 'running' */
   paused?: boolean;
   /** `init` made the container in the runtime (pid and conmonPid are its); status stays created until started */

@@ -228,6 +228,7 @@ describe('image mount', () => {
     const echoAt = env.ok(['image', 'mount', 'localhost/echo']).trim();
     assert.ok(fs.existsSync(path.join(echoAt, 'usr', 'local', 'bin', 'echo-server')));
 
+    assert.match(env.ok(['image', 'mount', '-a']), new RegExp(`^localhost/busybox:latest  ${where}$`, 'm'), '-a names each image');
     const listed = env.ok(['image', 'mount']).split('\n').filter(Boolean).sort();
     assert.deepEqual(listed, [`localhost/busybox:latest  ${where}`, `localhost/echo:latest  ${echoAt}`]);
     const json = JSON.parse(env.ok(['image', 'mount', '--format', 'json'])) as { id: string; Repositories: string[]; mountpoint: string }[];
@@ -240,6 +241,7 @@ describe('image mount', () => {
 
     const id = env.ok(['image', 'inspect', '--format', '{{.Id}}', 'localhost/busybox']).trim();
     assert.equal(env.ok(['image', 'unmount', 'localhost/busybox']), `${id}\n`);
+    assert.equal(env.ok(['image', 'unmount', 'localhost/busybox']), '', 'no longer mounted: nothing to report (as Podman)');
     assert.equal(fs.readFileSync('/proc/self/mountinfo', 'utf8').includes(where), false);
     assert.equal(env.ok(['image', 'mount']).includes(where), false);
 

@@ -204,7 +204,10 @@ export const imageMountCommand: CommandDef = {
     if (format !== undefined && format !== '' && format !== 'json') throw new EngineError('invalid-argument', `unknown --format argument: "${format}"`);
     const all = bool(p.flags.all);
     if (all && p.args.length) throw new UsageError('when using the --all switch, you may not pass any images names or IDs');
-    const refs = all ? (await ctx.client.listImages({})).map((i) => i.Id) : p.args;
+    const listed = all ? await ctx.client.listImages({}) : [];
+    const refs = all ? listed.map((i) => i.Id) : p.args;
+    // -a shows each image by its first name, as Podman's table does
+    const shown = (ref: string) => listed.find((i) => i.Id === ref)?.RepoTags?.find((t) => t !== '<none>:<none>') ?? ref;
     if (refs.length === 0 || format === 'json') {
       // Mount what was asked, then list what is mounted.
       for (const r of refs) await ctx.client.imageMounts.mount([r]);
@@ -218,7 +221,7 @@ export const imageMountCommand: CommandDef = {
     for (const ref of refs) {
       try {
         const [where] = await ctx.client.imageMounts.mount([ref]);
-        out(all ? `${ref}  ${where}\n` : `${where}\n`);
+        out(all ? `${shown(ref)}  ${where}\n` : `${where}\n`);
       } catch (e) {
         if (all && /manifest list/.test((e as Error).message)) continue; // lists have no content to mount
         err(`Error: ${(e as Error).message}\n`);
@@ -247,7 +250,7 @@ export const imageUnmountCommand: CommandDef = {
     for (const ref of refs) {
       try {
         const [id] = await ctx.client.imageMounts.unmount([ref]);
-        out(`${id}\n`);
+        if (id) out(`${id}\n`);
       } catch (e) {
         err(`Error: ${(e as Error).message}\n`);
         code = exitCodeFor(e);

@@ -1,0 +1,89 @@
+// `mount` / `unmount` of containers (Podman's mount counter): the root
+// filesystem stays mounted across a run while mounted by the user, goes with
+// the last unmount (or one forced), `mount` alone lists what is mounted, and
+// the libpod API's mount, unmount and showmounted endpoints do the same.
+import { after, before, describe, test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { TspodEnv } from '../helpers/tspod-env';
+import { ApiService } from '../helpers/api-service';
+
+const env = new TspodEnv('container-mount');
+const sock = path.join(env.dir, 'api.sock');
+const svc = new ApiService(env, sock);
+const mounted = (dir: string) => fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n').some((l) => l.split(' ')[4] === dir);
+
+function curl(method: string, p: string): { status: number; body: string } {
+  const r = spawnSync('curl', ['-s', '--unix-socket', sock, '-X', method, '-o', '-', '-w', '\n%{http_code}', `http://d/v4.3.1/libpod${p}`], { encoding: 'utf8', timeout: 60_000 });
+  const nl = r.stdout.lastIndexOf('\n');
+  return { status: Number(r.stdout.slice(nl + 1)), body: r.stdout.slice(0, nl) };
+}
+
+before(() => env.importTestImages());
+after(async () => {
+  await svc.stop();
+  env.run(['rm', '-af', '-t', '0']);
+  env.cleanup();
+});
+
+describe('container mount', () => {
+  test('mount shows the files, survives a run, lists; unmount counts; -f ends it; errors as Podman', () => {
+    const id = env.ok(['run', '--name', 'mnt', 'localhost/busybox', 'sh', '-c', 'echo written-inside > /tmp/f']).trim() || env.ok(['inspect', '--format', '{{.Id}}', 'mnt']).trim();
+    const full = env.ok(['inspect', '--format', '{{.Id}}', 'mnt']).trim();
+    const where = env.ok(['mount', 'mnt']).trim();
+    assert.ok(where.startsWith(env.dir), where);
+    assert.equal(fs.readFileSync(path.join(where, 'tmp', 'f'), 'utf8'), 'written-inside\n');
+    assert.equal(env.ok(['mount']), `${full.slice(0, 12)}\t${where}\n`);
+    assert.equal(env.ok(['mount', '--notruncate']), `${full}\t${where}\n`);
+    assert.deepEqual(JSON.parse(env.ok(['mount', '--format', 'json'])), [{ id: full, names: ['mnt'], mountpoint: where }]);
+
+    // a run in between does not take the user's mount away
+    env.ok(['start', '-a', 'mnt']);
+    assert.ok(mounted(where), 'still mounted after the run');
+
+    assert.equal(env.ok(['mount', 'mnt']).trim(), where, 'twice: the same mount, counted');
+    assert.equal(env.ok(['unmount', 'mnt']), `${full}\n`);
+    assert.ok(mounted(where), 'one mount is left');
+    assert.equal(env.ok(['umount', '-f', 'mnt']), `${full}\n`);
+    assert.ok(!mounted(where), 'forced: gone');
+    assert.equal(env.ok(['mount']), '');
+
+    const missing = env.run(['unmount', 'nosuch']);
+    assert.equal(missing.code, 125);
+    assert.match(missing.stderr, /no container with name or ID "nosuch" found: no such container/);
+    assert.equal(env.run(['mount', '--format', '{{.ID}}']).code, 125);
+    assert.equal(env.run(['unmount']).code, 125);
+    void id;
+  });
+
+  test('a running container: listed by mount, left alone by unmount (as Podman); mount -a, unmount -a', () => {
+    const run = env.ok(['run', '-d', '--name', 'up', 'localhost/busybox', 'sleep', '1000']).trim();
+    assert.match(env.ok(['mount']), new RegExp(`^${run.slice(0, 12)}\\t`, 'm'));
+    assert.equal(env.ok(['unmount', 'up']), '', 'a running container is skipped');
+    assert.match(env.ok(['exec', 'up', 'ls', '/bin/busybox']), /busybox/);
+    env.ok(['rm', '-f', '-t', '0', 'up']);
+
+    env.ok(['create', '--name', 'c1', 'localhost/busybox', 'true']);
+    env.ok(['create', '--name', 'c2', 'localhost/busybox', 'true']);
+    assert.equal(env.ok(['mount', '-a']).trim().split('\n').length, 3, 'mnt, c1, c2');
+    assert.equal(env.ok(['unmount', '-a']).trim().split('\n').length, 3);
+    assert.equal(env.ok(['mount']), '');
+    env.ok(['rm', 'c1', 'c2']);
+  });
+
+  test('libpod API: mount answers the path, showmounted lists it, unmount answers 204', async () => {
+    await svc.start();
+    const m = curl('POST', '/containers/mnt/mount');
+    assert.equal(m.status, 200, m.body);
+    const where = JSON.parse(m.body) as string;
+    assert.ok(mounted(where));
+    const shown = curl('GET', '/containers/showmounted');
+    assert.equal(shown.status, 200);
+    assert.equal(Object.values(JSON.parse(shown.body) as Record<string, string>)[0], where);
+    assert.equal(curl('POST', '/containers/mnt/unmount').status, 204);
+    assert.ok(!mounted(where));
+    assert.equal(curl('POST', '/containers/nosuch/mount').status, 404);
+  });
+});

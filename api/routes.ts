@@ -94,7 +94,7 @@ export function compatRoutes(): RouteTable {
     .add('POST', '/images/prune', img.prune)
     .add('GET', '/images/get', img.get)
     .add('POST', '/images/load', (ctx) => img.load(ctx, true))
-    .add('GET', '/images/{name+}/get', i(img.get))
+    .add('GET', '/images/{name+}/get', img.get)
     .add('GET', '/images/{name+}/history', i((ctx) => img.history(ctx, true)))
     .add('GET', '/images/{name+}/json', i(img.inspect))
     .add('POST', '/images/{name+}/tag', i(img.tag))

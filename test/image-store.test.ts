@@ -353,6 +353,7 @@ test('tag and resolve: exact name, ids, id prefix, short names preferring localh
     assert.equal(resolveImage(store, b.id.slice(0, 12)).id, b.id);
     assert.equal(resolveImage(store, `quay.io/team/tool@${b.digest}`).id, b.id);
     assert.throws(() => resolveImage(store, 'tool'), /tool: image not known/);
+    assert.equal(resolveImage(store, 'tool:2').id, b.id, 'a short name matches the end of a longer path, as libimage does');
     assert.throws(() => resolveImage(store, 'echo:nope'), (err: unknown) => err instanceof EngineError && err.kind === 'no-such-image');
     assert.throws(() => resolveImage(store, 'ab'), /ab: image not known/, 'prefixes need 3 characters');
 

@@ -187,7 +187,8 @@ export async function get(ctx: RouteContext): Promise<void> {
   qGoBool(q, 'compress', ctx.req.url); // accepted (archives are not compressed), a bad value is a 400
   const refs = ctx.params.name ? [ctx.params.name] : q.getAll('names').flatMap((n) => n.split(',')).filter(Boolean);
   if (refs.length === 0) throw badRequest('names: at least one image is required');
-  for (const ref of refs) if (!lookupImage(ctx.engine.store.read(), ref)) throw new EngineError('no-such-image', `${ref}: image not known`);
+  // Podman's words on both APIs (its compat handler too says "image not known")
+  for (const ref of refs) if (!lookupImage(ctx.engine.store.read(), ref)) throw new EngineError('no-such-image', `failed to find image ${ref}: ${ref}: image not known`, 'image not known');
   const format = q.get('format') || 'docker-archive';
   if (!ARCHIVE_FORMATS.includes(format)) throw new ApiError(500, `unsupported format "${format}" (one of ${ARCHIVE_FORMATS.join(', ')})`, 'unsupported format');
   ctx.res.setHeader('Content-Type', 'application/octet-stream'); // Podman's type

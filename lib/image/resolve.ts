@@ -44,7 +44,7 @@ function registryRank(registry: string): number {
   return registry === LOCAL_REGISTRY ? 0 : registry === DEFAULT_REGISTRY ? 1 : 2;
 }
 
-/** `echo[:tag]` or `foo/echo[:tag]` against `<any registry>/[library/]echo:tag`. */
+/** `echo[:tag]` or `foo/echo[:tag]` against `<any registry>/[any/path/]echo:tag` (libimage matches the path's suffix). */
 function matchShortName(db: Database, typed: ImageReference): ImageMatch | undefined {
   const tag = typed.tag ?? (typed.digest ? undefined : DEFAULT_TAG);
   const candidates: { match: ImageMatch; rank: number }[] = [];
@@ -52,7 +52,7 @@ function matchShortName(db: Database, typed: ImageReference): ImageMatch | undef
     for (const name of image.names) {
       const stored = parseStoredName(name);
       if (!stored) continue;
-      const repoMatches = stored.repository === typed.repository || stored.repository === `library/${typed.repository}`;
+      const repoMatches = stored.repository === typed.repository || stored.repository.endsWith(`/${typed.repository}`);
       if (!repoMatches) continue;
       if (typed.digest ? image.digest !== typed.digest : stored.tag !== tag) continue;
       candidates.push({ match: { image, name: typed.digest ? undefined : name }, rank: registryRank(stored.registry) });

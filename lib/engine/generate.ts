@@ -34,6 +34,8 @@ export interface SystemdUnits {
 
 export interface GenerateEngine {
   generateSystemd(target: string, opts: GenerateOptions): Promise<SystemdUnits>;
+  /** A container's libpod SpecGenerator (`generate spec`); with newName, named as a clone. */
+  generateSpec(target: string, newName: boolean): Promise<Record<string, unknown>>;
 }
 
 /**
@@ -138,6 +140,11 @@ function podUnits(engine: LocalEngine, pod: PodRecord, opts: GenerateOptions, ge
 
 export class LocalGenerate implements GenerateEngine {
   constructor(private readonly local: LocalEngine) {}
+
+  async generateSpec(target: string, newName: boolean): Promise<Record<string, unknown>> {
+    const { containerSpec } = require('../container/spec-export') as typeof import('../container/spec-export');
+    return containerSpec(this.local, target, newName);
+  }
 
   async generateSystemd(target: string, opts: GenerateOptions): Promise<SystemdUnits> {
     try {

@@ -1,10 +1,17 @@
 // `generate systemd` of the remote engine: GET /libpod/generate/{name}/systemd.
+import { EngineError } from '../errors';
+import { REMOTE_UNSUPPORTED } from '../engine/engine';
 import type { ServiceConnection } from './connection';
 import { errorFromBody, readAll } from './connection';
 import type { GenerateEngine, GenerateOptions, SystemdUnits } from '../engine/generate';
 
 export class RemoteGenerate implements GenerateEngine {
   constructor(private readonly conn: ServiceConnection) {}
+
+  // Podman 4.3's API has no endpoint for it, nor has its remote client.
+  async generateSpec(): Promise<Record<string, unknown>> {
+    throw new EngineError('invalid-argument', REMOTE_UNSUPPORTED('generate spec'));
+  }
 
   async generateSystemd(target: string, opts: GenerateOptions): Promise<SystemdUnits> {
     const q = new URLSearchParams();

@@ -93,4 +93,25 @@ export const systemdCommand: CommandDef = {
   },
 };
 
-export const GENERATE_GROUP: CommandDef[] = [systemdCommand];
+export const specCommand: CommandDef = {
+  name: 'spec',
+  usage: 'tspod generate spec [options] CONTAINER',
+  description: 'Generate Specgen JSON based on containers',
+  flags: [
+    { name: 'compact', short: 'c', type: 'bool', help: 'Print the json in a compact format for consumption' },
+    { name: 'filename', short: 'f', type: 'string', help: 'Write output to the specified path' },
+    { name: 'name', short: 'n', type: 'bool', default: true, help: 'Specify a new name for the generated spec' },
+  ],
+  minArgs: 1,
+  maxArgs: 1,
+  async run(ctx, p) {
+    const spec = await ctx.client.generate.generateSpec(p.args[0], bool(p.flags.name));
+    const text = bool(p.flags.compact) ? JSON.stringify(spec) : JSON.stringify(spec, null, '     ');
+    const file = str(p.flags.filename);
+    if (file) fs.writeFileSync(file, text, { mode: 0o644 });
+    else out(`${text}\n`);
+    return 0;
+  },
+};
+
+export const GENERATE_GROUP: CommandDef[] = [systemdCommand, specCommand];

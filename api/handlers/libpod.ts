@@ -52,6 +52,23 @@ function specMounts(body: Record<string, unknown>): MountSpec[] | undefined {
   });
 }
 
+/** SpecGenerator `image_volumes` ([{Source, Destination, ReadWrite}], Go's field names) as image mounts after the others. */
+function withImageVolumes(mounts: MountSpec[] | undefined, body: Record<string, unknown>): MountSpec[] | undefined {
+  const raw = body.image_volumes;
+  if (raw === undefined || raw === null) return mounts;
+  if (!Array.isArray(raw)) throw badRequest('json: cannot unmarshal image_volumes: must be an array');
+  const images = raw.map((v: unknown): MountSpec => {
+    if (!v || typeof v !== 'object' || Array.isArray(v)) throw badRequest('image_volumes: each must be an object');
+    const o = v as Record<string, unknown>;
+    const source = optString(o, 'Source') ?? optString(o, 'source');
+    const destination = optString(o, 'Destination') ?? optString(o, 'destination');
+    if (!source) throw badRequest('image_volumes: Source is required');
+    if (!destination?.startsWith('/')) throw badRequest('image_volumes: Destination must be an absolute path');
+    return { type: 'image', source, destination, rw: (o.ReadWrite ?? o.readWrite) === true, options: [] };
+  });
+  return [...(mounts ?? []), ...images];
+}
+
 const oneOf = <T extends string>(v: string | undefined, allowed: readonly T[], what: string): T | undefined => {
   if (v === undefined || v === '') return undefined;
   if (!(allowed as readonly string[]).includes(v)) throw badRequest(`${what}: invalid value "${v}"`);
@@ -63,7 +80,7 @@ export function libpodSpecRequest(raw: Record<string, unknown>): CreateRequest {
   const body = foldKeys(raw);
   const req = libpodCreateRequest(body);
   const extra: Partial<ContainerConfig> = {
-    mounts: specMounts(body),
+    mounts: withImageVolumes(specMounts(body), body),
     logDriver: oneOf(optString(optObject(body, 'log_configuration') ?? {}, 'driver'), ['k8s-file', 'passthrough', 'none'] as const, 'log_configuration.driver'),
     sdnotify: oneOf(optString(body, 'sdnotifyMode'), ['container', 'conmon', 'ignore'] as const, 'sdnotifyMode'),
     systemd: oneOf(optString(body, 'systemd'), ['true', 'false', 'always'] as const, 'systemd'),

@@ -195,6 +195,11 @@ export function parseMount(spec: string): MountSpec {
       if (src && !/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(src)) throw invalidArgument(`invalid volume name "${src}": names must match [a-zA-Z0-9][a-zA-Z0-9_.-]*`);
       return { type: 'volume', source: src ?? '', destination: dst, rw: !ro, options: truthy('volume-nocopy') ? ['nocopy'] : [] };
     }
+    case 'image': {
+      if (!src) throw invalidArgument(`must set source of image mount: "${spec}"`);
+      // read-only unless rw=true or readwrite=true (Podman's keys)
+      return { type: 'image', source: src, destination: dst, rw: truthy('rw') || truthy('readwrite'), options: [] };
+    }
     default:
       throw invalidArgument(`invalid filesystem type "${type}"`);
   }

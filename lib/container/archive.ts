@@ -181,7 +181,7 @@ function mountOf(engine: LocalEngine, rec: ContainerRecord, containerPath: strin
   const p = normalizeDestination(path.posix.resolve('/', containerPath));
   let best: { hostDir: string; destination: string; rest: string } | undefined;
   for (const m of rec.config.mounts) {
-    if (m.type === 'tmpfs') continue;
+    if (m.type === 'tmpfs' || m.type === 'image') continue; // (an image volume has no host directory of its own before a start)
     const dst = normalizeDestination(m.destination);
     if (p !== dst && !p.startsWith(dst === '/' ? '/' : dst + '/')) continue;
     if (best && best.destination.length >= dst.length) continue;

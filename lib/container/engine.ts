@@ -41,6 +41,7 @@ import { dropVolume, volumeUsers } from '../volume/volumes';
 import { parseRestartPolicy, shouldRestart } from './restart-policy';
 import { defaultStopSignal } from '../systemd/container-mode';
 import { unmountPodShm } from '../pod/shm';
+import { resolveImageVolumes, unmountImageVolumes } from './image-volumes';
 import { joinPod, podInfraToStart, podNamespacePaths } from '../pod/membership';
 import { addKeepIdUser, chownToContainerRoot, openBundleForUserns, openPathForUserns, ownerShift, userLeftOut } from './idmap';
 import { allocateAutoUserns, autoUsernsRequest } from './auto-userns';
@@ -310,7 +311,7 @@ export class LocalEngine {
       resolveNetworkConfig(this.paths, db, id, config, cfgImage.ExposedPorts); // networks checked, host ports chosen
       if (config.secrets?.length) config.secrets = resolveSecretRefs(db, config.secrets); // under the lock: rm cannot race
       // Named volumes are made on demand, the image's VOLUME paths get anonymous ones (last: they make directories).
-      config.mounts = attachVolumes(db, this.paths, config.mounts, Object.keys(cfgImage.Volumes ?? {}));
+      config.mounts = attachVolumes(db, this.paths, resolveImageVolumes(db, config.mounts), Object.keys(cfgImage.Volumes ?? {}));
       if (autoUserns && config.idMappings) Object.assign(config.idMappings, allocateAutoUserns(autoUserns, all));
       db.containers[id] = record;
       return record;
@@ -796,6 +797,7 @@ export class LocalEngine {
     }
     if (!this.store.read().containers[rec.id]?.state.userMounts) unmountRootfs(this.paths, rec.id); // `mount` keeps it for the user
     if (rec.config.isInfra) unmountPodShm(this.paths, rec.id);
+    unmountImageVolumes(this.paths, rec.id);
     releaseEndpoints(this, rec);
     stopUserNetwork(this.paths, rec.id, rec.state.userNet);
     const owner = sharedNetworkOwner(rec);

@@ -118,7 +118,7 @@ export function inspectContainer(paths: StoragePaths, ctr: ContainerRecord, imag
     },
     HostConfig: {
       Binds: c.mounts
-        .filter((m) => m.type !== 'tmpfs')
+        .filter((m) => m.type !== 'tmpfs' && m.type !== 'image')
         .map((m) => `${m.source}:${m.destination}:${m.rw ? 'rw' : 'ro'},rprivate,${m.type === 'volume' ? 'nosuid,nodev,' : ''}rbind`),
       NetworkMode: c.network,
       PidMode: c.pidMode ?? 'private',

@@ -19,9 +19,10 @@ export interface RemoveReport {
   deleted: string[];
 }
 
+/** Containers made from the image, or mounting it (--mount type=image). */
 const usersOf = (db: Database, id: string): string[] =>
   Object.values(db.containers)
-    .filter((c) => c.imageId === id)
+    .filter((c) => c.imageId === id || c.config.mounts?.some((m) => m.imageId === id))
     .map((c) => c.id);
 
 function inUse(containerId: string): EngineError {

@@ -189,6 +189,7 @@ function kubeContainer(engine: LocalEngine, c: ContainerRecord, name: string, po
 
 /** A mount as a volumeMount plus its pod volume: bind = hostPath, named volume = PVC, tmpfs = emptyDir in memory. */
 function volumeFor(engine: LocalEngine, m: MountSpec, volumes: Map<string, KubeObject>): KubeObject[] {
+  if (m.type === 'image') return []; // Kubernetes (as Podman 4.3's generate kube) has no image volumes
   let name: string;
   let vol: KubeObject;
   if (m.type === 'bind') {

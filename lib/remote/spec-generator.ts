@@ -39,7 +39,10 @@ export function specGenerator(req: CreateRequest): Record<string, unknown> {
     cap_drop: c.capDrop,
     restart_policy: c.restartPolicy || undefined,
     ...networkSpec(c),
-    mounts: c.mounts?.map((m) => ({ destination: m.destination, type: m.type, source: m.source, options: [...m.options, m.rw ? 'rw' : 'ro'] })),
+    mounts: c.mounts?.filter((m) => m.type !== 'image').map((m) => ({ destination: m.destination, type: m.type, source: m.source, options: [...m.options, m.rw ? 'rw' : 'ro'] })),
+    image_volumes: c.mounts?.some((m) => m.type === 'image')
+      ? c.mounts.filter((m) => m.type === 'image').map((m) => ({ Source: m.source, Destination: m.destination, ReadWrite: m.rw }))
+      : undefined,
     log_configuration: c.logDriver ? { driver: c.logDriver } : undefined,
     sdnotifyMode: c.sdnotify,
     systemd: c.systemd,

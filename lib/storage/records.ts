@@ -5,11 +5,14 @@ import type { AutoUsernsOptions } from '../container/auto-userns';
 export type ContainerStatus = 'created' | 'running' | 'stopped' | 'exited' | 'removing';
 
 export interface MountSpec {
-  type: 'bind' | 'volume' | 'tmpfs';
+  /** image: --mount type=image (lib/container/image-volumes.ts), source as given */
+  type: 'bind' | 'volume' | 'tmpfs' | 'image';
   source: string;
   destination: string;
   options: string[];
   rw: boolean;
+  /** type image: the image's id, resolved at create */
+  imageId?: string;
 }
 
 /** Everything `create` decided; the OCI spec is generated from this at each start. */

@@ -11,6 +11,7 @@ import type { Store } from '../storage/store';
 import { EngineError } from '../errors';
 import { withFd, withRoot } from '../storage/in-root';
 import { addVolume, mountVolumeDevice, volumeMountpoint, volumesOf } from './volumes';
+import { mountImageVolume } from '../container/image-volumes';
 
 /** A container path as one key: `/x/` and `/x/./` are `/x`. */
 export const normalizeDestination = (p: string) => path.posix.normalize(p).replace(/(.)\/+$/, '$1');
@@ -69,7 +70,8 @@ export function prepareMounts(store: Store, rec: ContainerRecord, rootfs: string
   const vols = volumesOf(store.read());
   const fresh: string[] = [];
   const firstUse: string[] = [];
-  const mounts = rec.config.mounts.map((m) => {
+  const mounts = rec.config.mounts.map((m, n): MountSpec => {
+    if (m.type === 'image') return { type: 'bind', source: mountImageVolume(paths, store.read(), rec.id, n, m), destination: m.destination, rw: m.rw, options: [] };
     if (m.type !== 'volume') return m;
     const v = vols[m.source];
     if (!v) throw new EngineError('no-such-object', `no volume with name "${m.source}" found: no such volume`);

@@ -73,6 +73,24 @@ describe('container mount', () => {
     env.ok(['rm', 'c1', 'c2']);
   });
 
+  test('--mount type=image: the image read-only at a path (rw=true: writable, writes stay with the container), inspect, rmi refused while used, nothing left mounted', () => {
+    const out = env.ok(['run', '--rm', '--mount', 'type=image,src=localhost/echo,dst=/other', 'localhost/busybox', 'sh', '-c', 'ls /other/usr/local/bin; touch /other/x 2>&1; true']);
+    assert.match(out, /echo-server/);
+    assert.match(out, /Read-only file system/);
+    assert.equal(env.ok(['run', '--rm', '--mount', 'type=image,src=localhost/echo,dst=/other,rw=true', 'localhost/busybox', 'sh', '-c', 'echo w > /other/x && cat /other/x']), 'w\n');
+    const id = env.ok(['run', '-d', '--mount', 'type=image,source=localhost/echo,target=/other,readwrite=true', 'localhost/busybox', 'sleep', '1000']).trim();
+    assert.equal(env.ok(['inspect', '--format', '{{(index .Mounts 0).Type}} {{(index .Mounts 0).Source}} {{(index .Mounts 0).Destination}} {{(index .Mounts 0).RW}}', id]).trim(), 'image localhost/echo /other true');
+    const rmi = env.run(['rmi', 'localhost/echo']);
+    assert.equal(rmi.code, 2, 'in use by the mount');
+    assert.match(rmi.stderr, /image is in use by a container/);
+    env.ok(['rm', '-f', '-t', '0', id]);
+    assert.doesNotMatch(fs.readFileSync('/proc/self/mountinfo', 'utf8'), new RegExp(id), 'the image volume went with the run');
+    const missing = env.run(['run', '--rm', '--mount', 'type=image,src=nosuch,dst=/x', 'localhost/busybox', 'true']);
+    assert.equal(missing.code, 125);
+    assert.match(missing.stderr, /nosuch: image not known/);
+    assert.match(env.run(['run', '--rm', '--mount', 'type=image,dst=/x', 'localhost/busybox', 'true']).stderr, /must set source of image mount/);
+  });
+
   test('libpod API: mount answers the path, showmounted lists it, unmount answers 204', async () => {
     await svc.start();
     const m = curl('POST', '/containers/mnt/mount');

@@ -118,6 +118,10 @@ export interface PullRequest {
   quiet?: boolean;
   tlsVerify?: boolean;
   platform?: string;
+  /** the client's auth file (remote: its credentials for the registry are sent, as Podman's client does) */
+  authfile?: string;
+  /** --creds */
+  credentials?: { username: string; password: string };
 }
 
 export interface ServerVersion {

@@ -321,7 +321,9 @@ export class RemoteEngine implements Engine {
 
   /** The service streams JSON lines: progress `stream`, then `id` or `error`. */
   async pull(ref: string, req: PullRequest): Promise<string> {
-    const res = await this.conn.open('POST', `/images/pull${q({ reference: ref, quiet: !!req.quiet, tlsVerify: req.tlsVerify, platform: req.platform })}`);
+    const creds = req.credentials ?? (await clientPullCredentials(ref, req.authfile));
+    const headers: Record<string, string> = creds ? { 'X-Registry-Auth': Buffer.from(JSON.stringify({ username: creds.username, password: creds.password })).toString('base64url') } : {};
+    const res = await this.conn.open('POST', `/images/pull${q({ reference: ref, quiet: !!req.quiet, tlsVerify: req.tlsVerify, platform: req.platform })}`, undefined, headers);
     let id = '';
     let error = '';
     let rest = '';
@@ -396,4 +398,16 @@ export function repoAndTag(name: string): { repo: string; tag: string } {
   const slash = name.lastIndexOf('/');
   const colon = name.lastIndexOf(':');
   return colon > slash ? { repo: name.slice(0, colon), tag: name.slice(colon + 1) } : { repo: name, tag: 'latest' };
+}
+
+/** The client's credentials for the registry of ref (its auth file or --authfile): the service has none of the user's. */
+async function clientPullCredentials(ref: string, authfile: string | undefined) {
+  const { lookupCredentials } = await import('../config/auth-json');
+  const { parseReference } = await import('../image/reference');
+  try {
+    const parsed = parseReference(ref);
+    return lookupCredentials(parsed.registry, parsed.repository, authfile);
+  } catch {
+    return undefined; // the service refuses the name with its own message
+  }
 }

@@ -275,6 +275,17 @@ describe('push, login, logout --remote', { skip: !haveRegistry && 'docker-regist
     assert.equal(pulled.code, 0, pulled.stderr);
     assert.equal(pulled.stdout.trim(), idOf('localhost/busybox'));
 
+    // pull --remote sends the client's credentials too (the service has none): from the auth file, then --creds
+    env.ok(['rmi', dest]);
+    const unauthorized = remote(['pull', '-q', '--tls-verify=false', dest]);
+    assert.equal(unauthorized.code, 125, 'no credentials: the registry refuses');
+    const remotePull = remote(['pull', '-q', '--tls-verify=false', '--authfile', authfile(), dest]);
+    assert.equal(remotePull.code, 0, remotePull.stderr);
+    assert.equal(remotePull.stdout.trim(), idOf('localhost/busybox'));
+    env.ok(['rmi', dest]);
+    const credsPull = remote(['pull', '-q', '--tls-verify=false', '--creds', 'tester:sesame', dest]);
+    assert.equal(credsPull.code, 0, credsPull.stderr);
+
     // --creds, quietly
     const creds = remote(['push', '-q', '--tls-verify=false', '--creds', 'tester:sesame', 'localhost/echo', `${reg.host}/remote/echo:1`]);
     assert.equal(creds.code, 0, creds.stderr);

@@ -106,10 +106,13 @@ export const pullCommand: CommandDef = {
 
 /** `pull --remote`: the service pulls (with its own registry configuration); progress comes back on stderr. */
 async function pullRemote(ctx: CliContext, p: Parsed): Promise<number> {
-  if (bool(p.flags['all-tags']) || p.args.some((a) => archiveTransport(a)) || str(p.flags.authfile) || str(p.flags.creds))
-    throw new EngineError('invalid-argument', 'pull --all-tags, archive transports, --authfile and --creds are not supported by the remote client');
+  if (bool(p.flags['all-tags']) || p.args.some((a) => archiveTransport(a)))
+    throw new EngineError('invalid-argument', 'pull --all-tags and archive transports are not supported by the remote client');
+  const { authfile, credentials } = registryOptions(p);
   for (const arg of p.args) {
     const id = await ctx.client.pull(arg.replace(/^docker:\/\//, ''), {
+      authfile,
+      credentials,
       quiet: bool(p.flags.quiet),
       tlsVerify: p.given.has('tls-verify') ? bool(p.flags['tls-verify']) : undefined,
       platform: platformOf(p),

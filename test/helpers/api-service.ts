@@ -2,7 +2,7 @@
 // file's private store, waited for until it answers, stopped by pid at the end.
 import * as fs from 'node:fs';
 import * as net from 'node:net';
-import type { ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawnSync } from 'node:child_process';
 import { type TspodEnv, sleep } from './tspod-env';
 
 /** Whether something accepts connections on the unix socket. */
@@ -45,4 +45,13 @@ export class ApiService {
         /* gone meanwhile */
       }
   }
+}
+
+/** One request with curl over the unix socket: the status and the body (JSON bodies as Content-Type application/json). */
+export function curlUnix(sock: string, method: string, url: string, body?: string): { status: number; body: string } {
+  const args = ['-s', '--unix-socket', sock, '-X', method, '-o', '-', '-w', '\n%{http_code}', url];
+  if (body !== undefined) args.push('-H', 'Content-Type: application/json', '-d', body);
+  const r = spawnSync('curl', args, { encoding: 'utf8', timeout: 60_000 });
+  const nl = r.stdout.lastIndexOf('\n');
+  return { status: Number(r.stdout.slice(nl + 1)), body: r.stdout.slice(0, nl) };
 }

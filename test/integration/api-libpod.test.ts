@@ -6,7 +6,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { ApiService } from '../helpers/api-service';
+import { ApiService, curlUnix } from '../helpers/api-service';
 import { TspodEnv } from '../helpers/tspod-env';
 
 const env = new TspodEnv('api-libpod');
@@ -15,13 +15,7 @@ const svc = new ApiService(env, sock);
 const BASE = 'http://d/v4.3.1/libpod';
 
 /** curl: status, body */
-function curl(method: string, p: string, body?: string): { status: number; body: string } {
-  const args = ['-s', '--unix-socket', sock, '-X', method, '-o', '-', '-w', '\n%{http_code}', `${BASE}${p}`];
-  if (body !== undefined) args.push('-H', 'Content-Type: application/json', '-d', body);
-  const r = spawnSync('curl', args, { encoding: 'utf8', timeout: 60_000 });
-  const nl = r.stdout.lastIndexOf('\n');
-  return { status: Number(r.stdout.slice(nl + 1)), body: r.stdout.slice(0, nl) };
-}
+const curl = (method: string, p: string, body?: string) => curlUnix(sock, method, `${BASE}${p}`, body);
 
 const json = <T>(r: { body: string }) => JSON.parse(r.body) as T;
 

@@ -6,20 +6,15 @@ import { after, before, describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { spawnSync } from 'node:child_process';
 import { TspodEnv } from '../helpers/tspod-env';
-import { ApiService } from '../helpers/api-service';
+import { ApiService, curlUnix } from '../helpers/api-service';
 
 const env = new TspodEnv('container-mount');
 const sock = path.join(env.dir, 'api.sock');
 const svc = new ApiService(env, sock);
 const mounted = (dir: string) => fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n').some((l) => l.split(' ')[4] === dir);
 
-function curl(method: string, p: string): { status: number; body: string } {
-  const r = spawnSync('curl', ['-s', '--unix-socket', sock, '-X', method, '-o', '-', '-w', '\n%{http_code}', `http://d/v4.3.1/libpod${p}`], { encoding: 'utf8', timeout: 60_000 });
-  const nl = r.stdout.lastIndexOf('\n');
-  return { status: Number(r.stdout.slice(nl + 1)), body: r.stdout.slice(0, nl) };
-}
+const curl = (method: string, p: string) => curlUnix(sock, method, `http://d/v4.3.1/libpod${p}`);
 
 before(() => env.importTestImages());
 after(async () => {

@@ -8,7 +8,7 @@ import * as assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 import { TspodEnv } from '../helpers/tspod-env';
-import { ApiService } from '../helpers/api-service';
+import { ApiService, curlUnix } from '../helpers/api-service';
 
 const env = new TspodEnv('macvlan');
 const sock = path.join(env.dir, 'api.sock');
@@ -21,13 +21,7 @@ const PEER = `tsmv${process.pid % 100000}b`;
 const ip = (...args: string[]) => spawnSync('ip', args, { encoding: 'utf8' });
 const linkUp = (name: string) => ip('-o', 'link', 'show', name).status === 0;
 
-function curl(method: string, p: string, body?: string): { status: number; body: string } {
-  const args = ['-s', '--unix-socket', sock, '-X', method, '-o', '-', '-w', '\n%{http_code}', `http://d${p}`];
-  if (body !== undefined) args.push('-H', 'Content-Type: application/json', '-d', body);
-  const r = spawnSync('curl', args, { encoding: 'utf8', timeout: 60_000 });
-  const nl = r.stdout.lastIndexOf('\n');
-  return { status: Number(r.stdout.slice(nl + 1)), body: r.stdout.slice(0, nl) };
-}
+const curl = (method: string, p: string, body?: string) => curlUnix(sock, method, `http://d${p}`, body);
 
 before(() => {
   env.importTestImages();

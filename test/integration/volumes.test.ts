@@ -10,7 +10,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { ApiService } from '../helpers/api-service';
+import { ApiService, curlUnix } from '../helpers/api-service';
 import { FIXTURES, TspodEnv, cleanEnv, until } from '../helpers/tspod-env';
 
 const env = new TspodEnv('volumes');
@@ -265,13 +265,7 @@ describe('volumes through the Docker API (docker CLI)', () => {
 });
 
 describe('volume and filter endpoints (curl)', () => {
-  function curl(method: string, p: string, body?: string): { status: number; body: string } {
-    const args = ['-s', '--unix-socket', sock, '-X', method, '-o', '-', '-w', '\n%{http_code}', `http://d${p}`];
-    if (body !== undefined) args.push('-H', 'Content-Type: application/json', '-d', body);
-    const r = spawnSync('curl', args, { encoding: 'utf8', timeout: 60_000 });
-    const nl = r.stdout.lastIndexOf('\n');
-    return { status: Number(r.stdout.slice(nl + 1)), body: r.stdout.slice(0, nl) };
-  }
+  const curl = (method: string, p: string, body?: string) => curlUnix(sock, method, `http://d${p}`, body);
   const q = (filters: unknown) => encodeURIComponent(JSON.stringify(filters));
   before(startService);
 

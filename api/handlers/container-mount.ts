@@ -9,7 +9,7 @@ export async function mount(ctx: RouteContext): Promise<void> {
 }
 
 export async function unmount(ctx: RouteContext): Promise<void> {
-  if (ctx.engine.get(ctx.params.id).state.status !== 'running') await ctx.engine.unmountForUser(ctx.params.id);
+  await ctx.engine.unmountForUser(ctx.params.id);
   sendEmpty(ctx.res, 204);
 }
 

@@ -1039,11 +1039,15 @@ export class LocalEngine {
     });
   }
 
-  /** `unmount`: one mount less (all with force); the rootfs goes when none is left and no run holds it. Returns the id. */
-  async unmountForUser(idOrName: string, force = false): Promise<string> {
+  /**
+   * `unmount`: one mount less (all with force); the rootfs goes when none is left and no run holds it.
+   * Returns the id; undefined for a running container, which is left alone (as Podman's).
+   */
+  async unmountForUser(idOrName: string, force = false): Promise<string | undefined> {
     return this.withContainer(idOrName, async (rec) => {
+      if (rec.state.status === 'running') return undefined;
       const left = force ? 0 : Math.max(0, (rec.state.userMounts ?? 0) - 1);
-      const inUse = rec.state.status === 'running' || rec.state.initialized === true;
+      const inUse = rec.state.initialized === true; // `init`: the runtime holds the rootfs
       if (left === 0 && !inUse) unmountRootfs(this.paths, rec.id);
       this.store.update((db) => {
         const cur = db.containers[rec.id];

@@ -26,8 +26,7 @@ export class LocalContainerMounts implements ContainerMountEngine {
     return this.local.mountForUser(ref);
   }
 
-  async unmount(ref: string, force: boolean): Promise<string | undefined> {
-    if (this.local.get(ref).state.status === 'running') return undefined;
+  unmount(ref: string, force: boolean): Promise<string | undefined> {
     return this.local.unmountForUser(ref, force);
   }
 

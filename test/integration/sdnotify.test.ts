@@ -6,6 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { TspodEnv, cleanEnv, sleep, until } from '../helpers/tspod-env';
 import { native } from '../../lib/native';
+import { freePort } from '../helpers/registry';
 
 const env = new TspodEnv('sdnotify');
 before(() => env.importTestImages());
@@ -41,12 +42,12 @@ describe('sd_notify', () => {
 
   test('container: the container gets a socket and its own READY=1 reaches systemd', async () => {
     const sock = notifySocket('container');
-    const port = 40000 + (process.pid % 20000);
+    const port = await freePort(); // a fixed port could be some other test's ephemeral one: the server would never be ready
     try {
       env.ok(['run', '-d', '--name', 'n-ctr', '--net', 'host', '--sdnotify=container', 'localhost/echo', '-p', String(port)], {
         env: cleanEnv({ NOTIFY_SOCKET: sock.file }),
       });
-      const msgs = await until(() => (sock.drain().includes('READY=1') ? sock.drain() : undefined), 10_000);
+      const msgs = await until(() => (sock.drain().includes('READY=1') ? sock.drain() : undefined), 20_000);
       const conmon = env.ok(['inspect', '--format', '{{.State.ConmonPid}}', 'n-ctr']).trim();
       assert.ok(msgs.includes(`MAINPID=${conmon}`), JSON.stringify(msgs));
       assert.equal(env.ok(['inspect', '--format', '{{.Config.SdNotifySocket}}', 'n-ctr']).trim(), sock.file);

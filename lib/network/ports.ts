@@ -108,8 +108,12 @@ export function parseExpose(spec: string): string[] {
   return out;
 }
 
-/** Ports something listens on now (/proc/net/{tcp,udp}), to not pick them. */
-function listeningPorts(protocol: 'tcp' | 'udp'): Set<number> {
+/**
+ * Local ports of the host's sockets (/proc/net/{tcp,udp}[6]); boundOnly: TCP
+ * sockets that listen (state 0A) and UDP sockets, else every socket (what a new
+ * host port must avoid).
+ */
+function hostSocketPorts(protocol: 'tcp' | 'udp', boundOnly: boolean): Set<number> {
   const out = new Set<number>();
   for (const f of [`/proc/net/${protocol}`, `/proc/net/${protocol}6`]) {
     let text = '';
@@ -120,7 +124,7 @@ function listeningPorts(protocol: 'tcp' | 'udp'): Set<number> {
     }
     for (const line of text.split('\n').slice(1)) {
       const cols = line.trim().split(/\s+/);
-      if (cols.length > 3) out.add(parseInt(cols[1].split(':')[1], 16));
+      if (cols.length > 3 && (!boundOnly || protocol === 'udp' || cols[3] === '0A')) out.add(parseInt(cols[1].split(':')[1], 16));
     }
   }
   return out;
@@ -136,7 +140,7 @@ export function assignHostPorts(db: Database, ctrId: string, ports: PortMapping[
     if (c.id === ctrId) continue;
     for (const p of c.config.ports ?? []) taken.add(`${p.protocol}/${p.hostPort}`);
   }
-  const listening = { tcp: listeningPorts('tcp'), udp: listeningPorts('udp') };
+  const listening = { tcp: hostSocketPorts('tcp', false), udp: hostSocketPorts('udp', false) };
   const out: PortMapping[] = [];
   for (const p of ports) {
     let hostPort = p.hostPort;
@@ -155,31 +159,13 @@ export function assignHostPorts(db: Database, ctrId: string, ports: PortMapping[
   return out;
 }
 
-/** Ports bound on the host: TCP sockets listening (state 0A), UDP sockets bound. */
-function boundHostPorts(protocol: 'tcp' | 'udp'): Set<number> {
-  const out = new Set<number>();
-  for (const f of [`/proc/net/${protocol}`, `/proc/net/${protocol}6`]) {
-    let text = '';
-    try {
-      text = fs.readFileSync(f, 'utf8');
-    } catch {
-      continue;
-    }
-    for (const line of text.split('\n').slice(1)) {
-      const cols = line.trim().split(/\s+/);
-      if (cols.length > 3 && (protocol === 'udp' || cols[3] === '0A')) out.add(parseInt(cols[1].split(':')[1], 16));
-    }
-  }
-  return out;
-}
-
 /**
  * A host port of ctr that is already taken, by a running container or by a
  * process on the host, as Podman finds it when it binds the port at start.
  */
 export function hostPortConflict(db: Database, ctrId: string, ports: PortMapping[], stillRunning: (c: ContainerRecord) => boolean): EngineError | undefined {
   if (!ports.length) return undefined;
-  const bound = { tcp: boundHostPorts('tcp'), udp: boundHostPorts('udp') };
+  const bound = { tcp: hostSocketPorts('tcp', true), udp: hostSocketPorts('udp', true) };
   for (const p of ports) {
     const clash =
       bound[p.protocol].has(p.hostPort) ||

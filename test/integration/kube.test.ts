@@ -15,6 +15,7 @@ import { Pod, Service } from 'kubernetes-models/v1';
 import { Deployment } from 'kubernetes-models/apps/v1';
 import { parseAllDocuments } from 'yaml';
 import { TspodEnv, cleanEnv, sleep, until } from '../helpers/tspod-env';
+import { answers } from '../helpers/http-probe';
 import { native } from '../../lib/native';
 import { ApiService } from '../helpers/api-service';
 
@@ -42,24 +43,6 @@ async function freePort(): Promise<number> {
     if (free) return p;
   }
   throw new Error('no free port in 41400-41499');
-}
-
-/** GET /file from 127.0.0.1:port, polled until it answers want (bounded); returns the last answer. */
-async function answers(port: number, file: string, want: string): Promise<string> {
-  let got = '';
-  for (let i = 0; i < 60 && got !== want; i++) {
-    got = await new Promise<string>((resolve) => {
-      const s = net.connect({ host: '127.0.0.1', port });
-      let data = '';
-      const timer = setTimeout(() => (s.destroy(), resolve('TIMEOUT')), 2000);
-      s.on('connect', () => s.write(`GET /${file} HTTP/1.0\r\n\r\n`));
-      s.on('data', (d) => (data += d.toString()));
-      s.on('error', (e: NodeJS.ErrnoException) => (clearTimeout(timer), resolve(e.code ?? 'ERROR')));
-      s.on('close', () => (clearTimeout(timer), resolve(data.split('\r\n\r\n')[1] ?? data)));
-    });
-    if (got !== want) await sleep(100);
-  }
-  return got;
 }
 
 /** Every document of a generated file, validated against the Kubernetes schema of its kind. */

@@ -9,6 +9,7 @@ import * as net from 'node:net';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { TspodEnv, sleep } from '../helpers/tspod-env';
+import { answers } from '../helpers/http-probe';
 import { ApiService } from '../helpers/api-service';
 
 const env = new TspodEnv('pods');
@@ -33,24 +34,6 @@ function freePort(): Promise<number> {
       s.close(() => resolve(p));
     });
   });
-}
-
-/** GET /file from 127.0.0.1:port, polled until it answers want (bounded); returns the last answer. */
-async function answers(port: number, file: string, want: string): Promise<string> {
-  let got = '';
-  for (let i = 0; i < 60 && got !== want; i++) {
-    got = await new Promise<string>((resolve) => {
-      const sock = net.connect({ host: '127.0.0.1', port });
-      let data = '';
-      const timer = setTimeout(() => (sock.destroy(), resolve('TIMEOUT')), 2000);
-      sock.on('connect', () => sock.write(`GET /${file} HTTP/1.0\r\n\r\n`));
-      sock.on('data', (d) => (data += d.toString()));
-      sock.on('error', (e: NodeJS.ErrnoException) => (clearTimeout(timer), resolve(e.code ?? 'ERROR')));
-      sock.on('close', () => (clearTimeout(timer), resolve(data.split('\r\n\r\n')[1] ?? data)));
-    });
-    if (got !== want) await sleep(100);
-  }
-  return got;
 }
 
 const natRules = () => spawnSync('iptables-save', ['-t', 'nat'], { encoding: 'utf8' }).stdout;

@@ -28,6 +28,9 @@ if (!existsSync(resultsDir)) {
 }
 
 const TAP_LINE = /^(ok|not ok) (\d+) (.*)$/;
+/** How much of a lost test's output the report shows (CI keeps nothing else of it). */
+const DIAG_HEAD = 4;
+const DIAG_TAIL = 40;
 
 /** Each TAP file's results: file -> [{ num, name, pass }] (a skip is not a pass). */
 function readTap(dir) {
@@ -36,10 +39,15 @@ function readTap(dir) {
     const rows = [];
     for (const line of readFileSync(join(dir, f), 'utf8').split('\n')) {
       const m = TAP_LINE.exec(line);
-      if (!m) continue;
+      if (!m) {
+        // a failure's diagnostics (bats prints them as `# ...` lines after `not ok`)
+        const last = rows[rows.length - 1];
+        if (last && !last.pass && line.startsWith('#') && last.diag.length < 5000) last.diag.push(line);
+        continue;
+      }
       const skip = /\s# skip\b/i.test(m[3]);
       const name = m[3].replace(/\s# skip\b.*$/i, '').trim();
-      rows.push({ num: Number(m[2]), name, pass: m[1] === 'ok' && !skip });
+      rows.push({ num: Number(m[2]), name, pass: m[1] === 'ok' && !skip, diag: [] });
     }
     out.set(f.replace(/\.tap$/, ''), rows);
   }
@@ -68,6 +76,13 @@ if (kind === 'system') {
       }
   const expected = readExpected().map((r) => r.join('\t'));
   const lost = expected.filter((e) => !passing.has(e));
+  for (const l of lost) {
+    const [file, num] = l.split('\t');
+    const t = results.get(file)?.find((r) => r.num === Number(num));
+    if (!t?.diag.length) continue;
+    const d = t.diag.length > DIAG_HEAD + DIAG_TAIL ? [...t.diag.slice(0, DIAG_HEAD), '# [...]', ...t.diag.slice(-DIAG_TAIL)] : t.diag;
+    console.log(`--- ${file} ${num}: where it failed, and the end of what it printed\n${d.join('\n')}`);
+  }
   const known = new Set(expected);
   const gained = rows.filter((r) => !known.has(r));
   report(expected.length, lost, gained, rows);

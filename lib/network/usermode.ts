@@ -31,6 +31,8 @@ export interface UserNetState {
 const BIN: Record<UserModeTool, string> = { slirp4netns: '/usr/bin/slirp4netns', pasta: '/usr/bin/pasta' };
 const PACKAGE: Record<UserModeTool, string> = { slirp4netns: 'slirp4netns', pasta: 'passt' };
 const READY_TIMEOUT_MS = 10_000;
+/** How long stopping waits for a killed helper to exit (and free its ports). */
+const HELPER_EXIT_WAIT_MS = 3000;
 const DEFAULT_MTU = 65520;
 
 export const isUserMode = (mode: string): mode is UserModeTool => mode === 'slirp4netns' || mode === 'pasta';
@@ -433,6 +435,23 @@ export function stopUserNetwork(paths: StoragePaths, id: string, recorded: UserN
   } catch {
     /* gone meanwhile */
   }
+  // A restart publishes the same host ports at once: they are free only when the helper has exited.
+  waitExited(state.pid, HELPER_EXIT_WAIT_MS);
   if (state.tool === 'slirp4netns') fs.rmSync(apiSocketPath(paths, id), { force: true });
 }
 
+/** Waits (bounded) until pid has exited: gone, or a zombie, whose sockets are closed already. */
+function waitExited(pid: number, ms: number): void {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    let stat: string;
+    try {
+      stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    } catch {
+      return;
+    }
+    const st = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+    if (st === 'Z' || st === 'X' || Date.now() >= deadline) return;
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5);
+  }
+}

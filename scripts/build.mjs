@@ -24,8 +24,9 @@ await build({
   platform: 'node',
   target: 'node20',
   format: 'cjs',
-  // yaml: only kube commands read or write YAML; loaded from node_modules when they do
-  external: ['node-pty', 'yaml'],
+  // yaml (kube) and dockerfile-ast (build) are required lazily where used and loaded from
+  // node_modules then: kept out of the start-up snapshot, which every command deserializes
+  external: ['node-pty', 'yaml', 'dockerfile-ast'],
   logLevel: 'warning',
   legalComments: 'none',
   // While a start-up snapshot is built, require() knows only Node's built-in

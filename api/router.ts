@@ -5,6 +5,7 @@
 import type * as http from 'node:http';
 import type * as net from 'node:net';
 import type { LocalEngine } from '../lib/container/engine';
+import type { EngineOps } from '../lib/engine/threads';
 import { ApiError, sendError } from './http';
 
 export const API_VERSION = '1.41';
@@ -19,6 +20,8 @@ export interface RouteContext {
   params: Record<string, string>;
   query: URLSearchParams;
   engine: LocalEngine;
+  /** create, start, stop, kill, rm: on the service's engine threads (lib/engine/threads), off its event loop */
+  ops: EngineOps;
   service: ServiceHooks;
   upgrade?: { socket: net.Socket; head: Buffer };
 }
@@ -77,6 +80,7 @@ export class RouteTable {
 
 export interface RouterOptions {
   engine: LocalEngine;
+  ops: EngineOps;
   compat: RouteTable;
   libpod: RouteTable;
   cors?: string;
@@ -185,7 +189,7 @@ export async function dispatch(opts: RouterOptions, req: http.IncomingMessage, r
     res.setHeader('X-Reference-Id', referenceId(req));
     if (opts.cors) for (const [k, v] of Object.entries(CORS_HEADERS(opts.cors))) res.setHeader(k, v);
     checkOrigin(opts.cors, method, req.headers.origin);
-    await m.handler({ req, res, params: m.params, query: url.searchParams, engine: opts.engine, service: opts.service, upgrade });
+    await m.handler({ req, res, params: m.params, query: url.searchParams, engine: opts.engine, ops: opts.ops, service: opts.service, upgrade });
   } catch (err) {
     try {
       sendError(res, err);

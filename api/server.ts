@@ -8,7 +8,8 @@ import { dispatch, type RouterOptions, type ServiceHooks } from './router';
 import { compatRoutes, libpodRoutes } from './routes';
 import { IdleTracker } from './idle';
 import { describe, listenOn, resolveEndpoint } from './listener';
-import { log } from '../lib/cli/log';
+import { log, logLevel } from '../lib/cli/log';
+import { EngineThreads } from '../lib/engine/threads';
 
 export interface ServiceOptions {
   engine: LocalEngine;
@@ -21,6 +22,9 @@ export interface ServiceOptions {
 
 /** How long a client may take to send a request's headers; TSPOD_API_HEADERS_TIMEOUT (seconds) changes it. */
 export const DEFAULT_HEADERS_TIMEOUT_MS = 30_000;
+
+/** When the engine threads start if no lifecycle request started them before. */
+const WARM_THREADS_AFTER_MS = 300;
 
 function headersTimeoutMs(env: NodeJS.ProcessEnv): number {
   const v = Number(env.TSPOD_API_HEADERS_TIMEOUT);
@@ -66,7 +70,10 @@ export async function runService(o: ServiceOptions): Promise<number> {
     },
     exitCodes: new Map(),
   };
-  const routing: RouterOptions = { engine: o.engine, compat: compatRoutes(), libpod: libpodRoutes(), cors: o.cors, service };
+  const threads = new EngineThreads(o.engine, { engine: o.engine.options, logLevel: logLevel() }, (err) =>
+    o.log(`API service: engine thread failed: ${err.stack ?? err.message}\n`),
+  );
+  const routing: RouterOptions = { engine: o.engine, ops: threads.ops, compat: compatRoutes(), libpod: libpodRoutes(), cors: o.cors, service };
 
   server.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
     const end = idle.begin();
@@ -131,8 +138,13 @@ export async function runService(o: ServiceOptions): Promise<number> {
     delete process.env.NOTIFY_SOCKET;
   }
   if (process.env.TSPOD_DEBUG) o.log(`API service listening on ${describe(ep)}\n`);
+  // After the first requests of a cold start: loading the engine's code takes a core for a while.
+  const warm = setTimeout(() => threads.warm(), WARM_THREADS_AFTER_MS);
+  warm.unref();
 
   const code = await finished;
+  clearTimeout(warm);
+  await threads.close();
   process.off('SIGTERM', onTerm);
   process.off('SIGINT', onInt);
   return code;

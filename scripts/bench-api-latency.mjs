@@ -6,7 +6,9 @@
 // event loop is held by synchronous work (runtime calls, file removal). The same
 // with no churn gives the baseline. tspod and, when installed, Podman (runc,
 // cgroupfs, private stores) side by side; the load average is printed.
-// Usage: node scripts/bench-api-latency.mjs [--seconds S]
+// --clients N runs N churning clients at once (each its own connection), with
+// inspect between start and rm, as the libpod API issue's mixed load asks.
+// Usage: node scripts/bench-api-latency.mjs [--seconds S] [--clients N]
 import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
@@ -17,6 +19,8 @@ import { fileURLToPath } from 'node:url';
 const repo = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
 const i = process.argv.indexOf('--seconds');
 const seconds = i >= 0 && Number(process.argv[i + 1]) > 0 ? Number(process.argv[i + 1]) : 10;
+const ci = process.argv.indexOf('--clients');
+const clients = ci >= 0 && Number(process.argv[ci + 1]) > 0 ? Math.floor(Number(process.argv[ci + 1])) : 1;
 const rootfs = path.join(repo, 'test/fixtures/out/busybox-rootfs.tar');
 const tspodBin = path.join(repo, 'dist/tspod');
 for (const f of [rootfs, tspodBin]) {
@@ -76,6 +80,7 @@ async function churn(sock, stopAt) {
   while (Date.now() < stopAt) {
     const { Id } = JSON.parse(await request(agent, sock, 'POST', '/v4.0.0/libpod/containers/create'));
     await request(agent, sock, 'POST', `/v4.0.0/libpod/containers/${Id}/start`);
+    await request(agent, sock, 'GET', `/v4.0.0/libpod/containers/${Id}/json`);
     await request(agent, sock, 'DELETE', `/v4.0.0/libpod/containers/${Id}?force=true&timeout=0`);
     cycles++;
   }
@@ -97,10 +102,11 @@ try {
     for (let n = 0; n < 400 && !fs.existsSync(sock); n++) await sleep(25);
     const idle = await pingLatencies(sock, Date.now() + seconds * 500);
     const stopAt = Date.now() + seconds * 1000;
-    const [busy, cycles] = await Promise.all([pingLatencies(sock, stopAt), churn(sock, stopAt)]);
+    const [busy, ...counts] = await Promise.all([pingLatencies(sock, stopAt), ...Array.from({ length: clients }, () => churn(sock, stopAt))]);
+    const cycles = counts.reduce((a, b) => a + b, 0);
     console.log(`${t.name}:`);
     console.log(`  ${line('idle service', idle)}`);
-    console.log(`  ${line('during churn', busy)}; ${cycles} create+start+rm cycles in ${seconds} s`);
+    console.log(`  ${line(`during churn by ${clients} client${clients === 1 ? '' : 's'}`, busy)}; ${cycles} create+start+inspect+rm cycles in ${seconds} s`);
   }
   console.log(`load average after: ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
 } finally {

@@ -15,7 +15,10 @@ const entries = {
   'tspod-conmon': 'conmon/main.ts',
   'tspod-runtime': 'runtime/main.ts',
   'tspod-systemd-generator': 'lib/systemd/generator-main.ts',
+  // a worker thread of the API service (lib/engine/threads.ts): no command of its own
+  'tspod-engine-thread': 'lib/engine/thread-main.ts',
 };
+const commands = Object.keys(entries).filter((name) => name !== 'tspod-engine-thread');
 
 await build({
   entryPoints: Object.fromEntries(Object.entries(entries).map(([k, v]) => [k, join(root, v)])),
@@ -83,7 +86,7 @@ fi
 `;
 }
 
-for (const name of Object.keys(entries)) {
+for (const name of commands) {
   const file = join(dist, name);
   const start =
     name === 'tspod' && existsSync(blob)

@@ -4,7 +4,7 @@ import type { LocalEngine } from '../../lib/container/engine';
 import { EngineError } from '../../lib/errors';
 import { readEvents } from '../../lib/events/journal';
 import { execWithStreams } from '../../lib/container/exec';
-import type { ServiceHooks } from '../router';
+import type { RouteContext, ServiceHooks } from '../router';
 import { streamsFor, takeParked } from '../streams/attach';
 import { type RawStream } from '../streams/hijack';
 import { outputChunk } from '../streams/mux';
@@ -13,25 +13,25 @@ import type { ExecSession } from '../exec-sessions';
 import { badRequest } from '../http';
 
 /** Starts a container; with an attach parked for it, the attach gets its streams. Resolves once it runs. */
-export async function startContainer(engine: LocalEngine, service: ServiceHooks, idOrName: string): Promise<'started' | 'already'> {
-  const rec = engine.get(idOrName);
+export async function startContainer(ctx: Pick<RouteContext, 'engine' | 'ops' | 'service'>, idOrName: string): Promise<'started' | 'already'> {
+  const rec = ctx.engine.get(idOrName);
   if (rec.state.status === 'running') return 'already';
   try {
-    await startWith(engine, service, rec.id);
+    await startWith(ctx, rec.id);
   } catch (err) {
     // As Docker does: a container that was to be removed on exit goes when it cannot start
     // (the CLI's `run --rm` waits for the removal).
-    if (rec.config.autoRemove) engine.remove(rec.id, { force: true, ignoreMissing: true });
+    if (rec.config.autoRemove) await ctx.ops.removeAsync(rec.id, { force: true, ignoreMissing: true, timeout: 0 });
     throw err;
   }
   return 'started';
 }
 
-async function startWith(engine: LocalEngine, service: ServiceHooks, id: string): Promise<void> {
+async function startWith({ engine, ops, service }: Pick<RouteContext, 'engine' | 'ops' | 'service'>, id: string): Promise<void> {
   const rec = engine.get(id);
   const parked = takeParked(rec.id);
   if (!parked) {
-    await engine.start(rec.id);
+    await ops.start(rec.id); // on an engine thread; an attached start streams here
     return;
   }
   await new Promise<void>((resolve, reject) => {
@@ -51,13 +51,7 @@ async function startWith(engine: LocalEngine, service: ServiceHooks, id: string)
           parked.raw.end();
           // Like a foreground `tspod run --rm`: the attached side removes the container at once
           // (the monitor's exit command only backs it up, after a delay).
-          if (rec.config.autoRemove) {
-            try {
-              engine.remove(rec.id, { force: true, ignoreMissing: true });
-            } catch {
-              /* the backup will */
-            }
-          }
+          if (rec.config.autoRemove) ops.removeAsync(rec.id, { force: true, ignoreMissing: true, timeout: 0 }).catch(() => undefined); // else the backup will
         },
         (err: unknown) => {
           parked.raw.end();

@@ -45,7 +45,7 @@ export function list(ctx: RouteContext): void {
 
 export async function create(ctx: RouteContext): Promise<void> {
   const body = await readJson(ctx.req);
-  const rec = ctx.engine.create(dockerCreateRequest(body, ctx.query.get('name') ?? undefined));
+  const rec = await ctx.ops.create(dockerCreateRequest(body, ctx.query.get('name') ?? undefined));
   sendJson(ctx.res, 201, { Id: rec.id, Warnings: createWarnings(rec.config.resources) });
 }
 
@@ -54,28 +54,28 @@ export function inspect(ctx: RouteContext): void {
 }
 
 export async function start(ctx: RouteContext): Promise<void> {
-  const r = await startContainer(ctx.engine, ctx.service, ctx.params.id);
+  const r = await startContainer(ctx, ctx.params.id);
   sendEmpty(ctx.res, r === 'already' ? 304 : 204);
 }
 
 export async function stop(ctx: RouteContext): Promise<void> {
   const rec = ctx.engine.get(ctx.params.id);
   if (rec.state.status !== 'running') return sendEmpty(ctx.res, 304);
-  await ctx.engine.stop(rec.id, qint(ctx.query, 't') ?? qint(ctx.query, 'timeout'));
+  await ctx.ops.stop(rec.id, qint(ctx.query, 't') ?? qint(ctx.query, 'timeout'));
   sendEmpty(ctx.res, 204);
 }
 
 export async function restart(ctx: RouteContext): Promise<void> {
   const rec = ctx.engine.get(ctx.params.id);
-  if (rec.state.status === 'running') await ctx.engine.stop(rec.id, qint(ctx.query, 't'));
-  await startContainer(ctx.engine, ctx.service, rec.id);
+  if (rec.state.status === 'running') await ctx.ops.stop(rec.id, qint(ctx.query, 't'));
+  await startContainer(ctx, rec.id);
   sendEmpty(ctx.res, 204);
 }
 
-export function kill(ctx: RouteContext): void {
+export async function kill(ctx: RouteContext): Promise<void> {
   const rec = ctx.engine.get(ctx.params.id);
   if (rec.state.status !== 'running') throw new EngineError('state-improper', `container ${rec.id} is not running`);
-  ctx.engine.kill(rec.id, signalNumber(ctx.query.get('signal') || 'SIGKILL'));
+  await ctx.ops.kill(rec.id, signalNumber(ctx.query.get('signal') || 'SIGKILL'));
   sendEmpty(ctx.res, 204);
 }
 
@@ -100,7 +100,7 @@ export async function wait(ctx: RouteContext): Promise<void> {
 
 export async function remove(ctx: RouteContext): Promise<void> {
   // Docker's force kills at once (no stop signal first), unless a tspod client asks for a timeout
-  await ctx.engine.removeAsync(ctx.params.id, { force: qbool(ctx.query, 'force'), timeout: qint(ctx.query, 't') ?? 0, volumes: qbool(ctx.query, 'v') });
+  await ctx.ops.removeAsync(ctx.params.id, { force: qbool(ctx.query, 'force'), timeout: qint(ctx.query, 't') ?? 0, volumes: qbool(ctx.query, 'v') });
   sendEmpty(ctx.res, 204);
 }
 
@@ -174,7 +174,7 @@ async function pruneContainers(ctx: RouteContext): Promise<string[]> {
   for (const c of recs) {
     if (c.state.status === 'running') continue;
     try {
-      if (await ctx.engine.removeAsync(c.id, { ignoreMissing: true })) deleted.push(c.id);
+      if (await ctx.ops.removeAsync(c.id, { ignoreMissing: true })) deleted.push(c.id);
     } catch {
       /* started meanwhile */
     }

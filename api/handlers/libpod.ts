@@ -91,7 +91,7 @@ export function libpodSpecRequest(raw: Record<string, unknown>): CreateRequest {
 }
 
 export async function createLibpod(ctx: RouteContext): Promise<void> {
-  const rec = ctx.engine.create(libpodSpecRequest(await readJson(ctx.req)));
+  const rec = await ctx.ops.create(libpodSpecRequest(await readJson(ctx.req)));
   sendJson(ctx.res, 201, { Id: rec.id, Warnings: createWarnings(rec.config.resources) });
 }
 
@@ -125,13 +125,13 @@ export async function waitLibpod(ctx: RouteContext): Promise<void> {
 export async function removeLibpod(ctx: RouteContext): Promise<void> {
   const force = ['1', 'true'].includes((ctx.query.get('force') ?? '').toLowerCase());
   const volumes = ['1', 'true'].includes((ctx.query.get('v') ?? '').toLowerCase());
-  const id = await ctx.engine.removeAsync(ctx.params.id, { force, timeout: qint(ctx.query, 'timeout'), volumes }); // no timeout: the container's stop timeout, as Podman's
+  const id = await ctx.ops.removeAsync(ctx.params.id, { force, timeout: qint(ctx.query, 'timeout'), volumes }); // no timeout: the container's stop timeout, as Podman's
   sendJson(ctx.res, 200, [{ Id: id ?? ctx.params.id, Err: null }]);
 }
 
 /** libpod kill: the engine's own refusal of a container that is not running (409 with Podman's message). */
-export function killLibpod(ctx: RouteContext): void {
-  ctx.engine.kill(ctx.params.id, signalNumber(ctx.query.get('signal') || 'SIGKILL'));
+export async function killLibpod(ctx: RouteContext): Promise<void> {
+  await ctx.ops.kill(ctx.params.id, signalNumber(ctx.query.get('signal') || 'SIGKILL'));
   sendEmpty(ctx.res, 204);
 }
 

@@ -6,6 +6,7 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
 const RANK: Record<LogLevel, number> = { trace: 0, debug: 1, info: 2, warn: 3, warning: 3, error: 4, fatal: 5, panic: 6 };
 
 let threshold = RANK.warn;
+let current: LogLevel = 'warn';
 
 export function isLogLevel(s: string): s is LogLevel {
   return (LOG_LEVELS as readonly string[]).includes(s);
@@ -13,6 +14,11 @@ export function isLogLevel(s: string): s is LogLevel {
 
 export function setLogLevel(level: LogLevel): void {
   threshold = RANK[level];
+  current = level;
+}
+
+export function logLevel(): LogLevel {
+  return current;
 }
 
 export function logEnabled(level: LogLevel): boolean {

@@ -80,6 +80,11 @@ export class LocalEngine {
   private readonly locks: ContainerLocks;
   private runtimeInfo?: RuntimeInfo;
 
+  /** What it was made with (an engine thread of the API service makes its own from them). */
+  get options(): EngineOptions {
+    return this.opts;
+  }
+
   constructor(private readonly opts: EngineOptions) {
     this.paths = opts.paths;
     this.store = new Store(opts.paths);

@@ -68,6 +68,13 @@ export interface CgroupSupport {
 }
 
 export function cgroupSupport(): CgroupSupport {
+  // The host's cgroup layout does not change under a running process (the API service asks at every inspect,
+  // and /proc/self/mountinfo grows with every container's mounts).
+  return (support ??= probeCgroupSupport());
+}
+let support: CgroupSupport | undefined;
+
+function probeCgroupSupport(): CgroupSupport {
   if (cgroupV2()) {
     const controllers = read(path.join(CGROUP_ROOT, 'cgroup.controllers')).split(/\s+/);
     return { swap: controllers.includes('memory') && !!swapTotal(), blkioWeight: controllers.includes('io'), oomKillDisable: false, swappiness: false };

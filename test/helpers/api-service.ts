@@ -3,7 +3,7 @@
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import { type ChildProcess, spawnSync } from 'node:child_process';
-import { type TspodEnv, sleep } from './tspod-env';
+import { type TspodEnv, cleanEnv, sleep } from './tspod-env';
 
 /** Whether something accepts connections on the unix socket. */
 export function socketAnswers(sock: string): Promise<boolean> {
@@ -23,11 +23,17 @@ export class ApiService {
   constructor(
     private readonly env: TspodEnv,
     readonly sock: string,
+    /** added to the service's environment */
+    private readonly extraEnv: NodeJS.ProcessEnv = {},
   ) {}
+
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
 
   /** Starts the service without an idle timeout and waits (bounded) until it answers. */
   async start(): Promise<void> {
-    this.child = this.env.spawn(['system', 'service', '-t', '0', `unix://${this.sock}`], { stdio: ['ignore', 'ignore', 'inherit'] });
+    this.child = this.env.spawn(['system', 'service', '-t', '0', `unix://${this.sock}`], { stdio: ['ignore', 'ignore', 'inherit'], env: { ...cleanEnv(), ...this.extraEnv } });
     for (let i = 0; i < 200 && !(fs.existsSync(this.sock) && (await socketAnswers(this.sock))); i++) await sleep(50);
   }
 

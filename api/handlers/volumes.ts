@@ -4,7 +4,7 @@ import type { RouteContext } from '../router';
 import { ApiError, apiErrorFrom, optString, optStringMap, qbool, qfiltersGo, readFirstJson, readJson, sendEmpty, sendJson, withBody } from '../http';
 import { pipeline } from 'node:stream/promises';
 import { LocalVolumes } from '../../lib/engine/volumes';
-import { createVolume, dirSize, getVolume, listVolumes, pruneVolumes, removeVolume, volumeMountpoint } from '../../lib/volume/volumes';
+import { createVolume, dirSize, getVolume, listVolumes, pruneVolumes, removeVolume, volumeMountpoint, volumeUsers } from '../../lib/volume/volumes';
 import { dockerVolume, filterVolumes, inspectVolume, untilTime } from '../../lib/volume/inspect';
 import { EngineError } from '../../lib/errors';
 
@@ -67,8 +67,9 @@ export function inspect(ctx: RouteContext): void {
   }
 }
 
-export function remove(ctx: RouteContext): void {
+export async function remove(ctx: RouteContext): Promise<void> {
   try {
+    await removeUsersFirst(ctx);
     removeVolume(ctx.engine.store, ctx.params.name, {
       force: qbool(ctx.query, 'force'),
       removeContainer: (id) => ctx.engine.remove(id, { force: true, ignoreMissing: true }),
@@ -144,8 +145,9 @@ export function libpodExists(ctx: RouteContext): void {
   }
 }
 
-export function libpodRemove(ctx: RouteContext): void {
+export async function libpodRemove(ctx: RouteContext): Promise<void> {
   try {
+    await removeUsersFirst(ctx);
     removeVolume(ctx.engine.store, ctx.params.name, {
       force: qbool(ctx.query, 'force'),
       removeContainer: (id) => ctx.engine.remove(id, { force: true, ignoreMissing: true }),
@@ -177,4 +179,14 @@ export async function libpodImport(ctx: RouteContext): Promise<void> {
   const volumes = new LocalVolumes(ctx.engine);
   await withBody(ctx.req, (body) => volumes.importVolume(ctx.params.name, body));
   sendEmpty(ctx.res, 204);
+}
+
+/**
+ * With force, the containers using the volume go first, on the engine threads (a container's
+ * lock may be held there: waiting for it here would hold the event loop). removeVolume's own
+ * removal then only meets a container created meanwhile.
+ */
+async function removeUsersFirst(ctx: RouteContext): Promise<void> {
+  if (!qbool(ctx.query, 'force')) return;
+  for (const c of volumeUsers(ctx.engine.store.read(), ctx.params.name)) await ctx.ops.removeAsync(c.id, { force: true, ignoreMissing: true, timeout: 0 });
 }

@@ -145,3 +145,15 @@ test('an image without layers mounts an empty root', async () => {
     assert.equal(fs.existsSync(merged), false);
   });
 });
+
+test('the mount point is `merged` (Podman\'s MergedDir); a container mounted at `rootfs` by an earlier tspod keeps it', async () => {
+  await withPaths(async (paths) => {
+    const id = 'a'.repeat(64);
+    assert.equal(path.basename(rootfsMountDir(paths, id)), 'merged');
+    const legacy = path.join(path.dirname(rootfsMountDir(paths, id)), 'rootfs');
+    fs.mkdirSync(legacy, { recursive: true });
+    assert.equal(rootfsMountDir(paths, id), legacy);
+    fs.rmdirSync(legacy); // unmounted: the directory goes, the next mount is at `merged`
+    assert.equal(path.basename(rootfsMountDir(paths, id)), 'merged');
+  });
+});

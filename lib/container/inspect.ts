@@ -2,7 +2,7 @@
 import * as path from 'node:path';
 import type { ContainerRecord } from '../storage/records';
 import { goUnitsHumanSize } from '../format/units';
-import { type StoragePaths, bundleDir, containerDir } from '../storage/paths';
+import { type StoragePaths, bundleDir, containerDir, rootfsMountDir } from '../storage/paths';
 import { signalName } from './signals';
 import type { ImageDefaults } from '../oci/generate';
 import { containerCommand } from '../oci/generate';
@@ -74,7 +74,7 @@ export function inspectContainer(paths: StoragePaths, ctr: ContainerRecord, imag
     EffectiveCaps: containerCaps(c),
     BoundingCaps: containerCaps(c),
     ExecIDs: [],
-    GraphDriver: { Name: 'overlay', Data: { UpperDir: path.join(userdata, 'upper'), WorkDir: path.join(userdata, 'work'), MergedDir: path.join(bundle, 'rootfs') } },
+    GraphDriver: { Name: 'overlay', Data: { UpperDir: path.join(userdata, 'upper'), WorkDir: path.join(userdata, 'work'), MergedDir: rootfsMountDir(paths, ctr.id) } },
     Mounts: c.mounts.map((m) =>
       m.type === 'volume'
         ? { Type: m.type, Name: m.source, Source: volumeMountpoint(paths, m.source), Destination: m.destination, Driver: 'local', Mode: '', Options: ['nosuid', 'nodev', 'rbind', ...m.options], RW: m.rw, Propagation: 'rprivate' }

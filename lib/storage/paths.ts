@@ -1,4 +1,5 @@
 // Where state lives (DESIGN.md): --root for persistent data, --runroot for run-time files.
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { isRootless } from '../rootless/identity';
 import { userRuntimeDir } from '../rootless/runtime-dir';
@@ -49,7 +50,15 @@ export const layerLinksDir = (p: StoragePaths) => path.join(p.root, 'l');
 export const storageTmpDir = (p: StoragePaths) => path.join(p.root, 'tmp');
 
 // A container's root filesystem (lib/storage/rootfs.ts).
-export const rootfsMountDir = (p: StoragePaths, id: string) => path.join(bundleDir(p, id), 'rootfs');
+/**
+ * Where a container's root filesystem is mounted: `merged`, as Podman's overlay driver names it
+ * (clients read GraphDriver.Data.MergedDir). Earlier tspod versions mounted it at `rootfs`, and
+ * removed that directory once unmounted: while it is there, a container mounted then keeps it.
+ */
+export function rootfsMountDir(p: StoragePaths, id: string): string {
+  const legacy = path.join(bundleDir(p, id), 'rootfs');
+  return fs.existsSync(legacy) ? legacy : path.join(bundleDir(p, id), 'merged');
+}
 export const rootfsUpperDir = (p: StoragePaths, id: string) => path.join(containerDir(p, id), 'upper');
 export const rootfsWorkDir = (p: StoragePaths, id: string) => path.join(containerDir(p, id), 'work');
 /** The lower directory of a container whose image has no layers. */

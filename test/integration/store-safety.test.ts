@@ -70,7 +70,7 @@ describe('store permissions (issue 12, item 1)', () => {
     assert.ok(layer, 'a stored layer');
     const diff = path.join(layers, layer, 'diff');
     const key = path.join(env.root, 'volumes', 'secret', '_data', 'key');
-    const rootfs = path.join(env.runroot, 'containers', id, 'rootfs');
+    const rootfs = path.join(env.runroot, 'containers', id, 'merged');
     // what root sees (the paths are right)
     assert.equal(fs.readFileSync(key, 'utf8'), 's3cret\n');
     assert.ok(fs.existsSync(path.join(diff, 'bin', 'busybox')));

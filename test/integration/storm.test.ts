@@ -156,7 +156,7 @@ function debris(allGone: boolean): string[] {
   const runningPids = new Set(allGone ? [] : running.flatMap((c) => [c.state.pid, c.state.conmonPid]));
   const found: string[] = [];
   for (const m of mountsOfEnv()) {
-    const id = /\/containers\/([0-9a-f]{64})\/rootfs$/.exec(m)?.[1];
+    const id = /\/containers\/([0-9a-f]{64})\/merged$/.exec(m)?.[1];
     if (!id || !runningIds.has(id)) found.push(`mount ${m}`);
   }
   for (const pid of monitorsOfEnv()) if (!runningPids.has(Number(pid))) found.push(`monitor ${pid}`);

@@ -32,6 +32,7 @@ const health = lazy((): typeof import('./handlers/healthcheck') => require('./ha
 const kube = lazy((): typeof import('./handlers/kube') => require('./handlers/kube'));
 const auth = lazy((): typeof import('./handlers/auth') => require('./handlers/auth'));
 const gen = lazy((): typeof import('./handlers/generate') => require('./handlers/generate'));
+const scp = lazy((): typeof import('./handlers/image-scp') => require('./handlers/image-scp'));
 
 /** Docker's wording for missing objects (docker-py and the CLI match on it). */
 function dockerWording(h: Handler, what: 'container' | 'image', param: string): Handler {
@@ -170,6 +171,7 @@ export function libpodRoutes(): RouteTable {
     .add('POST', '/images/load', (ctx) => img.load(ctx, false))
     .add('POST', '/images/import', img.libpodImport)
     .add('GET', '/images/export', img.libpodExport)
+    .add('POST', '/images/scp/{name+}', scp.scp)
     .add('POST', '/images/{name+}/push', pull.libpodPush)
     .add('GET', '/images/{name+}/get', img.get)
     .add('GET', '/images/{name+}/history', (ctx) => img.history(ctx, false))

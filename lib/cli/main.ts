@@ -195,12 +195,11 @@ interface ServiceChoice {
  * connection, else the default socket; the ssh key: --identity, else the connection's.
  */
 function remoteEngine(service: ServiceChoice | undefined, identity: string | undefined): Engine {
-  const { ServiceConnection, defaultServiceSocket, parseServiceUri } = require('../remote/connection') as typeof import('../remote/connection');
-  const { RemoteEngine } = require('../remote/engine') as typeof import('../remote/engine');
-  const { defaultConnection, getConnection } = require('../remote/connections') as typeof import('../remote/connections');
+  const { defaultServiceSocket } = require('../remote/connection') as typeof import('../remote/connection');
+  const { defaultConnection, getConnection, remoteEngineAt } = require('../remote/connections') as typeof import('../remote/connections');
   const named = service?.connection !== undefined ? getConnection(service.connection) : service?.url === undefined ? defaultConnection() : undefined;
   const uri = named?.URI ?? service?.url ?? `unix://${defaultServiceSocket()}`;
-  return new RemoteEngine(new ServiceConnection(uri, parseServiceUri(uri), identity ?? (named?.Identity || undefined)));
+  return remoteEngineAt(uri, identity ?? (named?.Identity || undefined));
 }
 
 // Started from a V8 start-up snapshot (dist/tspod.blob, see scripts/build.mjs) the

@@ -87,3 +87,16 @@ export function defaultConnection(file = connectionsFile()): Connection | undefi
   const doc = readConnections(file);
   return doc.Connection.Connections[doc.Connection.Default];
 }
+
+/** An engine for a service: its URI (unix, tcp, ssh) and, for ssh, the key. Loaded only when used. */
+export function remoteEngineAt(uri: string, identity?: string): import('../engine/engine').Engine {
+  const { ServiceConnection, parseServiceUri } = require('./connection') as typeof import('./connection');
+  const { RemoteEngine } = require('./engine') as typeof import('./engine');
+  return new RemoteEngine(new ServiceConnection(uri, parseServiceUri(uri), identity));
+}
+
+/** An engine for a stored connection (`system connection add`). */
+export function connectionEngine(name: string): import('../engine/engine').Engine {
+  const c = getConnection(name);
+  return remoteEngineAt(c.URI, c.Identity || undefined);
+}

@@ -286,6 +286,22 @@ export const imageExistsCommand: CommandDef = {
   },
 };
 
+export const scpCommand: CommandDef = {
+  name: 'scp',
+  usage: 'tspod image scp [options] IMAGE [CONNECTION::[NAME]]',
+  description: 'Securely copy images between this engine and stored connections (CONNECTION::IMAGE)',
+  flags: [{ name: 'quiet', short: 'q', type: 'bool', help: 'Suppress the output' }],
+  minArgs: 1,
+  maxArgs: 2,
+  async run(ctx, p) {
+    const { planScp, transferImage } = await import('../../image/scp');
+    const { connectionEngine } = await import('../../remote/connections');
+    const names = await transferImage(planScp(p.args[0], p.args[1]), { here: ctx.client, connection: connectionEngine });
+    if (!bool(p.flags.quiet)) out(`Loaded image: ${names.join('\nLoaded image: ')}\n`);
+    return 0;
+  },
+};
+
 export const IMAGE_COMMANDS = [importCommand, loadCommand, imagesCommand, rmiCommand, tagCommand, untagCommand];
 
 export const IMAGE_GROUP = [
@@ -297,4 +313,5 @@ export const IMAGE_GROUP = [
   untagCommand,
   imageInspectCommand,
   imageExistsCommand,
+  scpCommand,
 ];

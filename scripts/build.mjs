@@ -35,7 +35,7 @@ await build({
   // While a start-up snapshot is built, require() knows only Node's built-in
   // modules; external packages (node-pty) are then loaded through createRequire.
   banner: {
-    js: `var require = ((r) => { if (!r('node:v8').startupSnapshot.isBuildingSnapshot()) return r; const M = r('node:module'); let real; return (id) => (id.startsWith('node:') || M.builtinModules.includes(id) ? r(id) : (real ??= M.createRequire(__filename))(id)); })(require);`,
+    js: `var require = ((r) => { if (!r('node:v8').startupSnapshot.isBuildingSnapshot()) return r; const M = r('node:module'); let real; return (id) => (M.isBuiltin(id) ? r(id) : (real ??= M.createRequire(__filename))(id)); })(require);`,
   },
 });
 

@@ -6,6 +6,7 @@ import type * as http from 'node:http';
 import type * as net from 'node:net';
 import type { LocalEngine } from '../lib/container/engine';
 import type { EngineOps } from '../lib/engine/threads';
+import type { ChangeSignal } from './change-signal';
 import { ApiError, sendError } from './http';
 
 export const API_VERSION = '1.41';
@@ -32,6 +33,8 @@ export interface ServiceHooks {
   trackHijack(socket: net.Socket): void;
   /** Last exit codes seen by this service (kept after --rm removal). */
   exitCodes: Map<string, number>;
+  /** wakes wait conditions when this service changed a container */
+  changes: ChangeSignal;
 }
 
 export type Handler = (ctx: RouteContext) => Promise<void> | void;

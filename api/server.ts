@@ -10,6 +10,7 @@ import { IdleTracker } from './idle';
 import { describe, listenOn, resolveEndpoint } from './listener';
 import { log, logLevel } from '../lib/cli/log';
 import { EngineThreads } from '../lib/engine/threads';
+import { ChangeSignal, watchStore } from './change-signal';
 
 export interface ServiceOptions {
   engine: LocalEngine;
@@ -63,15 +64,22 @@ export async function runService(o: ServiceOptions): Promise<number> {
     if (process.env.TSPOD_DEBUG) o.log(`API service(s) shutting down, idle for ${o.time}s\n`);
     shutdown(0);
   });
+  const changes = new ChangeSignal();
+  o.engine.store.ensureRoots();
+  const unwatch = watchStore(o.engine.paths, changes);
   const service: ServiceHooks = {
     trackHijack(socket: net.Socket) {
       const end = idle.begin();
       socket.once('close', end);
     },
     exitCodes: new Map(),
+    changes,
   };
-  const threads = new EngineThreads(o.engine, { engine: o.engine.options, logLevel: logLevel() }, (err) =>
-    o.log(`API service: engine thread failed: ${err.stack ?? err.message}\n`),
+  const threads = new EngineThreads(
+    o.engine,
+    { engine: o.engine.options, logLevel: logLevel() },
+    (err) => o.log(`API service: engine thread failed: ${err.stack ?? err.message}\n`),
+    () => changes.notify(),
   );
   const routing: RouterOptions = { engine: o.engine, ops: threads.ops, compat: compatRoutes(), libpod: libpodRoutes(), cors: o.cors, service };
 
@@ -144,6 +152,7 @@ export async function runService(o: ServiceOptions): Promise<number> {
 
   const code = await finished;
   clearTimeout(warm);
+  unwatch();
   await threads.close();
   process.off('SIGTERM', onTerm);
   process.off('SIGINT', onInt);

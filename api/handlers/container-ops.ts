@@ -49,6 +49,7 @@ async function startWith({ engine, ops, service }: Pick<RouteContext, 'engine' |
           // a bounded memory: the oldest entries go first
           if (service.exitCodes.size > 1000) service.exitCodes.delete(service.exitCodes.keys().next().value as string);
           parked.raw.end();
+          service.changes.notify();
           // Like a foreground `tspod run --rm`: the attached side removes the container at once
           // (the monitor's exit command only backs it up, after a delay).
           if (rec.config.autoRemove) ops.removeAsync(rec.id, { force: true, ignoreMissing: true, timeout: 0 }).catch(() => undefined); // else the backup will
@@ -117,7 +118,7 @@ export async function waitCondition(
       default: // removed: until it is gone
         break;
     }
-    await new Promise((r) => setTimeout(r, 100));
+    await service.changes.wait(100);
   }
 }
 

@@ -65,14 +65,22 @@ export class EngineThreads {
     private readonly engine: LocalEngine,
     private readonly setup: ThreadSetup,
     private readonly onCrash: (err: Error) => void,
+    /** after each operation, done or failed (the service wakes its waiters) */
+    private readonly onSettled: () => void = () => undefined,
   ) {
     const offThread = process.env.TSPOD_ENGINE_THREADS !== '0' && fs.existsSync(this.script);
     this.ops = Object.fromEntries(
       THREAD_OPS.map((op) => [
         op,
         offThread
-          ? (...args: unknown[]) => this.call(op, args)
-          : async (...args: unknown[]) => (engine[op] as (...a: unknown[]) => unknown).apply(engine, args),
+          ? (...args: unknown[]) => this.call(op, args).finally(this.onSettled)
+          : async (...args: unknown[]) => {
+              try {
+                return await (engine[op] as (...a: unknown[]) => unknown).apply(engine, args);
+              } finally {
+                this.onSettled();
+              }
+            },
       ]),
     ) as EngineOps;
   }

@@ -7,7 +7,6 @@ import { EngineError } from '../lib/errors';
 import * as system from './handlers/system';
 import * as ctr from './handlers/containers';
 import * as exec from './handlers/exec';
-import * as img from './handlers/images';
 import * as lp from './handlers/libpod';
 import * as vol from './handlers/volumes';
 import * as nets from './handlers/networks';
@@ -22,10 +21,12 @@ import * as pods from './handlers/pods';
 /** A handler module loaded at its first request: a socket-activated start pays only for what it serves. */
 function lazy<M extends object>(load: () => M): M {
   let mod: M | undefined;
-  return new Proxy({} as M, { get: (_t, key) => (ctx: RouteContext) => ((mod ??= load())[key as keyof M] as Handler)(ctx) });
+  return new Proxy({} as M, { get: (_t, key) => (...args: unknown[]) => ((mod ??= load())[key as keyof M] as (...a: unknown[]) => unknown)(...args) });
 }
 // pull: the registry client (http, tls); observe: archives, top, stats
 const pull = lazy((): typeof import('./handlers/pull') => require('./handlers/pull'));
+// images: archives (tar-stream) for save/load/export
+const img = lazy((): typeof import('./handlers/images') => require('./handlers/images'));
 const obs = lazy((): typeof import('./handlers/observe') => require('./handlers/observe'));
 const bld = lazy((): typeof import('./handlers/build') => require('./handlers/build'));
 const health = lazy((): typeof import('./handlers/healthcheck') => require('./handlers/healthcheck'));

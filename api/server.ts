@@ -77,7 +77,7 @@ export async function runService(o: ServiceOptions): Promise<number> {
   };
   const threads = new EngineThreads(
     o.engine,
-    { engine: o.engine.options, logLevel: logLevel() },
+    logLevel(),
     (err) => o.log(`API service: engine thread failed: ${err.stack ?? err.message}\n`),
     () => changes.notify(),
   );

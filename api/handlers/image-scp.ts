@@ -2,14 +2,14 @@
 // image to a stored connection of the service's user (lib/image/scp). As
 // Podman's: a failed transfer answers 500, a transfer between users 400.
 import type { RouteContext } from '../router';
-import { ApiError, apiErrorFrom, badRequest, qbool, sendJson } from '../http';
+import { ApiError, apiErrorFrom, badRequest, sendJson } from '../http';
 import { EngineError } from '../../lib/errors';
 import { InProcessEngine } from '../../lib/engine/in-process';
 import { planScp, transferImage } from '../../lib/image/scp';
 import { connectionEngine } from '../../lib/remote/connections';
 
 export async function scp(ctx: RouteContext): Promise<void> {
-  qbool(ctx.query, 'quiet'); // accepted: the service prints nothing either way
+  // `quiet` is accepted and has nothing to do: the service prints nothing either way
   const destination = ctx.query.get('destination') ?? '';
   let plan;
   try {

@@ -5,7 +5,6 @@ export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'warning', 'error',
 export type LogLevel = (typeof LOG_LEVELS)[number];
 const RANK: Record<LogLevel, number> = { trace: 0, debug: 1, info: 2, warn: 3, warning: 3, error: 4, fatal: 5, panic: 6 };
 
-let threshold = RANK.warn;
 let current: LogLevel = 'warn';
 
 export function isLogLevel(s: string): s is LogLevel {
@@ -13,7 +12,6 @@ export function isLogLevel(s: string): s is LogLevel {
 }
 
 export function setLogLevel(level: LogLevel): void {
-  threshold = RANK[level];
   current = level;
 }
 
@@ -22,7 +20,7 @@ export function logLevel(): LogLevel {
 }
 
 export function logEnabled(level: LogLevel): boolean {
-  return RANK[level] >= threshold;
+  return RANK[level] >= RANK[current];
 }
 
 /** Writes one log line on stderr when level passes the filter. */

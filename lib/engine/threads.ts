@@ -59,20 +59,22 @@ export class EngineThreads {
   private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void; thread: Thread }>();
   private nextId = 1;
   private readonly script = path.join(packageRoot(), 'dist', 'tspod-engine-thread.js');
+  private readonly offThread = process.env.TSPOD_ENGINE_THREADS !== '0' && fs.existsSync(this.script);
+  private readonly setup: ThreadSetup;
   readonly ops: EngineOps;
 
   constructor(
-    private readonly engine: LocalEngine,
-    private readonly setup: ThreadSetup,
+    engine: LocalEngine,
+    logLevel: string,
     private readonly onCrash: (err: Error) => void,
     /** after each operation, done or failed (the service wakes its waiters) */
     private readonly onSettled: () => void = () => undefined,
   ) {
-    const offThread = process.env.TSPOD_ENGINE_THREADS !== '0' && fs.existsSync(this.script);
+    this.setup = { engine: engine.options, logLevel };
     this.ops = Object.fromEntries(
       THREAD_OPS.map((op) => [
         op,
-        offThread
+        this.offThread
           ? (...args: unknown[]) => this.call(op, args).finally(this.onSettled)
           : async (...args: unknown[]) => {
               try {
@@ -87,7 +89,7 @@ export class EngineThreads {
 
   /** Starts the threads ahead of the first request (they load the engine's code once). */
   warm(): void {
-    if (process.env.TSPOD_ENGINE_THREADS === '0' || !fs.existsSync(this.script)) return;
+    if (!this.offThread) return;
     while (this.threads.length < POOL_SIZE) this.spawn();
   }
 

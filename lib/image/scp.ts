@@ -45,10 +45,9 @@ export function planScp(src: string, dst?: string): ScpPlan {
     return { source, dest: { image: '' } };
   }
   const dest = parseScpArg(dst);
-  if (!source.image && !dest.image) throw invalidArgument('a source image must be specified');
-  const plan: ScpPlan = { source, dest };
-  if (source.image && dest.image) plan.tag = dest.image;
   if (!source.image) throw invalidArgument('a source image must be specified');
+  const plan: ScpPlan = { source, dest };
+  if (dest.image) plan.tag = dest.image;
   if (!source.connection && !dest.connection && source.user === undefined && dest.user === undefined)
     throw invalidArgument('must specify a destination other than this engine (CONNECTION::)');
   return plan;

@@ -42,10 +42,13 @@ export const loadCommand: CommandDef = {
     const file = str(p.flags.input) ?? '-';
     if (file === '-' && process.stdin.isTTY) throw new EngineError('invalid-argument', 'cannot read from terminal, use command-line redirection or the --input flag');
     const names = await ctx.client.transfer.loadImages(file);
-    out(`Loaded image: ${names.join('\nLoaded image: ')}\n`);
+    out(loadedReport(names));
     return 0;
   },
 };
+
+/** What load (and image scp) print: a line per image name loaded. */
+const loadedReport = (names: string[]) => `Loaded image: ${names.join('\nLoaded image: ')}\n`;
 
 function repoTag(name: string): [string, string] {
   const at = name.indexOf('@');
@@ -297,7 +300,7 @@ export const scpCommand: CommandDef = {
     const { planScp, transferImage } = await import('../../image/scp');
     const { connectionEngine } = await import('../../remote/connections');
     const names = await transferImage(planScp(p.args[0], p.args[1]), { here: ctx.client, connection: connectionEngine });
-    if (!bool(p.flags.quiet)) out(`Loaded image: ${names.join('\nLoaded image: ')}\n`);
+    if (!bool(p.flags.quiet)) out(loadedReport(names));
     return 0;
   },
 };

@@ -8,6 +8,11 @@
 // cgroupfs, private stores) side by side; the load average is printed.
 // --clients N runs N churning clients at once (each its own connection), with
 // inspect between start and rm, as the libpod API issue's mixed load asks.
+// The pings come from a process of their own (not from behind the churning
+// clients' event loop), and the service runs in a session of its own, as under
+// systemd. For tspod, the service's main thread's time on a CPU and its time
+// waiting for one (runnable, from /proc/PID/task/PID/schedstat) during the churn
+// tell event-loop work from the kernel's scheduling on a loaded machine.
 // Usage: node scripts/bench-api-latency.mjs [--seconds S] [--clients N]
 import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -16,31 +21,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const repo = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
-const i = process.argv.indexOf('--seconds');
-const seconds = i >= 0 && Number(process.argv[i + 1]) > 0 ? Number(process.argv[i + 1]) : 10;
-const ci = process.argv.indexOf('--clients');
-const clients = ci >= 0 && Number(process.argv[ci + 1]) > 0 ? Math.floor(Number(process.argv[ci + 1])) : 1;
-const rootfs = path.join(repo, 'test/fixtures/out/busybox-rootfs.tar');
-const tspodBin = path.join(repo, 'dist/tspod');
-for (const f of [rootfs, tspodBin]) {
-  if (!fs.existsSync(f)) {
-    console.error(`bench: ${f} is missing (npm run build; bash scripts/build-test-images.sh test/fixtures/out)`);
-    process.exit(1);
-  }
-}
-const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tspod-bench-latency-'));
-const env = { PATH: process.env.PATH, HOME: process.env.HOME ?? '/root' };
 const IMAGE = 'localhost/busybox';
-const targets = [{ name: 'tspod', admin: [tspodBin, '--root', `${dir}/t/root`, '--runroot', `${dir}/t/run`] }];
-if (spawnSync('podman', ['--version']).status === 0) {
-  const conf = path.join(dir, 'containers.conf');
-  fs.writeFileSync(conf, '[engine]\nruntime="runc"\nevents_logger="file"\ncgroup_manager="cgroupfs"\n[containers]\ndefault_ulimits=["nofile=1024:1024","nproc=1024:1024"]\n');
-  env.CONTAINERS_CONF = conf;
-  fs.mkdirSync(`${dir}/p/tmp`, { recursive: true });
-  targets.push({ name: 'podman', admin: ['podman', '--root', `${dir}/p/root`, '--runroot', `${dir}/p/run`, '--tmpdir', `${dir}/p/tmp`, '--storage-driver', 'overlay'] });
-}
-
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const nowMs = () => Number(process.hrtime.bigint()) / 1e6;
 const pct = (xs, p) => {
@@ -74,6 +55,37 @@ async function pingLatencies(sock, stopAt) {
   return lat;
 }
 
+if (process.argv[2] === '--pinger') {
+  // the ping client's own process: pings SOCK until MS milliseconds have passed, prints the latencies
+  const [sock, ms] = process.argv.slice(3);
+  process.stdout.write(JSON.stringify(await pingLatencies(sock, Date.now() + Number(ms))));
+  process.exit(0);
+}
+
+const repo = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
+const i = process.argv.indexOf('--seconds');
+const seconds = i >= 0 && Number(process.argv[i + 1]) > 0 ? Number(process.argv[i + 1]) : 10;
+const ci = process.argv.indexOf('--clients');
+const clients = ci >= 0 && Number(process.argv[ci + 1]) > 0 ? Math.floor(Number(process.argv[ci + 1])) : 1;
+const rootfs = path.join(repo, 'test/fixtures/out/busybox-rootfs.tar');
+const tspodBin = path.join(repo, 'dist/tspod');
+for (const f of [rootfs, tspodBin]) {
+  if (!fs.existsSync(f)) {
+    console.error(`bench: ${f} is missing (npm run build; bash scripts/build-test-images.sh test/fixtures/out)`);
+    process.exit(1);
+  }
+}
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tspod-bench-latency-'));
+const env = { PATH: process.env.PATH, HOME: process.env.HOME ?? '/root' };
+const targets = [{ name: 'tspod', admin: [tspodBin, '--root', `${dir}/t/root`, '--runroot', `${dir}/t/run`] }];
+if (spawnSync('podman', ['--version']).status === 0) {
+  const conf = path.join(dir, 'containers.conf');
+  fs.writeFileSync(conf, '[engine]\nruntime="runc"\nevents_logger="file"\ncgroup_manager="cgroupfs"\n[containers]\ndefault_ulimits=["nofile=1024:1024","nproc=1024:1024"]\n');
+  env.CONTAINERS_CONF = conf;
+  fs.mkdirSync(`${dir}/p/tmp`, { recursive: true });
+  targets.push({ name: 'podman', admin: ['podman', '--root', `${dir}/p/root`, '--runroot', `${dir}/p/run`, '--tmpdir', `${dir}/p/tmp`, '--storage-driver', 'overlay'] });
+}
+
 async function churn(sock, stopAt) {
   const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
   let cycles = 0;
@@ -88,6 +100,23 @@ async function churn(sock, stopAt) {
   return cycles;
 }
 
+/** The ping loop in a process of its own: its latencies are not held up by this process's churning clients. */
+function pingerProcess(sock, ms) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [fileURLToPath(import.meta.url), '--pinger', sock, String(ms)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.on('error', reject);
+    child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`the ping process exited ${code}`))));
+  });
+}
+
+/** A thread's time on a CPU and runnable waiting for one, from the kernel's schedstat (ns). */
+function mainThreadSched(pid) {
+  const [ran, waited] = fs.readFileSync(`/proc/${pid}/task/${pid}/schedstat`, 'utf8').trim().split(' ').map(Number);
+  return { ranMs: ran / 1e6, waitedMs: waited / 1e6 };
+}
+
 const line = (label, xs) => `${label}: p50 ${pct(xs, 50).toFixed(1)} ms, p99 ${pct(xs, 99).toFixed(1)} ms, max ${Math.max(...xs).toFixed(1)} ms (${xs.length} pings)`;
 
 const services = [];
@@ -97,16 +126,22 @@ try {
     const imp = spawnSync(t.admin[0], [...t.admin.slice(1), 'import', rootfs, IMAGE], { env, encoding: 'utf8' });
     if (imp.status !== 0) throw new Error(`${t.name} import: ${imp.stderr}`);
     const sock = path.join(dir, `${t.name}.sock`);
-    const svc = spawn(t.admin[0], [...t.admin.slice(1), 'system', 'service', '--time', '0', `unix://${sock}`], { env, stdio: 'ignore' });
+    // a session of its own, as a systemd unit has (and out of this process's autogroup)
+    const svc = spawn(t.admin[0], [...t.admin.slice(1), 'system', 'service', '--time', '0', `unix://${sock}`], { env, stdio: 'ignore', detached: true });
     services.push(svc);
     for (let n = 0; n < 400 && !fs.existsSync(sock); n++) await sleep(25);
     const idle = await pingLatencies(sock, Date.now() + seconds * 500);
     const stopAt = Date.now() + seconds * 1000;
-    const [busy, ...counts] = await Promise.all([pingLatencies(sock, stopAt), ...Array.from({ length: clients }, () => churn(sock, stopAt))]);
+    const before = t.name === 'tspod' ? mainThreadSched(svc.pid) : undefined;
+    const [busy, ...counts] = await Promise.all([pingerProcess(sock, seconds * 1000), ...Array.from({ length: clients }, () => churn(sock, stopAt))]);
     const cycles = counts.reduce((a, b) => a + b, 0);
     console.log(`${t.name}:`);
     console.log(`  ${line('idle service', idle)}`);
     console.log(`  ${line(`during churn by ${clients} client${clients === 1 ? '' : 's'}`, busy)}; ${cycles} create+start+inspect+rm cycles in ${seconds} s`);
+    if (before) {
+      const after = mainThreadSched(svc.pid);
+      console.log(`  the service's main thread during the churn: ${(after.ranMs - before.ranMs).toFixed(0)} ms on a CPU, ${(after.waitedMs - before.waitedMs).toFixed(0)} ms runnable waiting for one`);
+    }
   }
   console.log(`load average after: ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
 } finally {

@@ -1,6 +1,6 @@
 // `tspod --remote`: the same commands against a `tspod system service` (on a
-// unix socket and on tcp) print what the local commands print and exit with
-// the same codes.
+// unix socket, on tcp, and through ssh to the unix socket) print what the local
+// commands print and exit with the same codes.
 import { after, before, beforeEach, describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -45,6 +45,59 @@ const viaUnix = (args: string[]): Result => env.run(['--remote', '--url', `unix:
 /** Over tcp with CONTAINER_HOST (which implies --remote). */
 const viaTcp = (args: string[]): Result => env.run(args, { env: cleanEnv({ CONTAINER_HOST: tcpUrl }) });
 
+// Over SSH: a private sshd on 127.0.0.1:41622 (fresh host and user keys, its own config)
+// forwards to the unix socket, as `ssh://` connections do.
+
+const SSH_PORT = 41622;
+const sshDir = path.join(env.dir, 'ssh');
+let sshd: ChildProcess | undefined;
+/** the client's environment: its own HOME (connections file) and known_hosts */
+const sshEnv = (extra: NodeJS.ProcessEnv = {}) => cleanEnv({ HOME: path.join(sshDir, 'home'), TSPOD_SSH_KNOWN_HOSTS: path.join(sshDir, 'known_hosts'), ...extra });
+const sshUrl = () => `ssh://root@127.0.0.1:${SSH_PORT}${sock}`;
+const viaSsh = (args: string[], opts: { input?: string } = {}): Result => env.run(['--url', sshUrl(), '--identity', path.join(sshDir, 'userkey'), ...args], { ...opts, env: sshEnv() });
+
+async function startSshd(): Promise<void> {
+  fs.mkdirSync(path.join(sshDir, 'home'), { recursive: true, mode: 0o700 });
+  for (const k of ['hostkey', 'userkey', 'otherkey']) spawnSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', path.join(sshDir, k)], { stdio: 'ignore' });
+  fs.copyFileSync(path.join(sshDir, 'userkey.pub'), path.join(sshDir, 'authorized_keys'));
+  const hostPub = fs.readFileSync(path.join(sshDir, 'hostkey.pub'), 'utf8').split(' ').slice(0, 2).join(' ');
+  fs.writeFileSync(path.join(sshDir, 'known_hosts'), `[127.0.0.1]:${SSH_PORT} ${hostPub}\n`);
+  fs.writeFileSync(
+    path.join(sshDir, 'sshd_config'),
+    [
+      `Port ${SSH_PORT}`,
+      'ListenAddress 127.0.0.1',
+      `HostKey ${path.join(sshDir, 'hostkey')}`,
+      `PidFile ${path.join(sshDir, 'sshd.pid')}`,
+      `AuthorizedKeysFile ${path.join(sshDir, 'authorized_keys')}`,
+      'PasswordAuthentication no',
+      'KbdInteractiveAuthentication no',
+      'PermitRootLogin prohibit-password',
+      'StrictModes no',
+      'UsePAM no',
+      'AllowStreamLocalForwarding yes',
+      '',
+    ].join('\n'),
+  );
+  fs.mkdirSync('/run/sshd', { recursive: true, mode: 0o755 }); // sshd's privilege separation directory
+  sshd = spawn('/usr/sbin/sshd', ['-D', '-e', '-f', path.join(sshDir, 'sshd_config')], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let log = '';
+  sshd.stderr?.on('data', (d: Buffer) => (log += d.toString()));
+  for (let i = 0; i < 200 && !(await portAnswers(SSH_PORT)) && sshd.exitCode === null; i++) await sleep(50);
+  await sleep(100);
+  if (sshd.exitCode !== null || !(await portAnswers(SSH_PORT))) throw new Error(`the test's sshd did not start: ${log}`);
+}
+
+async function stopSshd(): Promise<void> {
+  const d = sshd;
+  if (d?.pid && d.exitCode === null && d.signalCode === null) {
+    const done = new Promise((r) => d.once('exit', r));
+    process.kill(d.pid, 'SIGTERM');
+    await Promise.race([done, sleep(5000)]);
+    if (d.exitCode === null && d.signalCode === null) process.kill(d.pid, 'SIGKILL');
+  }
+}
+
 /**
  * Relative times ("12 seconds ago") may tick between two runs on a loaded machine, and a
  * table's columns widen with them: those are compared without their figures and padding.
@@ -52,12 +105,13 @@ const viaTcp = (args: string[]): Result => env.run(args, { env: cleanEnv({ CONTA
 const steadyTimes = (t: string) =>
   / ago/.test(t) ? t.replace(/(\d+ seconds?|Less than a second) ago/g, 'N seconds ago').replace(/ {2,}/g, '  ') : t;
 
-/** The three ways give the same stdout, stderr and exit code. */
+/** The four ways (local, and remote over unix, tcp and ssh) give the same stdout, stderr and exit code. */
 function same(args: string[], check?: (r: Result) => void): Result {
   const l = local(args);
   for (const [how, r] of [
     ['unix', viaUnix(args)],
     ['tcp', viaTcp(args)],
+    ['ssh', viaSsh(args)],
   ] as const) {
     assert.equal(steadyTimes(r.stdout), steadyTimes(l.stdout), `${how} stdout of ${args.join(' ')}`);
     assert.equal(r.stderr, l.stderr, `${how} stderr of ${args.join(' ')}`);
@@ -68,7 +122,7 @@ function same(args: string[], check?: (r: Result) => void): Result {
 }
 
 /**
- * For commands that change something: before each of the three ways, `reset`
+ * For commands that change something: before each of the four ways, `reset`
  * puts the store back (locally); each way gives the same stdout, stderr and code.
  */
 function sameAfter(reset: () => void, args: string[], check?: (r: Result) => void, opts: { input?: string } = {}): Result {
@@ -77,6 +131,7 @@ function sameAfter(reset: () => void, args: string[], check?: (r: Result) => voi
   for (const [how, run] of [
     ['unix', () => env.run(['--remote', '--url', `unix://${sock}`, ...args], opts)],
     ['tcp', () => env.run(args, { ...opts, env: cleanEnv({ CONTAINER_HOST: tcpUrl }) })],
+    ['ssh', () => viaSsh(args, opts)],
   ] as const) {
     reset();
     const r = run();
@@ -97,9 +152,11 @@ before(async () => {
   tcpUrl = `tcp://127.0.0.1:${port}`;
   tcpService = env.spawn(['system', 'service', '-t', '0', tcpUrl], { stdio: ['ignore', 'ignore', 'ignore'] });
   for (let i = 0; i < 200 && !(await portAnswers(port)); i++) await sleep(50);
+  await startSshd();
 });
 
 after(async () => {
+  await stopSshd();
   await unixService.stop();
   const svc = tcpService;
   if (svc?.pid && svc.exitCode === null) {
@@ -117,7 +174,7 @@ describe('tspod --remote', () => {
     env.run(['rm', '-af', '-t', '0']);
   });
 
-  test('run --rm: the exact output and the exit code, three ways', () => {
+  test('run --rm: the exact output and the exit code, four ways', () => {
     const args = ['run', '--rm', 'localhost/busybox', 'sh', '-c', 'echo out-1; echo err-1 >&2; echo out-2; exit 3'];
     same(args, (r) => {
       assert.equal(r.stdout, 'out-1\nout-2\n');
@@ -127,7 +184,7 @@ describe('tspod --remote', () => {
     // run -i: stdin goes up, its EOF too
     const input = 'line a\nline b\n';
     const withStdin = ['run', '-i', '--rm', 'localhost/busybox', 'sh', '-c', 'cat; echo eof; exit 4'];
-    for (const r of [env.run(withStdin, { input }), env.run(['--remote', '--url', `unix://${sock}`, ...withStdin], { input }), env.run(withStdin, { input, env: cleanEnv({ CONTAINER_HOST: tcpUrl }) })]) {
+    for (const r of [env.run(withStdin, { input }), env.run(['--remote', '--url', `unix://${sock}`, ...withStdin], { input }), env.run(withStdin, { input, env: cleanEnv({ CONTAINER_HOST: tcpUrl }) }), viaSsh(withStdin, { input })]) {
       assert.equal(r.stdout, 'line a\nline b\neof\n');
       assert.equal(r.code, 4);
     }
@@ -711,60 +768,7 @@ describe('tspod --remote', () => {
   });
 });
 
-
-// ---- over SSH: a private sshd on 127.0.0.1:41622 (fresh host and user keys, its own config)
-
-const SSH_PORT = 41622;
-const sshDir = path.join(env.dir, 'ssh');
-let sshd: ChildProcess | undefined;
-/** the client's environment: its own HOME (connections file) and known_hosts */
-const sshEnv = (extra: NodeJS.ProcessEnv = {}) => cleanEnv({ HOME: path.join(sshDir, 'home'), TSPOD_SSH_KNOWN_HOSTS: path.join(sshDir, 'known_hosts'), ...extra });
-const sshUrl = () => `ssh://root@127.0.0.1:${SSH_PORT}${sock}`;
-const viaSsh = (args: string[], opts: { input?: string } = {}): Result => env.run(['--url', sshUrl(), '--identity', path.join(sshDir, 'userkey'), ...args], { ...opts, env: sshEnv() });
-
 describe('tspod --remote over SSH', () => {
-  before(async () => {
-    fs.mkdirSync(path.join(sshDir, 'home'), { recursive: true, mode: 0o700 });
-    for (const k of ['hostkey', 'userkey', 'otherkey']) spawnSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', path.join(sshDir, k)], { stdio: 'ignore' });
-    fs.copyFileSync(path.join(sshDir, 'userkey.pub'), path.join(sshDir, 'authorized_keys'));
-    const hostPub = fs.readFileSync(path.join(sshDir, 'hostkey.pub'), 'utf8').split(' ').slice(0, 2).join(' ');
-    fs.writeFileSync(path.join(sshDir, 'known_hosts'), `[127.0.0.1]:${SSH_PORT} ${hostPub}\n`);
-    fs.writeFileSync(
-      path.join(sshDir, 'sshd_config'),
-      [
-        `Port ${SSH_PORT}`,
-        'ListenAddress 127.0.0.1',
-        `HostKey ${path.join(sshDir, 'hostkey')}`,
-        `PidFile ${path.join(sshDir, 'sshd.pid')}`,
-        `AuthorizedKeysFile ${path.join(sshDir, 'authorized_keys')}`,
-        'PasswordAuthentication no',
-        'KbdInteractiveAuthentication no',
-        'PermitRootLogin prohibit-password',
-        'StrictModes no',
-        'UsePAM no',
-        'AllowStreamLocalForwarding yes',
-        '',
-      ].join('\n'),
-    );
-    fs.mkdirSync('/run/sshd', { recursive: true, mode: 0o755 }); // sshd's privilege separation directory
-    sshd = spawn('/usr/sbin/sshd', ['-D', '-e', '-f', path.join(sshDir, 'sshd_config')], { stdio: ['ignore', 'ignore', 'pipe'] });
-    let log = '';
-    sshd.stderr?.on('data', (d: Buffer) => (log += d.toString()));
-    for (let i = 0; i < 200 && !(await portAnswers(SSH_PORT)) && sshd.exitCode === null; i++) await sleep(50);
-    await sleep(100);
-    if (sshd.exitCode !== null || !(await portAnswers(SSH_PORT))) throw new Error(`the test's sshd did not start: ${log}`);
-  });
-
-  after(async () => {
-    const d = sshd;
-    if (d?.pid && d.exitCode === null && d.signalCode === null) {
-      const done = new Promise((r) => d.once('exit', r));
-      process.kill(d.pid, 'SIGTERM');
-      await Promise.race([done, sleep(5000)]);
-      if (d.exitCode === null && d.signalCode === null) process.kill(d.pid, 'SIGKILL');
-    }
-  });
-
   beforeEach(() => {
     env.run(['rm', '-af', '-t', '0']);
   });

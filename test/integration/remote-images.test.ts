@@ -12,19 +12,21 @@ import { spawnSync } from 'node:child_process';
 import { TspodEnv, FIXTURES, cleanEnv, type Result } from '../helpers/tspod-env';
 import { ApiService } from '../helpers/api-service';
 import { haveRegistry, startRegistry, type Registry } from '../helpers/registry';
+import { TestSshd } from '../helpers/sshd';
 
 const env = new TspodEnv('remote-images');
 const sock = path.join(env.dir, 'api.sock');
 const service = new ApiService(env, sock);
 const REMOTE = ['--remote', '--url', `unix://${sock}`];
 const ROOTFS = path.join(FIXTURES, 'busybox-rootfs.tar');
+const sshd = new TestSshd(env.dir, 41623);
 
 /** tspod with its stdin from a file (binary safe). */
-function runWithInput(args: string[], file: string): Result {
+function runWithInput(args: string[], file: string, childEnv: NodeJS.ProcessEnv = cleanEnv()): Result {
   const [node, ...rest] = env.argv(args);
   const fd = fs.openSync(file, 'r');
   try {
-    const r = spawnSync(node, rest, { stdio: [fd, 'pipe', 'pipe'], env: cleanEnv(), encoding: 'utf8', timeout: 60_000 });
+    const r = spawnSync(node, rest, { stdio: [fd, 'pipe', 'pipe'], env: childEnv, encoding: 'utf8', timeout: 60_000 });
     return { code: r.status ?? 137, stdout: r.stdout ?? '', stderr: r.stderr ?? '' };
   } finally {
     fs.closeSync(fd);
@@ -32,6 +34,8 @@ function runWithInput(args: string[], file: string): Result {
 }
 
 const remote = (args: string[]): Result => env.run([...REMOTE, ...args]);
+/** Through the test's sshd to the same socket. */
+const viaSsh = (args: string[]): Result => env.run([...sshd.remoteArgs(sock), ...args], { env: sshd.env() });
 const idOf = (ref: string) => env.ok(['image', 'inspect', '--format', '{{.Id}}', ref]).trim();
 const tarList = (file: string) => spawnSync('tar', ['tf', file], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean).sort();
 /** Every file under dir, relative, sorted. */
@@ -39,15 +43,21 @@ function treeOf(dir: string): string[] {
   return (fs.readdirSync(dir, { recursive: true }) as string[]).sort();
 }
 
-/** The remote command gives the local command's stdout, stderr and exit code. */
+/** The remote command (over the unix socket, then over ssh) gives the local command's stdout, stderr and exit code. */
 function sameAsLocal(args: string[], expectCode: number, reset?: () => void): Result {
   reset?.();
   const l = env.run(args);
-  reset?.();
-  const r = remote(args);
-  assert.equal(r.stderr, l.stderr, `stderr of ${args.join(' ')}`);
-  assert.equal(r.stdout, l.stdout, `stdout of ${args.join(' ')}`);
-  assert.equal(r.code, l.code, `exit code of ${args.join(' ')}`);
+  let r = l;
+  for (const [how, run] of [
+    ['unix', remote],
+    ['ssh', viaSsh],
+  ] as const) {
+    reset?.();
+    r = run(args);
+    assert.equal(r.stderr, l.stderr, `${how} stderr of ${args.join(' ')}`);
+    assert.equal(r.stdout, l.stdout, `${how} stdout of ${args.join(' ')}`);
+    assert.equal(r.code, l.code, `${how} exit code of ${args.join(' ')}`);
+  }
   assert.equal(r.code, expectCode, `${args.join(' ')}: ${r.stderr}`);
   return r;
 }
@@ -55,9 +65,11 @@ function sameAsLocal(args: string[], expectCode: number, reset?: () => void): Re
 before(async () => {
   env.importTestImages();
   await service.start();
+  await sshd.start();
 });
 
 after(async () => {
+  await sshd.stop();
   await service.stop();
   env.cleanup();
 });
@@ -138,6 +150,39 @@ describe('load and save --remote', () => {
     assert.match(r.stderr, /payload does not match any of the supported image formats/);
     // the service still answers after a refused upload
     assert.equal(remote(['image', 'exists', 'localhost/busybox']).code, 0);
+  });
+});
+
+describe('over ssh', () => {
+  test('save -o, load and import from stdin, volume export and import: the archives stream through the tunnel', () => {
+    const id = idOf('localhost/busybox');
+    const viaService = path.join(env.dir, 'ssh-save.tar');
+    const here = path.join(env.dir, 'ssh-local-save.tar');
+    const saved = viaSsh(['save', '-o', viaService, 'localhost/busybox']);
+    assert.equal(saved.code, 0, saved.stderr);
+    env.ok(['save', '-o', here, 'localhost/busybox']);
+    assert.deepEqual(tarList(viaService), tarList(here));
+    env.ok(['rmi', 'localhost/busybox']);
+    const loaded = runWithInput([...sshd.remoteArgs(sock), 'load'], viaService, sshd.env());
+    assert.equal(loaded.code, 0, loaded.stderr);
+    assert.equal(loaded.stdout, 'Loaded image: localhost/busybox:latest\n');
+    assert.equal(idOf('localhost/busybox'), id);
+    const imported = runWithInput([...sshd.remoteArgs(sock), 'import', '-', 'localhost/ssh-imported'], ROOTFS, sshd.env());
+    assert.equal(imported.code, 0, imported.stderr);
+    assert.equal(imported.stdout.trim(), `sha256:${idOf('localhost/ssh-imported')}`);
+
+    env.ok(['volume', 'create', 'sshsrc']);
+    env.ok(['volume', 'create', 'sshdst']);
+    env.ok(['run', '--rm', '-v', 'sshsrc:/data', 'localhost/busybox', 'sh', '-c', 'echo over-ssh > /data/a; head -c 300000 /dev/urandom > /data/bin']);
+    const exported = path.join(env.dir, 'ssh-vol.tar');
+    const exp = viaSsh(['volume', 'export', 'sshsrc', '-o', exported]);
+    assert.equal(exp.code, 0, exp.stderr);
+    const expHere = path.join(env.dir, 'ssh-vol-local.tar');
+    env.ok(['volume', 'export', 'sshsrc', '-o', expHere]);
+    assert.ok(fs.readFileSync(exported).equals(fs.readFileSync(expHere)), 'the same bytes as the local export');
+    const imp = runWithInput([...sshd.remoteArgs(sock), 'volume', 'import', 'sshdst', '-'], exported, sshd.env());
+    assert.equal(imp.code, 0, imp.stderr);
+    assert.equal(env.ok(['run', '--rm', '-v', 'sshsrc:/a', '-v', 'sshdst:/b', 'localhost/busybox', 'sh', '-c', 'cat /b/a; cmp /a/bin /b/bin && echo same']), 'over-ssh\nsame\n');
   });
 });
 

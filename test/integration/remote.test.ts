@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { TspodEnv, cleanEnv, sleep, until, type Result } from '../helpers/tspod-env';
 import { ApiService } from '../helpers/api-service';
+import { TestSshd } from '../helpers/sshd';
 
 const env = new TspodEnv('remote');
 const sock = path.join(env.dir, 'api.sock');
@@ -45,58 +46,13 @@ const viaUnix = (args: string[]): Result => env.run(['--remote', '--url', `unix:
 /** Over tcp with CONTAINER_HOST (which implies --remote). */
 const viaTcp = (args: string[]): Result => env.run(args, { env: cleanEnv({ CONTAINER_HOST: tcpUrl }) });
 
-// Over SSH: a private sshd on 127.0.0.1:41622 (fresh host and user keys, its own config)
-// forwards to the unix socket, as `ssh://` connections do.
-
+// Over SSH: a private sshd on 127.0.0.1:41622 forwards to the unix socket, as `ssh://` connections do.
 const SSH_PORT = 41622;
-const sshDir = path.join(env.dir, 'ssh');
-let sshd: ChildProcess | undefined;
-/** the client's environment: its own HOME (connections file) and known_hosts */
-const sshEnv = (extra: NodeJS.ProcessEnv = {}) => cleanEnv({ HOME: path.join(sshDir, 'home'), TSPOD_SSH_KNOWN_HOSTS: path.join(sshDir, 'known_hosts'), ...extra });
-const sshUrl = () => `ssh://root@127.0.0.1:${SSH_PORT}${sock}`;
-const viaSsh = (args: string[], opts: { input?: string } = {}): Result => env.run(['--url', sshUrl(), '--identity', path.join(sshDir, 'userkey'), ...args], { ...opts, env: sshEnv() });
-
-async function startSshd(): Promise<void> {
-  fs.mkdirSync(path.join(sshDir, 'home'), { recursive: true, mode: 0o700 });
-  for (const k of ['hostkey', 'userkey', 'otherkey']) spawnSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', path.join(sshDir, k)], { stdio: 'ignore' });
-  fs.copyFileSync(path.join(sshDir, 'userkey.pub'), path.join(sshDir, 'authorized_keys'));
-  const hostPub = fs.readFileSync(path.join(sshDir, 'hostkey.pub'), 'utf8').split(' ').slice(0, 2).join(' ');
-  fs.writeFileSync(path.join(sshDir, 'known_hosts'), `[127.0.0.1]:${SSH_PORT} ${hostPub}\n`);
-  fs.writeFileSync(
-    path.join(sshDir, 'sshd_config'),
-    [
-      `Port ${SSH_PORT}`,
-      'ListenAddress 127.0.0.1',
-      `HostKey ${path.join(sshDir, 'hostkey')}`,
-      `PidFile ${path.join(sshDir, 'sshd.pid')}`,
-      `AuthorizedKeysFile ${path.join(sshDir, 'authorized_keys')}`,
-      'PasswordAuthentication no',
-      'KbdInteractiveAuthentication no',
-      'PermitRootLogin prohibit-password',
-      'StrictModes no',
-      'UsePAM no',
-      'AllowStreamLocalForwarding yes',
-      '',
-    ].join('\n'),
-  );
-  fs.mkdirSync('/run/sshd', { recursive: true, mode: 0o755 }); // sshd's privilege separation directory
-  sshd = spawn('/usr/sbin/sshd', ['-D', '-e', '-f', path.join(sshDir, 'sshd_config')], { stdio: ['ignore', 'ignore', 'pipe'] });
-  let log = '';
-  sshd.stderr?.on('data', (d: Buffer) => (log += d.toString()));
-  for (let i = 0; i < 200 && !(await portAnswers(SSH_PORT)) && sshd.exitCode === null; i++) await sleep(50);
-  await sleep(100);
-  if (sshd.exitCode !== null || !(await portAnswers(SSH_PORT))) throw new Error(`the test's sshd did not start: ${log}`);
-}
-
-async function stopSshd(): Promise<void> {
-  const d = sshd;
-  if (d?.pid && d.exitCode === null && d.signalCode === null) {
-    const done = new Promise((r) => d.once('exit', r));
-    process.kill(d.pid, 'SIGTERM');
-    await Promise.race([done, sleep(5000)]);
-    if (d.exitCode === null && d.signalCode === null) process.kill(d.pid, 'SIGKILL');
-  }
-}
+const sshd = new TestSshd(env.dir, SSH_PORT);
+const sshDir = sshd.dir;
+const sshEnv = (extra: NodeJS.ProcessEnv = {}) => sshd.env(extra);
+const sshUrl = () => sshd.url(sock);
+const viaSsh = (args: string[], opts: { input?: string } = {}): Result => env.run([...sshd.remoteArgs(sock), ...args], { ...opts, env: sshEnv() });
 
 /**
  * Relative times ("12 seconds ago") may tick between two runs on a loaded machine, and a
@@ -136,7 +92,7 @@ function sameAfter(reset: () => void, args: string[], check?: (r: Result) => voi
     reset();
     const r = run();
     // what reset made anew has new ids
-    const ids = (t: string) => t.replace(/[0-9a-f]{64}|\b[0-9a-f]{25}\b/g, '<id>'); // containers' and secrets' ids
+    const ids = (t: string) => t.replace(/[0-9a-f]{64}|\b[0-9a-f]{25}\b|\b[0-9a-f]{12}\b/g, '<id>'); // full, secrets' and short ids
     assert.equal(ids(r.stdout), ids(l.stdout), `${how} stdout of ${args.join(' ')}`);
     assert.equal(ids(r.stderr), ids(l.stderr), `${how} stderr of ${args.join(' ')}`);
     assert.equal(r.code, l.code, `${how} exit code of ${args.join(' ')}`);
@@ -152,11 +108,11 @@ before(async () => {
   tcpUrl = `tcp://127.0.0.1:${port}`;
   tcpService = env.spawn(['system', 'service', '-t', '0', tcpUrl], { stdio: ['ignore', 'ignore', 'ignore'] });
   for (let i = 0; i < 200 && !(await portAnswers(port)); i++) await sleep(50);
-  await startSshd();
+  await sshd.start();
 });
 
 after(async () => {
-  await stopSshd();
+  await sshd.stop();
   await unixService.stop();
   const svc = tcpService;
   if (svc?.pid && svc.exitCode === null) {
@@ -765,6 +721,86 @@ describe('tspod --remote', () => {
     same(['diff', '--format', 'json', 'dc'], (r) => assert.deepEqual(JSON.parse(r.stdout).added.includes('/newfile'), true));
     same(['diff', '--format', 'yaml', 'dc'], (r) => assert.equal(r.code, 125));
     same(['diff', 'nosuch'], (r) => assert.equal(r.code, 125));
+  });
+
+  test('pods: create, ps, inspect, exists, start, top, stop, restart, rm; kube generate, play, down', () => {
+    const noPods = () => {
+      env.run(['pod', 'rm', '-af', '-t', '0']);
+    };
+    const onePod = () => {
+      noPods();
+      env.ok(['pod', 'create', '--name', 'rp', '--label', 'team=a']);
+      env.ok(['create', '--pod', 'rp', '--name', 'rp-member', 'localhost/busybox', 'sleep', '1000']);
+    };
+    try {
+      sameAfter(noPods, ['pod', 'create', '--name', 'rp', '--label', 'team=a'], (r) => assert.match(r.stdout, /^[0-9a-f]{64}\n$/));
+      sameAfter(onePod, ['pod', 'create', '--name', 'rp'], (r) => assert.equal(r.code, 125));
+      onePod();
+      same(['pod', 'ps', '--format', '{{.Name}} {{.Status}} {{.NumberOfContainers}} {{.Labels}}'], (r) => assert.equal(r.stdout, 'rp Created 2 map[team:a]\n'));
+      same(['pod', 'ps', '-q', '--no-trunc']);
+      same(['pod', 'inspect', '--format', '{{.Name}} {{.State}} {{.NumContainers}}', 'rp'], (r) => assert.equal(r.stdout, 'rp Created 2\n'));
+      same(['pod', 'exists', 'rp'], (r) => assert.equal(r.code, 0));
+      same(['pod', 'exists', 'nope'], (r) => assert.equal(r.code, 1));
+      same(['pod', 'inspect', 'nope'], (r) => assert.equal(r.code, 125));
+      same(['pod', 'stop', 'nope'], (r) => assert.equal(r.code, 125));
+      sameAfter(onePod, ['pod', 'start', 'rp'], (r) => assert.match(r.stdout, /^[0-9a-f]{64}\n$/));
+      same(['pod', 'ps', '--format', '{{.Name}} {{.Status}}'], (r) => assert.equal(r.stdout, 'rp Running\n'));
+      same(['pod', 'top', 'rp', 'pid', 'args'], (r) => assert.match(r.stdout, /sleep 1000/));
+      same(['pod', 'stop', '-t', '0', 'rp'], (r) => assert.match(r.stdout, /^[0-9a-f]{64}\n$/));
+      same(['pod', 'ps', '--format', '{{.Name}} {{.Status}}'], (r) => assert.equal(r.stdout, 'rp Exited\n'));
+      // the YAML's creationTimestamp is the time of generating it, as Podman's
+      const generated = local(['kube', 'generate', 'rp']);
+      assert.match(generated.stdout, /^kind: Pod$/m);
+      const stamp = (t: string) => t.replace(/creationTimestamp: "[^"]+"/, 'creationTimestamp: <now>');
+      for (const [how, r] of [['unix', viaUnix(['kube', 'generate', 'rp'])], ['tcp', viaTcp(['kube', 'generate', 'rp'])], ['ssh', viaSsh(['kube', 'generate', 'rp'])]] as const) {
+        assert.equal(stamp(r.stdout), stamp(generated.stdout), `${how} stdout of kube generate`);
+        assert.equal(r.stderr + r.code, generated.stderr + generated.code, `${how} stderr and code of kube generate`);
+      }
+      const yaml = path.join(env.dir, 'rp.yaml');
+      fs.writeFileSync(yaml, local(['kube', 'generate', 'rp']).stdout.replace(/\brp\b/g, 'kp'));
+      sameAfter(onePod, ['kube', 'play', yaml], (r) => assert.match(r.stdout, /^Pod:\n[0-9a-f]{64}\nContainer:\n[0-9a-f]{64}\n\n$/));
+      same(['pod', 'ps', '--format', '{{.Name}} {{.Status}}', '--filter', 'name=kp'], (r) => assert.equal(r.stdout, 'kp Running\n'));
+      same(['kube', 'play', path.join(env.dir, 'no-such.yaml')], (r) => assert.equal(r.code, 125));
+      const played = () => {
+        onePod();
+        env.ok(['kube', 'play', yaml]);
+      };
+      sameAfter(played, ['kube', 'down', yaml], (r) => assert.match(r.stdout, /^Pods stopped:\n[0-9a-f]{64}\nPods removed:\n[0-9a-f]{64}\n/));
+      sameAfter(onePod, ['pod', 'restart', 'rp'], (r) => assert.match(r.stdout, /^[0-9a-f]{64}\n$/));
+      sameAfter(onePod, ['pod', 'rm', '-f', '-t', '0', 'rp'], (r) => assert.match(r.stdout, /^[0-9a-f]{64}\n$/));
+      same(['pod', 'rm', 'nope'], (r) => assert.equal(r.code, 1));
+    } finally {
+      noPods();
+    }
+  });
+
+  test('build: the steps, the image, its errors; the context goes up from the client', () => {
+    const ctx = path.join(env.dir, 'rbuild');
+    fs.mkdirSync(ctx, { recursive: true });
+    fs.writeFileSync(path.join(ctx, 'Containerfile'), 'FROM localhost/busybox\nRUN echo hi > /hi\nCOPY f /f\n');
+    fs.writeFileSync(path.join(ctx, 'Failing'), 'FROM localhost/busybox\nRUN echo before; exit 3\n');
+    fs.writeFileSync(path.join(ctx, 'f'), 'from the context\n');
+    // no built image and no layer of an earlier build (so none comes from a cache)
+    const unbuilt = () => {
+      env.run(['rmi', '-f', 'localhost/rb']);
+      env.run(['image', 'prune', '-f']);
+    };
+    try {
+      sameAfter(unbuilt, ['build', '-t', 'localhost/rb', ctx], (r) => {
+        assert.equal(r.code, 0, r.stderr);
+        assert.match(r.stdout, /^STEP 1\/3: FROM localhost\/busybox\nSTEP 2\/3: RUN echo hi > \/hi\n--> [0-9a-f]{12}\nSTEP 3\/3: COPY f \/f\nCOMMIT localhost\/rb\n--> [0-9a-f]{12}\nSuccessfully tagged localhost\/rb:latest\n[0-9a-f]{64}\n$/);
+      });
+      same(['run', '--rm', 'localhost/rb', 'cat', '/hi', '/f'], (r) => assert.equal(r.stdout, 'hi\nfrom the context\n'));
+      sameAfter(unbuilt, ['build', '-q', '-t', 'localhost/rb', ctx], (r) => assert.match(r.stdout, /^[0-9a-f]{64}\n$/));
+      sameAfter(unbuilt, ['build', '-f', path.join(ctx, 'Failing'), ctx], (r) => {
+        assert.notEqual(r.code, 0);
+        assert.match(r.stdout, /^before$/m); // what RUN prints goes to stdout
+        assert.match(r.stderr, /^Error: building at STEP "RUN echo before; exit 3": /);
+      });
+      same(['build', path.join(env.dir, 'no-such-context')], (r) => assert.equal(r.code, 125));
+    } finally {
+      unbuilt();
+    }
   });
 });
 

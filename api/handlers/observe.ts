@@ -14,6 +14,7 @@ import { publicStatus } from '../../lib/container/inspect';
 import { psStatus } from '../../lib/format/units';
 import { EngineError } from '../../lib/errors';
 import { LocalObserve } from '../../lib/engine/observe';
+import { exportContainer, exportTarget } from '../../lib/container/export';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -40,6 +41,13 @@ export async function archiveGet(ctx: RouteContext): Promise<void> {
   tar.on('error', () => ctx.res.destroy());
   tar.pipe(ctx.res);
   await new Promise<void>((resolve) => ctx.res.on('close', () => resolve()));
+}
+
+/** GET /containers/{id}/export (both APIs): the container's root file system as a tar. */
+export async function exportGet(ctx: RouteContext): Promise<void> {
+  const id = exportTarget(ctx.engine, ctx.params.id); // a missing container answers 404 before any output
+  ctx.res.writeHead(200, { 'Content-Type': 'application/x-tar' });
+  await exportContainer(ctx.engine, id, ctx.res);
 }
 
 /** Podman's `rename` query (a JSON map old -> new name of the archive's top component); tspod renames one. */

@@ -1,9 +1,11 @@
-// The image transfer part of the Engine contract: load, import, save, push
-// (Podman's ImageEngine Load/Import/Save/Push), with its in-process
+// The transfer part of the Engine contract: load, import, save, push (Podman's
+// ImageEngine Load/Import/Save/Push) and a container's export, with its in-process
 // implementation. Paths and '-' name the client's files (and stdin/stdout):
 // the remote side (lib/remote/transfer.ts) reads and writes them itself and
 // streams the tars to and from the service.
-import type { Readable } from 'node:stream';
+import * as fs from 'node:fs';
+import { EngineError } from '../errors';
+import type { Readable, Writable } from 'node:stream';
 import type { LocalEngine } from '../container/engine';
 import type { Credentials } from '../config/auth-json';
 import type { SaveFormat } from '../image/save';
@@ -50,6 +52,28 @@ export interface TransferEngine {
   saveImages(refs: string[], req: SaveRequest): Promise<void>;
   /** Pushes src to dest (default: its name), progress on stderr; the manifest digest pushed. */
   pushImage(src: string, dest: string | undefined, req: PushRequest): Promise<string>;
+  /** A container's root file system as a tar, to output (a file, or '-' for stdout). */
+  exportContainer(nameOrId: string, output: string): Promise<void>;
+}
+
+/** The client's output: '-' is stdout; a file is written under a temporary name and renamed once complete. */
+export async function writeClientOutput(output: string, write: (out: Writable) => Promise<void>): Promise<void> {
+  if (output === '-') return write(process.stdout);
+  const tmp = `${output}.tspod-${process.pid}.tmp`;
+  let fd: number;
+  try {
+    fd = fs.openSync(tmp, 'w', 0o644);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new EngineError('invalid-argument', `open ${output}: ${code === 'ENOENT' ? 'no such file or directory' : code === 'EACCES' ? 'permission denied' : (e as Error).message}`);
+  }
+  try {
+    await write(fs.createWriteStream(tmp, { fd }));
+    fs.renameSync(tmp, output);
+  } catch (e) {
+    fs.rmSync(tmp, { force: true });
+    throw e;
+  }
 }
 
 export class LocalTransfer implements TransferEngine {
@@ -76,5 +100,11 @@ export class LocalTransfer implements TransferEngine {
     const { stderrProgress } = await import('../image/registry/progress');
     const r = await pushImage(this.local.store, src, dest, { tlsVerify: req.tlsVerify, authfile: req.authfile, credentials: req.credentials, progress: stderrProgress(!!req.quiet) });
     return r.digest;
+  }
+
+  async exportContainer(nameOrId: string, output: string): Promise<void> {
+    const { exportContainer, exportTarget } = await import('../container/export');
+    const id = exportTarget(this.local, nameOrId);
+    await writeClientOutput(output, (out) => exportContainer(this.local, id, out));
   }
 }

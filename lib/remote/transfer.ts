@@ -2,7 +2,8 @@
 // reads its own files (or stdin) and streams them up (POST /images/load,
 // /images/import), streams archives down into its own files (GET
 // /images/export; the dir formats come as a tar of the directory), and pushes
-// with its own credentials in X-Registry-Auth (POST /images/{name}/push).
+// with its own credentials in X-Registry-Auth (POST /images/{name}/push), and
+// streams a container's export down (GET /containers/{name}/export).
 import * as fs from 'node:fs';
 import type { IncomingMessage } from 'node:http';
 import type { Readable } from 'node:stream';
@@ -10,7 +11,7 @@ import { pipeline } from 'node:stream/promises';
 import type { ServiceConnection } from './connection';
 import { errorFromBody, readAll } from './connection';
 import { readLines } from './observe';
-import { type ImportRequest, type PushRequest, type SaveRequest, type TransferEngine, saveTargets } from '../engine/transfer';
+import { type ImportRequest, type PushRequest, type SaveRequest, type TransferEngine, saveTargets, writeClientOutput } from '../engine/transfer';
 import { EngineError, isErrorKind } from '../errors';
 import { openInput } from '../image/input';
 
@@ -99,6 +100,16 @@ export class RemoteTransfer implements TransferEngine {
       res.destroy();
       fs.rmSync(tmp, { recursive: true, force: true });
       throw e;
+    }
+  }
+
+  async exportContainer(nameOrId: string, output: string): Promise<void> {
+    const res = await this.conn.open('GET', `/containers/${enc(nameOrId)}/export`);
+    if (res.statusCode !== 200) return failed(res);
+    try {
+      await writeClientOutput(output, (out) => pipeline(res, out).catch((e) => Promise.reject(truncated(e))));
+    } finally {
+      res.destroy();
     }
   }
 

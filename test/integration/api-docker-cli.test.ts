@@ -170,6 +170,24 @@ describe('docker CLI against tspod', () => {
     assert.notEqual(docker(['save', 'localhost/nosuch']).code, 0);
   });
 
+  test('docker export: the container\'s files as the local export writes them; a missing container', () => {
+    dockerOk(['create', '--name', 'exported', 'localhost/busybox', 'sh', '-c', 'true']);
+    try {
+      const viaDocker = path.join(env.dir, 'docker-export.tar');
+      const here = path.join(env.dir, 'local-export.tar');
+      dockerOk(['export', '-o', viaDocker, 'exported']);
+      env.ok(['export', '-o', here, 'exported']);
+      const listing = (f: string) => spawnSync('tar', ['tvf', f], { encoding: 'utf8' }).stdout;
+      assert.match(listing(viaDocker), /bin\/busybox$/m);
+      assert.equal(listing(viaDocker), listing(here));
+      const missing = docker(['export', '-o', path.join(env.dir, 'never.tar'), 'nosuch']);
+      assert.equal(missing.code, 1);
+      assert.match(missing.stderr, /No such container: nosuch/);
+    } finally {
+      docker(['rm', '-f', 'exported']);
+    }
+  });
+
   test('docker network ls and inspect know the default network as bridge', () => {
     assert.match(dockerOk(['network', 'ls', '--format', '{{.Name}} {{.Driver}}']), /^bridge bridge$/m);
     assert.equal(dockerOk(['network', 'inspect', '-f', '{{.Name}}', 'bridge']), 'bridge\n');

@@ -774,6 +774,24 @@ describe('tspod --remote', () => {
     }
   });
 
+  test('export: the same archive four ways, to a file and to stdout; errors', () => {
+    local(['create', '--name', 'exp', 'localhost/busybox', 'sh', '-c', 'true']);
+    const listing = (f: string) => spawnSync('tar', ['tvf', f], { encoding: 'utf8' }).stdout;
+    const files = ['local', 'unix', 'tcp', 'ssh'].map((how) => path.join(env.dir, `export-${how}.tar`));
+    const [l, u, t, s] = [local, viaUnix, viaTcp, viaSsh].map((run, i) => run(['export', '-o', files[i], 'exp']));
+    for (const r of [l, u, t, s]) assert.equal(r.code + r.stdout + r.stderr, '0');
+    assert.match(listing(files[0]), /bin\/busybox$/m);
+    for (const f of files.slice(1)) assert.equal(listing(f), listing(files[0]), f);
+    // to stdout (a pipe here)
+    const piped = spawnSync('sh', ['-c', `${env.argv(['--url', `unix://${sock}`, 'export', 'exp']).map((a) => `'${a}'`).join(' ')} | tar t | grep -c .`], { env: cleanEnv(), encoding: 'utf8' });
+    assert.equal(piped.stdout.trim(), listing(files[0]).trim().split('\n').length.toString());
+    same(['export', 'nosuch'], (r) => {
+      assert.equal(r.code, 125);
+      assert.equal(r.stderr, 'Error: no container with name or ID "nosuch" found: no such container\n');
+    });
+    same(['export', '-o', path.join(env.dir, 'no-such-dir', 'x.tar'), 'exp'], (r) => assert.equal(r.code, 125));
+  });
+
   test('build: the steps, the image, its errors; the context goes up from the client', () => {
     const ctx = path.join(env.dir, 'rbuild');
     fs.mkdirSync(ctx, { recursive: true });

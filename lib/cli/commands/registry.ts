@@ -10,13 +10,11 @@ import { EngineError } from '../../errors';
 import { loadArchive, parseReference, resolveImage } from '../../image';
 import { emitImageEvent } from '../../events/journal';
 import { type PullOptions, type RegistryOptions, endpointFor, pullImage } from '../../image/pull';
-import { type SaveFormat, SAVE_FORMATS, exportTree, saveImages } from '../../image/save';
+import { type SaveFormat, SAVE_FORMATS, saveImages } from '../../image/save';
 import { stderrProgress } from '../../image/registry/progress';
 import { RegistryClient } from '../../image/registry/client';
 import { type Credentials, defaultAuthFile, lookupCredentials, removeAllCredentials, removeCredentials, storeCredentials } from '../../config/auth-json';
 import { findRegistry, loadRegistriesConf } from '../../config/registries-conf';
-import { isMountPoint, unmountRootfs } from '../../storage/rootfs';
-import { rootfsMountDir } from '../../storage/paths';
 import { renderList } from '../output';
 
 const TLS_FLAG: FlagDef = { name: 'tls-verify', type: 'bool', default: true, help: 'Require HTTPS and verify certificates when contacting registries' };
@@ -353,29 +351,9 @@ export const exportCommand: CommandDef = {
   minArgs: 1,
   maxArgs: 1,
   async run(ctx, p) {
-    const engine = ctx.engine;
     const output = str(p.flags.output) ?? '-';
     if (output === '-' && process.stdout.isTTY) throw new EngineError('invalid-argument', 'refusing to export to terminal. Use -o flag or redirect');
-    const rec = engine.lookup(engine.store.read(), p.args[0]);
-    const paths = engine.store.paths;
-    const wasMounted = isMountPoint(rootfsMountDir(paths, rec.id));
-    const root = engine.mountRoot(rec);
-    const tmp = output === '-' ? undefined : `${output}.tspod-${process.pid}.tmp`;
-    try {
-      await exportTree(root, tmp ? fs.createWriteStream(tmp) : process.stdout);
-      if (tmp) fs.renameSync(tmp, output);
-    } catch (e) {
-      if (tmp) fs.rmSync(tmp, { force: true });
-      throw e;
-    } finally {
-      if (!wasMounted && engine.store.read().containers[rec.id]?.state.status !== 'running') {
-        try {
-          unmountRootfs(paths, rec.id);
-        } catch (e) {
-          err(`Warning: unmounting ${rec.id}: ${(e as Error).message}\n`);
-        }
-      }
-    }
+    await ctx.client.transfer.exportContainer(p.args[0], output);
     return 0;
   },
 };

@@ -45,9 +45,9 @@ export async function archiveGet(ctx: RouteContext): Promise<void> {
 
 /** GET /containers/{id}/export (both APIs): the container's root file system as a tar. */
 export async function exportGet(ctx: RouteContext): Promise<void> {
-  const id = exportTarget(ctx.engine, ctx.params.id); // a missing container answers 404 before any output
+  const rec = exportTarget(ctx.engine, ctx.params.id); // a missing container answers 404 before any output
   ctx.res.writeHead(200, { 'Content-Type': 'application/x-tar' });
-  await exportContainer(ctx.engine, id, ctx.res);
+  await exportContainer(ctx.engine, rec, ctx.res);
 }
 
 /** Podman's `rename` query (a JSON map old -> new name of the archive's top component); tspod renames one. */

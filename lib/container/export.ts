@@ -4,19 +4,19 @@
 // afterwards unless the container runs by then.
 import type { Writable } from 'node:stream';
 import type { LocalEngine } from './engine';
+import type { ContainerRecord } from '../storage/records';
 import { log } from '../cli/log';
 import { exportTree } from '../image/save';
 import { isMountPoint, unmountRootfs } from '../storage/rootfs';
 import { rootfsMountDir } from '../storage/paths';
 
-/** The container's id, or its lookup error (no such container): checked before any output starts. */
-export function exportTarget(engine: LocalEngine, nameOrId: string): string {
-  return engine.lookup(engine.store.read(), nameOrId).id;
+/** The container, or its lookup error (no such container): checked before any output starts. */
+export function exportTarget(engine: LocalEngine, nameOrId: string): ContainerRecord {
+  return engine.lookup(engine.store.read(), nameOrId);
 }
 
 /** Writes the container's root file system as a tar to out. */
-export async function exportContainer(engine: LocalEngine, id: string, out: Writable): Promise<void> {
-  const rec = engine.lookup(engine.store.read(), id);
+export async function exportContainer(engine: LocalEngine, rec: ContainerRecord, out: Writable): Promise<void> {
   const wasMounted = isMountPoint(rootfsMountDir(engine.paths, rec.id));
   const root = engine.mountRoot(rec);
   try {

@@ -104,7 +104,7 @@ export class LocalTransfer implements TransferEngine {
 
   async exportContainer(nameOrId: string, output: string): Promise<void> {
     const { exportContainer, exportTarget } = await import('../container/export');
-    const id = exportTarget(this.local, nameOrId);
-    await writeClientOutput(output, (out) => exportContainer(this.local, id, out));
+    const rec = exportTarget(this.local, nameOrId);
+    await writeClientOutput(output, (out) => exportContainer(this.local, rec, out));
   }
 }

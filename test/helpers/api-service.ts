@@ -17,6 +17,18 @@ export function socketAnswers(sock: string): Promise<boolean> {
   });
 }
 
+/** Whether something accepts connections on the loopback tcp port. */
+export function portAnswers(port: number): Promise<boolean> {
+  return new Promise((r) => {
+    const s = net.connect({ host: '127.0.0.1', port });
+    s.once('connect', () => {
+      s.destroy();
+      r(true);
+    });
+    s.once('error', () => r(false));
+  });
+}
+
 export class ApiService {
   private child: ChildProcess | undefined;
 

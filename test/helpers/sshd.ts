@@ -4,21 +4,10 @@
 // client environment with its own HOME (connections file) and known_hosts.
 // Stopped by pid at the end.
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as path from 'node:path';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { cleanEnv, sleep } from './tspod-env';
-
-function portAnswers(port: number): Promise<boolean> {
-  return new Promise((r) => {
-    const s = net.connect({ host: '127.0.0.1', port });
-    s.once('connect', () => {
-      s.destroy();
-      r(true);
-    });
-    s.once('error', () => r(false));
-  });
-}
+import { portAnswers } from './api-service';
 
 export class TestSshd {
   readonly dir: string;

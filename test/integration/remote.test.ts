@@ -8,7 +8,7 @@ import * as net from 'node:net';
 import * as path from 'node:path';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { TspodEnv, cleanEnv, sleep, until, type Result } from '../helpers/tspod-env';
-import { ApiService } from '../helpers/api-service';
+import { ApiService, portAnswers } from '../helpers/api-service';
 import { TestSshd } from '../helpers/sshd';
 
 const env = new TspodEnv('remote');
@@ -26,17 +26,6 @@ function freePort(): Promise<number> {
       srv.close(() => resolve(port));
     });
     srv.on('error', reject);
-  });
-}
-
-function portAnswers(port: number): Promise<boolean> {
-  return new Promise((r) => {
-    const s = net.connect({ host: '127.0.0.1', port });
-    s.once('connect', () => {
-      s.destroy();
-      r(true);
-    });
-    s.once('error', () => r(false));
   });
 }
 

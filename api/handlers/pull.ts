@@ -8,6 +8,9 @@ import { ApiError, badRequest, qbool } from '../http';
 import { pullImage, type PullOptions } from '../../lib/image/pull';
 import type { Progress } from '../../lib/image/registry/progress';
 import type { Credentials } from '../../lib/config/auth-json';
+import { pullImages } from '../../lib/image/pull-images';
+import { archiveTransport } from '../../lib/image/transport-ref';
+import { EngineError } from '../../lib/errors';
 
 const short = (digest: string) => digest.replace(/^sha256:/, '').slice(0, 12);
 
@@ -84,10 +87,18 @@ export async function dockerPull(ctx: RouteContext): Promise<void> {
   ctx.res.end();
 }
 
+/**
+ * libpod's pull: `POST /libpod/images/pull?reference=&allTags=`, a registry
+ * reference only (an archive path would be the service's file, not the
+ * client's: Podman refuses other transports too). JSON lines: progress in
+ * `stream` (none when quiet), then `images` and `id`, or `error` with the
+ * engine error's `kind`.
+ */
 export async function libpodPull(ctx: RouteContext): Promise<void> {
   const q = ctx.query;
   const ref = q.get('reference');
   if (!ref) throw badRequest('reference: an image reference is required');
+  if (archiveTransport(ref)) throw badRequest(`unsupported transport in "${ref}": only the docker transport is supported`);
   const quiet = qbool(q, 'quiet');
   const send = jsonLines(ctx.res);
   const line = (text: string) => {
@@ -104,15 +115,16 @@ export async function libpodPull(ctx: RouteContext): Promise<void> {
   };
   const tlsVerify = q.get('tlsVerify');
   try {
-    const r = await pullImage(ctx.engine.store, ref, {
+    const ids = await pullImages(ctx.engine.store, ref, {
+      allTags: qbool(q, 'allTags'),
       credentials: registryAuth(ctx.req),
       platform: q.get('platform') || undefined,
       tlsVerify: tlsVerify === null ? undefined : qbool(q, 'tlsVerify'),
       progress,
     });
-    send({ images: [r.image.id], id: r.image.id });
+    send({ images: ids, id: ids[ids.length - 1] });
   } catch (err) {
-    send({ error: (err as Error).message });
+    send({ error: (err as Error).message, ...(err instanceof EngineError ? { kind: err.kind } : {}) });
   }
   ctx.res.end();
 }
@@ -168,9 +180,8 @@ export async function libpodPush(ctx: RouteContext): Promise<void> {
   const q = ctx.query;
   const { lookupImage } = await import('../../lib/image/resolve');
   const { pushImage } = await import('../../lib/image/push');
-  const { archiveTransport } = await import('../../lib/image/transport-ref');
   const { LineProgress } = await import('../../lib/image/registry/progress');
-  const { EngineError, noSuchImage } = await import('../../lib/errors');
+  const { noSuchImage } = await import('../../lib/errors');
   const name = ctx.params.name;
   const destination = q.get('destination') || undefined;
   if (destination && archiveTransport(destination))

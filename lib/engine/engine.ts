@@ -116,6 +116,8 @@ export interface ListQuery {
 
 export interface PullRequest {
   quiet?: boolean;
+  /** every tag of the repository */
+  allTags?: boolean;
   tlsVerify?: boolean;
   platform?: string;
   /** the client's auth file (remote: its credentials for the registry are sent, as Podman's client does) */
@@ -201,7 +203,8 @@ export interface Engine extends BuildEngine {
   /** `history`: the image's history records, newest first */
   imageHistory(ref: string): Promise<HistoryRow[]>;
   /** Pulls with progress on stderr; resolves with the image id. */
-  pull(ref: string, req: PullRequest): Promise<string>;
+  /** a registry reference (remote: no archive transports, as Podman's API); the ids pulled, in order */
+  pull(ref: string, req: PullRequest): Promise<string[]>;
   removeImage(ref: string, force: boolean): Promise<RemoveReport>;
   tagImage(ref: string, name: string): Promise<void>;
   /** Removes the given names from the image (all of its names when none are given). */

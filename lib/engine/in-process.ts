@@ -189,10 +189,10 @@ export class InProcessEngine implements Engine {
     return (await import('../image/history')).imageHistory(this.local.store, ref);
   }
 
-  async pull(ref: string, req: PullRequest): Promise<string> {
-    const { pullImage } = await import('../image/pull');
-    const r = await pullImage(this.local.store, ref, { tlsVerify: req.tlsVerify, platform: req.platform, progress: stderrProgress(!!req.quiet) });
-    return r.image.id;
+  async pull(ref: string, req: PullRequest): Promise<string[]> {
+    const { pullImages } = await import('../image/pull-images');
+    const { quiet, ...opts } = req;
+    return pullImages(this.local.store, ref, { ...opts, progress: stderrProgress(!!quiet) });
   }
 
   async removeImage(ref: string, force: boolean): Promise<RemoveReport> {

@@ -96,6 +96,16 @@ export class LocalTransfer implements TransferEngine {
   }
 
   async pushImage(src: string, dest: string | undefined, req: PushRequest): Promise<string> {
+    const { archiveTransport } = await import('../image/transport-ref');
+    const archive = dest ? archiveTransport(dest) : undefined;
+    if (archive) {
+      const { saveImages } = await import('../image/save');
+      const { resolveImage } = await import('../image/resolve');
+      const { emitImageEvent } = await import('../events/journal');
+      await saveImages(this.local.store, [src], { format: archive.format, output: archive.path, event: false });
+      emitImageEvent(this.local.paths, 'push', resolveImage(this.local.store, src).id, dest as string);
+      return '';
+    }
     const { pushImage } = await import('../image/push');
     const { stderrProgress } = await import('../image/registry/progress');
     const r = await pushImage(this.local.store, src, dest, { tlsVerify: req.tlsVerify, authfile: req.authfile, credentials: req.credentials, progress: stderrProgress(!!req.quiet) });

@@ -8,7 +8,7 @@ import type { ContainerBrief, ContainerListEntry, CreateRequest, Engine, ListQue
 import { REMOTE_UNSUPPORTED } from '../engine/engine';
 import type { RemoveReport } from '../image/remove';
 import type { HistoryRow } from '../image/history';
-import { EngineError } from '../errors';
+import { EngineError, isErrorKind } from '../errors';
 import { MuxDecoder, errorFromBody, readAll, type ServiceConnection } from './connection';
 import { libpodResourceLimits, specGenerator } from './spec-generator';
 import type { ResourceUpdate } from '../container/update';
@@ -16,7 +16,7 @@ import type { ContainerTree } from '../system/tree';
 import { RemotePods } from '../pod/remote';
 import { RemoteVolumes } from './volumes';
 import { RemoteNetworks } from './networks';
-import { RemoteObserve } from './observe';
+import { RemoteObserve, readLines } from './observe';
 import { RemoteGenerate } from './generate';
 import { RemoteSecrets } from './secrets';
 import { RemoteTransfer } from './transfer';
@@ -319,41 +319,37 @@ export class RemoteEngine implements Engine {
     return rows.map((r) => ({ id: r.Id, created: r.Created ? new Date(r.Created * 1000).toISOString() : '', createdBy: r.CreatedBy, size: r.Size, comment: r.Comment }));
   }
 
-  /** The service streams JSON lines: progress `stream`, then `id` or `error`. */
-  async pull(ref: string, req: PullRequest): Promise<string> {
+  /** The service streams JSON lines: progress `stream`, then `images` (and `id`) or `error`. */
+  async pull(given: string, req: PullRequest): Promise<string[]> {
+    const { archiveTransport } = await import('../image/transport-ref');
+    const archive = archiveTransport(given);
+    if (archive) {
+      // the archive is the client's file (as a push to one writes the client's file): streamed to the service's load
+      if (req.allTags) throw new EngineError('invalid-argument', `pulling all tags is not supported for ${given.slice(0, given.indexOf(':'))} transport`);
+      const names = await this.transfer.loadImages(archive.path);
+      const ids: string[] = [];
+      for (const name of names) ids.push(String((await this.inspectImage(name)).Id));
+      return [...new Set(ids)];
+    }
+    const ref = given.replace(/^docker:\/\//, '');
     const creds = req.credentials ?? (await clientPullCredentials(ref, req.authfile));
     const headers: Record<string, string> = creds ? { 'X-Registry-Auth': Buffer.from(JSON.stringify({ username: creds.username, password: creds.password })).toString('base64url') } : {};
-    const res = await this.conn.open('POST', `/images/pull${q({ reference: ref, quiet: !!req.quiet, tlsVerify: req.tlsVerify, platform: req.platform })}`, undefined, headers);
-    let id = '';
-    let error = '';
-    let rest = '';
-    const line = (text: string) => {
-      if (!text.trim()) return;
-      let m: { stream?: string; id?: string; error?: string; message?: string; cause?: string; response?: number };
-      try {
-        m = JSON.parse(text) as typeof m;
-      } catch {
-        return;
-      }
+    const query = q({ reference: ref, quiet: !!req.quiet, tlsVerify: req.tlsVerify, platform: req.platform, allTags: req.allTags || undefined });
+    const res = await this.conn.open('POST', `/images/pull${query}`, undefined, headers);
+    if ((res.statusCode ?? 500) >= 400) throw errorFromBody(res.statusCode ?? 500, (await readAll(res)).toString('utf8'));
+    let ids: string[] = [];
+    let error: EngineError | undefined;
+    await readLines(res, (text) => {
+      const m = JSON.parse(text) as { stream?: string; id?: string; images?: string[]; error?: string; kind?: unknown };
       if (m.stream && !req.quiet) process.stderr.write(m.stream);
-      if (m.id) id = m.id;
-      if (m.error) error = m.error;
-      if (m.message && m.response) error = m.message;
-    };
-    await new Promise<void>((resolve, reject) => {
-      res.on('data', (d: Buffer) => {
-        const parts = (rest + d.toString('utf8')).split('\n');
-        rest = parts.pop() ?? '';
-        parts.forEach(line);
-      });
-      res.on('end', () => {
-        line(rest);
-        resolve();
-      });
-      res.on('error', reject);
+      if (m.images) ids = m.images;
+      else if (m.id) ids = [m.id];
+      if (m.error) error = new EngineError(isErrorKind(m.kind) ? m.kind : 'internal', m.error);
+      return !error;
     });
-    if (error || !id) throw new EngineError('internal', error || `pulling ${ref}: the service gave no image id`);
-    return id;
+    if (error) throw error;
+    if (ids.length === 0) throw new EngineError('internal', `pulling ${ref}: the service gave no image id`);
+    return ids;
   }
 
   async removeImage(ref: string, force: boolean): Promise<RemoveReport> {

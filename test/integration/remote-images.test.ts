@@ -343,6 +343,35 @@ describe('push, login, logout --remote', { skip: !haveRegistry && 'docker-regist
     sameAsLocal(['logout', '--authfile', authfile(), reg.host], 125);
   });
 
+  test('pull --all-tags and pull of an archive give the local ids over unix and ssh; bad input as locally', () => {
+    const repo = `${reg.host}/tags/busybox`;
+    const creds = ['--tls-verify=false', '--creds', 'tester:sesame'];
+    for (const [image, tag] of [
+      ['localhost/busybox', '1'],
+      ['localhost/busybox', '2'],
+      ['localhost/echo', '3'],
+    ])
+      env.ok(['push', '-q', ...creds, image, `${repo}:${tag}`]);
+    const dropTags = () => {
+      for (const tag of ['1', '2', '3']) env.run(['rmi', `${repo}:${tag}`]);
+    };
+    const all = sameAsLocal(['pull', '-q', '--all-tags', ...creds, repo], 0, dropTags);
+    // one id per tag, in the registry's order of the tags (the same for all three, sameAsLocal checked)
+    assert.deepEqual(all.stdout.split('\n').filter(Boolean).sort(), [idOf('localhost/busybox'), idOf('localhost/busybox'), idOf('localhost/echo')].sort());
+    assert.equal(idOf(`${repo}:3`), idOf('localhost/echo'));
+    dropTags();
+
+    // an archive is the client's file, as for push (streamed to the service's load)
+    const archive = path.join(env.dir, 'pull-me.tar');
+    env.ok(['save', '-o', archive, 'localhost/echo']);
+    const fromArchive = sameAsLocal(['pull', `docker-archive:${archive}`], 0);
+    assert.equal(fromArchive.stdout, `${idOf('localhost/echo')}\n`);
+
+    sameAsLocal(['pull', '--all-tags', ...creds, `${repo}:1`], 125);
+    sameAsLocal(['pull', '--all-tags', `docker-archive:${archive}`], 125);
+    sameAsLocal(['pull', `docker-archive:${path.join(env.dir, 'no-such.tar')}`], 125);
+  });
+
   test('push to an archive writes the client file; bad input as the local push', () => {
     const archive = path.join(env.dir, 'pushed.tar');
     const r = remote(['push', 'localhost/busybox', `docker-archive:${archive}`]);

@@ -2,16 +2,14 @@
 import { archiveTransport } from '../../image/transport-ref';
 import * as fs from 'node:fs';
 import * as readline from 'node:readline';
-import type { CliContext, CommandDef } from '../command';
-import { err, out } from '../command';
+import type { CommandDef } from '../command';
+import { out } from '../command';
 import type { FlagDef, Parsed } from '../parse';
 import { bool, int, str, UsageError } from '../parse';
 import { EngineError } from '../../errors';
-import { loadArchive, parseReference, resolveImage } from '../../image';
-import { emitImageEvent } from '../../events/journal';
-import { type PullOptions, type RegistryOptions, endpointFor, pullImage } from '../../image/pull';
-import { type SaveFormat, SAVE_FORMATS, saveImages } from '../../image/save';
-import { stderrProgress } from '../../image/registry/progress';
+import { parseReference } from '../../image';
+import { type RegistryOptions, endpointFor } from '../../image/pull';
+import { type SaveFormat, SAVE_FORMATS } from '../../image/save';
 import { RegistryClient } from '../../image/registry/client';
 import { type Credentials, defaultAuthFile, lookupCredentials, removeAllCredentials, removeCredentials, storeCredentials } from '../../config/auth-json';
 import { findRegistry, loadRegistriesConf } from '../../config/registries-conf';
@@ -72,53 +70,21 @@ export const pullCommand: CommandDef = {
   ],
   minArgs: 1,
   async run(ctx, p) {
-    if (ctx.remote) return pullRemote(ctx, p);
-    const store = ctx.engine.store;
-    const quiet = bool(p.flags.quiet);
-    const base: PullOptions = { ...registryOptions(p), platform: platformOf(p) };
+    const { authfile, credentials, tlsVerify } = registryOptions(p);
     for (const arg of p.args) {
-      const archive = archiveTransport(arg);
-      if (archive) {
-        await loadArchive(store, archive.path, { event: false });
-        emitImageEvent(store.paths, 'pull', '', arg); // as Podman: the reference given, no id
-        continue;
-      }
-      const ref = arg.replace(/^docker:\/\//, '');
-      if (bool(p.flags['all-tags'])) {
-        const parsed = parseReference(ref);
-        if (parsed.tag || parsed.digest) throw new EngineError('invalid-argument', 'tag or digest are not supported with --all-tags');
-        const { client, repository } = endpointFor(parsed, base);
-        for (const tag of await client.tags(repository)) {
-          const r = await pullImage(store, `${ref}:${tag}`, { ...base, progress: stderrProgress(quiet) });
-          out(`${r.image.id}\n`);
-        }
-        continue;
-      }
-      const progress = stderrProgress(quiet);
-      const r = await pullImage(store, ref, { ...base, progress });
-      out(`${r.image.id}\n`);
+      const ids = await ctx.client.pull(arg, {
+        authfile,
+        credentials,
+        tlsVerify,
+        quiet: bool(p.flags.quiet),
+        allTags: bool(p.flags['all-tags']),
+        platform: platformOf(p),
+      });
+      out(ids.map((id) => `${id}\n`).join(''));
     }
     return 0;
   },
 };
-
-/** `pull --remote`: the service pulls (with its own registry configuration); progress comes back on stderr. */
-async function pullRemote(ctx: CliContext, p: Parsed): Promise<number> {
-  if (bool(p.flags['all-tags']) || p.args.some((a) => archiveTransport(a)))
-    throw new EngineError('invalid-argument', 'pull --all-tags and archive transports are not supported by the remote client');
-  const { authfile, credentials } = registryOptions(p);
-  for (const arg of p.args) {
-    const id = await ctx.client.pull(arg.replace(/^docker:\/\//, ''), {
-      authfile,
-      credentials,
-      quiet: bool(p.flags.quiet),
-      tlsVerify: p.given.has('tls-verify') ? bool(p.flags['tls-verify']) : undefined,
-      platform: platformOf(p),
-    });
-    out(`${id}\n`);
-  }
-  return 0;
-}
 
 export const pushCommand: CommandDef = {
   name: 'push',
@@ -141,13 +107,7 @@ export const pushCommand: CommandDef = {
   async run(ctx, p) {
     const dest = p.args[1];
     const archive = dest ? archiveTransport(dest) : undefined;
-    if (archive && !ctx.remote) {
-      const store = ctx.engine.store;
-      await saveImages(store, [p.args[0]], { format: archive.format, output: archive.path, event: false });
-      emitImageEvent(store.paths, 'push', resolveImage(store, p.args[0]).id, dest);
-      return 0;
-    }
-    // remote: the credentials are the client's (its auth file, --creds), sent with the request
+    // an archive destination is the client's file; remote: the credentials are the client's (its auth file, --creds), sent with the request
     const digest = await ctx.client.transfer.pushImage(p.args[0], dest, { ...registryOptions(p), quiet: bool(p.flags.quiet) });
     const digestfile = str(p.flags.digestfile);
     if (digestfile && !archive) {

@@ -10,7 +10,7 @@ import { type RawStream } from '../streams/hijack';
 import { outputChunk } from '../streams/mux';
 import { Writable } from 'node:stream';
 import type { ExecSession } from '../exec-sessions';
-import { badRequest } from '../http';
+import type { WaitHooks } from '../../lib/container/wait-condition';
 
 /** Starts a container; with an attach parked for it, the attach gets its streams. Resolves once it runs. */
 export async function startContainer(ctx: Pick<RouteContext, 'engine' | 'ops' | 'service'>, idOrName: string): Promise<'started' | 'already'> {
@@ -62,8 +62,6 @@ async function startWith({ engine, ops, service }: Pick<RouteContext, 'engine' |
   });
 }
 
-export const WAIT_CONDITIONS = ['not-running', 'next-exit', 'removed', 'stopped', 'exited', 'configured', 'created', 'running'];
-
 /** The exit code a removed container had: seen by this service, or its `died` event. */
 function lastExitCode(engine: LocalEngine, service: ServiceHooks, id: string, fallback: number): number {
   const seen = service.exitCodes.get(id);
@@ -74,52 +72,9 @@ function lastExitCode(engine: LocalEngine, service: ServiceHooks, id: string, fa
   return died?.ContainerExitCode ?? fallback;
 }
 
-/** Waits for a condition; resolves with the exit code, or undefined when cancelled. */
-export async function waitCondition(
-  engine: LocalEngine,
-  service: ServiceHooks,
-  idOrName: string,
-  condition: string,
-  cancelled: () => boolean,
-): Promise<number | undefined> {
-  if (!WAIT_CONDITIONS.includes(condition)) throw badRequest(`invalid condition: "${condition}"`);
-  let rec = engine.get(idOrName);
-  const id = rec.id;
-  const initialFinished = rec.state.finishedAt;
-  let sawRunning = rec.state.status === 'running';
-  let last = rec.state.exitCode;
-  for (;;) {
-    if (cancelled()) return undefined;
-    try {
-      rec = engine.get(id);
-    } catch (err) {
-      if (err instanceof EngineError && err.kind === 'no-such-container') return lastExitCode(engine, service, id, last);
-      throw err;
-    }
-    last = rec.state.exitCode;
-    const status = rec.state.status;
-    if (status === 'running') sawRunning = true;
-    switch (condition) {
-      case 'not-running':
-      case 'stopped':
-      case 'exited':
-        if (status !== 'running' && (condition === 'not-running' || status !== 'created')) return last;
-        break;
-      case 'next-exit':
-        if (status !== 'running' && (sawRunning || rec.state.finishedAt !== initialFinished)) return last;
-        break;
-      case 'running':
-        if (status === 'running') return last;
-        break;
-      case 'created':
-      case 'configured':
-        if (status === 'created') return last;
-        break;
-      default: // removed: until it is gone
-        break;
-    }
-    await service.changes.wait(100);
-  }
+/** How the service waits for a condition: woken by store changes, until the client hangs up. */
+export function serviceWaitHooks(engine: LocalEngine, service: ServiceHooks, cancelled: () => boolean): WaitHooks {
+  return { pause: (ms) => service.changes.wait(ms), cancelled, removedExitCode: (id, last) => lastExitCode(engine, service, id, last) };
 }
 
 /** Runs an exec session with its output on a raw stream (framed unless a TTY). */

@@ -6,7 +6,8 @@ import { ApiError, badRequest, qbool, qfiltersGo, qint, readJson, sendEmpty, sen
 import { dockerCreateRequest } from './create-body';
 import { containerInspect, containerListItem } from './docker-shapes';
 import type { ImageDefaults } from '../../lib/oci/generate';
-import { startContainer, waitCondition } from './container-ops';
+import { serviceWaitHooks, startContainer } from './container-ops';
+import { DOCKER_WAIT_CONDITIONS, waitForCondition } from '../../lib/container/wait-condition';
 import { attachStream } from '../streams/attach';
 import { hijack } from '../streams/hijack';
 import { streamLogs } from '../streams/logs';
@@ -81,7 +82,7 @@ export async function kill(ctx: RouteContext): Promise<void> {
 
 export async function wait(ctx: RouteContext): Promise<void> {
   const condition = ctx.query.get('condition') || 'not-running';
-  if (!['not-running', 'next-exit', 'removed'].includes(condition)) throw badRequest(`invalid condition: "${condition}"`);
+  if (!DOCKER_WAIT_CONDITIONS.includes(condition)) throw badRequest(`invalid condition: "${condition}"`);
   ctx.engine.get(ctx.params.id); // 404 before the header goes out
   let gone = false;
   ctx.res.on('close', () => {
@@ -91,7 +92,7 @@ export async function wait(ctx: RouteContext): Promise<void> {
   ctx.res.writeHead(200, { 'Content-Type': 'application/json' });
   ctx.res.flushHeaders();
   try {
-    const code = await waitCondition(ctx.engine, ctx.service, ctx.params.id, condition, () => gone);
+    const code = await waitForCondition(ctx.engine, ctx.params.id, [condition], serviceWaitHooks(ctx.engine, ctx.service, () => gone), 100);
     if (code !== undefined) ctx.res.end(`${JSON.stringify({ StatusCode: code, Error: null })}\n`);
   } catch (err) {
     ctx.res.end(`${JSON.stringify({ StatusCode: -1, Error: { Message: (err as Error).message } })}\n`);

@@ -8,7 +8,8 @@ import { badRequest, foldKeys, optBool, optObject, optString, qGoBool, qint, rea
 import { libpodCreateRequest } from './create-body';
 import { listContainers, logs } from './containers';
 import { create as execCreate } from './exec';
-import { waitCondition } from './container-ops';
+import { serviceWaitHooks } from './container-ops';
+import { DOCKER_WAIT_CONDITIONS, PODMAN_WAIT_STATES, checkWaitConditions, waitForCondition, waitInterval } from '../../lib/container/wait-condition';
 import { inspectContainer } from '../../lib/container/inspect';
 import { signalNumber } from '../../lib/container/signals';
 import { assertReadableLogs, containerListEntry, imageDefaultsOf } from '../../lib/engine/views';
@@ -105,7 +106,11 @@ export function existsLibpod(ctx: RouteContext): void {
 }
 
 export async function waitLibpod(ctx: RouteContext): Promise<void> {
-  const condition = ctx.query.getAll('condition')[0] || 'stopped';
+  // libpod's states, any of several (Docker's conditions too); Podman's default: until it exits
+  const given = ctx.query.getAll('condition').filter(Boolean);
+  const conditions = given.length ? given : ['stopped', 'exited'];
+  checkWaitConditions(conditions, [...PODMAN_WAIT_STATES, ...DOCKER_WAIT_CONDITIONS]);
+  const intervalMs = waitInterval(ctx.query.get('interval') || '250ms');
   try {
     ctx.engine.get(ctx.params.id);
   } catch (err) {
@@ -118,7 +123,7 @@ export async function waitLibpod(ctx: RouteContext): Promise<void> {
   ctx.res.on('close', () => {
     gone = true;
   });
-  const code = await waitCondition(ctx.engine, ctx.service, ctx.params.id, condition, () => gone);
+  const code = await waitForCondition(ctx.engine, ctx.params.id, conditions, serviceWaitHooks(ctx.engine, ctx.service, () => gone), intervalMs);
   if (code !== undefined) sendJson(ctx.res, 200, code);
 }
 

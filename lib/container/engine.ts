@@ -705,10 +705,10 @@ export class LocalEngine {
     return this.withContainer(idOrName, async (rec) => {
       const s = rec.state;
       const shown = s.status === 'stopped' ? 'exited' : s.status;
-      if (s.status !== 'running')
-        throw new EngineError('state-improper', paused ? `"${shown}" is not running, can't pause: container state improper` : `"${shown}" is not paused, can't unpause: container state improper`);
-      if (paused && s.paused) throw new EngineError('state-improper', `"paused" is already paused: container state improper`);
-      if (!paused && !s.paused) throw new EngineError('state-improper', `"running" is not paused, can't unpause: container state improper`);
+      // Podman 4.3's words: the state for "not running", the id otherwise
+      if (!paused && !(s.status === 'running' && s.paused)) throw new EngineError('state-improper', `"${rec.id}" is not paused, can't unpause: container state improper`);
+      if (paused && s.status === 'running' && s.paused) throw new EngineError('state-improper', `"${rec.id}" is already paused: container state improper`);
+      if (paused && s.status !== 'running') throw new EngineError('state-improper', `"${shown}" is not running, can't pause: container state improper`);
       const r = runRuntime(this.runtime(rec), [paused ? 'pause' : 'resume', rec.id]);
       if (r.status !== 0) throw new EngineError('runtime', `${paused ? 'pausing' : 'unpausing'} container ${rec.id}: ${r.stderr.trim()}`);
       this.store.update((db) => {

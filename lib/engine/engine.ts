@@ -114,6 +114,13 @@ export interface ListQuery {
   filters: Map<string, string[]>;
 }
 
+export interface WaitOptions {
+  /** libpod's states (running, paused, exited, ...); none: until it exits */
+  conditions?: string[];
+  /** how often to look (Podman's --interval, 250 ms) */
+  intervalMs?: number;
+}
+
 export interface PullRequest {
   quiet?: boolean;
   /** every tag of the repository */
@@ -168,7 +175,8 @@ export interface Engine extends BuildEngine {
   start(idOrName: string, opts?: StartOptions): Promise<void>;
   /** Starts attached to the streams; resolves with the exit code. `onRunning` gets the host pid (0 when unknown). */
   startAttached(idOrName: string, streams: AttachStreams, opts?: StartOptions & { onRunning?: (pid: number) => void }): Promise<number>;
-  wait(idOrName: string): Promise<number>;
+  /** until it exits (its exit code), or until any of Podman's `--condition` states (-1) */
+  wait(idOrName: string, opts?: WaitOptions): Promise<number>;
   /** Attaches to a running container; resolves with its exit code, or undefined when detached. */
   attach(idOrName: string, streams: AttachStreams): Promise<number | undefined>;
   stop(idOrName: string, timeout?: number): Promise<{ warning?: string }>;

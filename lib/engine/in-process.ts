@@ -3,7 +3,7 @@
 // library's), shaped by views.ts like the libpod API shapes it.
 import * as path from 'node:path';
 import type { LocalEngine } from '../container/engine';
-import type { ContainerBrief, ContainerListEntry, Engine, ListQuery, ExecRequest, ImageListEntry, LogRequest, PullPolicy, PullRequest, RemoveRequest, ServerVersion, StartOptions, AttachStreams, CreateRequest } from './engine';
+import type { ContainerBrief, ContainerListEntry, Engine, ListQuery, ExecRequest, ImageListEntry, LogRequest, PullPolicy, PullRequest, RemoveRequest, WaitOptions, ServerVersion, StartOptions, AttachStreams, CreateRequest } from './engine';
 import type { RemoveReport } from '../image/remove';
 import { assertReadableLogs, containerBrief, containerListEntry, imageDefaultsOf, imageListEntries } from './views';
 import { ensureImage } from '../image/pull-policy';
@@ -85,8 +85,13 @@ export class InProcessEngine implements Engine {
     return this.local.startAttached(idOrName, streams, opts);
   }
 
-  wait(idOrName: string): Promise<number> {
-    return this.local.wait(idOrName);
+  async wait(idOrName: string, opts: WaitOptions = {}): Promise<number> {
+    const conditions = opts.conditions ?? [];
+    const { PODMAN_WAIT_STATES, checkWaitConditions, waitForCondition, waitsForState } = await import('../container/wait-condition');
+    checkWaitConditions(conditions, PODMAN_WAIT_STATES);
+    if (!waitsForState(conditions)) return this.local.wait(idOrName); // on the exit itself, not a poll
+    const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+    return (await waitForCondition(this.local, idOrName, conditions, { pause, removedExitCode: (_id, last) => last }, opts.intervalMs)) ?? -1;
   }
 
   attach(idOrName: string, streams: AttachStreams): Promise<number | undefined> {

@@ -4,7 +4,7 @@
 // results and errors (typed by the JSON error body's cause) are the ones a
 // local command would have.
 import type * as net from 'node:net';
-import type { ContainerBrief, ContainerListEntry, CreateRequest, Engine, ListQuery, ExecRequest, ImageListEntry, LogRequest, PullPolicy, PullRequest, RemoveRequest, ServerVersion, StartOptions, AttachStreams } from '../engine/engine';
+import type { ContainerBrief, ContainerListEntry, CreateRequest, Engine, ListQuery, ExecRequest, ImageListEntry, LogRequest, PullPolicy, PullRequest, RemoveRequest, WaitOptions, ServerVersion, StartOptions, AttachStreams } from '../engine/engine';
 import { REMOTE_UNSUPPORTED } from '../engine/engine';
 import type { RemoveReport } from '../image/remove';
 import type { HistoryRow } from '../image/history';
@@ -200,8 +200,12 @@ export class RemoteEngine implements Engine {
     return this.wait(b.id);
   }
 
-  async wait(idOrName: string): Promise<number> {
-    return this.conn.json<number>('POST', `/containers/${enc(idOrName)}/wait${q({ condition: 'not-running' })}`);
+  async wait(idOrName: string, opts: WaitOptions = {}): Promise<number> {
+    const query = new URLSearchParams();
+    for (const c of opts.conditions ?? []) query.append('condition', c);
+    if (opts.intervalMs !== undefined) query.set('interval', `${opts.intervalMs}ms`);
+    const text = query.toString();
+    return this.conn.json<number>('POST', `/containers/${enc(idOrName)}/wait${text ? `?${text}` : ''}`);
   }
 
   async stop(idOrName: string, timeout?: number): Promise<{ warning?: string }> {

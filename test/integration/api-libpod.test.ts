@@ -234,7 +234,9 @@ describe('libpod API', () => {
       ['DELETE', '/images/localhost/nosuch'],
     ])
       bad(method, p, method === 'POST' && p.endsWith('exec') ? '{"Cmd":["true"]}' : undefined, 404);
-    bad('POST', '/containers/nosuch/wait?condition=bogus', undefined, 404);
+    // Podman reads the conditions before it looks the container up (checked against Podman 4.3.1)
+    bad('POST', '/containers/nosuch/wait?condition=bogus', undefined, 400);
+    bad('POST', '/containers/nosuch/wait?condition=running', undefined, 404);
     // Podman answers a filters value that is not JSON with a 500 and Go's wording
     bad('GET', '/containers/json?filters=notjson', undefined, 500);
     bad('POST', '/containers/prune?filters=notjson', undefined, 500);

@@ -222,6 +222,41 @@ describe('tspod --remote', () => {
     assert.equal(local(['ps', '-aq']).stdout, '');
   });
 
+  test('wait --condition (any of several states), --interval, --latest: as locally', async () => {
+    local(['create', '--name', 'wc', 'localhost/busybox', 'sleep', '100']);
+    same(['wait', '--condition', 'created', 'wc'], (r) => assert.equal(r.stdout, '-1\n'));
+    same(['wait', 'wc'], (r) => assert.equal(r.stdout, '0\n', 'never ran: at once, as Podman'));
+    // a remote waiter for "running" answers once the container starts
+    const waiter = spawn(process.execPath, env.argv(['--url', tcpUrl, 'wait', '--condition', 'running', '-i', '50ms', 'wc']).slice(1), { env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+    let waited = '';
+    waiter.stdout?.on('data', (d: Buffer) => (waited += d.toString()));
+    const waitDone = new Promise<number | null>((r) => waiter.once('exit', r));
+    try {
+      await sleep(300);
+      assert.equal(waited, '', 'still created: still waiting');
+      local(['start', 'wc']);
+      assert.equal(await Promise.race([waitDone, sleep(15_000).then(() => -1)]), 0);
+      assert.equal(waited, '-1\n');
+    } finally {
+      if (waiter.exitCode === null) waiter.kill(); // only when it hung
+    }
+    same(['wait', '--condition', 'paused,running', '-i', '10', 'wc'], (r) => assert.equal(r.stdout, '-1\n'));
+    local(['pause', 'wc']);
+    same(['wait', '--condition', 'paused', '--condition', 'exited', 'wc'], (r) => assert.equal(r.stdout, '-1\n'));
+    local(['unpause', 'wc']);
+    same(['wait', '--condition', 'bogus', 'wc'], (r) => {
+      assert.equal(r.code, 125);
+      assert.equal(r.stderr, 'Error: unknown container state: bogus: invalid argument\n');
+    });
+    same(['wait', '-i', 'soon', 'wc'], (r) => assert.equal(r.stderr, 'Error: time: invalid duration "soon"\n'));
+    same(['wait'], (r) => assert.equal(r.stderr, 'Error: "tspod wait" requires a name, id, or the "--latest" flag\n'));
+    same(['wait', '--latest', 'wc'], (r) => assert.equal(r.code, 125));
+    same(['wait', '--condition', 'running', 'nosuch'], (r) => assert.equal(r.code, 125));
+    local(['stop', '-t', '0', 'wc']);
+    same(['wait', '--latest', '--condition', 'exited'], (r) => assert.equal(r.stdout, '137\n'));
+    local(['rm', 'wc']);
+  });
+
   test('create, start, rename, start --attach, run --replace', () => {
     const id = viaUnix(['create', '--name', 'c1', '-e', 'A=b', 'localhost/busybox', 'sh', '-c', 'echo $A; exit 7']).stdout.trim();
     assert.match(id, /^[0-9a-f]{64}$/);

@@ -617,10 +617,22 @@ export const waitCommand: CommandDef = {
   name: 'wait',
   usage: 'tspod wait [options] CONTAINER [CONTAINER...]',
   description: 'Block on one or more containers',
-  flags: [{ name: 'condition', type: 'array', help: 'Condition to wait on' }],
-  minArgs: 1,
+  flags: [
+    { name: 'condition', type: 'array', help: 'Condition to wait on' },
+    { name: 'interval', short: 'i', type: 'string', default: '250ms', help: 'Time Interval to wait before polling for completion' },
+    { name: 'latest', short: 'l', type: 'bool', help: 'Act on the latest container' },
+  ],
+  minArgs: 0,
   async run(ctx, p) {
-    for (const name of p.args) out(`${await ctx.client.wait(name)}\n`);
+    const { waitInterval } = await import('../../container/wait-condition');
+    const intervalMs = waitInterval(str(p.flags.interval) ?? '250ms');
+    const latest = bool(p.flags.latest);
+    if (!latest && p.args.length === 0) throw new UsageError(`"${ctx.commandPath}" requires a name, id, or the "--latest" flag`);
+    if (latest && p.args.length > 0) throw new UsageError('--latest and containers cannot be used together');
+    // --condition a,b as Podman's string slice
+    const conditions = ((p.flags.condition as string[] | undefined) ?? []).flatMap((c) => c.split(',')).filter(Boolean);
+    const names = latest ? (await ctx.client.listContainers({ all: true, filters: new Map() })).slice(0, 1).map((c) => c.Id) : p.args;
+    for (const name of names) out(`${await ctx.client.wait(name, { conditions, intervalMs })}\n`);
     return 0;
   },
 };

@@ -56,23 +56,30 @@ export class Store {
   private rootsChecked = false;
 
   read(): Database {
+    return this.readWithText().db;
+  }
+
+  /** The database and the text it was read from (undefined: no file yet). */
+  private readWithText(): { db: Database; text?: string } {
     this.ensureRoots();
     const file = dbFile(this.paths);
     let text: string;
     try {
       text = fs.readFileSync(file, 'utf8');
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return emptyDatabase();
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { db: emptyDatabase() };
       throw err;
     }
-    return parseDatabase(file, text);
+    return { db: parseDatabase(file, text), text };
   }
 
   /** Runs fn on the current database under the lock and saves what it changed. */
   update<T>(fn: (db: Database) => T): T {
     return this.locked(() => {
-      const db = this.read();
-      const before = JSON.stringify(db);
+      // The file holds JSON.stringify's text (writeText), so comparing with it tells a change
+      // with one serialization instead of two (the database is read and written whole).
+      const { db, text } = this.readWithText();
+      const before = text ?? JSON.stringify(db);
       const result = fn(db);
       const after = JSON.stringify(db);
       if (after !== before) this.writeText(after);

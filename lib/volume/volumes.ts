@@ -10,6 +10,7 @@ import type { ContainerRecord, Database, VolumeRecord } from '../storage/records
 import type { StoragePaths } from '../storage/paths';
 import { EngineError, invalidArgument } from '../errors';
 import { emitEvent } from '../events/journal';
+import { isMountPoint } from '../storage/rootfs';
 
 export const volumesRoot = (p: StoragePaths) => p.volumePath ?? path.join(p.root, 'volumes');
 export const volumeDir = (p: StoragePaths, name: string) => path.join(volumesRoot(p), name);
@@ -178,24 +179,13 @@ export function dirSize(dir: string): number {
   return total;
 }
 
-function isMountpoint(dir: string): boolean {
-  try {
-    return fs
-      .readFileSync('/proc/self/mountinfo', 'utf8')
-      .split('\n')
-      .some((l) => l.split(' ')[4] === dir);
-  } catch {
-    return false;
-  }
-}
-
 /** A volume with `type` and `device` options is that filesystem, mounted on its data directory while in use. */
 export function mountVolumeDevice(paths: StoragePaths, v: VolumeRecord): void {
   const { type, o } = v.options;
   const device = v.options.device ?? (type === 'tmpfs' ? 'tmpfs' : undefined);
   if (!type || !device) return;
   const data = volumeMountpoint(paths, v.name);
-  if (isMountpoint(data)) return;
+  if (isMountPoint(data)) return;
   const opts = (o ?? '').split(',').filter(Boolean);
   const args = isBindVolume(v.options) ? ['--bind', ...(opts.length ? ['-o', opts.join(',')] : [])] : ['-t', type, ...(opts.length ? ['-o', opts.join(',')] : [])];
   const r = spawnSync('mount', [...args, device, data], { encoding: 'utf8' });
@@ -204,5 +194,5 @@ export function mountVolumeDevice(paths: StoragePaths, v: VolumeRecord): void {
 
 export function unmountVolume(paths: StoragePaths, name: string): void {
   const data = volumeMountpoint(paths, name);
-  if (isMountpoint(data)) spawnSync('umount', ['-l', data]);
+  if (isMountPoint(data)) spawnSync('umount', ['-l', data]);
 }

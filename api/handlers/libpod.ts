@@ -8,6 +8,7 @@ import { badRequest, foldKeys, optBool, optObject, optString, qGoBool, qint, rea
 import { libpodCreateRequest } from './create-body';
 import { listContainers, logs } from './containers';
 import { create as execCreate } from './exec';
+import { execNeedsRunning } from '../../lib/container/exec';
 import { serviceWaitHooks } from './container-ops';
 import { DOCKER_WAIT_CONDITIONS, PODMAN_WAIT_STATES, checkWaitConditions, waitForCondition, waitInterval } from '../../lib/container/wait-condition';
 import { inspectContainer } from '../../lib/container/inspect';
@@ -149,8 +150,7 @@ export async function logsLibpod(ctx: RouteContext): Promise<void> {
 /** libpod exec create: Podman's error for a container that is not running. */
 export async function execCreateLibpod(ctx: RouteContext): Promise<void> {
   const rec = ctx.engine.get(ctx.params.id);
-  if (rec.state.status !== 'running')
-    throw new EngineError('state-improper', `container ${rec.id} is not running: can only create exec sessions on running containers: container state improper`);
+  if (rec.state.status !== 'running') throw execNeedsRunning();
   await execCreate(ctx);
 }
 

@@ -24,7 +24,7 @@ export function troff(text: string): string {
 function options(flags: FlagDef[]): string[] {
   const L: string[] = [];
   for (const f of flags.filter((x) => !x.hidden)) {
-    const value = f.type === 'bool' ? '' : ` \\fI${f.type === 'int' ? 'int' : f.type === 'array' ? 'value' : 'string'}\\fR`;
+    const value = f.type === 'bool' ? '' : ` \\fI${f.type === 'int' || f.type === 'uint' ? f.type : f.type === 'array' ? 'value' : 'string'}\\fR`;
     L.push('.TP', `.B ${f.short ? `\\-${troff(f.short)}, ` : ''}\\-\\-${troff(f.name)}${value}`);
     L.push(troff(`${f.help ?? ''}${f.default !== undefined && f.type !== 'bool' ? ` (default ${f.default})` : ''}`) || '.');
   }

@@ -2,7 +2,8 @@
 // --flag value, --flag=value, -f value, grouped short booleans (-it), --bool=false,
 // `--` ends flags, and commands like `run` stop at their first argument.
 
-export type FlagType = 'bool' | 'string' | 'int' | 'array';
+/** uint: Go's ParseUint (no sign), as Podman's UintVar flags (stop/restart/rm/pod stop --time) */
+export type FlagType = 'bool' | 'string' | 'int' | 'uint' | 'array';
 
 export interface FlagDef {
   name: string;
@@ -47,9 +48,10 @@ export function parseArgs(argv: string[], defs: FlagDef[], interspersed: boolean
     }
     const value = raw ?? takeNext();
     if (value === undefined) throw new UsageError(`flag needs an argument: ${missing}`);
-    if (d.type === 'int') {
-      if (!/^-?\d+$/.test(value))
-        throw new UsageError(`invalid argument "${value}" for "${shown}" flag: strconv.ParseInt: parsing "${value}": invalid syntax`);
+    if (d.type === 'int' || d.type === 'uint') {
+      const signed = d.type === 'int';
+      if (!(signed ? /^-?\d+$/ : /^\d+$/).test(value))
+        throw new UsageError(`invalid argument "${value}" for "${shown}" flag: strconv.Parse${signed ? 'Int' : 'Uint'}: parsing "${value}": invalid syntax`);
       flags[d.name] = Number(value);
     } else if (d.type === 'array') (flags[d.name] as string[]).push(value);
     else flags[d.name] = value;
@@ -109,7 +111,7 @@ export function helpText(usage: string, description: string, defs: FlagDef[]): s
   const lines = defs
     .filter((d) => !d.hidden)
     .map((d) => {
-      const left = `${d.short ? `-${d.short}, ` : '    '}--${d.name}${d.type === 'bool' ? '' : ` ${d.type === 'int' ? 'int' : 'string'}`}`;
+      const left = `${d.short ? `-${d.short}, ` : '    '}--${d.name}${d.type === 'bool' ? '' : ` ${d.type === 'int' || d.type === 'uint' ? d.type : 'string'}`}`;
       return `  ${left.padEnd(30)} ${d.help ?? ''}`;
     });
   return `${description}\n\nUsage:\n  ${usage}\n\nOptions:\n${lines.join('\n')}\n`;

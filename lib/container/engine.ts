@@ -131,7 +131,7 @@ export class LocalEngine {
     if (!this.opts.runtimeFlags?.length) return;
     const target = this.runtime(rec);
     const r = runRuntime(target, ['--version']);
-    if (r.status !== 0) throw runtimeStartError(`${target.runtime.name}: ${r.stderr.trim() || r.stdout.split('\n')[0]}`);
+    if (r.status !== 0) throw runtimeStartError(target.runtime.name, r.stderr.trim() || r.stdout.split('\n')[0]);
   }
 
   runtimeName(): string {
@@ -446,7 +446,7 @@ export class LocalEngine {
     });
     if (started.report.error !== undefined || !started.report.pid) {
       this.cleanupRuntime(net.rec);
-      throw runtimeStartError(started.report.error ?? 'unknown runtime error');
+      throw runtimeStartError(this.runtime(rec).runtime.name, started.report.error ?? 'unknown runtime error');
     }
     try {
       await bridges;
@@ -512,7 +512,7 @@ export class LocalEngine {
     const r = await runRuntimeAsync(this.runtime(rec), ['start', rec.id]);
     if (r.status !== 0) {
       this.killPid(pid, 9);
-      throw runtimeStartError(r.stderr.trim() || `runtime start exited with ${r.status}`);
+      throw runtimeStartError(this.runtime(rec).runtime.name, r.stderr.trim() || `runtime start exited with ${r.status}`);
     }
     const removed = this.store.update((db) => {
       const cur = db.containers[rec.id];
@@ -1024,7 +1024,7 @@ export class LocalEngine {
       const rec = this.lookup(db, idOrName);
       const holder = Object.values(db.containers).find((c) => c.name === newName);
       if (holder && holder.id !== rec.id)
-        throw new EngineError('name-in-use', `the container name "${newName}" is already in use by ${holder.id}. You have to remove that container to be able to reuse that name: that name is already in use`);
+        throw new EngineError('name-in-use', `renaming container ${rec.id}: name ${newName} already in use, cannot rename container ${rec.id}: container already exists`); // Podman 4.3.1's words
       rec.name = newName;
     });
   }
@@ -1129,8 +1129,9 @@ function sleepSync(ms: number): void {
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }
 
-/** Classifies a runtime's start error as Podman does (127 not found, 126 cannot invoke). */
-export function runtimeStartError(msg: string): EngineError {
+/** Classifies a runtime's start error as Podman does (127 not found, 126 cannot invoke), named after the runtime ("runc: ..."). */
+export function runtimeStartError(runtimeName: string, error: string): EngineError {
+  const msg = `${runtimeName}: ${error}`;
   if (/executable file not found in|no such file or directory/i.test(msg))
     return new EngineError('cmd-not-found', `${msg}: OCI runtime attempted to invoke a command that was not found`);
   if (/permission denied|operation not permitted/i.test(msg))

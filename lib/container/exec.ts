@@ -35,6 +35,9 @@ export interface ExecRequest {
 }
 
 /** How a caller drives an exec that has a terminal: the size, and the way to change it later. */
+/** Podman 4.3.1's refusal of an exec in a container that is not running. */
+export const execNeedsRunning = () => new EngineError('state-improper', 'can only create exec sessions on running containers: container state improper');
+
 export interface TerminalControl {
   rows?: number;
   cols?: number;
@@ -58,8 +61,7 @@ async function runExec(
   terminal?: TerminalControl,
 ): Promise<number> {
   const rec = engine.get(idOrName);
-  if (rec.state.status !== 'running')
-    throw new EngineError('state-improper', `container ${rec.id} is not running: can only create exec sessions on running containers: container state improper`);
+  if (rec.state.status !== 'running') throw execNeedsRunning();
   if (req.command.length === 0) throw new EngineError('invalid-argument', 'must provide a non-empty command to start an exec session: invalid argument');
   const logFile = path.join(bundleDir(engine.paths, rec.id), `exec-${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2)}.log`);
   const args = ['--log', logFile, '--log-format', 'json', 'exec'];
@@ -101,7 +103,7 @@ async function runExec(
     /* no log written */
   }
   const error = runtimeErrorFromLog(logText);
-  if (error && code !== 0) throw runtimeStartError(error);
+  if (error && code !== 0) throw runtimeStartError(engine.runtime(rec).runtime.name, error);
   return code;
 }
 

@@ -94,7 +94,7 @@ function descendants(root: number): number[] {
 export function containerProcesses(engine: LocalEngine, idOrName: string): { rec: ContainerRecord; procs: ProcInfo[] } {
   const rec = engine.get(idOrName);
   if (rec.state.status !== 'running')
-    throw new EngineError('state-improper', `container ${rec.id} is not running: can only top running containers: container state improper`);
+    throw new EngineError('state-improper', 'top can only be used on running containers'); // Podman 4.3.1's words
   const procs = containerPids(rec)
     .map(readProc)
     .filter((p): p is ProcInfo => p !== undefined);

@@ -90,9 +90,15 @@ describe('published ports', () => {
     const ports = JSON.parse(env.ok(['inspect', '--format', '{{json .NetworkSettings.Ports}}', 'pub']));
     assert.deepEqual(ports, { '8080/tcp': [{ HostIp: '', HostPort: String(port) }] }); // Podman's shape: "" is every address
     assert.match(natRules(), new RegExp(`TSPOD-DN-${id.slice(0, 16)}`));
+    // as Podman 4.3.1: a port given badly is an error; a bad protocol is only not found
+    assert.equal(env.run(['port', 'pub', 'http']).stderr, 'Error: strconv.ParseUint: parsing "http": invalid syntax\n');
+    assert.equal(env.run(['port', 'pub', '80/tcp/x']).stderr, "Error: port formats are port/protocol. '80/tcp/x' is invalid\n");
     // A stopped container's rules go; a restart brings them back.
     env.ok(['stop', '-t', '0', 'pub']);
     assert.doesNotMatch(natRules(), new RegExp(id.slice(0, 16)));
+    // and `port` of a container that does not run says nothing, as Podman's (nothing is published)
+    const stopped = env.run(['port', 'pub', '8080']);
+    assert.deepEqual([stopped.code, stopped.stdout, stopped.stderr], [0, '', '']);
     assert.notEqual(await httpGet('127.0.0.1', port), `${short}\n`);
     env.ok(['start', 'pub']);
     assert.equal(await answers('127.0.0.1', port, `${short}\n`), `${short}\n`);

@@ -363,7 +363,7 @@ export const stopCommand: CommandDef = {
   usage: 'tspod stop [options] CONTAINER [CONTAINER...]',
   description: 'Stop one or more containers',
   flags: [
-    { name: 'time', short: 't', type: 'int', help: 'Seconds to wait for stop before killing the container' },
+    { name: 'time', short: 't', type: 'uint', help: 'Seconds to wait for stop before killing the container' },
     { name: 'timeout', type: 'int', hidden: true },
     { name: 'all', short: 'a', type: 'bool', help: 'Stop all running containers' },
     { name: 'latest', short: 'l', type: 'bool', help: 'Act on the latest container tspod is aware of' },
@@ -417,7 +417,7 @@ export const rmCommand: CommandDef = {
     { name: 'all', short: 'a', type: 'bool', help: 'Remove all containers' },
     { name: 'latest', short: 'l', type: 'bool', help: 'Act on the latest container tspod is aware of' },
     { name: 'ignore', short: 'i', type: 'bool', help: 'Ignore errors when a specified container is missing' },
-    { name: 'time', short: 't', type: 'int', help: 'Seconds to wait for stop before killing the container' },
+    { name: 'time', short: 't', type: 'uint', help: 'Seconds to wait for stop before killing the container' },
     { name: 'volumes', short: 'v', type: 'bool', help: 'Remove anonymous volumes associated with the container' },
     { name: 'cidfile', type: 'array', help: 'Read the container ID from the file' },
     { name: 'depend', type: 'bool', help: 'Remove container and all containers that depend on it' },

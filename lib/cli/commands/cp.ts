@@ -330,7 +330,12 @@ export const cpCommand: CommandDef = {
   maxArgs: 2,
   async run(ctx, p) {
     const [a, b] = p.args.map(splitCpArg);
-    for (const arg of [a, b]) if (arg.ctr) arg.path = await inWorkdir(ctx, arg.ctr, arg.path); // in order: the first missing container is the one reported
+    // in order: the first missing container is the one reported, in Podman's words
+    for (const arg of [a, b])
+      if (arg.ctr) {
+        if (!(await ctx.client.exists(arg.ctr))) throw new EngineError('no-such-container', `container ${JSON.stringify(arg.ctr)} does not exist`);
+        arg.path = await inWorkdir(ctx, arg.ctr, arg.path);
+      }
     if (!a.ctr && !b.ctr) throw new UsageError('invalid arguments "' + p.args.join('", "') + '" you must use just one container');
     const overwrite = bool(p.flags.overwrite);
     if (a.ctr && b.ctr) await copyToContainer(ctx, await containerSource(ctx, a.ctr, a), b.ctr, b, overwrite);

@@ -225,13 +225,21 @@ export const NETWORK_GROUP: CommandDef[] = [
   networkExistsCommand,
 ];
 
+/** PORT[/PROTO] as Podman reads it (its messages); the protocol defaults to tcp. */
+function wantedPort(want: string): { port: number; proto: string } {
+  const fields = want.split('/');
+  if (fields.length > 2) throw new EngineError('invalid-argument', `port formats are port/protocol. '${want}' is invalid`);
+  const n = /^\d+$/.test(fields[0]) ? Number(fields[0]) : NaN;
+  if (Number.isNaN(n)) throw new EngineError('invalid-argument', `strconv.ParseUint: parsing ${JSON.stringify(fields[0])}: invalid syntax`);
+  if (n > 65535) throw new EngineError('invalid-argument', `strconv.ParseUint: parsing ${JSON.stringify(fields[0])}: value out of range`);
+  return { port: n, proto: fields[1] ?? 'tcp' };
+}
+
 /** `80/tcp -> 0.0.0.0:8080` lines, or only the host side for one asked port. */
 function portLines(ports: PortMapping[], want?: string): string[] {
   if (want === undefined) return ports.map((m) => `${m.containerPort}/${m.protocol} -> ${m.hostIp || '0.0.0.0'}:${m.hostPort}`);
-  const m = /^(\d+)(?:\/(tcp|udp))?$/.exec(want);
-  if (!m) throw new EngineError('invalid-argument', `invalid port "${want}"`);
-  const proto = m[2] ?? 'tcp';
-  const found = ports.filter((x) => x.containerPort === Number(m[1]) && x.protocol === proto);
+  const { port, proto } = wantedPort(want);
+  const found = ports.filter((x) => x.containerPort === port && x.protocol === proto);
   if (found.length === 0) throw new EngineError('invalid-argument', `failed to find published port "${want}"`);
   return found.map((x) => `${x.hostIp || '0.0.0.0'}:${x.hostPort}`);
 }
@@ -266,6 +274,9 @@ export const portCommand: CommandDef = {
     }
     if (!c) throw new EngineError('no-such-container', 'no containers to list ports for: no such container');
     const want = latest ? p.args[0] : p.args[1];
+    if (want !== undefined) wantedPort(want);
+    // as Podman: a container that does not run, or publishes nothing, has nothing to say
+    if (c.State !== 'running' || !c.Ports?.length) return 0;
     for (const l of portLines(mappingsOf(c), want)) out(`${l}\n`);
     return 0;
   },

@@ -183,7 +183,14 @@ export const podInspectCommand: CommandDef = {
     let ref = p.args[0];
     if (bool(p.flags.latest)) ref = newestFirst(await ctx.client.listPods())[0]?.Id ?? '';
     if (!ref) throw new UsageError('you must provide the name or ID of one pod to inspect');
-    const doc = await ctx.client.inspectPod(ref);
+    let doc;
+    try {
+      doc = await ctx.client.inspectPod(ref);
+    } catch (e) {
+      if (!(e instanceof EngineError && e.kind === 'no-such-object')) throw e;
+      out('[]\n'); // as Podman 4.3.1: an empty list, then the error
+      throw new EngineError('no-such-object', `inspecting object: no such pod ${ref}`);
+    }
     const format = str(p.flags.format);
     if (format && format !== 'json') renderFormat(format, [doc]);
     else printJson(doc);
@@ -237,7 +244,7 @@ function podAction(action: PodAction, description: string, flags: CommandDef['fl
   };
 }
 
-const TIME_FLAG = { name: 'time', short: 't', type: 'int' as const, help: 'Seconds to wait for pod stop before killing the container' };
+const TIME_FLAG = { name: 'time', short: 't', type: 'uint' as const, help: 'Seconds to wait for pod stop before killing the container' };
 
 export const POD_GROUP: CommandDef[] = [
   podCreateCommand,

@@ -10,7 +10,7 @@ export const restartCommand: CommandDef = {
   usage: 'tspod restart [options] CONTAINER [CONTAINER...]',
   description: 'Restart one or more containers',
   flags: [
-    { name: 'time', short: 't', type: 'int', help: 'Seconds to wait for stop before killing the container' },
+    { name: 'time', short: 't', type: 'uint', help: 'Seconds to wait for stop before killing the container' },
     { name: 'all', short: 'a', type: 'bool', help: 'Restart all non-running containers' },
     { name: 'running', type: 'bool', help: 'Restart only running containers when --all is used' },
   ],

@@ -23,10 +23,11 @@ export function listContainersLibpod(ctx: RouteContext): void {
   qGoBool(ctx.query, 'all', ctx.req.url, false, 500); // Podman answers a bad `all` with a 500
   const now = Date.now();
   const images = new Map<string, ImageDefaults>();
+  const podNames = new Map<string, string>();
   sendJson(
     ctx.res,
     200,
-    listContainers(ctx).map((c) => containerListEntry(ctx.engine, c, now, images)),
+    listContainers(ctx).map((c) => containerListEntry(ctx.engine, c, now, images, podNames)),
   );
 }
 

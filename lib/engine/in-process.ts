@@ -135,11 +135,12 @@ export class InProcessEngine implements Engine {
   async listContainers(query: ListQuery): Promise<ContainerListEntry[]> {
     const now = Date.now();
     const images = new Map<string, ImageDefaults>();
+    const podNames = new Map<string, string>();
     const everything = this.local.list();
     const recs = query.all ? everything : everything.filter((c) => c.state.status === 'running');
     return filterContainers(recs, query.filters, everything, this.local.paths)
       .reverse()
-      .map((c) => containerListEntry(this.local, c, now, images));
+      .map((c) => containerListEntry(this.local, c, now, images, podNames));
   }
 
   async inspectContainer(idOrName: string): Promise<Record<string, unknown>> {

@@ -29,12 +29,27 @@ export function imageDefaultsOf(engine: LocalEngine, rec: ContainerRecord, cache
   return defaults;
 }
 
+/** A pod's name; a list passes one cache, so the store is read once for all its entries, not once per entry. */
+function podName(engine: LocalEngine, podId: string, names: Map<string, string>): string {
+  if (!names.has(podId)) {
+    for (const [id, pod] of Object.entries(engine.store.read().pods ?? {})) names.set(id, pod.name);
+    if (!names.has(podId)) names.set(podId, ''); // gone meanwhile: not read again
+  }
+  return names.get(podId) as string;
+}
+
 /** One list entry; a list passes one `images` cache for all its entries (one image config read per image). */
-export function containerListEntry(engine: LocalEngine, c: ContainerRecord, now = Date.now(), images = new Map<string, ImageDefaults>()): ContainerListEntry {
+export function containerListEntry(
+  engine: LocalEngine,
+  c: ContainerRecord,
+  now = Date.now(),
+  images = new Map<string, ImageDefaults>(),
+  podNames = new Map<string, string>(),
+): ContainerListEntry {
   const state = publicStatus(c.state.status, c.state.paused, isListening(c));
   return {
     AutoRemove: c.config.autoRemove,
-    Command: containerCommand(c, imageDefaultsOf(engine, c, images)),
+    Command: c.config.isInfra ? [] : containerCommand(c, imageDefaultsOf(engine, c, images)), // Podman lists no command for an infra container
     Created: c.created,
     Exited: state === 'exited',
     ExitedAt: unixSeconds(c.state.finishedAt),
@@ -50,7 +65,7 @@ export function containerListEntry(engine: LocalEngine, c: ContainerRecord, now 
     Networks: Object.keys(c.config.networks ?? {}),
     Pid: c.state.status === 'running' ? c.state.pid : 0,
     Pod: c.config.pod ?? '',
-    PodName: c.config.pod ? engine.store.read().pods?.[c.config.pod]?.name ?? '' : '',
+    PodName: c.config.pod ? podName(engine, c.config.pod, podNames) : '',
     Ports: c.config.ports?.length
       ? c.config.ports.map((p) => ({ host_ip: p.hostIp, container_port: p.containerPort, host_port: p.hostPort, range: 1, protocol: p.protocol }))
       : null,

@@ -545,12 +545,15 @@ export const psCommand: CommandDef = {
   async run(ctx, p) {
     const all = bool(p.flags.all) || int(p.flags.last) !== undefined || bool(p.flags.latest);
     const filters = filterFlags(arr(p.flags.filter));
-    // As Podman: without --all only running ones, unless a status filter says which; newest first.
-    let recs = await ctx.client.listContainers({ all: all || filters.has('status'), filters });
-    const sort = str(p.flags.sort);
-    if (sort !== undefined) recs = sortContainers(recs, sort);
+    // As Podman 4.3.1: without --all only running ones, unless a status filter says which; the
+    // newest N with --last (the newest with --latest); shown oldest first, unless --sort says otherwise.
+    const created = (c: ContainerListEntry) => Date.parse(c.Created);
+    let recs = (await ctx.client.listContainers({ all: all || filters.has('status'), filters })).sort((a, b) => created(b) - created(a));
     const last = bool(p.flags.latest) ? 1 : int(p.flags.last);
     if (last !== undefined && last >= 0) recs = recs.slice(0, last);
+    recs.reverse();
+    const sort = str(p.flags.sort);
+    if (sort !== undefined) recs = sortContainers(recs, sort);
     const noTrunc = bool(p.flags['no-trunc']);
     const rows = recs.map((c) => psRow(c, noTrunc));
     const format = str(p.flags.format);

@@ -3,6 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
+  goDurationString,
   formatGoFloat,
   humanSizeWithPrecision,
   goUnitsHumanSize,
@@ -173,4 +174,17 @@ test("Go's time.Time String() and Format()", () => {
   assert.equal(t.Unix(), 1672671845);
   assert.equal(t.UnixNano(), 1672671845123456789n);
   assert.equal(t.Nanosecond(), 123456789);
+});
+
+test("goDurationString: Go's time.Duration.String", () => {
+  // values as Go prints them (fmt.Println(time.Duration(n)))
+  assert.equal(goDurationString(0), '0s');
+  assert.equal(goDurationString(999), '999ns');
+  assert.equal(goDurationString(1500), '1.5µs');
+  assert.equal(goDurationString(469547901), '469.547901ms');
+  assert.equal(goDurationString(1e9), '1s');
+  assert.equal(goDurationString(61.5e9), '1m1.5s');
+  assert.equal(goDurationString(3600e9), '1h0m0s');
+  assert.equal(goDurationString(3723000000001), '1h2m3.000000001s');
+  assert.equal(goDurationString(-2e6), '-2ms');
 });

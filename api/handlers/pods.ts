@@ -119,7 +119,7 @@ export function top(ctx: RouteContext): void {
   sendJson(ctx.res, 200, podTop(ctx.engine, ctx.params.name, ctx.query.get('ps_args') ?? undefined));
 }
 
-/** GET /pods/stats?all=|namesOrIDs=: one record per running container of the pods. */
+/** GET /pods/stats?all=|namesOrIDs=: one record per container of the pods ("--" values for one that does not run). */
 export async function stats(ctx: RouteContext): Promise<void> {
   const pods = podsForStats(ctx.engine, ctx.query.getAll('namesOrIDs'), qbool(ctx.query, 'all'));
   const round = () => podStats(ctx.engine, pods);

@@ -4,9 +4,17 @@ import { EngineError } from '../errors';
 import { out } from './command';
 
 /** Podman's inspect/list JSON: indented, no HTML escaping. */
-export function printJson(value: unknown): void {
-  out(`${goJSON(value, { indent: '    ' })}\n`);
+/**
+ * JSON output. Podman's commands indent differently and tspod follows each:
+ * 4 spaces by default (images, secret inspect, manifest inspect), INSPECT_INDENT
+ * for the inspect commands, LIST_INDENT for ps, pod ps, volume ls, network ls and info.
+ */
+export function printJson(value: unknown, indent = '    '): void {
+  out(`${goJSON(value, { indent })}\n`);
 }
+/** container, image, volume, pod, network and `inspect`: Podman 4.3.1 indents them by five */
+export const INSPECT_INDENT = '     ';
+export const LIST_INDENT = '  ';
 
 function rethrow(e: unknown, partialOut = true): never {
   if (e instanceof TemplateError) {

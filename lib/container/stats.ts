@@ -234,6 +234,12 @@ export function cpuPercent(cur: StatsSample, prev: StatsSample | undefined): num
   return (cpu / sys) * cur.onlineCpus * 100;
 }
 
+/** CPU percentage since the container started (Podman's AvgCPU, and its first sample's CPU): CPU time over wall time. */
+export function cpuPercentSinceStart(cur: StatsSample, startedAt: string): number {
+  const wallNs = startedAt ? (Date.now() - Date.parse(startedAt)) * 1e6 : 0;
+  return wallNs > 0 && cur.cpuTotalNs > 0 ? (cur.cpuTotalNs / wallNs) * 100 : 0;
+}
+
 export function blkioTotals(s: StatsSample): { read: number; write: number } {
   let r = 0;
   let w = 0;
@@ -305,12 +311,13 @@ export function dockerStats(cur: StatsSample, prev: StatsSample | undefined): Re
 
 /** Podman's libpod stats entry (GET /libpod/containers/stats) of a sample and the one before it. */
 export function libpodStatsEntry(cur: StatsSample, prev: StatsSample | undefined, startedAt: string) {
-  const cpu = cpuPercent(cur, prev);
+  const avg = cpuPercentSinceStart(cur, startedAt);
+  const cpu = prev ? cpuPercent(cur, prev) : avg; // a first sample: since the start, as Podman's
   const blk = blkioTotals(cur);
   const net = netTotals(cur);
   const used = memUsed(cur);
   return {
-    AvgCPU: cpu,
+    AvgCPU: avg,
     ContainerID: cur.id,
     Name: cur.name,
     PerCPU: null,
@@ -335,9 +342,10 @@ export type LibpodStats = ReturnType<typeof libpodStatsEntry>;
 
 /**
  * Stats reports as Podman's stats loop makes them: the named containers (all
- * running ones when none), a first sample, a second 500 ms later (so CPU % has
- * an interval) reported; streaming, then one report per interval, until the
- * consumer stops. A container gone meanwhile ends it with the engine's error.
+ * running ones when none), a first sample reported at once (its CPU % is the
+ * average since the container started, as Podman's); streaming, then one
+ * report per interval (CPU % over the interval), until the consumer stops. A
+ * container gone meanwhile ends it with the engine's error.
  */
 export async function* statsReports(engine: LocalEngine, names: string[], opts: { stream: boolean; intervalMs: number }): AsyncGenerator<LibpodStats[]> {
   const recs = () => (names.length > 0 ? names.map((n) => engine.get(n)) : engine.list().filter((c) => c.state.status === 'running'));
@@ -353,8 +361,6 @@ export async function* statsReports(engine: LocalEngine, names: string[], opts: 
     prev = next;
     return out;
   };
-  await round();
-  await sleep(500);
   yield await round();
   while (opts.stream) {
     await sleep(opts.intervalMs);

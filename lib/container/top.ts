@@ -5,6 +5,7 @@ import * as os from 'node:os';
 import type { LocalEngine } from './engine';
 import { EngineError } from '../errors';
 import type { ContainerRecord } from '../storage/records';
+import { goDurationString } from '../format/units';
 
 export interface ProcInfo {
   pid: number;
@@ -165,13 +166,7 @@ export function psEf(procs: ProcInfo[]): { Titles: string[]; Processes: string[]
 }
 
 /** Go's Duration.String for a number of seconds (Podman's ELAPSED). */
-function etime(sec: number): string {
-  const s = Math.floor(sec);
-  const h = Math.floor(s / 3600);
-  const m = Math.floor((s % 3600) / 60);
-  const rest = `${(sec % 60).toFixed(9).replace(/\.?0+$/, '')}s`;
-  return h > 0 ? `${h}h${m}m${rest}` : m > 0 ? `${m}m${rest}` : rest;
-}
+const etime = (sec: number): string => goDurationString(sec * 1e9);
 
 /** Podman's default descriptors: user pid ppid pcpu etime tty time args. */
 export function podmanTop(procs: ProcInfo[]): { Titles: string[]; Processes: string[][] } {

@@ -212,6 +212,30 @@ export function goUnitsHumanSize(size: number): string {
   return humanSizeWithPrecision(size, 4);
 }
 
+/** Go's time.Duration.String for a number of nanoseconds ("469.547901ms", "1m1.5s", "0s"). */
+export function goDurationString(nanos: number): string {
+  let u = Math.abs(Math.round(nanos));
+  if (u === 0) return '0s';
+  // an integer with its last `digits` digits as a fraction, trailing zeros dropped
+  const frac = (v: number, digits: number) => {
+    const t = String(v).padStart(digits + 1, '0');
+    const f = t.slice(t.length - digits).replace(/0+$/, '');
+    return f ? `${t.slice(0, t.length - digits)}.${f}` : t.slice(0, t.length - digits);
+  };
+  let out: string;
+  if (u < 1e3) out = `${u}ns`;
+  else if (u < 1e6) out = `${frac(u, 3)}µs`;
+  else if (u < 1e9) out = `${frac(u, 6)}ms`;
+  else {
+    const h = Math.floor(u / 3.6e12);
+    u -= h * 3.6e12;
+    const m = Math.floor(u / 6e10);
+    u -= m * 6e10;
+    out = `${h ? `${h}h` : ''}${h || m ? `${m}m` : ''}${frac(u, 9)}s`;
+  }
+  return nanos < 0 ? `-${out}` : out;
+}
+
 /** go-units BytesSize: binary units, 4 significant digits ("3.42GiB"). */
 export function bytesSize(size: number): string {
   const [v, unit] = sizeAndUnit(size, 1024, BINARY_ABBRS);

@@ -4,7 +4,7 @@ import type { LocalEngine } from '../container/engine';
 import type { PodRecord } from '../storage/records';
 import { EngineError } from '../errors';
 import { containerProcesses, podmanTop, psEf, type ProcInfo } from '../container/top';
-import { bytesSize } from '../format/units';
+import { bytesSize, goUnitsHumanSize } from '../format/units';
 import { getPod, listPods, podMembers } from './pods';
 
 // loaded when a sample is taken: its process-usage dependency stays out of the CLI's start-up snapshot
@@ -55,26 +55,34 @@ export function podsForStats(engine: LocalEngine, refs: string[], all: boolean):
   }
 }
 
-/** One sample of every running container of the pods. */
+// Podman's pod stats values (pkg/domain/infra/abi/pods_stats.go): a zero is "--"
+const combineHuman = (a: number, b: number) => (a === 0 && b === 0 ? '-- / --' : `${goUnitsHumanSize(a)} / ${goUnitsHumanSize(b)}`);
+const combineBytes = (a: number, b: number) => (a === 0 && b === 0 ? '-- / --' : `${bytesSize(a)} / ${bytesSize(b)}`);
+const percentOrDashes = (f: number) => (f ? `${f.toFixed(2)}%` : '--');
+
+/** One sample of every container of the pods, oldest first; one that does not run has only "--", as Podman's. */
 export async function podStats(engine: LocalEngine, pods: PodRecord[]): Promise<PodStatsEntry[]> {
-  const { blkioTotals, cpuPercent, memUsed, netTotals, sampleStats } = statsModule();
+  const { blkioTotals, cpuPercentSinceStart, memUsed, netTotals, sampleStats } = statsModule();
   const out: PodStatsEntry[] = [];
   for (const pod of pods)
-    for (const c of podMembers(engine, pod).filter((m) => m.state.status === 'running')) {
-      const s = await sampleStats(c);
-      const net = netTotals(s);
-      const io = blkioTotals(s);
+    for (const c of podMembers(engine, pod).sort((x, y) => (x.created < y.created ? -1 : x.created > y.created ? 1 : 0))) {
+      const s = c.state.status === 'running' ? await sampleStats(c) : undefined;
+      const net = s ? netTotals(s) : { rx: 0, tx: 0 };
+      const io = s ? blkioTotals(s) : { read: 0, write: 0 };
+      const used = s ? memUsed(s) : 0;
+      const limit = s?.memLimit ?? 0;
+      // Podman's key order
       out.push({
+        CPU: percentOrDashes(s ? cpuPercentSinceStart(s, c.state.startedAt) : 0),
+        MemUsage: combineHuman(used, limit),
+        MemUsageBytes: combineBytes(used, limit),
+        Mem: percentOrDashes(limit ? (used / limit) * 100 : 0),
+        NetIO: combineHuman(net.rx, net.tx),
+        BlockIO: combineHuman(io.read, io.write),
+        PIDS: s?.pids ? String(s.pids) : '--',
         Pod: pod.id.slice(0, 12),
         CID: c.id.slice(0, 12),
         Name: c.name,
-        CPU: `${cpuPercent(s, undefined).toFixed(2)}%`,
-        MemUsage: `${bytesSize(memUsed(s))} / ${bytesSize(s.memLimit ?? 0)}`,
-        MemUsageBytes: `${memUsed(s)}`,
-        Mem: '0.00%',
-        NetIO: `${bytesSize(net.rx)} / ${bytesSize(net.tx)}`,
-        BlockIO: `${bytesSize(io.read)} / ${bytesSize(io.write)}`,
-        PIDS: String(s.pids ?? 0),
       });
     }
   return out;

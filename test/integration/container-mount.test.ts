@@ -32,7 +32,7 @@ describe('container mount', () => {
     assert.equal(fs.readFileSync(path.join(where, 'tmp', 'f'), 'utf8'), 'written-inside\n');
     assert.equal(env.ok(['mount']), `${full.slice(0, 12)}\t${where}\n`);
     assert.equal(env.ok(['mount', '--notruncate']), `${full}\t${where}\n`);
-    assert.deepEqual(JSON.parse(env.ok(['mount', '--format', 'json'])), [{ id: full, names: ['mnt'], mountpoint: where }]);
+    assert.deepEqual(JSON.parse(env.ok(['mount', '--format', 'json'])), [{ id: full, Names: ['mnt'], mountpoint: where }]);
 
     // a run in between does not take the user's mount away
     env.ok(['start', '-a', 'mnt']);

@@ -14,7 +14,7 @@ import { signalNumber } from '../../container/signals';
 import { dependentsOf, withDependents } from '../../container/dependents';
 import { podOfInfra } from '../../pod/membership';
 import type { StartOptions } from '../../container/engine';
-import { inspectTemplateView, renderFormat, renderList, printJson } from '../output';
+import { INSPECT_INDENT, LIST_INDENT, inspectTemplateView, renderFormat, renderList, printJson } from '../output';
 import { PODMAN_PS_FIELDS, PODMAN_PS_HEADERS, PODMAN_PS_ROW } from '../../format/gotemplate';
 import { humanDuration } from '../../format/units';
 import { portsColumn } from '../../network/ports';
@@ -562,7 +562,7 @@ export const psCommand: CommandDef = {
       return 0;
     }
     if (format === 'json') {
-      printJson(rows.map(({ ID: _id, CommandArray, NamesArray, CreatedHuman: _c, RunningFor: _r, ...rest }) => ({ ...rest, Command: CommandArray, Names: NamesArray })));
+      printJson(rows.map(({ ID: _id, CommandArray, NamesArray, CreatedHuman: _c, RunningFor: _r, ...rest }) => ({ ...rest, Command: CommandArray, Names: NamesArray })), LIST_INDENT);
       return 0;
     }
     const defaultRow = bool(p.flags.pod) ? `${PODMAN_PS_ROW}\t{{.Pod}}\t{{.PodName}}` : PODMAN_PS_ROW;
@@ -674,7 +674,7 @@ export const inspectCommand: CommandDef = {
     }
     const format = str(p.flags.format);
     if (format && format !== 'json') renderFormat(format, results.map(inspectTemplateView));
-    else printJson(results);
+    else printJson(results, INSPECT_INDENT);
     return code;
   },
 };

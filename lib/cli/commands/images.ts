@@ -3,7 +3,7 @@ import type { CliContext, CommandDef } from '../command';
 import { err, out } from '../command';
 import { arr, bool, str, UsageError } from '../parse';
 import { EngineError, exitCodeFor } from '../../errors';
-import { inspectTemplateView, printJson, renderFormat, renderList } from '../output';
+import { INSPECT_INDENT, inspectTemplateView, printJson, renderFormat, renderList } from '../output';
 import { PODMAN_IMAGES_FIELDS, PODMAN_IMAGES_HEADERS, PODMAN_IMAGES_ROW } from '../../format/gotemplate';
 import { humanSize, imageCreatedAgo } from '../../format/units';
 import type { ImageListEntry } from '../../engine/engine';
@@ -272,7 +272,7 @@ export const imageInspectCommand: CommandDef = {
     }
     const format = str(p.flags.format);
     if (format && format !== 'json') renderFormat(format, results.map(inspectTemplateView));
-    else printJson(results);
+    else printJson(results, INSPECT_INDENT);
     return code;
   },
 };

@@ -37,7 +37,7 @@ export const mountCommand: CommandDef = {
     const format = str(p.flags.format) ?? '';
     if (format !== '' && format !== 'json') throw new EngineError('invalid-argument', `unknown --format argument: "${format}"`);
     const mounted = await ctx.client.containerMounts.list();
-    if (format === 'json') printJson(mounted.map((m) => ({ id: m.id, names: m.names, mountpoint: m.mountpoint })));
+    if (format === 'json') printJson(mounted.map((m) => ({ id: m.id, Names: m.names, mountpoint: m.mountpoint })), ' '); // Podman's keys and indent
     else {
       const full = bool(p.flags['no-trunc']) || bool(p.flags.notruncate);
       for (const m of mounted) out(`${full ? m.id : m.id.slice(0, 12)}\t${m.mountpoint}\n`);

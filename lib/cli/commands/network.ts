@@ -5,7 +5,7 @@ import type { CommandDef } from '../command';
 import { confirmed, err, forEachTarget, out, removalExitCode } from '../command';
 import { arr, bool, int, str, UsageError } from '../parse';
 import { EngineError } from '../../errors';
-import { printJson, renderFormat, renderList } from '../output';
+import { INSPECT_INDENT, LIST_INDENT, printJson, renderFormat, renderList } from '../output';
 import { filterFlags } from '../../container/filters';
 import type { NetworkInspect } from '../../engine/networks';
 import type { PortMapping } from '../../storage/records';
@@ -87,7 +87,7 @@ export const networkLsCommand: CommandDef = {
     }
     const format = str(p.flags.format);
     if (format === 'json') {
-      printJson(nets);
+      printJson(nets, LIST_INDENT);
       return 0;
     }
     renderList(
@@ -125,7 +125,7 @@ export const networkInspectCommand: CommandDef = {
     const format = str(p.flags.format);
     // Templates see Podman's Go field names (.NetworkInterface, .Subnets), JSON the json names.
     if (format && format !== 'json') renderFormat(format, found.map((n) => lsRow(n, true)));
-    else printJson(found);
+    else printJson(found, INSPECT_INDENT);
     if (failure) {
       err(`Error: inspecting object: ${failure}\n`);
       return 125;

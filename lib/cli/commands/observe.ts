@@ -6,7 +6,7 @@ import { EngineError } from '../../errors';
 import type { LibpodStats } from '../../container/stats';
 import { cpCommand } from './cp';
 import { renderList, printJson } from '../output';
-import { goUnitsHumanSize, humanSize, imageCreatedAgo, timeAgo } from '../../format/units';
+import { goDurationString, goUnitsHumanSize, humanSize, imageCreatedAgo, timeAgo } from '../../format/units';
 import { arr } from '../parse';
 import { userTerminal } from '../../terminal/user-terminal';
 import { DEFAULT_DETACH_KEYS } from '../../terminal/detach-keys';
@@ -45,11 +45,11 @@ const STATS_HEADERS: Readonly<Record<string, string>> = {
   NetIO: 'net io',
   BlockIO: 'block io',
   PIDS: 'pids',
-  AvgCPU: 'avg cpu %',
+  AVGCPU: 'avg cpu %',
   UpTime: 'cpu time',
 };
-const STATS_FIELDS = ['ID', 'Name', 'CPUPerc', 'MemUsage', 'MemPerc', 'NetIO', 'BlockIO', 'PIDS', 'AvgCPU', 'CPU', 'MemUsageBytes', 'UpTime', 'ContainerID', 'ContainerStats'];
-const STATS_ROW = '{{.ID}}\t{{.Name}}\t{{.CPUPerc}}\t{{.MemUsage}}\t{{.MemPerc}}\t{{.NetIO}}\t{{.BlockIO}}\t{{.PIDS}}';
+const STATS_FIELDS = ['ID', 'Name', 'CPUPerc', 'MemUsage', 'MemPerc', 'NetIO', 'BlockIO', 'PIDS', 'AVGCPU', 'AvgCPU', 'CPU', 'MemUsageBytes', 'UpTime', 'ContainerID', 'ContainerStats'];
+const STATS_ROW = '{{.ID}}\t{{.Name}}\t{{.CPUPerc}}\t{{.MemUsage}}\t{{.MemPerc}}\t{{.NetIO}}\t{{.BlockIO}}\t{{.PIDS}}\t{{.UpTime}}\t{{.AVGCPU}}';
 
 const pct = (f: number) => `${f.toFixed(2)}%`;
 const pair = (a: number, b: number) => `${goUnitsHumanSize(a)} / ${goUnitsHumanSize(b)}`;
@@ -60,7 +60,8 @@ function statsRow(s: LibpodStats, noTrunc: boolean, hasNet: boolean) {
     ContainerID: s.ContainerID,
     Name: s.Name,
     CPUPerc: pct(s.CPU),
-    AvgCPU: pct(s.AvgCPU),
+    AVGCPU: pct(s.AvgCPU),
+    AvgCPU: s.AvgCPU, // Podman's template: .AvgCPU the number, .AVGCPU the percentage
     CPU: s.CPU,
     MemUsage: pair(s.MemUsage, s.MemLimit),
     MemUsageBytes: `${humanSize(s.MemUsage)} / ${humanSize(s.MemLimit)}`,
@@ -68,7 +69,7 @@ function statsRow(s: LibpodStats, noTrunc: boolean, hasNet: boolean) {
     NetIO: hasNet ? pair(s.NetInput, s.NetOutput) : '-- / --',
     BlockIO: pair(s.BlockInput, s.BlockOutput),
     PIDS: String(s.PIDs),
-    UpTime: `${(s.CPUNano / 1e9).toFixed(6)}s`,
+    UpTime: goDurationString(s.CPUNano), // the CPU time, as Podman's UpTime
     ContainerStats: { CPU: s.CPU, MemUsage: s.MemUsage, MemLimit: s.MemLimit, PIDs: s.PIDs, NetInput: s.NetInput, NetOutput: s.NetOutput, BlockInput: s.BlockInput, BlockOutput: s.BlockOutput },
   };
 }
@@ -114,7 +115,12 @@ export const statsCommand: CommandDef = {
       const rows = [];
       for (const s of stats) rows.push(statsRow(s, noTrunc, await netOf(s.ContainerID)));
       if (!noStream && process.stdout.isTTY) out('\x1b[2J\x1b[H');
-      if (format === 'json') printJson(rows.map(({ ContainerStats: _s, ...r }) => r));
+      // Podman's own JSON for stats (not the template's field names), indented by one
+      if (format === 'json')
+        printJson(
+          rows.map((r) => ({ id: r.ID, name: r.Name, cpu_time: r.UpTime, cpu_percent: r.CPUPerc, avg_cpu: r.AVGCPU, mem_usage: r.MemUsage, mem_percent: r.MemPerc, net_io: r.NetIO, block_io: r.BlockIO, pids: r.PIDS })),
+          ' ',
+        );
       else renderList({ name: 'stats', headers: STATS_HEADERS, fields: STATS_FIELDS, defaultRow: STATS_ROW }, format, rows, false);
     };
     const intervalMs = Math.max(1, Number(p.flags.interval ?? 5)) * 1000;

@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import type { CliContext, CommandDef } from '../command';
 import { confirmed, forEachTarget, out, removalExitCode } from '../command';
 import { arr, bool, int, str, UsageError, type Parsed } from '../parse';
-import { printJson, renderFormat, renderList } from '../output';
+import { INSPECT_INDENT, LIST_INDENT, printJson, renderFormat, renderList } from '../output';
 import { EngineError, invalidArgument } from '../../errors';
 import type { PortMapping } from '../../storage/records';
 import type { PodAction, PodListEntry } from '../../engine/engine';
@@ -146,7 +146,7 @@ export const podPsCommand: CommandDef = {
     }
     const format = str(p.flags.format);
     if (format === 'json') {
-      printJson(pods);
+      printJson(pods, LIST_INDENT);
       return 0;
     }
     const cols = ['{{.Id}}', '{{.Name}}', '{{.Status}}', '{{.Created}}', '{{.InfraId}}'];
@@ -193,7 +193,7 @@ export const podInspectCommand: CommandDef = {
     }
     const format = str(p.flags.format);
     if (format && format !== 'json') renderFormat(format, [doc]);
-    else printJson(doc);
+    else printJson(doc, INSPECT_INDENT);
     return 0;
   },
 };
@@ -315,7 +315,7 @@ export const POD_GROUP: CommandDef[] = [
       const refs = bool(p.flags.latest) ? newestFirst(await ctx.client.listPods()).slice(0, 1).map((x) => x.Id) : p.args;
       const format = str(p.flags.format);
       const print = (rows: PodStatsEntry[]) => {
-        if (format === 'json') printJson(rows);
+        if (format === 'json') printJson(rows, INSPECT_INDENT);
         else
           renderList(
             {

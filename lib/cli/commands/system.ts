@@ -2,7 +2,8 @@
 import * as os from 'node:os';
 import type { CommandDef } from '../command';
 import { out } from '../command';
-import { printJson, renderFormat } from '../output';
+import { LIST_INDENT, printJson, renderFormat } from '../output';
+import { goJSON } from '../../format/gotemplate';
 import { bool, str } from '../parse';
 import { EngineError } from '../../errors';
 import { serviceCommand } from './service';
@@ -36,7 +37,7 @@ export const versionCommand: CommandDef = {
     const format = str(p.flags.format);
     const block = (v: Record<string, unknown>, built: string) =>
       `Version:      ${v.Version}\nAPI Version:  ${v.APIVersion}\nGo Version:   ${v.GoVersion}\nBuilt:        ${built}\nOS/Arch:      ${v.OsArch}\n`;
-    if (format === 'json') printJson(info);
+    if (format === 'json') out(`${goJSON(info)}\n`); // one line, as Podman's
     // as Podman: locally a template's .Server is the client itself (JSON shows only Client)
     else if (format) renderFormat(format, [{ ...info, Server: info.Server ?? info.Client }]);
     else if (server) out(`Client:       tspod\n${block(info.Client, new Date(0).toUTCString())}\nServer:       tspod\n${block(server as unknown as Record<string, unknown>, server.BuiltTime)}`);
@@ -55,7 +56,7 @@ export const infoCommand: CommandDef = {
     const info = await ctx.client.info();
     const format = str(p.flags.format);
     // As Podman: YAML by default, JSON keys for json, Go field names for templates.
-    if (format === 'json') printJson(info);
+    if (format === 'json') printJson(info, LIST_INDENT);
     else if (format !== undefined) renderFormat(format, [infoTemplateView(info)]); // -f '' prints an empty line, as Podman
     else out(toYaml(info));
     return 0;

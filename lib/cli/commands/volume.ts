@@ -4,7 +4,7 @@ import type { CommandDef } from '../command';
 import { confirmed, err, forEachTarget, out, removalExitCode } from '../command';
 import { arr, bool, str, UsageError } from '../parse';
 import { EngineError } from '../../errors';
-import { printJson, renderFormat, renderList } from '../output';
+import { INSPECT_INDENT, LIST_INDENT, printJson, renderFormat, renderList } from '../output';
 import * as fs from 'node:fs';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -52,7 +52,7 @@ export const volumeLsCommand: CommandDef = {
     }
     const format = str(p.flags.format);
     if (format === 'json') {
-      printJson(rows);
+      printJson(rows, LIST_INDENT);
       return 0;
     }
     renderList(
@@ -91,7 +91,7 @@ export const volumeInspectCommand: CommandDef = {
     }
     const format = str(p.flags.format);
     if (format && format !== 'json') renderFormat(format, docs);
-    else printJson(docs);
+    else printJson(docs, INSPECT_INDENT);
     return code;
   },
 };

@@ -11,6 +11,7 @@ import { encodeFrame, STREAM_STDERR, STREAM_STDOUT } from '../lib/container/atta
 import type { MonitorConfig, MonitorReport } from '../lib/container/monitor-config';
 import { execWithOwnListenPid, listenFdNumbers } from '../lib/activation/listen-fds';
 import { recordActivatedSockets } from '../lib/activation/activated-sockets';
+import { REMOVAL_MARKER } from '../lib/storage/paths';
 import { createArgs, runtimeErrorFromLog } from '../runtime/oci-runtime';
 import { NotifyProxy } from './notify-proxy';
 import type { ContainerTerminal } from './terminal';
@@ -258,6 +259,8 @@ let finished = false;
 function finish(): void {
   if (finished) return;
   finished = true;
+  // read before the exit file exists: a remover waiting for it may delete the bundle next
+  const removing = fs.existsSync(REMOVAL_MARKER);
   clearInterval(keepAlive);
   if (healthTimer) clearInterval(healthTimer);
   log?.close();
@@ -276,7 +279,8 @@ function finish(): void {
   const attached = clients.size > 0;
   for (const c of clients) c.end();
   server.close();
-  setTimeout(runExitCommand, attached ? EXIT_COMMAND_DELAY_MS : 0);
+  if (removing) setImmediate(() => process.exit(0)); // the remover cleans up: no exit command
+  else setTimeout(runExitCommand, attached ? EXIT_COMMAND_DELAY_MS : 0);
 }
 
 

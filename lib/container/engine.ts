@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import * as path from 'node:path';
 import { Store } from '../storage/store';
 import type { ContainerConfig, ContainerRecord, Database, ImageRecord } from '../storage/records';
-import { type StoragePaths, bundleDir, containerDir, dbFile, exitDir, exitFile, rootfsCopyDir, rootfsMountDir, runtimeStateDir } from '../storage/paths';
+import { type StoragePaths, REMOVAL_MARKER, bundleDir, containerDir, dbFile, exitDir, exitFile, rootfsCopyDir, rootfsMountDir, runtimeStateDir } from '../storage/paths';
 import { EngineError, invalidArgument, noSuchContainer, noSuchImage } from '../errors';
 import { generateId } from './ids';
 import { generateName, NAME_REGEX_ERROR, validateName } from './names';
@@ -936,8 +936,10 @@ export class LocalEngine {
     try {
       return await this.withContainer(id, async (rec) => {
         this.assertRemovable(rec, opts);
-        if (rec.state.status === 'running') await this.stopHeld(rec, opts.timeout);
-        return await this.removeHeldAsync(rec, opts);
+        return await this.withRemovalMarker(rec, async () => {
+          if (rec.state.status === 'running') await this.stopHeld(rec, opts.timeout);
+          return await this.removeHeldAsync(rec, opts);
+        });
       });
     } catch (err) {
       return removedMeanwhile(err, idOrName, opts);
@@ -952,16 +954,42 @@ export class LocalEngine {
       return this.locks.withSync(id, () => {
         const rec = this.get(id);
         this.assertRemovable(rec, opts);
-        if (rec.state.status === 'running') {
-          this.killPid(rec.state.pid, 9);
-          this.thawAfterSignal(rec.id);
-          const deadline = Date.now() + 5000;
-          while (!readExitFile(this.paths, rec.id) && Date.now() < deadline) sleepSync(20);
-        }
-        return this.removeHeld(rec, opts);
+        return this.withRemovalMarker(rec, () => {
+          if (rec.state.status === 'running') {
+            this.killPid(rec.state.pid, 9);
+            this.thawAfterSignal(rec.id);
+            const deadline = Date.now() + 5000;
+            while (!readExitFile(this.paths, rec.id) && Date.now() < deadline) sleepSync(20);
+          }
+          return this.removeHeld(rec, opts);
+        });
       });
     } catch (err) {
       return removedMeanwhile(err, idOrName, opts);
+    }
+  }
+
+  /**
+   * Runs a removal with the container's removal marker in its bundle: its monitor, seeing the
+   * container die, then starts no `container cleanup` exit command (a whole tspod process per
+   * rm, for work this removal does itself). A removal that fails takes the marker back, so the
+   * container's next exit is cleaned up as usual.
+   */
+  private withRemovalMarker<T>(rec: ContainerRecord, removal: () => T): T {
+    const marker = path.join(bundleDir(this.paths, rec.id), REMOVAL_MARKER);
+    try {
+      fs.writeFileSync(marker, '', { mode: 0o600 });
+    } catch {
+      /* no bundle (never started): no monitor to tell */
+    }
+    const takeBack = () => fs.rmSync(marker, { force: true });
+    try {
+      const result = removal();
+      if (result instanceof Promise) return result.catch((err: unknown) => (takeBack(), Promise.reject(err))) as T;
+      return result;
+    } catch (err) {
+      takeBack();
+      throw err;
     }
   }
 

@@ -30,6 +30,8 @@ export const lockFile = (p: StoragePaths) => path.join(p.root, 'db.lock');
 export const containerDir = (p: StoragePaths, id: string) => path.join(p.root, 'containers', id);
 /** Run-time per-container files: bundle (config.json), pid files, attach socket, rootfs mount. */
 export const bundleDir = (p: StoragePaths, id: string) => path.join(p.runroot, 'containers', id);
+/** Written before a removal stops the container: its monitor then runs no exit command (the remover cleans up). */
+export const REMOVAL_MARKER = 'removing';
 export const exitDir = (p: StoragePaths) => path.join(p.runroot, 'exits');
 export const exitFile = (p: StoragePaths, id: string) => path.join(exitDir(p), id);
 export const runtimeStateDir = (p: StoragePaths) => path.join(p.runroot, 'runtime');

@@ -2,7 +2,7 @@
 // items and inspect, image list items and inspect.
 import type { LocalEngine } from '../../lib/container/engine';
 import type { ContainerRecord, Database, ImageRecord } from '../../lib/storage/records';
-import { confinementForInspect, inspectContainer, publicStatus } from '../../lib/container/inspect';
+import { confinementForInspect, fixedHostConfig, inspectContainer, publicStatus } from '../../lib/container/inspect';
 import { containerCommand, type ImageDefaults } from '../../lib/oci/generate';
 import { inspectImage, repoDigests } from '../../lib/image';
 import { psStatus } from '../../lib/format/units';
@@ -96,6 +96,7 @@ export function containerInspect(engine: LocalEngine, rec: ContainerRecord) {
       ReadonlyRootfs: c.readOnly,
       Init: c.init,
       ...confinementForInspect(c, 'docker'),
+      ...fixedHostConfig(c),
     },
     GraphDriver: p.GraphDriver,
     Mounts: p.Mounts.map(({ Options: _o, ...m }) => ({ ...m, Mode: m.RW ? 'rw' : 'ro' })),

@@ -5,12 +5,12 @@ import { goUnitsHumanSize } from '../format/units';
 import { type StoragePaths, bundleDir, containerDir, rootfsMountDir } from '../storage/paths';
 import { signalName } from './signals';
 import type { ImageDefaults } from '../oci/generate';
-import { containerCommand } from '../oci/generate';
+import { SHM_SIZE_BYTES, containerCommand } from '../oci/generate';
 import { containerCaps } from '../oci/generate';
 import { networkSettings, portBindings } from '../network/inspect';
 import { volumeMountpoint } from '../volume/volumes';
 import { restartForInspect } from './restart-policy';
-import { CPU_PERIOD, effectivePidsLimit, effectiveSwap } from '../oci/resources';
+import { CPU_PERIOD, effectivePidsLimit, effectiveSwap, ociRlimits } from '../oci/resources';
 import { cgroupSupport } from '../oci/cgroups';
 import { isListening } from '../activation/listen';
 import { healthState } from './healthcheck';
@@ -137,6 +137,12 @@ export function inspectContainer(paths: StoragePaths, ctr: ContainerRecord, imag
       CapDrop: c.capDrop,
       Init: c.init,
       ...confinementForInspect(c, 'podman'),
+      ...fixedHostConfig(c),
+      CgroupManager: c.cgroupManager ?? 'cgroupfs',
+      CgroupMode: 'host',
+      Cgroups: 'default',
+      DiskQuota: 0,
+      CgroupConf: null,
       // As Podman: "" sharing tspod's namespace, keep-id, or private with the maps as CTR:HOST:SIZE
       // auto: Podman 4.3 says private only once a run's spec holds the namespace ("" while only created)
       UsernsMode: c.idMappings && (!c.idMappings.auto || ctr.state.status !== 'created' || ctr.state.startedAt) ? (c.idMappings.keepId ? 'keep-id' : 'private') : '',
@@ -151,6 +157,41 @@ export function inspectContainer(paths: StoragePaths, ctr: ContainerRecord, imag
 }
 
 /**
+ * HostConfig fields of what tspod does not make configurable, with the values
+ * Podman 4.3.1 shows for them (checked side by side), so templates such as
+ * `{{.HostConfig.ShmSize}}` or `{{.HostConfig.IpcMode}}` work. Both APIs.
+ */
+export function fixedHostConfig(c: ContainerRecord['config']) {
+  return {
+    ContainerIDFile: c.annotations['io.podman.annotations.cid-file'] ?? '',
+    VolumeDriver: '',
+    VolumesFrom: null,
+    GroupAdd: [] as string[],
+    IpcMode: 'shareable',
+    Cgroup: '',
+    Links: null,
+    UTSMode: 'private',
+    ShmSize: SHM_SIZE_BYTES,
+    Runtime: 'oci',
+    ConsoleSize: [0, 0],
+    Isolation: '',
+    CgroupParent: '',
+    BlkioWeightDevice: null,
+    BlkioDeviceReadBps: null,
+    BlkioDeviceWriteBps: null,
+    BlkioDeviceReadIOps: null,
+    BlkioDeviceWriteIOps: null,
+    CpuRealtimePeriod: 0,
+    CpuRealtimeRuntime: 0,
+    KernelMemory: 0,
+    CpuCount: 0,
+    CpuPercent: 0,
+    IOMaximumIOps: 0,
+    IOMaximumBandwidth: 0,
+  };
+}
+
+/**
  * HostConfig's limit and security fields. Podman shows what it applies (--cpus
  * as NanoCpus and the CFS period/quota it became, the default swap and pids
  * limit); Docker shows what was asked (zero when unset, short ulimit names).
@@ -159,10 +200,13 @@ export function confinementForInspect(c: ContainerRecord['config'], shape: 'podm
   const r = c.resources ?? {};
   const podman = shape === 'podman';
   const cpuFromNano = podman && r.nanoCpus ? { CpuPeriod: CPU_PERIOD, CpuQuota: Math.round((r.nanoCpus * CPU_PERIOD) / 1e9) } : {};
-  const ulimits = (r.ulimits ?? []).map((u) => {
-    const m = /^([a-z]+)=(-?\d+)(?::(-?\d+))?$/.exec(u) as RegExpExecArray;
-    return { Name: podman ? `RLIMIT_${m[1].toUpperCase()}` : m[1], Soft: Number(m[2]), Hard: Number(m[3] ?? m[2]) };
-  });
+  // Podman shows the limits it applies (containers.conf's default_ulimits, then --ulimit); Docker what was asked
+  const ulimits = podman
+    ? ociRlimits(r.ulimits).map((l) => ({ Name: l.type, Soft: l.soft, Hard: l.hard }))
+    : (r.ulimits ?? []).map((u) => {
+        const m = /^([a-z]+)=(-?\d+)(?::(-?\d+))?$/.exec(u) as RegExpExecArray;
+        return { Name: m[1], Soft: Number(m[2]), Hard: Number(m[3] ?? m[2]) };
+      });
   const tmpfs = Object.fromEntries(c.mounts.filter((m) => m.type === 'tmpfs').map((m) => [m.destination, tmpfsInspectOptions(m.options)]));
   return {
     Memory: r.memory ?? 0,

@@ -19,6 +19,9 @@ import { gidMapped, isRootless } from '../rootless/identity';
 import { keepIdAccount, toHost } from '../container/idmap';
 import { rootlessCgroups } from '../rootless/cgroups';
 
+/** /dev/shm's size: Podman's default (shm_size "65536k" read as 65536000 bytes, mounted as 64000k). */
+export const SHM_SIZE_BYTES = 65536000;
+
 export interface ImageDefaults {
   Env?: string[];
   Entrypoint?: string[] | null;
@@ -128,7 +131,7 @@ export function generateSpec(inp: SpecInputs): Spec {
     // In a pod sharing ipc, the infra container's /dev/shm: one shared memory for the pod, as Podman's.
     inp.sharedNsPaths?.shm
       ? { destination: '/dev/shm', type: 'bind', source: inp.sharedNsPaths.shm, options: ['rbind', 'nosuid', 'noexec', 'nodev'] }
-      : { destination: '/dev/shm', type: 'tmpfs', source: 'shm', options: ['nosuid', 'noexec', 'nodev', 'mode=1777', 'size=65536k'] },
+      : { destination: '/dev/shm', type: 'tmpfs', source: 'shm', options: ['nosuid', 'noexec', 'nodev', 'mode=1777', `size=${SHM_SIZE_BYTES / 1024}k`] },
     { destination: '/dev/mqueue', type: 'mqueue', source: 'mqueue', options: ['nosuid', 'noexec', 'nodev'] },
     c.network === 'host'
       ? { destination: '/sys', type: 'bind', source: '/sys', options: ['rbind', 'nosuid', 'noexec', 'nodev', 'ro'] }

@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import { type StoragePaths, bundleDir } from '../storage/paths';
 import { isMountPoint } from '../storage/rootfs';
 import { MNT_DETACH, MS_NODEV, MS_NOSUID, native } from '../native';
+import { SHM_SIZE_BYTES } from '../oci/generate';
 
 const MS_NOEXEC = 8;
 
@@ -19,7 +20,7 @@ export function mountPodShm(paths: StoragePaths, infraId: string): string | unde
   fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
   if (isMountPoint(dir)) return dir;
   try {
-    native().mount('shm', dir, 'tmpfs', MS_NOSUID | MS_NODEV | MS_NOEXEC, 'mode=1777,size=65536k');
+    native().mount('shm', dir, 'tmpfs', MS_NOSUID | MS_NODEV | MS_NOEXEC, `mode=1777,size=${SHM_SIZE_BYTES / 1024}k`);
     return dir;
   } catch {
     return undefined;

@@ -51,7 +51,7 @@ export function containerInspect(engine: LocalEngine, rec: ContainerRecord) {
   const image = imageDefaultsOf(engine, rec);
   const p = inspectContainer(engine.paths, rec, image, engine.runtimeName());
   const c = rec.config;
-  const { Health: _health, OciVersion: _oci, ConmonPid: _cp, CheckpointedAt: _ca, RestoredAt: _ra, ...state } = p.State;
+  const { Health: _health, OciVersion: _oci, ConmonPid: _cp, CheckpointedAt: _ca, RestoredAt: _ra, CgroupPath: _cg, ...state } = p.State;
   return {
     Id: p.Id,
     Created: p.Created,

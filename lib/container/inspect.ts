@@ -11,7 +11,8 @@ import { networkSettings, portBindings } from '../network/inspect';
 import { volumeMountpoint } from '../volume/volumes';
 import { restartForInspect } from './restart-policy';
 import { CPU_PERIOD, effectivePidsLimit, effectiveSwap, ociRlimits } from '../oci/resources';
-import { cgroupSupport } from '../oci/cgroups';
+import { cgroupSupport, containerCgroupDir } from '../oci/cgroups';
+import { isRootless } from '../rootless/identity';
 import { isListening } from '../activation/listen';
 import { healthState } from './healthcheck';
 
@@ -47,6 +48,8 @@ export function inspectContainer(paths: StoragePaths, ctr: ContainerRecord, imag
       StartedAt: s.startedAt || ZERO_TIME,
       FinishedAt: s.finishedAt || ZERO_TIME,
       Health: health,
+      // the running container's cgroup (rootless on v1: none), as Podman's
+      CgroupPath: s.status === 'running' && !isRootless() ? containerCgroupDir(ctr.id, c.cgroupManager) : '',
       ...(c.listen?.length ? { Activations: s.activations ?? 0 } : {}), // tspod: --listen starts
       CheckpointedAt: ZERO_TIME,
       RestoredAt: ZERO_TIME,

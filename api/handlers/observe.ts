@@ -6,7 +6,7 @@ import type { RouteContext } from '../router';
 import { badRequest, qbool, sendJson } from '../http';
 import { getArchive, putArchive, statContainerPath } from '../../lib/container/archive';
 import { containerProcesses, podmanTop, psEf } from '../../lib/container/top';
-import { dockerStats, libpodStatsEntry, sampleStats, type StatsSample } from '../../lib/container/stats';
+import { dockerStats, sampleStats, statsReports, type StatsSample } from '../../lib/container/stats';
 import { diskUsage, libpodDf } from '../../lib/container/df';
 import { containerCommand } from '../../lib/oci/generate';
 import { imageDefaultsOf } from '../../lib/engine/views';
@@ -140,44 +140,36 @@ export async function statsLibpod(ctx: RouteContext): Promise<void> {
   const names = ctx.query.getAll('containers').flatMap((n) => n.split(',')).filter((n) => n !== '');
   const stream = qbool(ctx.query, 'stream', true);
   // tspod's remote `stats --all`: the stopped containers it names are reported too, not refused
-  const listAll = qbool(ctx.query, 'all', false);
-  const interval = Math.max(1, Number(ctx.query.get('interval') ?? 5) || 5) * 1000;
-  let prev = new Map<string, StatsSample>();
-  const round = async () => {
-    const recs = names.length > 0 ? names.map((n) => ctx.engine.get(n)) : ctx.engine.list().filter((c) => c.state.status === 'running');
-    const out = [];
-    const next = new Map<string, StatsSample>();
-    for (const r of recs) {
-      if (!listAll && r.state.status !== 'running' && names.length > 0) throw new EngineError('state-improper', `container ${r.id} is not running: container state improper`);
-      const cur = await sampleStats(r);
-      next.set(r.id, cur);
-      out.push(libpodStatsEntry(cur, prev.get(r.id), r.state.startedAt));
-    }
-    prev = next;
-    return out;
-  };
-  /** One report: the stats, or the error that ends the stream. */
-  const report = async (): Promise<{ Error: unknown; Stats: unknown }> => {
+  const all = qbool(ctx.query, 'all', false);
+  const intervalMs = Math.max(1, Number(ctx.query.get('interval') ?? 5) || 5) * 1000;
+  // the engine's stats loop (lib/container/stats.ts), its reports in Podman's envelope
+  const reports = statsReports(ctx.engine, names, { stream, intervalMs, all });
+  /** One report: the stats, or the error that ends the stream (undefined: the loop ended). */
+  const next = async (): Promise<{ Error: unknown; Stats: unknown } | undefined> => {
     try {
-      return { Error: null, Stats: await round() };
+      const r = await reports.next();
+      return r.done ? undefined : { Error: null, Stats: r.value };
     } catch (err) {
       if (!(err instanceof EngineError)) throw err;
       return { Error: { message: err.message }, Stats: null };
     }
   };
-  const first = await report(); // at once: its CPU % is the average since the start, as Podman's
-  if (!stream || first.Error !== null) return sendJson(ctx.res, 200, first);
+  const first = (await next()) ?? { Error: null, Stats: [] }; // at once: its CPU % is the average since the start, as Podman's
+  if (!stream || first.Error !== null) {
+    await reports.return(undefined);
+    return sendJson(ctx.res, 200, first);
+  }
   ctx.res.writeHead(200, { 'Content-Type': 'application/json' });
   let closed = false;
   ctx.res.on('close', () => (closed = true));
   ctx.res.write(JSON.stringify(first) + '\n');
   while (!closed) {
-    await sleep(interval);
-    if (closed) break;
-    const r = await report();
+    const r = await next();
+    if (!r || closed) break;
     ctx.res.write(JSON.stringify(r) + '\n');
     if (r.Error !== null) break;
   }
+  await reports.return(undefined);
   ctx.res.end();
 }
 

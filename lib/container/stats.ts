@@ -9,6 +9,7 @@ import pidusage from 'pidusage';
 import type { LocalEngine } from './engine';
 import type { ContainerRecord } from '../storage/records';
 import { containerPids } from './top';
+import { EngineError } from '../errors';
 
 export interface NetDev {
   rxBytes: number;
@@ -347,8 +348,15 @@ export type LibpodStats = ReturnType<typeof libpodStatsEntry>;
  * report per interval (CPU % over the interval), until the consumer stops. A
  * container gone meanwhile ends it with the engine's error.
  */
-export async function* statsReports(engine: LocalEngine, names: string[], opts: { stream: boolean; intervalMs: number }): AsyncGenerator<LibpodStats[]> {
-  const recs = () => (names.length > 0 ? names.map((n) => engine.get(n)) : engine.list().filter((c) => c.state.status === 'running'));
+export async function* statsReports(engine: LocalEngine, names: string[], opts: { stream: boolean; intervalMs: number; all?: boolean }): AsyncGenerator<LibpodStats[]> {
+  const recs = () => {
+    if (names.length === 0) return engine.list().filter((c) => c.state.status === 'running');
+    const named = names.map((n) => engine.get(n));
+    // a named container must run (tspod's remote `stats --all` names stopped ones too: reported, not refused)
+    const stopped = opts.all ? undefined : named.find((r) => r.state.status !== 'running');
+    if (stopped) throw new EngineError('state-improper', `container ${stopped.id} is not running: container state improper`);
+    return named;
+  };
   let prev = new Map<string, StatsSample>();
   const round = async () => {
     const out: LibpodStats[] = [];

@@ -178,8 +178,8 @@ describe('top', () => {
 });
 
 describe('stats', () => {
-  test('memory of a 64 MB tmpfs file and a CPU burner, docker and tspod', async () => {
-    env.ok(['run', '-d', '--name', 'memhog', 'localhost/busybox', 'sh', '-c', 'dd if=/dev/zero of=/dev/shm/fill bs=1M count=64 && sleep 1000']);
+  test('memory of a 60 MiB tmpfs file and a CPU burner, docker and tspod', async () => {
+    env.ok(['run', '-d', '--name', 'memhog', 'localhost/busybox', 'sh', '-c', 'dd if=/dev/zero of=/dev/shm/fill bs=1M count=60 && sleep 1000']);
     env.ok(['run', '-d', '--name', 'cpuhog', 'localhost/busybox', 'sh', '-c', 'while :; do :; done']);
     await sleep(1500);
     const r = await get('/v1.41/containers/memhog/stats?stream=false');
@@ -192,7 +192,7 @@ describe('stats', () => {
       blkio_stats: unknown;
       networks: unknown;
     };
-    assert.ok(s.memory_stats.usage >= 60 * 2 ** 20 && s.memory_stats.usage < 200 * 2 ** 20, `usage ${s.memory_stats.usage}`);
+    assert.ok(s.memory_stats.usage >= 55 * 2 ** 20 && s.memory_stats.usage < 200 * 2 ** 20, `usage ${s.memory_stats.usage}`);
     assert.ok(s.memory_stats.limit > s.memory_stats.usage);
     assert.ok(s.pids_stats.current >= 1);
     assert.ok(s.cpu_stats.system_cpu_usage > s.precpu_stats.system_cpu_usage);
@@ -200,7 +200,7 @@ describe('stats', () => {
     const d = dockerOk(['stats', '--no-stream', '--format', '{{.Name}} {{.CPUPerc}} {{.MemUsage}} {{.PIDs}}', 'memhog', 'cpuhog']);
     const lines = Object.fromEntries(d.trim().split('\n').map((l) => [l.split(' ')[0], l]));
     const mem = /^memhog [\d.]+% ([\d.]+)MiB/.exec(lines.memhog);
-    assert.ok(mem && Number(mem[1]) >= 60 && Number(mem[1]) < 200, lines.memhog);
+    assert.ok(mem && Number(mem[1]) >= 55 && Number(mem[1]) < 200, lines.memhog);
     // A busy loop: a clear share of a CPU (the bound is low: other tests may load the machine), never above one CPU.
     const cpu = /^cpuhog ([\d.]+)%/.exec(lines.cpuhog);
     assert.ok(cpu && Number(cpu[1]) > 3 && Number(cpu[1]) < 130, lines.cpuhog);
@@ -213,10 +213,10 @@ describe('stats', () => {
     const tcpu = /^cpuhog ([\d.]+)%/.exec(tl.cpuhog);
     assert.ok(tcpu && Number(tcpu[1]) > 3 && Number(tcpu[1]) < 130, tl.cpuhog);
     const tmem = /^memhog [\d.]+% ([\d.]+)MB/.exec(tl.memhog);
-    assert.ok(tmem && Number(tmem[1]) >= 64 && Number(tmem[1]) < 210, tl.memhog);
+    assert.ok(tmem && Number(tmem[1]) >= 57 && Number(tmem[1]) < 210, tl.memhog);
     // the libpod report
     const lp = JSON.parse((await get('/v4.0.0/libpod/containers/stats?containers=memhog&stream=false')).body.toString()) as { Stats: { MemUsage: number; PIDs: number }[] };
-    assert.ok(lp.Stats[0].MemUsage >= 60 * 2 ** 20);
+    assert.ok(lp.Stats[0].MemUsage >= 55 * 2 ** 20);
     env.ok(['rm', '-f', '-t', '0', 'memhog', 'cpuhog']);
   });
 

@@ -105,10 +105,15 @@ async function runForeground(ctx: CliContext, rec: ContainerBrief, p: Parsed, op
   if (attach && !attach.has('stderr')) term.streams.stderr = discardStream();
   // remote: the service's kill endpoint gets the signals
   const proxy = ctx.remote ? remoteSignalProxy(ctx.client, rec.id, sigProxy) : signalProxy(sigProxy);
+  // Once the start is recorded: the container's first output can arrive before the store says it
+  // runs, and leaving then would leave a running container recorded as created.
+  let started = false;
+  let leaveWith: number | undefined;
   if (!sigProxy) {
     // Podman's own handler when not proxying: TERM exits 0, INT exits 1; the container keeps running.
-    process.on('SIGTERM', () => process.exit(0));
-    process.on('SIGINT', () => process.exit(1));
+    const leave = (code: number) => (started ? process.exit(code) : (leaveWith ??= code));
+    process.on('SIGTERM', () => leave(0));
+    process.on('SIGINT', () => leave(1));
   }
   try {
     const exit = ctx.client.startAttached(rec.id, term.streams, {
@@ -117,6 +122,8 @@ async function runForeground(ctx: CliContext, rec: ContainerBrief, p: Parsed, op
       onRunning: (pid) => {
         proxy.setPid(pid);
         if (!ctx.remote) recordAttachedCli(bundleDir(ctx.engine.paths, rec.id)); // for `tspod tree`
+        started = true;
+        if (leaveWith !== undefined) process.exit(leaveWith);
       },
     });
     return await Promise.race([exit.then((code) => ({ code, detached: false })), term.detached.then(() => ({ code: 0, detached: true }))]);

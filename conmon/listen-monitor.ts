@@ -11,6 +11,7 @@ import { native } from '../lib/native';
 import type { ListenMonitorConfig } from '../lib/activation/listen';
 import { execWithOwnListenPid, listenFdNumbers } from '../lib/activation/listen-fds';
 import { establishedConnections } from '../lib/activation/listen-idle';
+import { freezeContainer } from '../lib/activation/freeze';
 
 const cfg = JSON.parse(process.argv[3]) as ListenMonitorConfig;
 const addon = native();
@@ -104,18 +105,33 @@ function rearm(): void {
 }
 
 /**
- * The stop signal goes out right after the idle sample (so no connection can
- * sneak in between and be accepted by a dying server); `tspod stop` then waits,
- * escalates after the stop timeout and records the exit.
+ * The container is frozen, its connections looked at once more, and the stop
+ * signal sent before it thaws: a connection that came after the idle sample is
+ * then either seen (it keeps running) or waits in our backlog for the next
+ * start, never accepted by a dying server. Without a usable freezer (rootless
+ * on cgroup v1), the signal follows the sample at once. `tspod stop` then
+ * waits, escalates after the stop timeout and records the exit.
  */
 function idleStop(): void {
-  phase = 'stopping';
+  let pid = 0;
   try {
-    const pid = Number(fs.readFileSync(cfg.pidFile, 'utf8').trim());
-    if (pid > 1) process.kill(pid, cfg.stopSignal);
+    pid = Number(fs.readFileSync(cfg.pidFile, 'utf8').trim());
   } catch {
     /* gone already: stop records it */
   }
+  const thaw = pid > 1 ? freezeContainer(pid, cfg.id) : undefined;
+  if (thaw && establishedConnections(cfg.sockets) > 0) {
+    thaw();
+    lastBusy = Date.now();
+    return;
+  }
+  phase = 'stopping';
+  try {
+    if (pid > 1) process.kill(pid, cfg.stopSignal);
+  } catch {
+    /* gone already */
+  }
+  thaw?.();
   runTspod(['stop', cfg.id], false, (ok) => {
     if (ending) return;
     if (!ok) say('idle stop failed');

@@ -5,7 +5,7 @@
 import type * as http from 'node:http';
 import type * as net from 'node:net';
 import type { LocalEngine } from '../lib/container/engine';
-import type { EngineOps } from '../lib/engine/threads';
+import type { EngineOps } from '../lib/engine/workers';
 import type { ChangeSignal } from './change-signal';
 import { ApiError, sendError } from './http';
 
@@ -21,7 +21,7 @@ export interface RouteContext {
   params: Record<string, string>;
   query: URLSearchParams;
   engine: LocalEngine;
-  /** create, start, stop, kill, rm: on the service's engine threads (lib/engine/threads), off its event loop */
+  /** create, start, stop, kill, rm: in the service's engine workers (lib/engine/workers), off its event loop */
   ops: EngineOps;
   service: ServiceHooks;
   upgrade?: { socket: net.Socket; head: Buffer };

@@ -8,9 +8,12 @@
 // cgroupfs, private stores) side by side; the load average is printed.
 // --clients N runs N churning clients at once (each its own connection), with
 // inspect between start and rm, as the libpod API issue's mixed load asks.
-// The pings come from a process of their own (not from behind the churning
+// The pings come from processes of their own (not from behind the churning
 // clients' event loop), and the service runs in a session of its own, as under
-// systemd. For tspod, the service's main thread's time on a CPU and its time
+// systemd. Two ping clients at once: one at the default priority (what any
+// client on the loaded machine sees, its own wait for a CPU included) and, when
+// chrt can make it so, one real-time (SCHED_FIFO 1): its latencies are the
+// service's part alone, for both engines alike. For tspod, the service's main thread's time on a CPU and its time
 // waiting for one (runnable, from /proc/PID/task/PID/schedstat) during the churn
 // tell event-loop work from the kernel's scheduling on a loaded machine.
 // Usage: node scripts/bench-api-latency.mjs [--seconds S] [--clients N]
@@ -100,10 +103,15 @@ async function churn(sock, stopAt) {
   return cycles;
 }
 
+/** Whether chrt can start a real-time process here (root, no RT-less cgroup). */
+const realtimeOk = spawnSync('chrt', ['-f', '1', 'true']).status === 0;
+
 /** The ping loop in a process of its own: its latencies are not held up by this process's churning clients. */
-function pingerProcess(sock, ms) {
+function pingerProcess(sock, ms, realtime = false) {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [fileURLToPath(import.meta.url), '--pinger', sock, String(ms)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const argv = [process.execPath, fileURLToPath(import.meta.url), '--pinger', sock, String(ms)];
+    if (realtime) argv.unshift('chrt', '-f', '1');
+    const child = spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     child.stdout.on('data', (d) => (out += d));
     child.on('error', reject);
@@ -133,11 +141,16 @@ try {
     const idle = await pingLatencies(sock, Date.now() + seconds * 500);
     const stopAt = Date.now() + seconds * 1000;
     const before = t.name === 'tspod' ? mainThreadSched(svc.pid) : undefined;
-    const [busy, ...counts] = await Promise.all([pingerProcess(sock, seconds * 1000), ...Array.from({ length: clients }, () => churn(sock, stopAt))]);
+    const [busy, busyRt, ...counts] = await Promise.all([
+      pingerProcess(sock, seconds * 1000),
+      realtimeOk ? pingerProcess(sock, seconds * 1000, true) : Promise.resolve(undefined),
+      ...Array.from({ length: clients }, () => churn(sock, stopAt)),
+    ]);
     const cycles = counts.reduce((a, b) => a + b, 0);
     console.log(`${t.name}:`);
     console.log(`  ${line('idle service', idle)}`);
     console.log(`  ${line(`during churn by ${clients} client${clients === 1 ? '' : 's'}`, busy)}; ${cycles} create+start+inspect+rm cycles in ${seconds} s`);
+    if (busyRt) console.log(`  ${line('  the same from a real-time ping client', busyRt)}`);
     if (before) {
       const after = mainThreadSched(svc.pid);
       console.log(`  the service's main thread during the churn: ${(after.ranMs - before.ranMs).toFixed(0)} ms on a CPU, ${(after.waitedMs - before.waitedMs).toFixed(0)} ms runnable waiting for one`);

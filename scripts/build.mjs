@@ -15,10 +15,10 @@ const entries = {
   'tspod-conmon': 'conmon/main.ts',
   'tspod-runtime': 'runtime/main.ts',
   'tspod-systemd-generator': 'lib/systemd/generator-main.ts',
-  // a worker thread of the API service (lib/engine/threads.ts): no command of its own
-  'tspod-engine-thread': 'lib/engine/thread-main.ts',
+  // an engine worker process of the API service (lib/engine/workers.ts): no command of its own
+  'tspod-engine-worker': 'lib/engine/worker-main.ts',
 };
-const commands = Object.keys(entries).filter((name) => name !== 'tspod-engine-thread');
+const commands = Object.keys(entries).filter((name) => name !== 'tspod-engine-worker');
 
 await build({
   entryPoints: Object.fromEntries(Object.entries(entries).map(([k, v]) => [k, join(root, v)])),

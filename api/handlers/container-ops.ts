@@ -31,7 +31,7 @@ async function startWith({ engine, ops, service }: Pick<RouteContext, 'engine' |
   const rec = engine.get(id);
   const parked = takeParked(rec.id);
   if (!parked) {
-    await ops.start(rec.id); // on an engine thread; an attached start streams here
+    await ops.start(rec.id); // in an engine worker; an attached start streams here
     return;
   }
   await new Promise<void>((resolve, reject) => {

@@ -182,7 +182,7 @@ export async function libpodImport(ctx: RouteContext): Promise<void> {
 }
 
 /**
- * With force, the containers using the volume go first, on the engine threads (a container's
+ * With force, the containers using the volume go first, in the engine workers (a container's
  * lock may be held there: waiting for it here would hold the event loop). removeVolume's own
  * removal then only meets a container created meanwhile.
  */

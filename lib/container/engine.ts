@@ -80,7 +80,7 @@ export class LocalEngine {
   private readonly locks: ContainerLocks;
   private runtimeInfo?: RuntimeInfo;
 
-  /** What it was made with (an engine thread of the API service makes its own from them). */
+  /** What it was made with (an engine worker of the API service makes its own from them). */
   get options(): EngineOptions {
     return this.opts;
   }

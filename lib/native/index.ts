@@ -42,6 +42,11 @@ export interface NativeAddon {
   openat2(dirFd: number, path: string, flags: number, mode: number, resolve: number): number;
   /** readlinkat(2); path '' reads the symlink an O_PATH|O_NOFOLLOW fd refers to. */
   readlinkat(dirFd: number, path: string): string;
+  /**
+   * The calling thread only: SCHED_RR at rtPriority, else nice (both with SCHED_RESET_ON_FORK:
+   * what it starts gets the default priority). What was had: 'realtime', 'nice' or 'none'.
+   */
+  raiseThreadPriority(rtPriority: number, nice: number): 'realtime' | 'nice' | 'none';
 }
 
 export const MS_RDONLY = 1;

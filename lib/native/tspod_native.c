@@ -2,7 +2,7 @@
  * reaping a re-parented container, execve for the runtime wrapper, flock for
  * the state store, mount/mknod/xattr for layers and root filesystems, and unix
  * datagram sockets for sd_notify, SCM_RIGHTS receive for runc's console socket and
- * TIOCSWINSZ for container terminals, and openat2 so container paths resolve inside the
+ * TIOCSWINSZ for container terminals, the API service's answering thread's priority, and openat2 so container paths resolve inside the
  * container's root with the kernel's help. Everything else stays in TypeScript. */
 #define _GNU_SOURCE
 #include <node_api.h>
@@ -15,7 +15,9 @@
 #include <sys/file.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
+#include <sched.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -368,6 +370,30 @@ static napi_value set_cloexec(napi_env env, napi_callback_info info) {
   return undefined(env);
 }
 
+/* raiseThreadPriority(rtPriority, nice): the calling thread (only it) runs SCHED_RR at
+ * rtPriority, or where that is refused, SCHED_OTHER at nice; either with
+ * SCHED_RESET_ON_FORK, so threads and processes it starts get the default policy and
+ * nice 0. Answers "realtime", "nice" or "none" (no CAP_SYS_NICE, an RT-less cgroup). */
+static napi_value raise_thread_priority(napi_env env, napi_callback_info info) {
+  ARGS(2);
+  int32_t rt = 1, nice_value = -10;
+  if (argc > 0) get_i32(env, argv[0], &rt);
+  if (argc > 1) get_i32(env, argv[1], &nice_value);
+  const char *got = "none";
+  struct sched_param param = { .sched_priority = rt };
+  if (sched_setscheduler(0, SCHED_RR | SCHED_RESET_ON_FORK, &param) == 0) {
+    got = "realtime";
+  } else {
+    struct sched_param normal = { .sched_priority = 0 };
+    if (sched_setscheduler(0, SCHED_OTHER | SCHED_RESET_ON_FORK, &normal) == 0 &&
+        setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), nice_value) == 0)
+      got = "nice";
+  }
+  napi_value out;
+  napi_create_string_utf8(env, got, NAPI_AUTO_LENGTH, &out);
+  return out;
+}
+
 /* pipe() -> [readFd, writeFd], both close-on-exec (a child gets its end through spawn's stdio). */
 static napi_value make_pipe(napi_env env, napi_callback_info info) {
   int fds[2];
@@ -528,6 +554,7 @@ static napi_value init(napi_env env, napi_value exports) {
   EXPORT("rawOutput", raw_output);
   EXPORT("openat2", do_openat2);
   EXPORT("readlinkat", do_readlinkat);
+  EXPORT("raiseThreadPriority", raise_thread_priority);
   return exports;
 }
 

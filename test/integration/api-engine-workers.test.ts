@@ -1,7 +1,8 @@
-// The API service runs create, start, stop, kill and rm on engine threads
-// (lib/engine/threads.ts), off the event loop that answers every client: the
-// operations work there, their errors keep their kind (and so their status and
-// message) across the threads, and TSPOD_ENGINE_THREADS=0 runs them in process.
+// The API service runs create, start, stop, kill and rm in engine worker
+// processes (lib/engine/workers.ts), off the event loop that answers every
+// client: the operations work there, their errors keep their kind (and so their
+// status and message) across the processes, TSPOD_ENGINE_WORKERS=0 runs them in
+// process, and the workers end with the service.
 import { after, before, describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -9,25 +10,34 @@ import * as path from 'node:path';
 import { ApiService, curlUnix } from '../helpers/api-service';
 import { TspodEnv } from '../helpers/tspod-env';
 
-const env = new TspodEnv('api-engine-threads');
-const threaded = new ApiService(env, path.join(env.dir, 'threads.sock'));
-const inProcess = new ApiService(env, path.join(env.dir, 'inprocess.sock'), { TSPOD_ENGINE_THREADS: '0' });
+const env = new TspodEnv('api-engine-workers');
+const inWorkers = new ApiService(env, path.join(env.dir, 'workers.sock'));
+const inProcess = new ApiService(env, path.join(env.dir, 'inprocess.sock'), { TSPOD_ENGINE_WORKERS: '0' });
 
 before(async () => {
   env.importTestImages();
-  await threaded.start();
+  await inWorkers.start();
   await inProcess.start();
 });
 after(async () => {
-  await threaded.stop();
+  await inWorkers.stop();
   await inProcess.stop();
   env.cleanup();
 });
 
-/** The service process's thread count (/proc/PID/status). */
-function threadCount(pid: number): number {
-  const m = /^Threads:\s+(\d+)$/m.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return Number(m?.[1] ?? 0);
+/** The engine workers among a process's children (their command line names the worker's script). */
+function workerChildren(pid: number): number[] {
+  const out: number[] = [];
+  for (const task of fs.readdirSync(`/proc/${pid}/task`)) {
+    for (const child of fs.readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8').trim().split(/\s+/).filter(Boolean)) {
+      try {
+        if (fs.readFileSync(`/proc/${child}/cmdline`, 'utf8').includes('tspod-engine-worker')) out.push(Number(child));
+      } catch {
+        /* gone meanwhile */
+      }
+    }
+  }
+  return out;
 }
 
 /** A container's whole life through the libpod API, and the statuses of the failures on the way. */
@@ -63,16 +73,26 @@ function lifecycle(sock: string, name: string): void {
   assert.equal(curlUnix(sock, 'DELETE', `http://d/v1.41/containers/${name}-docker`).status, 204);
 }
 
-describe('engine threads of the API service', () => {
-  test('lifecycle operations on the engine threads: results and errors as in process', () => {
-    lifecycle(threaded.sock, 'threads');
+describe('engine workers of the API service', () => {
+  let workerPids: number[] = [];
+  test('lifecycle operations in the engine workers: results and errors as in process', () => {
+    lifecycle(inWorkers.sock, 'workers');
     lifecycle(inProcess.sock, 'inprocess');
   });
 
-  test('the threaded service has its two engine threads, TSPOD_ENGINE_THREADS=0 none', () => {
-    // both services did the same work: the libuv pool and V8's threads are there in both
-    const withThreads = threadCount(threaded.pid as number);
-    const without = threadCount(inProcess.pid as number);
-    assert.ok(withThreads >= without + 2, `${withThreads} threads in the threaded service, ${without} in the in-process one`);
+  test('the service has its two engine workers, TSPOD_ENGINE_WORKERS=0 none', () => {
+    workerPids = workerChildren(inWorkers.pid as number);
+    assert.equal(workerPids.length, 2, `engine workers of the service: ${workerPids.join(' ')}`);
+    assert.deepEqual(workerChildren(inProcess.pid as number), []);
+  });
+
+  test('the workers exit with the service', async () => {
+    await inWorkers.stop();
+    for (let i = 0; i < 100 && workerPids.some((p) => fs.existsSync(`/proc/${p}`)); i++) await new Promise((r) => setTimeout(r, 50));
+    assert.deepEqual(
+      workerPids.filter((p) => fs.existsSync(`/proc/${p}`)),
+      [],
+      'engine workers left running after the service stopped',
+    );
   });
 });

@@ -12,7 +12,7 @@ import { TspodEnv } from '../helpers/tspod-env';
 
 const env = new TspodEnv('api-engine-workers');
 const inWorkers = new ApiService(env, path.join(env.dir, 'workers.sock'));
-const inProcess = new ApiService(env, path.join(env.dir, 'inprocess.sock'), { TSPOD_ENGINE_WORKERS: '0' });
+const inProcess = new ApiService(env, path.join(env.dir, 'inprocess.sock'), { TSPOD_ENGINE_WORKERS: '0', TSPOD_SERVICE_REALTIME: '0' });
 
 before(async () => {
   env.importTestImages();
@@ -38,6 +38,13 @@ function workerChildren(pid: number): number[] {
     }
   }
   return out;
+}
+
+/** A thread's scheduling policy (0 normal, 2 round-robin) and nice value, from /proc/PID/stat. */
+function scheduling(pid: number, tid = pid): { policy: number; nice: number } {
+  const stat = fs.readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' '); // fields from the 3rd (state) on
+  return { nice: Number(fields[19 - 3]), policy: Number(fields[41 - 3]) }; // stat(5) fields 19 and 41
 }
 
 /** A container's whole life through the libpod API, and the statuses of the failures on the way. */
@@ -84,6 +91,28 @@ describe('engine workers of the API service', () => {
     workerPids = workerChildren(inWorkers.pid as number);
     assert.equal(workerPids.length, 2, `engine workers of the service: ${workerPids.join(' ')}`);
     assert.deepEqual(workerChildren(inProcess.pid as number), []);
+  });
+
+  test('the answering thread runs ahead (real-time, or nice -10 where that is refused); what it starts does not', () => {
+    const pid = inWorkers.pid as number;
+    const main = scheduling(pid);
+    assert.ok(main.policy === 2 || main.nice === -10, `the service's thread: ${JSON.stringify(main)}`);
+    for (const tid of fs.readdirSync(`/proc/${pid}/task`).map(Number).filter((t) => t !== pid))
+      assert.deepEqual(scheduling(pid, tid), { policy: 0, nice: 0 }, `the service's thread ${tid}`);
+    for (const w of workerPids) assert.deepEqual(scheduling(w), { policy: 0, nice: 0 }, `engine worker ${w}`);
+    const url = (p: string) => `http://d/v4.0.0/libpod${p}`;
+    const created = curlUnix(inWorkers.sock, 'POST', url('/containers/create'), JSON.stringify({ name: 'sched', image: 'localhost/busybox', command: ['sleep', '1000'], netns: { nsmode: 'none' } }));
+    assert.equal(created.status, 201, created.body);
+    assert.equal(curlUnix(inWorkers.sock, 'POST', url('/containers/sched/start')).status, 204);
+    try {
+      const inspected = JSON.parse(curlUnix(inWorkers.sock, 'GET', url('/containers/sched/json')).body) as { State: { Pid: number; ConmonPid: number } };
+      assert.deepEqual(scheduling(inspected.State.Pid), { policy: 0, nice: 0 }, 'the container');
+      assert.deepEqual(scheduling(inspected.State.ConmonPid), { policy: 0, nice: 0 }, 'its monitor');
+    } finally {
+      curlUnix(inWorkers.sock, 'DELETE', url('/containers/sched?force=true&timeout=0'));
+    }
+    // TSPOD_SERVICE_REALTIME=0 leaves the thread alone
+    assert.deepEqual(scheduling(inProcess.pid as number), { policy: 0, nice: 0 });
   });
 
   test('the workers exit with the service', async () => {

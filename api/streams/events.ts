@@ -61,11 +61,11 @@ export function eventQuery(q: URLSearchParams, filters: Map<string, string[]>, c
 export async function streamEvents(engine: LocalEngine, res: http.ServerResponse, q: EventQuery): Promise<void> {
   res.writeHead(200, { 'Content-Type': 'application/json' });
   res.flushHeaders();
-  const inWindow = (ev: EngineEvent) => {
-    const t = ev.TimeNano / 1e9;
-    if (q.until !== undefined && t > q.until) return false;
-    return true;
-  };
+  // Compared in whole milliseconds, as the journal keeps them: an event's TimeNano over 1e9
+  // can round below the same instant given as decimal seconds, and drop an event at `since`.
+  const ms = (seconds: number) => Math.round(seconds * 1000);
+  const eventMs = (ev: EngineEvent) => Math.round(ev.TimeNano / 1e6);
+  const inWindow = (ev: EngineEvent) => q.until === undefined || eventMs(ev) <= ms(q.until);
   const send = (ev: EngineEvent) => {
     if (inWindow(ev) && eventMatches(ev, q.filters)) res.write(`${JSON.stringify(dockerEvent(ev, q.compat))}\n`);
   };
@@ -78,7 +78,7 @@ export async function streamEvents(engine: LocalEngine, res: http.ServerResponse
   }
   // Replay: with `since`, or (not streaming) everything up to `until`.
   if (q.since !== undefined || !q.stream) {
-    for (const ev of readEvents(engine.paths)) if (ev.TimeNano / 1e9 >= (q.since ?? 0)) send(ev);
+    for (const ev of readEvents(engine.paths)) if (eventMs(ev) >= ms(q.since ?? 0)) send(ev);
   }
   const live = q.stream && (q.until === undefined || q.until > Date.now() / 1000);
   if (!live) {

@@ -81,8 +81,8 @@ export class LocalObserve implements ObserveEngine {
   /** As Podman's file backend: what was logged so far, then (streaming) what comes. */
   async events(req: EventsRequest, onEvent: (ev: EngineEvent) => void): Promise<void> {
     const inWindow = (ev: EngineEvent) => {
-      const ms = ev.TimeNano / 1e6;
-      return !((req.since !== undefined && ms < req.since) || (req.until !== undefined && ms > req.until));
+      const ms = Math.round(ev.TimeNano / 1e6); // the journal's whole milliseconds, as the service compares
+      return !((req.since !== undefined && ms < Math.round(req.since)) || (req.until !== undefined && ms > Math.round(req.until)));
     };
     // Exits the monitors recorded but nobody reported yet become their `died` events first
     this.local.list();

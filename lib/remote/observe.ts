@@ -75,8 +75,8 @@ export class RemoteObserve implements ObserveEngine {
     if (res.statusCode !== 200) return this.failed(res);
     await readLines(res, (line) => {
       const ev = journalEvent(JSON.parse(line) as DockerEvent);
-      const ms = ev.TimeNano / 1e6;
-      if ((req.since === undefined || ms >= req.since) && (req.until === undefined || ms <= req.until)) onEvent(ev);
+      const ms = Math.round(ev.TimeNano / 1e6); // the journal's whole milliseconds
+      if ((req.since === undefined || ms >= Math.round(req.since)) && (req.until === undefined || ms <= Math.round(req.until))) onEvent(ev);
       return true;
     });
   }

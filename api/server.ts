@@ -1,5 +1,6 @@
 // `tspod system service`: the HTTP server around the router, on the endpoint
 // chosen by listener.ts, with the inactivity timer, sd_notify, and signals.
+import * as fs from 'node:fs';
 import * as http from 'node:http';
 import type * as net from 'node:net';
 import type { LocalEngine } from '../lib/container/engine';
@@ -28,18 +29,24 @@ export const DEFAULT_HEADERS_TIMEOUT_MS = 30_000;
 const WARM_WORKERS_AFTER_MS = 300;
 
 /**
- * The thread that answers runs ahead of the containers. Every container's monitor (and
- * conmon, for Podman) is a session of its own, and the kernel weighs each session as much
- * as the whole service: under 100 clients starting containers on 2 cores a `/_ping` waited
- * ~100 ms for a CPU. This thread only, at the lowest real-time priority (round-robin; its
- * work per request is short): what it starts, threads and processes, gets the default
- * priority again (SCHED_RESET_ON_FORK). Without CAP_SYS_NICE (rootless) it stays as it
- * is; TSPOD_SERVICE_REALTIME=0 leaves it alone.
+ * The service runs ahead of the containers. Every container's monitor (and conmon, for
+ * Podman) is a session of its own, and the kernel weighs each session as much as the whole
+ * service: under 100 clients starting containers on 2 cores a `/_ping` waited ~100 ms for a
+ * CPU. The service's threads run at the lowest real-time priority (round-robin; their work
+ * per request is short), all of them: the answering thread alone was held up to 300 ms in
+ * pthread_cond_signal, waiting for a starved helper (libuv's file threads, V8's GC threads)
+ * it was waking. So the file threads are made first, then every thread is raised; what they
+ * start, threads and processes (engine workers, containers), gets the default priority
+ * again (SCHED_RESET_ON_FORK). Without CAP_SYS_NICE (rootless) they stay as they are;
+ * TSPOD_SERVICE_REALTIME=0 leaves them alone.
  */
-function favorAnsweringThread(env: NodeJS.ProcessEnv): void {
+function favorServiceThreads(env: NodeJS.ProcessEnv): void {
   if (env.TSPOD_SERVICE_REALTIME === '0') return;
   try {
-    log('debug', `API service thread priority: ${native().raiseThreadPriority(1, -10)}`);
+    fs.access('/', () => undefined); // libuv makes its thread pool at the first request to it
+    const got = new Set<string>();
+    for (const tid of fs.readdirSync('/proc/self/task')) got.add(native().raiseThreadPriority(1, -10, Number(tid)));
+    log('debug', `API service thread priority: ${[...got].join(', ')}`);
   } catch (err) {
     log('debug', `API service thread priority unchanged: ${(err as Error).message}`);
   }
@@ -57,7 +64,7 @@ export async function runService(o: ServiceOptions): Promise<number> {
   delete process.env.LISTEN_PID;
   delete process.env.LISTEN_FDS;
   delete process.env.LISTEN_FDNAMES;
-  favorAnsweringThread(process.env);
+  favorServiceThreads(process.env);
   if (o.cors) log('debug', `CORS Headers were set to ${JSON.stringify(o.cors)}`); // Podman's %q
   if (ep.kind === 'tcp')
     o.log('WARNING: Using the API service with a TCP socket is not recommended: it is unauthenticated and unencrypted; prefer a unix socket\n');

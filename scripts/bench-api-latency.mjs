@@ -16,7 +16,7 @@
 // service's part alone, for both engines alike. For tspod, the service's main thread's time on a CPU and its time
 // waiting for one (runnable, from /proc/PID/task/PID/schedstat) during the churn
 // tell event-loop work from the kernel's scheduling on a loaded machine.
-// Usage: node scripts/bench-api-latency.mjs [--seconds S] [--clients N]
+// Usage: node scripts/bench-api-latency.mjs [--seconds S] [--clients N]   (NO_PODMAN=1: tspod alone)
 import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
@@ -81,7 +81,7 @@ for (const f of [rootfs, tspodBin]) {
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tspod-bench-latency-'));
 const env = { PATH: process.env.PATH, HOME: process.env.HOME ?? '/root' };
 const targets = [{ name: 'tspod', admin: [tspodBin, '--root', `${dir}/t/root`, '--runroot', `${dir}/t/run`] }];
-if (spawnSync('podman', ['--version']).status === 0) {
+if (!process.env.NO_PODMAN && spawnSync('podman', ['--version']).status === 0) {
   const conf = path.join(dir, 'containers.conf');
   fs.writeFileSync(conf, '[engine]\nruntime="runc"\nevents_logger="file"\ncgroup_manager="cgroupfs"\n[containers]\ndefault_ulimits=["nofile=1024:1024","nproc=1024:1024"]\n');
   env.CONTAINERS_CONF = conf;

@@ -43,10 +43,11 @@ export interface NativeAddon {
   /** readlinkat(2); path '' reads the symlink an O_PATH|O_NOFOLLOW fd refers to. */
   readlinkat(dirFd: number, path: string): string;
   /**
-   * The calling thread only: SCHED_RR at rtPriority, else nice (both with SCHED_RESET_ON_FORK:
-   * what it starts gets the default priority). What was had: 'realtime', 'nice' or 'none'.
+   * One thread of this process (tid 0: the calling one): SCHED_RR at rtPriority, else nice (both
+   * with SCHED_RESET_ON_FORK: what it starts gets the default priority). What it got:
+   * 'realtime', 'nice' or 'none'.
    */
-  raiseThreadPriority(rtPriority: number, nice: number): 'realtime' | 'nice' | 'none';
+  raiseThreadPriority(rtPriority: number, nice: number, tid?: number): 'realtime' | 'nice' | 'none';
 }
 
 export const MS_RDONLY = 1;

@@ -370,23 +370,25 @@ static napi_value set_cloexec(napi_env env, napi_callback_info info) {
   return undefined(env);
 }
 
-/* raiseThreadPriority(rtPriority, nice): the calling thread (only it) runs SCHED_RR at
- * rtPriority, or where that is refused, SCHED_OTHER at nice; either with
- * SCHED_RESET_ON_FORK, so threads and processes it starts get the default policy and
- * nice 0. Answers "realtime", "nice" or "none" (no CAP_SYS_NICE, an RT-less cgroup). */
+/* raiseThreadPriority(rtPriority, nice, tid): one thread of this process (tid 0: the
+ * calling one) runs SCHED_RR at rtPriority, or where that is refused, SCHED_OTHER at nice;
+ * either with SCHED_RESET_ON_FORK, so threads and processes it starts get the default
+ * policy and nice 0. Answers "realtime", "nice" or "none" (no CAP_SYS_NICE, an RT-less cgroup). */
 static napi_value raise_thread_priority(napi_env env, napi_callback_info info) {
-  ARGS(2);
-  int32_t rt = 1, nice_value = -10;
+  ARGS(3);
+  int32_t rt = 1, nice_value = -10, tid = 0;
   if (argc > 0) get_i32(env, argv[0], &rt);
   if (argc > 1) get_i32(env, argv[1], &nice_value);
+  if (argc > 2) get_i32(env, argv[2], &tid);
+  if (tid == 0) tid = (int32_t)syscall(SYS_gettid);
   const char *got = "none";
   struct sched_param param = { .sched_priority = rt };
-  if (sched_setscheduler(0, SCHED_RR | SCHED_RESET_ON_FORK, &param) == 0) {
+  if (sched_setscheduler(tid, SCHED_RR | SCHED_RESET_ON_FORK, &param) == 0) {
     got = "realtime";
   } else {
     struct sched_param normal = { .sched_priority = 0 };
-    if (sched_setscheduler(0, SCHED_OTHER | SCHED_RESET_ON_FORK, &normal) == 0 &&
-        setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), nice_value) == 0)
+    if (sched_setscheduler(tid, SCHED_OTHER | SCHED_RESET_ON_FORK, &normal) == 0 &&
+        setpriority(PRIO_PROCESS, (id_t)tid, nice_value) == 0)
       got = "nice";
   }
   napi_value out;

@@ -12,6 +12,10 @@ if (!process.send) {
   process.exit(125);
 }
 process.title = 'tspod-engine-worker';
+
+let engine: LocalEngine | undefined;
+let inFlight = 0;
+
 // A terminal's Ctrl-C or a stop of the service's group reaches us too: the service decides
 // when we end (by closing the channel), so an operation is never cut in half by it.
 process.on('SIGINT', () => undefined);
@@ -20,9 +24,6 @@ process.on('disconnect', () => {
   process.removeAllListeners('message');
   if (inFlight === 0) process.exit(0);
 });
-
-let engine: LocalEngine | undefined;
-let inFlight = 0;
 
 function reply(r: WorkerReply): void {
   if (process.connected) process.send?.(r);

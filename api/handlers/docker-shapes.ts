@@ -2,7 +2,7 @@
 // items and inspect, image list items and inspect.
 import type { LocalEngine } from '../../lib/container/engine';
 import type { ContainerRecord, Database, ImageRecord } from '../../lib/storage/records';
-import { confinementForInspect, fixedHostConfig, inspectContainer, publicStatus } from '../../lib/container/inspect';
+import { confinementForInspect, fixedHostConfig, inspectContainer, podNamespacesOf, publicStatus } from '../../lib/container/inspect';
 import { containerCommand, type ImageDefaults } from '../../lib/oci/generate';
 import { inspectImage, repoDigests } from '../../lib/image';
 import { psStatus } from '../../lib/format/units';
@@ -49,7 +49,8 @@ export function containerListItem(engine: LocalEngine, rec: ContainerRecord, db:
 /** Docker's inspect, derived from Podman's (one source of truth for the fields). */
 export function containerInspect(engine: LocalEngine, rec: ContainerRecord) {
   const image = imageDefaultsOf(engine, rec);
-  const p = inspectContainer(engine.paths, rec, image, engine.runtimeName());
+  const pod = rec.config.pod ? podNamespacesOf(engine.store.read(), rec) : undefined;
+  const p = inspectContainer(engine.paths, rec, image, engine.runtimeName(), pod);
   const c = rec.config;
   const { Health: _health, OciVersion: _oci, ConmonPid: _cp, CheckpointedAt: _ca, RestoredAt: _ra, CgroupPath: _cg, ...state } = p.State;
   return {
@@ -81,6 +82,7 @@ export function containerInspect(engine: LocalEngine, rec: ContainerRecord) {
     HostConfig: {
       Binds: p.HostConfig.Binds,
       NetworkMode: networkModeName(rec),
+      PidMode: p.HostConfig.PidMode, // Podman's compat inspect shows its libpod value ("private" when not shared)
       PortBindings: portBindings(rec),
       PublishAllPorts: c.publishAll ?? false,
       Dns: c.dns ?? [],
@@ -96,7 +98,7 @@ export function containerInspect(engine: LocalEngine, rec: ContainerRecord) {
       ReadonlyRootfs: c.readOnly,
       Init: c.init,
       ...confinementForInspect(c, 'docker'),
-      ...fixedHostConfig(c),
+      ...fixedHostConfig(c, pod),
     },
     GraphDriver: p.GraphDriver,
     Mounts: p.Mounts.map(({ Options: _o, ...m }) => ({ ...m, Mode: m.RW ? 'rw' : 'ro' })),

@@ -11,9 +11,9 @@ import { create as execCreate } from './exec';
 import { execNeedsRunning } from '../../lib/container/exec';
 import { serviceWaitHooks } from './container-ops';
 import { DOCKER_WAIT_CONDITIONS, PODMAN_WAIT_STATES, checkWaitConditions, waitForCondition, waitInterval } from '../../lib/container/wait-condition';
-import { inspectContainer } from '../../lib/container/inspect';
+import { InProcessEngine } from '../../lib/engine/in-process';
 import { signalNumber } from '../../lib/container/signals';
-import { assertReadableLogs, containerListEntry, imageDefaultsOf } from '../../lib/engine/views';
+import { assertReadableLogs, containerListEntry } from '../../lib/engine/views';
 import { EngineError } from '../../lib/errors';
 import type { CreateRequest } from '../../lib/container/engine';
 import type { ContainerConfig, MountSpec } from '../../lib/storage/records';
@@ -98,9 +98,9 @@ export async function createLibpod(ctx: RouteContext): Promise<void> {
   sendJson(ctx.res, 201, { Id: rec.id, Warnings: createWarnings(rec.config.resources) });
 }
 
-export function inspectLibpod(ctx: RouteContext): void {
-  const rec = ctx.engine.get(ctx.params.id);
-  sendJson(ctx.res, 200, inspectContainer(ctx.engine.paths, rec, imageDefaultsOf(ctx.engine, rec), ctx.engine.runtimeName()));
+/** GET /libpod/containers/{id}/json: the engine contract's inspect, as the CLI's. */
+export async function inspectLibpod(ctx: RouteContext): Promise<void> {
+  sendJson(ctx.res, 200, await new InProcessEngine(ctx.engine).inspectContainer(ctx.params.id));
 }
 
 export function existsLibpod(ctx: RouteContext): void {

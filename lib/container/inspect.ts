@@ -1,6 +1,6 @@
 // `inspect` output in Podman's shape, which scripts and unit files read with --format.
 import * as path from 'node:path';
-import type { ContainerRecord } from '../storage/records';
+import type { ContainerRecord, Database } from '../storage/records';
 import { goUnitsHumanSize } from '../format/units';
 import { type StoragePaths, bundleDir, containerDir, rootfsMountDir } from '../storage/paths';
 import { signalName } from './signals';
@@ -21,7 +21,24 @@ const ZERO_TIME = '0001-01-01T00:00:00Z';
 export const publicStatus = (s: ContainerRecord['state']['status'], paused = false, listening = false) =>
   paused && s === 'running' ? 'paused' : listening && s !== 'running' ? 'listening' : s === 'stopped' ? 'exited' : s;
 
-export function inspectContainer(paths: StoragePaths, ctr: ContainerRecord, image: ImageDefaults, runtimeName: string) {
+/** What a pod member shares with its pod's infra container (the namespaces inspect names it in). */
+export interface PodNamespaces {
+  infraId: string;
+  share: string[];
+}
+
+/** A pod member's shared namespaces; undefined for a container in no pod, an infra container, or a pod without infra. */
+export function podNamespacesOf(db: Pick<Database, 'pods'>, ctr: ContainerRecord): PodNamespaces | undefined {
+  const c = ctr.config;
+  if (!c.pod || c.isInfra) return undefined;
+  const pod = db.pods?.[c.pod];
+  return pod?.infraId ? { infraId: pod.infraId, share: pod.share } : undefined;
+}
+
+/** `container:INFRA` for a namespace the pod shares, as Podman's inspect says; else what the container has. */
+const podMode = (pod: PodNamespaces | undefined, ns: string, own: string) => (pod?.share.includes(ns) ? `container:${pod.infraId}` : own);
+
+export function inspectContainer(paths: StoragePaths, ctr: ContainerRecord, image: ImageDefaults, runtimeName: string, pod?: PodNamespaces) {
   const c = ctr.config;
   const cmd = containerCommand(ctr, image);
   const bundle = bundleDir(paths, ctr.id);
@@ -124,7 +141,7 @@ export function inspectContainer(paths: StoragePaths, ctr: ContainerRecord, imag
         .filter((m) => m.type !== 'tmpfs' && m.type !== 'image')
         .map((m) => `${m.source}:${m.destination}:${m.rw ? 'rw' : 'ro'},rprivate,${m.type === 'volume' ? 'nosuid,nodev,' : ''}rbind`),
       NetworkMode: c.network,
-      PidMode: c.pidMode ?? 'private',
+      PidMode: podMode(pod, 'pid', c.pidMode ?? 'private'),
       PortBindings: portBindings(ctr),
       PublishAllPorts: c.publishAll ?? false,
       Dns: c.dns ?? [],
@@ -140,7 +157,7 @@ export function inspectContainer(paths: StoragePaths, ctr: ContainerRecord, imag
       CapDrop: c.capDrop,
       Init: c.init,
       ...confinementForInspect(c, 'podman'),
-      ...fixedHostConfig(c),
+      ...fixedHostConfig(c, pod),
       CgroupManager: c.cgroupManager ?? 'cgroupfs',
       CgroupMode: 'host',
       Cgroups: 'default',
@@ -162,18 +179,19 @@ export function inspectContainer(paths: StoragePaths, ctr: ContainerRecord, imag
 /**
  * HostConfig fields of what tspod does not make configurable, with the values
  * Podman 4.3.1 shows for them (checked side by side), so templates such as
- * `{{.HostConfig.ShmSize}}` or `{{.HostConfig.IpcMode}}` work. Both APIs.
+ * `{{.HostConfig.ShmSize}}` or `{{.HostConfig.IpcMode}}` work. Both APIs. A pod member's
+ * IPC and UTS modes name the infra container when the pod shares them.
  */
-export function fixedHostConfig(c: ContainerRecord['config']) {
+export function fixedHostConfig(c: ContainerRecord['config'], pod?: PodNamespaces) {
   return {
     ContainerIDFile: c.annotations['io.podman.annotations.cid-file'] ?? '',
     VolumeDriver: '',
     VolumesFrom: null,
     GroupAdd: [] as string[],
-    IpcMode: 'shareable',
+    IpcMode: podMode(pod, 'ipc', 'shareable'),
     Cgroup: '',
     Links: null,
-    UTSMode: 'private',
+    UTSMode: podMode(pod, 'uts', 'private'),
     ShmSize: SHM_SIZE_BYTES,
     Runtime: 'oci',
     ConsoleSize: [0, 0],

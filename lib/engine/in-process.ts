@@ -8,7 +8,7 @@ import type { RemoveReport } from '../image/remove';
 import { assertReadableLogs, containerBrief, containerListEntry, imageDefaultsOf, imageListEntries } from './views';
 import { ensureImage } from '../image/pull-policy';
 import { stderrProgress } from '../image/registry/progress';
-import { inspectContainer } from '../container/inspect';
+import { inspectContainer, podNamespacesOf } from '../container/inspect';
 import { inspectImage, removeImage, resolveImage, tagImage, untagImage } from '../image';
 import type { HistoryRow } from '../image/history';
 import { EngineError } from '../errors';
@@ -145,7 +145,8 @@ export class InProcessEngine implements Engine {
 
   async inspectContainer(idOrName: string): Promise<Record<string, unknown>> {
     const rec = this.local.get(idOrName);
-    return inspectContainer(this.local.paths, rec, imageDefaultsOf(this.local, rec), this.local.runtimeName()) as unknown as Record<string, unknown>;
+    const pod = rec.config.pod ? podNamespacesOf(this.local.store.read(), rec) : undefined;
+    return inspectContainer(this.local.paths, rec, imageDefaultsOf(this.local, rec), this.local.runtimeName(), pod) as unknown as Record<string, unknown>;
   }
 
   async logs(idOrName: string, req: LogRequest, write: (stream: 'stdout' | 'stderr', text: string) => void): Promise<void> {

@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { TspodEnv, sleep } from '../helpers/tspod-env';
 import { answers } from '../helpers/http-probe';
-import { ApiService } from '../helpers/api-service';
+import { ApiService, curlUnix } from '../helpers/api-service';
 
 const env = new TspodEnv('pods');
 const sock = path.join(env.dir, 'api.sock');
@@ -146,6 +146,12 @@ describe('pods', () => {
     const podId = env.ok(['pod', 'create', '--name', 'shared', '--share', '+pid', '--exit-policy', 'stop']).trim();
     assert.equal(env.ok(['pod', 'inspect', 'shared', '--format', '{{.SharedNamespaces}} {{.ExitPolicy}}']).trim(), '[net ipc uts pid] stop');
     const infraId = env.ok(['pod', 'inspect', 'shared', '--format', '{{.InfraContainerID}}']).trim();
+    // inspect names the infra container for each namespace the pod shares, as Podman 4.3.1 (checked side by side)
+    env.ok(['create', '--pod', 'shared', '--name', 'member', 'localhost/busybox', 'true']);
+    const modes = '{{.HostConfig.IpcMode}} {{.HostConfig.UTSMode}} {{.HostConfig.PidMode}} {{.HostConfig.NetworkMode}}';
+    assert.equal(env.ok(['inspect', 'member', '--format', modes]).trim(), Array(4).fill(`container:${infraId}`).join(' '));
+    assert.equal(env.ok(['inspect', infraId, '--format', modes]).trim(), 'shareable private private bridge');
+    env.ok(['rm', 'member']);
     env.ok(['run', '--rm', '--pod', 'shared', 'localhost/busybox', 'sh', '-c', 'echo in-shm > /dev/shm/f']);
     assert.equal(env.ok(['run', '--rm', '--pod', 'shared', 'localhost/busybox', 'cat', '/dev/shm/f']).trim(), 'in-shm', 'members share /dev/shm');
     assert.match(env.ok(['run', '--rm', '--pod', 'shared', 'localhost/busybox', 'ps', '-o', 'pid,args']), /^\s*1 \/catatonit -P$/m, 'one pid namespace: the infra is pid 1');
@@ -235,6 +241,11 @@ describe('pods', () => {
     assert.equal(await answers(port, 'hi', 'pod-says-hi\n'), 'pod-says-hi\n');
     assert.match(remote(['pod', 'ps', '--format', '{{.Name}} {{.Status}} {{.NumberOfContainers}}']).stdout, /^far Running 2$/m);
     assert.equal(remote(['pod', 'inspect', 'far', '--format', '{{.Id}} {{.NumContainers}}']).stdout.trim(), `${id} 2`);
+    // both APIs' container inspect name the infra container for the namespaces the pod shares
+    const infra = `container:${env.ok(['pod', 'inspect', 'far', '--format', '{{.InfraContainerID}}']).trim()}`;
+    assert.equal(remote(['inspect', 'far-srv', '--format', '{{.HostConfig.IpcMode}} {{.HostConfig.UTSMode}} {{.HostConfig.PidMode}}']).stdout.trim(), `${infra} ${infra} private`);
+    const compat = JSON.parse(curlUnix(sock, 'GET', 'http://d/v1.41/containers/far-srv/json').body) as { HostConfig: Record<string, string> };
+    assert.deepEqual([compat.HostConfig.IpcMode, compat.HostConfig.UTSMode, compat.HostConfig.PidMode, compat.HostConfig.NetworkMode], [infra, infra, 'private', infra]);
     assert.equal(remote(['pod', 'exists', 'far']).code, 0);
     assert.equal(remote(['pod', 'exists', 'nope']).code, 1);
     const missing = remote(['pod', 'stop', 'nope']);

@@ -49,7 +49,7 @@ export function containerListItem(engine: LocalEngine, rec: ContainerRecord, db:
 /** Docker's inspect, derived from Podman's (one source of truth for the fields). */
 export function containerInspect(engine: LocalEngine, rec: ContainerRecord) {
   const image = imageDefaultsOf(engine, rec);
-  const pod = rec.config.pod ? podNamespacesOf(engine.store.read(), rec) : undefined;
+  const pod = podNamespacesOf(() => engine.store.read(), rec);
   const p = inspectContainer(engine.paths, rec, image, engine.runtimeName(), pod);
   const c = rec.config;
   const { Health: _health, OciVersion: _oci, ConmonPid: _cp, CheckpointedAt: _ca, RestoredAt: _ra, CgroupPath: _cg, ...state } = p.State;

@@ -4,6 +4,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { v1ControllerDir } from '../oci/cgroups';
+import { sleepSync } from '../sleep-sync';
 
 interface Freezer {
   file: string;
@@ -58,7 +59,7 @@ export function freezeContainer(pid: number, id: string): (() => void) | undefin
   }
   for (let i = 0; i < 100; i++) {
     if (f.isFrozen()) return thaw;
-    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 2);
+    sleepSync(2);
   }
   thaw(); // not frozen within 200 ms: as if there were no freezer
   return undefined;

@@ -14,6 +14,7 @@ import { entryScript, monitorNode, tspodCommand } from '../package-root';
 import { MONITOR_NODE_FLAGS } from '../container/monitor';
 import { EngineError } from '../errors';
 import { type ListenAddress, parseListenAddresses } from './listen-address';
+import { sleepSync } from '../sleep-sync';
 
 /** What the listener is told (argv of tspod-conmon --listen). Its fds 3.. are the sockets, in --listen order. */
 export interface ListenMonitorConfig {
@@ -135,7 +136,7 @@ export function disarmListener(store: Store, rec: ContainerRecord): void {
       /* gone */
     }
     const deadline = Date.now() + 3000;
-    while (listenerAlive(rec.state, rec.id) && Date.now() < deadline) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20);
+    while (listenerAlive(rec.state, rec.id) && Date.now() < deadline) sleepSync(20);
     if (listenerAlive(rec.state, rec.id)) process.kill(pid, 'SIGKILL');
   }
   store.update((db) => {

@@ -3,9 +3,8 @@ import { goJSON, renderInspect, renderReport, TemplateError } from '../format/go
 import { EngineError } from '../errors';
 import { out } from './command';
 
-/** Podman's inspect/list JSON: indented, no HTML escaping. */
 /**
- * JSON output. Podman's commands indent differently and tspod follows each:
+ * JSON output, without HTML escaping. Podman's commands indent differently and tspod follows each:
  * 4 spaces by default (images, secret inspect, manifest inspect), INSPECT_INDENT
  * for the inspect commands, LIST_INDENT for ps, pod ps, volume ls, network ls and info.
  */

@@ -45,6 +45,7 @@ import { resolveImageVolumes, unmountImageVolumes } from './image-volumes';
 import { joinPod, podInfraToStart, podNamespacePaths } from '../pod/membership';
 import { addKeepIdUser, chownToContainerRoot, openBundleForUserns, openPathForUserns, ownerShift, userLeftOut } from './idmap';
 import { allocateAutoUserns, autoUsernsRequest } from './auto-userns';
+import { sleepSync } from '../sleep-sync';
 
 export interface EngineOptions {
   paths: StoragePaths;
@@ -1151,10 +1152,6 @@ function byCreated(a: ContainerRecord, b: ContainerRecord): number {
 
 function stripUndefined<T extends object>(o: T): Partial<T> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
-}
-
-function sleepSync(ms: number): void {
-  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }
 
 /** Classifies a runtime's start error as Podman does (127 not found, 126 cannot invoke), named after the runtime ("runc: ..."). */

@@ -27,11 +27,14 @@ export interface PodNamespaces {
   share: string[];
 }
 
-/** A pod member's shared namespaces; undefined for a container in no pod, an infra container, or a pod without infra. */
-export function podNamespacesOf(db: Pick<Database, 'pods'>, ctr: ContainerRecord): PodNamespaces | undefined {
+/**
+ * A pod member's shared namespaces; undefined for a container in no pod, an infra container, or a
+ * pod without infra. The store is read (readDb) only for a pod member.
+ */
+export function podNamespacesOf(readDb: () => Pick<Database, 'pods'>, ctr: ContainerRecord): PodNamespaces | undefined {
   const c = ctr.config;
   if (!c.pod || c.isInfra) return undefined;
-  const pod = db.pods?.[c.pod];
+  const pod = readDb().pods?.[c.pod];
   return pod?.infraId ? { infraId: pod.infraId, share: pod.share } : undefined;
 }
 

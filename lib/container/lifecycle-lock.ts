@@ -13,6 +13,7 @@ import { native } from '../native';
 import { EngineError, noSuchContainer } from '../errors';
 import type { Store } from '../storage/store';
 import { containerDir } from '../storage/paths';
+import { sleepSync } from '../sleep-sync';
 
 const LOCK_FILE = 'lifecycle.lock';
 const POLL_MS = 15;
@@ -23,7 +24,6 @@ const SYNC_WAIT_MS = 30_000;
 const heldByChain = new AsyncLocalStorage<ReadonlySet<string>>();
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const sleepSync = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 
 export class ContainerLocks {
   /** Containers some call chain of this process holds: a synchronous waiter cannot wait for those. */

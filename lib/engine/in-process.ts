@@ -145,7 +145,7 @@ export class InProcessEngine implements Engine {
 
   async inspectContainer(idOrName: string): Promise<Record<string, unknown>> {
     const rec = this.local.get(idOrName);
-    const pod = rec.config.pod ? podNamespacesOf(this.local.store.read(), rec) : undefined;
+    const pod = podNamespacesOf(() => this.local.store.read(), rec);
     return inspectContainer(this.local.paths, rec, imageDefaultsOf(this.local, rec), this.local.runtimeName(), pod) as unknown as Record<string, unknown>;
   }
 

@@ -20,6 +20,7 @@ import { EngineError, invalidArgument } from '../errors';
 import { isRootless } from '../rootless/identity';
 import { MNT_DETACH, MS_BIND, native } from '../native';
 import { formatIp, parseSubnet } from './ipv4';
+import { sleepSync } from '../sleep-sync';
 
 export type UserModeTool = 'slirp4netns' | 'pasta';
 
@@ -452,6 +453,6 @@ function waitExited(pid: number, ms: number): void {
     }
     const st = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
     if (st === 'Z' || st === 'X' || Date.now() >= deadline) return;
-    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5);
+    sleepSync(5);
   }
 }

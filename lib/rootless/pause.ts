@@ -11,6 +11,7 @@ import { spawn } from 'node:child_process';
 import { native } from '../native';
 import { ensurePrivateDir } from '../storage/roots';
 import { EngineError } from '../errors';
+import { sleepSync } from '../sleep-sync';
 
 const UNSHARE = '/usr/bin/unshare';
 const PAUSE_COMMAND = ['/bin/sleep', 'infinity'];
@@ -30,7 +31,7 @@ export function pauseProcess(runtimeDir: string, uid: number, unshareArgs: strin
     const pid = child.pid;
     if (pid === undefined) throw new EngineError('internal', 'cannot start the rootless pause process (unshare)');
     // unshare execs sleep only once newuidmap/newgidmap have written the maps (bounded wait).
-    for (let i = 0; i < 1000 && !isOurPause(pid, uid); i++) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5); // 5 s at most
+    for (let i = 0; i < 1000 && !isOurPause(pid, uid); i++) sleepSync(5); // 5 s at most
     if (!isOurPause(pid, uid))
       throw new EngineError('internal', 'cannot set up the user namespace: newuidmap/newgidmap failed (check /etc/subuid and /etc/subgid for your user)');
     fs.writeFileSync(`${pidFile}.tmp`, `${pid}\n`, { mode: 0o600 });
